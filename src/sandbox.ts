@@ -1,0 +1,72 @@
+/**
+ * The sandbox contract. A sandbox runs one JavaScript ES module (already transpiled) in a fresh,
+ * isolated context and never throws: every failure is a value in {@link SandboxRunResult.error}.
+ *
+ * It knows nothing about MCP. It sees module sources and host functions only.
+ */
+
+/** A JSON value: what crosses the sandbox boundary. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A host function callable from the script as `__host.<name>(...args)`, returning a promise.
+ * Arguments and the resolved value are copied as JSON. A rejection becomes an `Error` in the
+ * script whose `name` and `message` come from the thrown error, with its own enumerable fields
+ * and `code` copied onto it.
+ */
+export type HostFunction = (...args: JsonValue[]) => Promise<JsonValue | undefined>;
+
+/** Resource limits of one run. */
+export interface SandboxLimits {
+  /** Wall-clock limit for the whole run, including time spent awaiting host functions, in ms. */
+  timeoutMs: number;
+  /** Heap limit of the script's runtime, in MiB. */
+  memoryMb: number;
+  /** Captured console output kept at most, in characters; the rest is dropped with a note. @default 1_000_000 */
+  maxLogChars?: number;
+}
+
+export interface SandboxRunOptions {
+  /**
+   * Module sources the script may import, keyed by path without extension, relative to the
+   * script (`servers/filesystem/index`, `servers/filesystem/readTextFile`). `./x` resolves to
+   * `x` or `x/index`.
+   */
+  modules: Record<string, string>;
+  hostFunctions: Record<string, HostFunction>;
+  limits: SandboxLimits;
+}
+
+export type SandboxErrorCode = 'SYNTAX_ERROR' | 'RUNTIME_ERROR' | 'TIMEOUT' | 'MEMORY_LIMIT' | (string & {});
+
+export interface SandboxError {
+  /** A code from the thrown value's `code` field, or one of the sandbox's own. */
+  code: SandboxErrorCode;
+  message: string;
+  /** `name` of the thrown error, e.g. `TypeError`, `ToolError`. */
+  name?: string;
+  stack?: string;
+  /** Other enumerable fields of the thrown value (e.g. `server`, `tool`). */
+  details?: Record<string, JsonValue>;
+}
+
+export interface LogEntry {
+  level: 'log' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface SandboxRunResult {
+  ok: boolean;
+  /** The module's awaited `default` export, copied as JSON (`undefined` when none). */
+  result: JsonValue | undefined;
+  logs: LogEntry[];
+  error: SandboxError | null;
+  /** Wall time of the run in ms. */
+  ms: number;
+}
+
+/** Runs scripts. Implementations live in `src/sandbox/<name>/`. */
+export interface Sandbox {
+  /** Runs `code` (a JavaScript ES module). Never rejects. */
+  run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult>;
+}

@@ -1,0 +1,300 @@
+import variant from '@jitl/quickjs-wasmfile-release-sync';
+import {
+  type QuickJSContext,
+  type QuickJSDeferredPromise,
+  type QuickJSHandle,
+  type QuickJSWASMModule,
+  newQuickJSWASMModuleFromVariant,
+} from 'quickjs-emscripten-core';
+import type {
+  JsonValue,
+  LogEntry,
+  Sandbox,
+  SandboxError,
+  SandboxRunOptions,
+  SandboxRunResult,
+} from '../../sandbox.js';
+import { resolveModule } from './modules.js';
+import { preludeSource } from './prelude.js';
+
+const SCRIPT_NAME = 'script';
+const DEFAULT_MAX_LOG_CHARS = 1_000_000;
+/** QuickJS's own C stack guard for deep recursion, in bytes. */
+const MAX_STACK_BYTES = 256 * 1024;
+/** Prefix of a module name that did not resolve; the loader then fails with a clear message. */
+const MISSING = 'missing:';
+
+let wasmModule: Promise<QuickJSWASMModule> | undefined;
+
+/** Loads the QuickJS WebAssembly module once per process (about 20 ms); later calls reuse it. */
+export function loadQuickJS(): Promise<QuickJSWASMModule> {
+  wasmModule ??= newQuickJSWASMModuleFromVariant(variant);
+  return wasmModule;
+}
+
+/**
+ * The default {@link Sandbox}: QuickJS compiled to WebAssembly (quickjs-emscripten, sync variant).
+ * Every run gets a new runtime and context, so nothing survives from one script to the next.
+ * Host functions return QuickJS promises that settle when the host's promise does.
+ */
+export class QuickJSSandbox implements Sandbox {
+  private constructor(private readonly wasm: QuickJSWASMModule) {}
+
+  /** Loads QuickJS and returns a sandbox ready to run scripts. */
+  static async create(): Promise<QuickJSSandbox> {
+    return new QuickJSSandbox(await loadQuickJS());
+  }
+
+  run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
+    return new QuickJSRun(this.wasm, options).execute(code);
+  }
+}
+
+type Outcome = { ok: true; json: string | undefined } | { ok: false; error: SandboxError };
+
+/** The state of one execution; used once. */
+class QuickJSRun {
+  private readonly started = performance.now();
+  private readonly deadline: number;
+  private readonly logs: LogEntry[] = [];
+  private logChars = 0;
+  private logsDropped = false;
+  private readonly pending = new Set<QuickJSDeferredPromise>();
+  private finished = false;
+  private context!: QuickJSContext;
+
+  constructor(
+    private readonly wasm: QuickJSWASMModule,
+    private readonly options: SandboxRunOptions,
+  ) {
+    this.deadline = Date.now() + options.limits.timeoutMs;
+  }
+
+  async execute(code: string): Promise<SandboxRunResult> {
+    const runtime = this.wasm.newRuntime();
+    runtime.setMemoryLimit(this.options.limits.memoryMb * 1024 * 1024);
+    runtime.setMaxStackSize(MAX_STACK_BYTES);
+    runtime.setInterruptHandler(() => Date.now() > this.deadline);
+    const modules = { ...this.options.modules, [SCRIPT_NAME]: code };
+    runtime.setModuleLoader(
+      (name) => {
+        const source = name.startsWith(MISSING) ? undefined : modules[name];
+        if (source !== undefined) return source;
+        return { error: new Error(`Cannot find module '${name.slice(MISSING.length)}'`) };
+      },
+      (importer, requested) => resolveModule(modules, importer, requested) ?? `${MISSING}${requested}`,
+    );
+    this.context = runtime.newContext();
+    let outcome: Outcome;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<Outcome>((resolve) => {
+        timer = setTimeout(
+          () => resolve({ ok: false, error: timeoutError(this.options.limits.timeoutMs) }),
+          Math.max(0, this.deadline - Date.now()),
+        );
+      });
+      outcome = await Promise.race([this.evaluate(), timeout]);
+    } catch (error) {
+      outcome = { ok: false, error: { code: 'RUNTIME_ERROR', message: String(error) } };
+    } finally {
+      clearTimeout(timer);
+      this.finished = true;
+    }
+    this.dispose(runtime);
+    let result: JsonValue | undefined;
+    if (outcome.ok && outcome.json !== undefined) result = JSON.parse(outcome.json) as JsonValue;
+    return {
+      ok: outcome.ok,
+      result,
+      logs: this.logs,
+      error: outcome.ok ? null : outcome.error,
+      ms: performance.now() - this.started,
+    };
+  }
+
+  private async evaluate(): Promise<Outcome> {
+    const context = this.context;
+    this.installHost();
+    const prelude = context.evalCode(preludeSource(Object.keys(this.options.hostFunctions)), 'prelude.js', {
+      type: 'global',
+    });
+    if (prelude.error) return { ok: false, error: this.describe(prelude.error) };
+    prelude.value.dispose();
+
+    const evaluated = context.evalCode(`export * from './${SCRIPT_NAME}'; import * as m from './${SCRIPT_NAME}';
+export const __result = __toolscript_serialize(await m.default);`, 'main.js', { type: 'module' });
+    if (evaluated.error) return { ok: false, error: this.describe(evaluated.error) };
+    const namespace = await this.settle(evaluated.value);
+    if (!namespace.ok) return namespace;
+    return namespace;
+  }
+
+  /** Awaits a handle that may be a promise for the module namespace, then reads `__result`. */
+  private async settle(handle: QuickJSHandle): Promise<Outcome> {
+    const context = this.context;
+    const native = context.resolvePromise(handle);
+    handle.dispose();
+    this.pump();
+    const settled = await native;
+    if (this.finished) {
+      if (settled.error) settled.error.dispose();
+      else settled.value.dispose();
+      return { ok: false, error: timeoutError(this.options.limits.timeoutMs) };
+    }
+    if (settled.error) return { ok: false, error: this.describe(settled.error) };
+    const namespace = settled.value;
+    const result = context.getProp(namespace, '__result');
+    namespace.dispose();
+    const json = context.typeof(result) === 'string' ? context.getString(result) : undefined;
+    result.dispose();
+    return { ok: true, json };
+  }
+
+  /** Runs queued promise jobs; an interrupt or OOM there surfaces through the awaited promise. */
+  private pump(): void {
+    if (this.finished) return;
+    const jobs = this.context.runtime.executePendingJobs();
+    if (jobs.error) jobs.error.dispose();
+  }
+
+  private installHost(): void {
+    const context = this.context;
+    const call = context.newFunction('__toolscript_call_raw', (nameHandle, argsHandle) => {
+      const name = context.getString(nameHandle);
+      const argsJson = context.getString(argsHandle);
+      const deferred = context.newPromise();
+      this.pending.add(deferred);
+      const fn = this.options.hostFunctions[name];
+      const settle = (kind: 'resolve' | 'reject', payload: string | undefined) => {
+        if (this.finished || !deferred.alive) return;
+        const value = payload === undefined ? context.undefined : context.newString(payload);
+        deferred[kind](value);
+        if (payload !== undefined) value.dispose();
+        this.pending.delete(deferred);
+        deferred.dispose();
+        this.pump();
+      };
+      Promise.resolve()
+        .then(() => {
+          if (!fn) throw new Error(`No host function '${name}'`);
+          return fn(...(JSON.parse(argsJson) as JsonValue[]));
+        })
+        .then(
+          (value) => settle('resolve', value === undefined ? undefined : JSON.stringify(value)),
+          (error: unknown) => settle('reject', serializeHostError(error)),
+        );
+      return deferred.handle;
+    });
+    context.setProp(context.global, '__toolscript_call_raw', call);
+    call.dispose();
+
+    const maxLogChars = this.options.limits.maxLogChars ?? DEFAULT_MAX_LOG_CHARS;
+    const log = context.newFunction('__toolscript_log_raw', (levelHandle, messageHandle) => {
+      if (this.logsDropped) return;
+      const level = context.getString(levelHandle) as LogEntry['level'];
+      const message = context.getString(messageHandle);
+      if (this.logChars + message.length > maxLogChars) {
+        this.logsDropped = true;
+        this.logs.push({ level: 'warn', message: `[toolscript: console output past ${maxLogChars} characters was dropped]` });
+        return;
+      }
+      this.logChars += message.length;
+      this.logs.push({ level, message });
+    });
+    context.setProp(context.global, '__toolscript_log_raw', log);
+    log.dispose();
+  }
+
+  /** Turns a thrown QuickJS value into a {@link SandboxError}; disposes the handle. */
+  private describe(handle: QuickJSHandle): SandboxError {
+    const context = this.context;
+    let name = 'Error';
+    let message = 'Unknown error';
+    try {
+      const dumped = context.dump(handle) as { name?: string; message?: string } | string;
+      if (typeof dumped === 'object' && dumped) {
+        name = String(dumped.name ?? name);
+        message = String(dumped.message ?? message);
+      } else message = String(dumped);
+    } catch {}
+    if (name === 'InternalError' && message === 'interrupted') {
+      handle.dispose();
+      return timeoutError(this.options.limits.timeoutMs);
+    }
+    if (name === 'InternalError' && message === 'out of memory') {
+      handle.dispose();
+      return memoryError(this.options.limits.memoryMb);
+    }
+    let error: SandboxError = { code: 'RUNTIME_ERROR', name, message };
+    try {
+      const describeFn = context.getProp(context.global, '__toolscript_describe');
+      const described = context.callFunction(describeFn, context.undefined, handle);
+      describeFn.dispose();
+      if (!described.error) {
+        const data = JSON.parse(context.getString(described.value)) as {
+          name: string;
+          message: string;
+          stack?: string;
+          fields: Record<string, JsonValue>;
+        };
+        described.value.dispose();
+        const { code, ...details } = data.fields;
+        error = {
+          code: typeof code === 'string' ? code : name === 'SyntaxError' ? 'SYNTAX_ERROR' : 'RUNTIME_ERROR',
+          name: data.name,
+          message: data.message,
+          ...(data.stack ? { stack: data.stack } : {}),
+          ...(Object.keys(details).length ? { details } : {}),
+        };
+      } else described.error.dispose();
+    } catch {}
+    handle.dispose();
+    if (/Cannot find module|Could not find export|could not load module/i.test(error.message)) {
+      error.code = 'MODULE_NOT_FOUND';
+    }
+    return error;
+  }
+
+  private dispose(runtime: QuickJSContext['runtime']): void {
+    for (const deferred of this.pending) if (deferred.alive) deferred.dispose();
+    this.pending.clear();
+    try {
+      this.context.dispose();
+      runtime.dispose();
+    } catch {
+      // A run cut off mid-flight may leave QuickJS objects referenced; the WASM heap of this
+      // runtime is dropped with it either way.
+    }
+  }
+}
+
+function timeoutError(timeoutMs: number): SandboxError {
+  return {
+    code: 'TIMEOUT',
+    name: 'TimeoutError',
+    message: `Script exceeded the time limit of ${timeoutMs} ms. Do less work per execution, or raise sandbox.timeoutMs.`,
+  };
+}
+
+function memoryError(memoryMb: number): SandboxError {
+  return {
+    code: 'MEMORY_LIMIT',
+    name: 'MemoryLimitError',
+    message: `Script exceeded the memory limit of ${memoryMb} MiB. Process data in smaller pieces, or raise sandbox.memoryMb.`,
+  };
+}
+
+/** JSON for an error thrown by a host function: name, message, `code`, and `details` fields. */
+function serializeHostError(error: unknown): string {
+  if (error instanceof Error) {
+    const fields: Record<string, unknown> = {};
+    const withCode = error as Error & { code?: unknown; details?: Record<string, unknown> };
+    if (typeof withCode.code === 'string') fields.code = withCode.code;
+    if (withCode.details && typeof withCode.details === 'object') {
+      for (const [key, value] of Object.entries(withCode.details)) if (value !== undefined) fields[key] = value;
+    }
+    return JSON.stringify({ name: error.name, message: error.message, fields });
+  }
+  return JSON.stringify({ name: 'Error', message: String(error), fields: {} });
+}

@@ -1,0 +1,23 @@
+import { posix } from 'node:path';
+
+/**
+ * Resolves an import specifier against the importing module's path, both without extension,
+ * inside the virtual module map. `./servers/fs` finds `servers/fs` or `servers/fs/index`;
+ * a trailing `.ts`/`.js`/`.mjs` is ignored. Returns `undefined` when nothing matches, including
+ * bare specifiers (`node:fs`, `fs`) and paths that climb out of the tree.
+ */
+export function resolveModule(
+  modules: Record<string, string>,
+  importer: string,
+  specifier: string,
+): string | undefined {
+  if (!specifier.startsWith('./') && !specifier.startsWith('../') && !specifier.startsWith('/')) return undefined;
+  const base = posix.dirname(importer);
+  const joined = posix.normalize(posix.join(specifier.startsWith('/') ? '/' : base, specifier));
+  if (joined.startsWith('..')) return undefined;
+  const path = joined.replace(/^\/+/, '').replace(/\.(ts|js|mjs)$/, '');
+  if (Object.hasOwn(modules, path)) return path;
+  const index = `${path.replace(/\/$/, '')}/index`;
+  if (Object.hasOwn(modules, index)) return index;
+  return undefined;
+}
