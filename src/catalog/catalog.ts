@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+
+/** One upstream server as the catalog knows it. */
+export interface CatalogServer {
+  /** Key of the server in `mcpServers`. */
+  name: string;
+  /** One line about the server: its `initialize` name/version or a config-given description. */
+  description: string;
+  /** Tools as `tools/list` returned them, sorted by name. Empty when the server failed. */
+  tools: Tool[];
+  /** Why the server is unavailable, when it is. */
+  error?: string;
+}
+
+/** A tool with its server and schema hash. */
+export interface CatalogTool {
+  server: string;
+  tool: Tool;
+  /** First 12 hex digits of SHA-256 over the canonical JSON of `inputSchema` and `outputSchema`. */
+  schemaHash: string;
+}
+
+/** Events: `changed` (server name) after a server's tools were replaced. */
+export interface CatalogEvents {
+  changed: [server: string];
+}
+
+/**
+ * Every tool of every upstream server, keyed by server and original tool name. Feeds codegen,
+ * discovery and the bridge; emits `changed` when a server's tool list is replaced.
+ */
+export class Catalog extends EventEmitter<CatalogEvents> {
+  private readonly servers = new Map<string, CatalogServer>();
+  private readonly hashes = new Map<string, string>();
+
+  /** Builds a catalog from fixed tool lists (no connections), e.g. a saved `tools/list` dump. */
+  static fromTools(servers: Record<string, { description?: string; tools: Tool[] }>): Catalog {
+    const catalog = new Catalog();
+    for (const [name, server] of Object.entries(servers)) catalog.setTools(name, server.tools, server.description);
+    return catalog;
+  }
+
+  /** Replaces a server's tools and emits `changed`. */
+  setTools(server: string, tools: Tool[], description?: string): void {
+    const previous = this.servers.get(server);
+    const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const key of this.hashes.keys()) if (key.startsWith(`${server}\u0000`)) this.hashes.delete(key);
+    this.servers.set(server, { name: server, description: description ?? previous?.description ?? '', tools: sorted });
+    this.emit('changed', server);
+  }
+
+  /** Marks a server unavailable, keeping it listed with its error. */
+  setError(server: string, error: string, description?: string): void {
+    this.servers.set(server, { name: server, description: description ?? '', tools: [], error });
+    this.emit('changed', server);
+  }
+
+  /** All servers, sorted by name. */
+  listServers(): CatalogServer[] {
+    return [...this.servers.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  getServer(server: string): CatalogServer | undefined {
+    return this.servers.get(server);
+  }
+
+  /** One tool by server and original tool name. */
+  getTool(server: string, tool: string): CatalogTool | undefined {
+    const found = this.servers.get(server)?.tools.find((t) => t.name === tool);
+    return found ? { server, tool: found, schemaHash: this.hash(server, found) } : undefined;
+  }
+
+  /** Every tool of every server, in server then tool order. */
+  allTools(): CatalogTool[] {
+    return this.listServers().flatMap((s) => s.tools.map((tool) => ({ server: s.name, tool, schemaHash: this.hash(s.name, tool) })));
+  }
+
+  private hash(server: string, tool: Tool): string {
+    const key = `${server}\u0000${tool.name}`;
+    let hash = this.hashes.get(key);
+    if (!hash) {
+      hash = schemaHash(tool);
+      this.hashes.set(key, hash);
+    }
+    return hash;
+  }
+}
+
+/** SHA-256 (12 hex digits) of the canonical JSON (sorted keys) of a tool's input and output schemas. */
+export function schemaHash(tool: Pick<Tool, 'inputSchema' | 'outputSchema'>): string {
+  return createHash('sha256')
+    .update(canonicalJson({ inputSchema: tool.inputSchema, outputSchema: tool.outputSchema ?? null }))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
