@@ -27,7 +27,8 @@ const remoteServer = z.strictObject({
 });
 
 const serverSchema = z.union([stdioServer, remoteServer], {
-  error: () => 'expected a stdio server { command, args?, env?, cwd? } or a remote one { type: "http"|"sse", url }',
+  error: () =>
+    'expected a stdio server { command, args?, env?, cwd? } or a remote one { type: "http"|"sse", url }',
 });
 
 /** Schema of `toolscript.config.json`. `mcpServers` has the shape of Claude Desktop's and `.mcp.json`. */
@@ -73,7 +74,9 @@ export function isRemoteServer(server: ServerConfig): server is RemoteServerConf
 export function parseConfig(input: unknown, file?: string): ToolscriptConfig {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
     throw new ConfigError(
       `Invalid config${file ? ` in ${file}` : ''}:\n  - ${issues.join('\n  - ')}`,
       file,
@@ -98,13 +101,16 @@ export function expandVariables(
     if (!map) return map;
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(map)) {
-      out[key] = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, name: string, fallback?: string) => {
-        const found = environment[name];
-        if (found !== undefined) return found;
-        if (fallback !== undefined) return fallback;
-        missing.push(`${where}.${key}: environment variable ${name} is not set`);
-        return '';
-      });
+      out[key] = value.replace(
+        /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+        (_match, name: string, fallback?: string) => {
+          const found = environment[name];
+          if (found !== undefined) return found;
+          if (fallback !== undefined) return fallback;
+          missing.push(`${where}.${key}: environment variable ${name} is not set`);
+          return '';
+        },
+      );
     }
     return out;
   };
@@ -141,11 +147,14 @@ export interface LoadedConfig {
  * the config file's folder.
  * @throws {ConfigError} when the file is missing, is not JSON, or does not match the schema.
  */
-export function loadConfig(options: { file?: string; cwd?: string; allowDefault?: boolean } = {}): LoadedConfig {
+export function loadConfig(
+  options: { file?: string; cwd?: string; allowDefault?: boolean } = {},
+): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = options.file ? resolve(cwd, options.file) : resolve(cwd, CONFIG_FILE_NAME);
   if (!existsSync(file)) {
-    if (!options.file && options.allowDefault !== false) return { config: defaultConfig(cwd), file: undefined };
+    if (!options.file && options.allowDefault !== false)
+      return { config: defaultConfig(cwd), file: undefined };
     throw new ConfigError(
       `Config file not found: ${file}. Create it with an "mcpServers" object (the same shape as .mcp.json), or pass --config FILE.`,
       file,

@@ -26,7 +26,12 @@ export class ToolscriptError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'ToolscriptError';
     this.code = code;
@@ -77,7 +82,9 @@ export class UnknownToolError extends ToolscriptError {
     readonly tool: string,
     readonly suggestions: string[] = [],
   ) {
-    const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : ' Use search_tools to find it.';
+    const hint = suggestions.length
+      ? ` Did you mean ${suggestions.join(', ')}?`
+      : ' Use search_tools to find it.';
     super('UNKNOWN_TOOL', `Unknown tool '${server}.${tool}'.${hint}`, { server, tool, suggestions });
     this.name = 'UnknownToolError';
   }

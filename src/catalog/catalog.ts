@@ -38,7 +38,8 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   /** Builds a catalog from fixed tool lists (no connections), e.g. a saved `tools/list` dump. */
   static fromTools(servers: Record<string, { description?: string; tools: Tool[] }>): Catalog {
     const catalog = new Catalog();
-    for (const [name, server] of Object.entries(servers)) catalog.setTools(name, server.tools, server.description);
+    for (const [name, server] of Object.entries(servers))
+      catalog.setTools(name, server.tools, server.description);
     return catalog;
   }
 
@@ -47,7 +48,11 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const previous = this.servers.get(server);
     const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const key of this.hashes.keys()) if (key.startsWith(`${server}\u0000`)) this.hashes.delete(key);
-    this.servers.set(server, { name: server, description: description ?? previous?.description ?? '', tools: sorted });
+    this.servers.set(server, {
+      name: server,
+      description: description ?? previous?.description ?? '',
+      tools: sorted,
+    });
     this.emit('changed', server);
   }
 
@@ -74,7 +79,9 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 
   /** Every tool of every server, in server then tool order. */
   allTools(): CatalogTool[] {
-    return this.listServers().flatMap((s) => s.tools.map((tool) => ({ server: s.name, tool, schemaHash: this.hash(s.name, tool) })));
+    return this.listServers().flatMap((s) =>
+      s.tools.map((tool) => ({ server: s.name, tool, schemaHash: this.hash(s.name, tool) })),
+    );
   }
 
   private hash(server: string, tool: Tool): string {

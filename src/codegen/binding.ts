@@ -62,7 +62,8 @@ export function renderSignatureDoc(spec: BindingSpec): string {
   const properties = (spec.tool.inputSchema.properties ?? {}) as Record<string, { description?: unknown }>;
   const required = new Set(spec.tool.inputSchema.required ?? []);
   for (const [name, property] of Object.entries(properties)) {
-    const description = typeof property?.description === 'string' ? ` - ${property.description.split('\n')[0]}` : '';
+    const description =
+      typeof property?.description === 'string' ? ` - ${property.description.split('\n')[0]}` : '';
     lines.push(`@param input.${name}${required.has(name) ? '' : ' (optional)'}${description}`);
   }
   lines.push(
@@ -70,12 +71,18 @@ export function renderSignatureDoc(spec: BindingSpec): string {
       ? `@returns ${output}, the tool's structuredContent.`
       : `@returns unknown (no outputSchema): JSON-parsed text when the result is JSON, else the text.`,
   );
-  lines.push(`@throws ToolError when the tool reports an error (isError); INVALID_ARGUMENTS when input does not match its inputSchema.`);
+  lines.push(
+    `@throws ToolError when the tool reports an error (isError); INVALID_ARGUMENTS when input does not match its inputSchema.`,
+  );
   lines.push(`@tool ${spec.server}/${spec.tool.name}`);
-  return ['/**', ...lines.map((line) => (line ? ` * ${line.replace(/\*\//g, '*\\/')}` : ' *')), ' */'].join('\n');
+  return ['/**', ...lines.map((line) => (line ? ` * ${line.replace(/\*\//g, '*\\/')}` : ' *')), ' */'].join(
+    '\n',
+  );
 }
 
 /** The JavaScript module run inside the sandbox for one binding (types erased). */
-export function renderRuntimeBinding(spec: Pick<BindingSpec, 'server' | 'identifier'> & { tool: Pick<Tool, 'name'> }): string {
+export function renderRuntimeBinding(
+  spec: Pick<BindingSpec, 'server' | 'identifier'> & { tool: Pick<Tool, 'name'> },
+): string {
   return `import { callTool } from '../../client';\nexport function ${spec.identifier}(input) { return callTool(${JSON.stringify(spec.server)}, ${JSON.stringify(spec.tool.name)}, input); }\n`;
 }

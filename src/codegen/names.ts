@@ -34,7 +34,8 @@ export function toIdentifier(name: string): string {
   const words = splitWords(name);
   if (words.length === 0) return 'tool';
   const [first = '', ...rest] = words;
-  let id = first.toLowerCase() + rest.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('');
+  let id =
+    first.toLowerCase() + rest.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('');
   if (/^\p{N}/u.test(id)) id = `_${id}`;
   if (RESERVED.has(id)) id = `${id}_`;
   return id;

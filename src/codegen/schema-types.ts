@@ -31,7 +31,9 @@ export async function schemaToTypeScript(schema: unknown, typeName: string): Pro
     });
     return code.trim();
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\*\//g, '*\\/');
+    const reason = (error instanceof Error ? error.message : String(error))
+      .split('\n')[0]
+      ?.replace(/\*\//g, '*\\/');
     return `/** The schema could not be turned into a type (${reason}); the value is not checked here. */\nexport type ${typeName} = unknown;`;
   }
 }
@@ -40,12 +42,19 @@ const DROPPED_KEYS = new Set(['$schema', '$id', 'id', 'tsType', 'tsEnumNames']);
 
 function prepare(node: unknown, prefix: string, root: boolean): unknown {
   if (Array.isArray(node)) return node.map((item) => prepare(item, prefix, false));
-  if (!node || typeof node !== 'object') return typeof node === 'string' ? node.replace(/\*\//g, '*\\/') : node;
+  if (!node || typeof node !== 'object')
+    return typeof node === 'string' ? node.replace(/\*\//g, '*\\/') : node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     if (DROPPED_KEYS.has(key) && (key !== 'id' || typeof value === 'string')) continue;
-    if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) return { description: `Reference ${value} (not resolved)` };
-    if ((key === 'definitions' || key === '$defs') && value && typeof value === 'object' && !Array.isArray(value)) {
+    if (key === '$ref' && typeof value === 'string' && !value.startsWith('#'))
+      return { description: `Reference ${value} (not resolved)` };
+    if (
+      (key === 'definitions' || key === '$defs') &&
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value)
+    ) {
       const defs: Record<string, unknown> = {};
       for (const [name, def] of Object.entries(value as Record<string, unknown>)) {
         const prepared = prepare(def, prefix, false);
@@ -59,15 +68,29 @@ function prepare(node: unknown, prefix: string, root: boolean): unknown {
     }
     if (key === 'properties' && value && typeof value === 'object' && !Array.isArray(value)) {
       const properties: Record<string, unknown> = {};
-      for (const [name, property] of Object.entries(value as Record<string, unknown>)) properties[name] = prepare(property, prefix, false);
+      for (const [name, property] of Object.entries(value as Record<string, unknown>))
+        properties[name] = prepare(property, prefix, false);
       out[key] = properties;
       continue;
     }
     if (key === 'title' && typeof value === 'string') {
-      out.title = root ? prefix : `${prefix}${toTypeName(value.replace(/[^\p{L}\p{N}]+/gu, ' ').trim().replace(/ (\p{L})/gu, (_m, c: string) => c.toUpperCase()).replace(/ /g, '')) || 'Part'}`;
+      out.title = root
+        ? prefix
+        : `${prefix}${
+            toTypeName(
+              value
+                .replace(/[^\p{L}\p{N}]+/gu, ' ')
+                .trim()
+                .replace(/ (\p{L})/gu, (_m, c: string) => c.toUpperCase())
+                .replace(/ /g, ''),
+            ) || 'Part'
+          }`;
       continue;
     }
-    out[key] = key === 'default' || key === 'examples' || key === 'const' || key === 'enum' ? value : prepare(value, prefix, false);
+    out[key] =
+      key === 'default' || key === 'examples' || key === 'const' || key === 'enum'
+        ? value
+        : prepare(value, prefix, false);
   }
   if (root) out.title = prefix;
   return out;

@@ -101,7 +101,9 @@ export class UpstreamConnection {
         if (this.config.type === 'sse') client = await sse();
         else {
           try {
-            client = await attempt(new StreamableHTTPClientTransport(url, requestInit ? { requestInit } : {}));
+            client = await attempt(
+              new StreamableHTTPClientTransport(url, requestInit ? { requestInit } : {}),
+            );
           } catch (error) {
             // Servers from before 2025-03-26 speak only the HTTP+SSE transport.
             try {
@@ -167,9 +169,14 @@ export class UpstreamConnection {
         cursor = page.nextCursor;
       } while (cursor);
     } catch (error) {
-      throw new UpstreamUnavailableError(this.name, describeFailure(error, this.callTimeout()), this.stderrTail, {
-        cause: error,
-      });
+      throw new UpstreamUnavailableError(
+        this.name,
+        describeFailure(error, this.callTimeout()),
+        this.stderrTail,
+        {
+          cause: error,
+        },
+      );
     }
     return tools;
   }
@@ -184,7 +191,9 @@ export class UpstreamConnection {
     const client = await this.connect();
     const timeout = timeoutMs ?? this.callTimeout();
     try {
-      return (await client.callTool({ name: tool, arguments: args }, undefined, { timeout })) as CallToolResult;
+      return (await client.callTool({ name: tool, arguments: args }, undefined, {
+        timeout,
+      })) as CallToolResult;
     } catch (error) {
       if (error instanceof McpError && !isTransportFailure(error)) {
         throw new ToolError(this.name, tool, error.message.replace(/^MCP error -?\d+: /, ''));
@@ -215,7 +224,8 @@ function isTransportFailure(error: McpError): boolean {
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return `no answer within ${timeoutMs} ms`;
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout)
+    return `no answer within ${timeoutMs} ms`;
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return 'the connection closed';
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/^MCP error -?\d+: /, '');

@@ -21,7 +21,11 @@ export function loadLiveMcpBenchCatalog(): Catalog {
     for (const [server, listing] of Object.entries(entry.tools)) {
       const existing = servers[server];
       if (existing) existing.tools.push(...listing.tools);
-      else servers[server] = { ...(entry.description ? { description: entry.description } : {}), tools: [...listing.tools] };
+      else
+        servers[server] = {
+          ...(entry.description ? { description: entry.description } : {}),
+          tools: [...listing.tools],
+        };
     }
   }
   return Catalog.fromTools(servers);

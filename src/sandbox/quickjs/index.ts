@@ -1,10 +1,10 @@
-import variant from '@jitl/quickjs-wasmfile-release-sync';
+import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import {
+  newQuickJSWASMModuleFromVariant,
   type QuickJSContext,
   type QuickJSDeferredPromise,
   type QuickJSHandle,
   type QuickJSWASMModule,
-  newQuickJSWASMModuleFromVariant,
 } from 'quickjs-emscripten-core';
 import type {
   JsonValue,
@@ -28,6 +28,10 @@ let wasmModule: Promise<QuickJSWASMModule> | undefined;
 
 /** Loads the QuickJS WebAssembly module once per process (about 20 ms); later calls reuse it. */
 export function loadQuickJS(): Promise<QuickJSWASMModule> {
+  // The variant package is CommonJS; its default export is the variant object.
+  const variant = (
+    variantModule as unknown as { default: Parameters<typeof newQuickJSWASMModuleFromVariant>[0] }
+  ).default;
   wasmModule ??= newQuickJSWASMModuleFromVariant(variant);
   return wasmModule;
 }
@@ -75,7 +79,7 @@ class QuickJSRun {
     runtime.setMemoryLimit(this.options.limits.memoryMb * 1024 * 1024);
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     runtime.setInterruptHandler(() => Date.now() > this.deadline);
-    const modules = { ...this.options.modules, [SCRIPT_NAME]: code };
+    const modules: Record<string, string> = { ...this.options.modules, [SCRIPT_NAME]: code };
     runtime.setModuleLoader(
       (name) => {
         const source = name.startsWith(MISSING) ? undefined : modules[name];
@@ -122,8 +126,12 @@ class QuickJSRun {
     if (prelude.error) return { ok: false, error: this.describe(prelude.error) };
     prelude.value.dispose();
 
-    const evaluated = context.evalCode(`export * from './${SCRIPT_NAME}'; import * as m from './${SCRIPT_NAME}';
-export const __result = __toolscript_serialize(await m.default);`, 'main.js', { type: 'module' });
+    const evaluated = context.evalCode(
+      `export * from './${SCRIPT_NAME}'; import * as m from './${SCRIPT_NAME}';
+export const __result = __toolscript_serialize(await m.default);`,
+      'main.js',
+      { type: 'module' },
+    );
     if (evaluated.error) return { ok: false, error: this.describe(evaluated.error) };
     const namespace = await this.settle(evaluated.value);
     if (!namespace.ok) return namespace;
@@ -196,7 +204,10 @@ export const __result = __toolscript_serialize(await m.default);`, 'main.js', { 
       const message = context.getString(messageHandle);
       if (this.logChars + message.length > maxLogChars) {
         this.logsDropped = true;
-        this.logs.push({ level: 'warn', message: `[toolscript: console output past ${maxLogChars} characters was dropped]` });
+        this.logs.push({
+          level: 'warn',
+          message: `[toolscript: console output past ${maxLogChars} characters was dropped]`,
+        });
         return;
       }
       this.logChars += message.length;
@@ -292,7 +303,8 @@ function serializeHostError(error: unknown): string {
     const withCode = error as Error & { code?: unknown; details?: Record<string, unknown> };
     if (typeof withCode.code === 'string') fields.code = withCode.code;
     if (withCode.details && typeof withCode.details === 'object') {
-      for (const [key, value] of Object.entries(withCode.details)) if (value !== undefined) fields[key] = value;
+      for (const [key, value] of Object.entries(withCode.details))
+        if (value !== undefined) fields[key] = value;
     }
     return JSON.stringify({ name: error.name, message: error.message, fields });
   }

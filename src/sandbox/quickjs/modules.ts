@@ -11,7 +11,8 @@ export function resolveModule(
   importer: string,
   specifier: string,
 ): string | undefined {
-  if (!specifier.startsWith('./') && !specifier.startsWith('../') && !specifier.startsWith('/')) return undefined;
+  if (!specifier.startsWith('./') && !specifier.startsWith('../') && !specifier.startsWith('/'))
+    return undefined;
   const base = posix.dirname(importer);
   const joined = posix.normalize(posix.join(specifier.startsWith('/') ? '/' : base, specifier));
   if (joined.startsWith('..')) return undefined;

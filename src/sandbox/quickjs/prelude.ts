@@ -40,7 +40,7 @@ export function preludeSource(hostFunctionNames: string[]): string {
     }
     const fields = {};
     for (const k of Object.keys(e)) { if (k === 'name' || k === 'message' || k === 'stack') continue; try { fields[k] = JSON.parse(JSON.stringify(e[k])); } catch {} }
-    const stack = typeof e.stack === 'string' ? e.stack.split('\n').slice(0, 8).join('\n') : undefined;
+    const stack = typeof e.stack === 'string' ? e.stack.split('\\n').slice(0, 8).join('\\n') : undefined;
     return JSON.stringify({ name: e.name, message: e.message, stack, fields });
   };
   const serialize = (v) => {

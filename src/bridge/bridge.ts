@@ -1,0 +1,97 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { InvalidArgumentsError, ToolError, ToolscriptError, UnknownToolError } from '../errors.js';
+import type { HostFunction, JsonValue } from '../sandbox.js';
+import { errorText, unwrapToolResult } from './unwrap.js';
+import { ArgumentValidator } from './validate.js';
+
+/** What the bridge needs of the upstream side: one method, so tests can pass real connections. */
+export interface ToolCaller {
+  /**
+   * Calls `tool` on `server` and returns the raw result (with `isError` results).
+   * @throws {ToolscriptError} (`UPSTREAM_UNAVAILABLE`, `TOOL_ERROR`) when the call cannot complete.
+   */
+  callTool(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
+}
+
+/** One call made by a script. */
+export interface CallTrace {
+  server: string;
+  /** Original MCP tool name. */
+  tool: string;
+  /** Wall time of the call in ms, validation included. */
+  ms: number;
+  ok: boolean;
+  /** Bytes of the arguments as JSON (UTF-8). */
+  argsBytes: number;
+  /** Bytes of the raw upstream result as JSON (UTF-8); 0 when there was none. */
+  resultBytes: number;
+  /** Error code when `ok` is false. */
+  error?: string;
+}
+
+/**
+ * Host side of every call a script makes: checks the tool exists, validates arguments against
+ * its `inputSchema`, forwards the call, unwraps the result, turns `isError` into a `ToolError`,
+ * and traces the call. One bridge serves a gateway; {@link Bridge.session} gives per-execution
+ * host functions with their own trace.
+ */
+export class Bridge {
+  private readonly validator = new ArgumentValidator();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly caller: ToolCaller,
+  ) {}
+
+  /** Host functions for one execution and the trace they fill, in call order. */
+  session(): { hostFunctions: Record<string, HostFunction>; calls: CallTrace[] } {
+    const calls: CallTrace[] = [];
+    const callTool: HostFunction = async (server, tool, args) => {
+      const started = performance.now();
+      const trace: CallTrace = {
+        server: String(server),
+        tool: String(tool),
+        ms: 0,
+        ok: false,
+        argsBytes: Buffer.byteLength(JSON.stringify(args ?? {})),
+        resultBytes: 0,
+      };
+      calls.push(trace);
+      try {
+        const value = await this.call(trace, args);
+        trace.ok = true;
+        return value as JsonValue;
+      } catch (error) {
+        trace.error = ToolscriptError.isInstance(error) ? error.code : 'RUNTIME_ERROR';
+        throw error;
+      } finally {
+        trace.ms = performance.now() - started;
+      }
+    };
+    return { hostFunctions: { callTool }, calls };
+  }
+
+  private async call(trace: CallTrace, args: JsonValue | undefined): Promise<unknown> {
+    const { server, tool } = trace;
+    const found = this.catalog.getTool(server, tool);
+    if (!found) {
+      const known = this.catalog.getServer(server)?.tools.map((t) => `${server}.${t.name}`) ?? [];
+      throw new UnknownToolError(
+        server,
+        tool,
+        known.filter((name) => name.includes(tool.slice(0, 4))).slice(0, 3),
+      );
+    }
+    const input = args ?? {};
+    if (typeof input !== 'object' || Array.isArray(input)) {
+      throw new InvalidArgumentsError(server, tool, [{ path: 'input', message: 'must be object' }]);
+    }
+    const problems = this.validator.check(found.tool, found.schemaHash, input);
+    if (problems.length) throw new InvalidArgumentsError(server, tool, problems);
+    const result = await this.caller.callTool(server, tool, input);
+    trace.resultBytes = Buffer.byteLength(JSON.stringify(result));
+    if (result.isError) throw new ToolError(server, tool, errorText(result));
+    return unwrapToolResult(result);
+  }
+}

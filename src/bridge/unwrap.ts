@@ -1,0 +1,43 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * The value a script sees for a tool result (DESIGN.md, "Tool results inside the sandbox"):
+ * 1. `structuredContent` if present;
+ * 2. else a single text part, parsed as JSON when it parses;
+ * 3. else that text;
+ * 4. else the `content` array as is (several parts, images, resources…).
+ *
+ * This is the only place results are unwrapped. `isError` is handled by the caller.
+ */
+export function unwrapToolResult(result: CallToolResult): unknown {
+  if (result.structuredContent !== undefined && result.structuredContent !== null)
+    return result.structuredContent;
+  const content = result.content ?? [];
+  const only = content.length === 1 ? content[0] : undefined;
+  if (only?.type === 'text') {
+    const text = only.text;
+    const trimmed = text.trimStart();
+    if (
+      trimmed.startsWith('{') ||
+      trimmed.startsWith('[') ||
+      trimmed.startsWith('"') ||
+      /^(-?\d|true|false|null)/.test(trimmed)
+    ) {
+      try {
+        return JSON.parse(text);
+      } catch {}
+    }
+    return text;
+  }
+  return content;
+}
+
+/** The text of an `isError` result, for the error message: its text parts joined, or a fallback. */
+export function errorText(result: CallToolResult): string {
+  const text = (result.content ?? [])
+    .filter((part): part is { type: 'text'; text: string } => part.type === 'text')
+    .map((part) => part.text)
+    .join('\n')
+    .trim();
+  return text || 'the tool reported an error without a message';
+}

@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import {
+  type CliIO,
+  CONFIG_OPTION,
+  type Command,
+  HELP_OPTION,
+  parse,
+  reportError,
+  startGateway,
+  UsageError,
+} from '../shared.js';
+
+export const EXEC_HELP = `Usage: toolscript exec [FILE|-] [--config FILE] [--json]
+
+Runs one TypeScript script against the configured MCP servers and prints its console output
+and result. Reads the script from FILE, or from standard input with "-" (the default).
+
+Options:
+  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+      --json          print exactly one ExecutionResult JSON object on stdout:
+                      { ok, result, logs, error: null | { code, message }, calls: [{ server, tool, ms, ok }], ms }
+  -h, --help          show this help
+
+Exit codes: 0 the script succeeded, 1 it failed (error code in the output), 2 bad usage or config.
+Error codes: SYNTAX_ERROR RUNTIME_ERROR TOOL_ERROR INVALID_ARGUMENTS UNKNOWN_TOOL TIMEOUT MEMORY_LIMIT UPSTREAM_UNAVAILABLE
+`;
+
+/** `toolscript exec`: runs one script. */
+export const exec: Command = async (argv: string[], io: CliIO) => {
+  try {
+    const { values, positionals } = parse(argv, {
+      ...CONFIG_OPTION,
+      ...HELP_OPTION,
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout(EXEC_HELP);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError(`expected one script, got ${positionals.length}`);
+    const source = positionals[0] ?? '-';
+    let code: string;
+    try {
+      code = source === '-' ? await io.readStdin() : await readFile(source, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read script ${source}: ${(error as Error).message}`);
+    }
+    const gateway = await startGateway(values.config, io, true);
+    try {
+      const execution = await gateway.execute(code);
+      if (values.json) {
+        const { output: _output, ...result } = execution;
+        io.stdout(`${JSON.stringify(result)}\n`);
+      } else {
+        io.stdout(`${execution.output}\n`);
+      }
+      return execution.ok ? 0 : 1;
+    } finally {
+      await gateway.close();
+    }
+  } catch (error) {
+    return reportError(error, io, EXEC_HELP);
+  }
+};

@@ -1,0 +1,55 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import {
+  type CliIO,
+  CONFIG_OPTION,
+  type Command,
+  HELP_OPTION,
+  parse,
+  reportError,
+  startGateway,
+  UsageError,
+} from '../shared.js';
+
+export const GEN_HELP = `Usage: toolscript gen --out DIR [--config FILE]
+
+Writes the generated TypeScript API of the configured servers to DIR:
+  DIR/client.ts                     the function every binding calls
+  DIR/servers/<server>/index.ts     re-exports every binding of the server
+  DIR/servers/<server>/<tool>.ts    one binding: input/output types and a documented function
+Scripts beside DIR can import './servers/<server>' and type-check with tsc.
+
+Options:
+      --out DIR       output folder (created if missing; files are overwritten)
+  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -h, --help          show this help
+`;
+
+/** `toolscript gen`: writes the virtual file tree to disk. */
+export const gen: Command = async (argv: string[], io: CliIO) => {
+  try {
+    const { values } = parse(argv, { ...CONFIG_OPTION, ...HELP_OPTION, out: { type: 'string', short: 'o' } });
+    if (values.help) {
+      io.stdout(GEN_HELP);
+      return 0;
+    }
+    if (!values.out) throw new UsageError('--out DIR is required');
+    const out = resolve(values.out);
+    const gateway = await startGateway(values.config, io, true);
+    try {
+      const files = await gateway.generateFiles();
+      for (const [path, source] of files) {
+        const target = join(out, path);
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, source);
+      }
+      const servers = gateway.listServers().filter((s) => s.ok);
+      io.stdout(`Wrote ${files.size} files for ${servers.length} servers to ${out}\n`);
+      return 0;
+    } finally {
+      await gateway.close();
+    }
+  } catch (error) {
+    return reportError(error, io, GEN_HELP);
+  }
+};

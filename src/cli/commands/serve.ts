@@ -1,0 +1,75 @@
+import { serveHttp } from '../../server/http.js';
+import { serveStdio } from '../../server/stdio.js';
+import {
+  type CliIO,
+  CONFIG_OPTION,
+  type Command,
+  HELP_OPTION,
+  parse,
+  reportError,
+  startGateway,
+  UsageError,
+} from '../shared.js';
+
+export const SERVE_HELP = `Usage: toolscript serve [--http] [--host 127.0.0.1] [--port 8765] [--config FILE]
+
+Runs the gateway as an MCP server with two tools, search_tools and execute_code, in front of
+every server in the config. Over stdio by default (for clients that start it as a command), or
+over Streamable HTTP at http://HOST:PORT/mcp with --http. Stops on Ctrl-C (SIGINT) or SIGTERM,
+closing every upstream server.
+
+Options:
+      --http          serve Streamable HTTP instead of stdio
+      --host HOST     interface to listen on (default 127.0.0.1)
+      --port PORT     TCP port (default 8765; 0 picks a free one)
+  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -h, --help          show this help
+`;
+
+/** `toolscript serve`: the gateway as an MCP server, until stopped. */
+export const serve: Command = async (argv: string[], io: CliIO) => {
+  try {
+    const { values } = parse(argv, {
+      ...CONFIG_OPTION,
+      ...HELP_OPTION,
+      http: { type: 'boolean' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+    });
+    if (values.help) {
+      io.stdout(SERVE_HELP);
+      return 0;
+    }
+    const port = values.port === undefined ? 8765 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be 0-65535, not "${values.port}"`);
+    if (!values.http && (values.host || values.port)) throw new UsageError('--host and --port need --http');
+    const gateway = await startGateway(values.config, io);
+    const servers = gateway.listServers();
+    const summary = servers
+      .map((s) => (s.ok ? `  ${s.name.padEnd(16)} ${s.tools} tools` : `  ${s.name.padEnd(16)} unavailable`))
+      .join('\n');
+    if (!values.http) {
+      io.stderr(`toolscript serving MCP over stdio\n${summary}\n`);
+      await serveStdio(gateway);
+      await gateway.close();
+      return 0;
+    }
+    const http = await serveHttp(gateway, { ...(values.host ? { host: values.host } : {}), port });
+    io.stdout(
+      `toolscript gateway listening on ${http.url}\n\nUpstream servers:\n${summary}\n\n` +
+        `Connect a client:\n  Claude Code:  claude mcp add --transport http toolscript ${http.url}\n` +
+        `  Any client:   Streamable HTTP endpoint ${http.url}\n\nPress Ctrl-C to stop.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    io.stderr('Stopping…\n');
+    await http.close();
+    await gateway.close();
+    return 0;
+  } catch (error) {
+    return reportError(error, io, SERVE_HELP);
+  }
+};

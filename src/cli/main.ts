@@ -1,0 +1,54 @@
+import { pathToFileURL } from 'node:url';
+import { type CliIO, type Command, processIO } from './shared.js';
+
+const VERSION = '0.1.0';
+
+export const MAIN_HELP = `toolscript ${VERSION}: an MCP gateway that shows upstream MCP servers' tools as a typed
+TypeScript API and runs agents' scripts against them in a sandbox.
+
+Usage: toolscript <command> [options]
+
+Commands:
+  serve     run the gateway as an MCP server (stdio, or Streamable HTTP with --http)
+  exec      run one TypeScript script against the configured servers
+  search    search the servers' tools
+  gen       write the generated TypeScript API to a folder
+
+Run "toolscript <command> --help" for a command's options.
+Config: ./toolscript.config.json (same "mcpServers" shape as .mcp.json), or --config FILE;
+without either, the bundled default config (filesystem and memory servers) is used.
+`;
+
+/** Subcommands, loaded on demand. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.js')).serve,
+  exec: async () => (await import('./commands/exec.js')).exec,
+  search: async () => (await import('./commands/search.js')).search,
+  gen: async () => (await import('./commands/gen.js')).gen,
+};
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(MAIN_HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr(`error: unknown command "${name}"\n\n${MAIN_HELP}`);
+    return 2;
+  }
+  return (await load())(rest, io);
+}
+
+// Run when executed directly (npm run cli / tsx); bin/toolscript.js calls runCli itself.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

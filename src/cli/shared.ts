@@ -1,0 +1,77 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { ToolscriptError } from '../errors.js';
+import { createGateway, type Gateway } from '../gateway.js';
+
+/** Where a command writes: injectable so tests can capture output. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Reads all of standard input (for `exec -`). */
+  readStdin: () => Promise<string>;
+}
+
+export const processIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+/** A command: parses its own arguments, returns the process exit code. */
+export type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+/** Thrown for bad command-line usage; printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {}
+
+export const CONFIG_OPTION = { config: { type: 'string', short: 'c' } } as const;
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** `parseArgs` in strict mode, turning its errors into {@link UsageError}s. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Loads the config (file given, `toolscript.config.json`, or the bundled default) and starts a
+ * gateway, reporting unavailable servers on stderr.
+ * @throws {ConfigError}
+ */
+export async function startGateway(
+  configFile: string | undefined,
+  io: CliIO,
+  quiet = false,
+): Promise<Gateway> {
+  const { config, file } = loadConfig(configFile ? { file: configFile } : {});
+  const count = Object.keys(config.mcpServers).length;
+  if (!quiet)
+    io.stderr(
+      `Connecting to ${count} server${count === 1 ? '' : 's'} (${file ?? 'bundled default config'})…\n`,
+    );
+  const gateway = await createGateway(config);
+  for (const server of gateway.listServers()) {
+    if (!server.ok) io.stderr(`warning: ${server.error}\n`);
+  }
+  return gateway;
+}
+
+/** Prints a toolscript or usage error and returns its exit code (2 for usage and config, 1 otherwise). */
+export function reportError(error: unknown, io: CliIO, help: string): number {
+  if (error instanceof UsageError) {
+    io.stderr(`error: ${error.message}\n\n${help}`);
+    return 2;
+  }
+  if (ToolscriptError.isInstance(error)) {
+    io.stderr(`error: ${error.message}\n`);
+    return error.code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+  io.stderr(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,29 @@
+import { truncateToTokens } from '../accounting/tokens.js';
+import type { ExecutionResult } from './result.js';
+
+/**
+ * The model-visible text of an execution: the logs, then `Result:` and the result as indented
+ * JSON, or `Error [CODE]: message`. Cut to `maxTokens` o200k_base tokens with a closing note
+ * saying how much was cut and what to do.
+ */
+export function renderOutput(
+  execution: Pick<ExecutionResult, 'logs' | 'result' | 'error'>,
+  maxTokens: number,
+): { output: string; truncated?: ExecutionResult['truncated'] } {
+  const parts: string[] = [];
+  if (execution.logs.length) parts.push(execution.logs.join('\n'));
+  if (execution.error) parts.push(`Error [${execution.error.code}]: ${execution.error.message}`);
+  else if (execution.result !== null && execution.result !== undefined) {
+    parts.push(
+      `Result:\n${typeof execution.result === 'string' ? execution.result : JSON.stringify(execution.result, null, 2)}`,
+    );
+  } else parts.push('Result: (none; export default a value or use a top-level return to see one)');
+  const full = parts.join('\n\n');
+  const cut = truncateToTokens(full, maxTokens);
+  if (!cut.truncated) return { output: full };
+  const about = cut.estimated ? 'about ' : '';
+  return {
+    output: `${cut.text}\n\n[toolscript: output cut to ${maxTokens} of ${about}${cut.totalTokens} tokens. Filter, aggregate or slice in the script and return only what is needed.]`,
+    truncated: { shownTokens: maxTokens, totalTokens: cut.totalTokens, estimated: cut.estimated },
+  };
+}

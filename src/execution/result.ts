@@ -1,0 +1,23 @@
+import type { CallTrace } from '../bridge/bridge.js';
+import type { ErrorCode } from '../errors.js';
+
+/**
+ * The outcome of one execution. `exec --json` prints it; over MCP it travels in the
+ * `execute_code` result's `_meta.toolscript`, while the text content is {@link ExecutionResult.output}.
+ */
+export interface ExecutionResult {
+  ok: boolean;
+  /** The script's default export (or top-level `return`), as JSON; `null` when none or on failure. */
+  result: unknown;
+  /** Console output in order; `warn`/`error` lines are prefixed `[warn] ` / `[error] `. */
+  logs: string[];
+  error: { code: ErrorCode | (string & {}); message: string; details?: Record<string, unknown> } | null;
+  /** Every call the script made, in order. */
+  calls: CallTrace[];
+  /** What the model reads: logs, then the result as JSON (or the error), cut to `maxOutputTokens`. */
+  output: string;
+  /** Present when `output` was cut to the token budget. */
+  truncated?: { shownTokens: number; totalTokens: number; estimated: boolean };
+  /** Wall time of the execution in ms, transpiling included. */
+  ms: number;
+}
