@@ -39,6 +39,7 @@ export class UpstreamConnection {
   private readonly stderr = new StderrTail();
   private pid: number | null = null;
   private closed = false;
+  private negotiatedVersion: string | undefined;
 
   constructor(
     readonly name: string,
@@ -53,7 +54,7 @@ export class UpstreamConnection {
 
   /** Protocol version agreed with the server, once connected. */
   get protocolVersion(): string | undefined {
-    return (this.client?.transport as { protocolVersion?: string } | undefined)?.protocolVersion;
+    return this.client ? this.negotiatedVersion : undefined;
   }
 
   /** Server name and version from `initialize`, once connected. */
@@ -82,6 +83,12 @@ export class UpstreamConnection {
   private async open(): Promise<Client> {
     const timeout = this.options.connectTimeoutMs;
     const attempt = async (transport: Transport): Promise<Client> => {
+      // The SDK hands the version agreed at initialize to the transport; keep a copy.
+      const forward = transport.setProtocolVersion?.bind(transport);
+      transport.setProtocolVersion = (version: string) => {
+        this.negotiatedVersion = version;
+        forward?.(version);
+      };
       const client = new Client(CLIENT_INFO, { capabilities: {} });
       client.onerror = () => {};
       try {
