@@ -49,7 +49,10 @@ describe('gateway on real servers and real data', () => {
   });
 
   it('reads 400 mails in the sandbox and returns only a small aggregate', async () => {
-    const files = readdirSync(EASY_HAM).filter((f) => f.endsWith('.txt')).sort().slice(0, 400);
+    const files = readdirSync(EASY_HAM)
+      .filter((f) => f.endsWith('.txt'))
+      .sort()
+      .slice(0, 400);
     const expected = new Map<string, number>();
     for (const file of files) {
       const domain = senderDomain(readFileSync(join(EASY_HAM, file), 'utf8'));
@@ -111,7 +114,10 @@ describe('gateway on real servers and real data', () => {
       export default await getStructuredContent({ location: 'Chicago' });
     `);
     expect(execution.error).toBeNull();
-    expect(execution.result).toMatchObject({ temperature: expect.any(Number), conditions: expect.any(String) });
+    expect(execution.result).toMatchObject({
+      temperature: expect.any(Number),
+      conditions: expect.any(String),
+    });
   });
 
   it('lets a script catch a tool error, and fails the execution when it does not', async () => {
@@ -125,8 +131,16 @@ describe('gateway on real servers and real data', () => {
       }
     `);
     expect(caught.error).toBeNull();
-    expect(caught.result).toEqual({ name: 'ToolError', code: 'TOOL_ERROR', server: 'mail', tool: 'read_text_file', denied: true });
-    expect(caught.calls).toEqual([expect.objectContaining({ server: 'mail', tool: 'read_text_file', ok: false, error: 'TOOL_ERROR' })]);
+    expect(caught.result).toEqual({
+      name: 'ToolError',
+      code: 'TOOL_ERROR',
+      server: 'mail',
+      tool: 'read_text_file',
+      denied: true,
+    });
+    expect(caught.calls).toEqual([
+      expect.objectContaining({ server: 'mail', tool: 'read_text_file', ok: false, error: 'TOOL_ERROR' }),
+    ]);
 
     const uncaught = await gateway.execute(`
       import * as mail from './servers/mail';
@@ -145,9 +159,16 @@ describe('gateway on real servers and real data', () => {
     `);
     expect(execution.error?.code).toBe('INVALID_ARGUMENTS');
     expect(execution.error?.message).toContain('input.b must be number');
-    expect(execution.calls[0]).toMatchObject({ tool: 'get-sum', ok: false, error: 'INVALID_ARGUMENTS', resultBytes: 0 });
+    expect(execution.calls[0]).toMatchObject({
+      tool: 'get-sum',
+      ok: false,
+      error: 'INVALID_ARGUMENTS',
+      resultBytes: 0,
+    });
 
-    const missing = await gateway.execute(`import { getSum } from './servers/everything'; await getSum({ a: 1 });`);
+    const missing = await gateway.execute(
+      `import { getSum } from './servers/everything'; await getSum({ a: 1 });`,
+    );
     expect(missing.error?.message).toContain('input.b is required');
   });
 
@@ -166,7 +187,9 @@ describe('gateway on real servers and real data', () => {
     expect(pid).toBeGreaterThan(0);
     process.kill(pid as number, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
-    const execution = await gateway.execute(`import { getSum } from './servers/everything'; export default await getSum({ a: 2, b: 3 });`);
+    const execution = await gateway.execute(
+      `import { getSum } from './servers/everything'; export default await getSum({ a: 2, b: 3 });`,
+    );
     expect(execution.error).toBeNull();
     expect(JSON.stringify(execution.result)).toContain('5');
     const [after] = childPids('server-everything');
@@ -180,8 +203,13 @@ describe('gateway with a failing server', () => {
     const gateway = await createGateway(
       parseConfig({
         mcpServers: {
-          broken: { command: process.execPath, args: ['-e', 'console.error("fatal: missing API key FOO"); process.exit(3)'] },
-          memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(tmpdir(), `toolscript-${process.pid}.jsonl`) }),
+          broken: {
+            command: process.execPath,
+            args: ['-e', 'console.error("fatal: missing API key FOO"); process.exit(3)'],
+          },
+          memory: stdioServer(...MEMORY, [], {
+            MEMORY_FILE_PATH: join(tmpdir(), `toolscript-${process.pid}.jsonl`),
+          }),
         },
       }),
     );
@@ -190,7 +218,9 @@ describe('gateway with a failing server', () => {
       expect(broken?.ok).toBe(false);
       expect(broken?.error).toContain("'broken'");
       expect(broken?.error).toContain('fatal: missing API key FOO');
-      const execution = await gateway.execute(`import { readGraph } from './servers/memory'; const g = await readGraph(); export default Array.isArray(g.entities);`);
+      const execution = await gateway.execute(
+        `import { readGraph } from './servers/memory'; const g = await readGraph(); export default Array.isArray(g.entities);`,
+      );
       expect(execution.result).toBe(true);
     } finally {
       await gateway.close();
@@ -200,7 +230,13 @@ describe('gateway with a failing server', () => {
   it('leaves no child process behind after close', async () => {
     const before = childPids('server-memory').length;
     const gateway = await createGateway(
-      parseConfig({ mcpServers: { memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(tmpdir(), `toolscript-close-${process.pid}.jsonl`) }) } }),
+      parseConfig({
+        mcpServers: {
+          memory: stdioServer(...MEMORY, [], {
+            MEMORY_FILE_PATH: join(tmpdir(), `toolscript-close-${process.pid}.jsonl`),
+          }),
+        },
+      }),
     );
     expect(childPids('server-memory').length).toBe(before + 1);
     await gateway.close();

@@ -48,14 +48,18 @@ export interface HttpServerProcess {
 /** Starts `node <script>` with `PORT` set and waits (up to 20 s) until it accepts HTTP requests. */
 export async function startHttpServer(script: string): Promise<HttpServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: 'ignore',
+  });
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
       break;
     } catch {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${script} did not start on port ${port}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`${script} did not start on port ${port}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

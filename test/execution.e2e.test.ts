@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countTokens } from '../src/accounting/tokens.js';
+import { defaultConfig } from '../src/config.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+
+describe('executions on the bundled default config', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    const config = defaultConfig();
+    gateway = await createGateway({
+      ...config,
+      sandbox: { ...config.sandbox, timeoutMs: 5_000, memoryMb: 64, maxOutputTokens: 200 },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('accepts a top-level return with imports hoisted', async () => {
+    const execution = await gateway.execute(`
+      console.log('start');
+      import * as fs from './servers/filesystem';
+      const dirs = await fs.listAllowedDirectories();
+      return dirs.content.includes('examples/data');
+    `);
+    expect(execution.error).toBeNull();
+    expect(execution.result).toBe(true);
+    expect(execution.output).toBe('start\n\nResult:\ntrue');
+  });
+
+  it('reports a syntax error with the line in the script', async () => {
+    const execution = await gateway.execute('const a = 1;\nconst b = ;\n');
+    expect(execution.error).toEqual({ code: 'SYNTAX_ERROR', message: 'script.ts:2:11: Unexpected ";"' });
+    expect(execution.ok).toBe(false);
+  });
+
+  it.each([
+    ['TIMEOUT', 'for (;;) {}'],
+    [
+      'TIMEOUT',
+      `import * as fs from './servers/filesystem'; await fs.listAllowedDirectories(); while (true) {}`,
+    ],
+    ['MEMORY_LIMIT', `const a = []; for (;;) a.push(new Array(1e5).fill(1));`],
+  ])('ends with %s and the next execution works', async (code, script) => {
+    const execution = await gateway.execute(script);
+    expect(execution.ok).toBe(false);
+    expect(execution.error?.code).toBe(code);
+    expect(execution.output).toContain(`Error [${code}]`);
+    const next = await gateway.execute('export default "fine";');
+    expect(next.result).toBe('fine');
+  });
+
+  it('cuts model-visible output to maxOutputTokens and says how much was cut', async () => {
+    const execution = await gateway.execute(`
+      import * as fs from './servers/filesystem';
+      const { content } = await fs.listAllowedDirectories();
+      const root = content.split('\\n')[1];
+      const csv = await fs.readTextFile({ path: root + '/seattle-weather.csv' });
+      export default csv.content;
+    `);
+    expect(execution.ok).toBe(true);
+    expect(execution.truncated?.shownTokens).toBe(200);
+    expect(execution.truncated?.totalTokens).toBeGreaterThan(10_000);
+    expect(execution.output).toMatch(/\[toolscript: output cut to 200 of \d+ tokens\./);
+    expect(countTokens(execution.output).tokens).toBeLessThan(260);
+    expect((execution.result as string).length).toBeGreaterThan(40_000);
+  });
+
+  it('uses the execution limits passed per call', async () => {
+    const execution = await gateway.execute('for (;;) {}', { timeoutMs: 100 });
+    expect(execution.error?.code).toBe('TIMEOUT');
+    expect(execution.error?.message).toContain('100 ms');
+  });
+});
