@@ -127,12 +127,12 @@ describe.each(BACKENDS)('sandbox contract: $name', ({ create }) => {
       'undefined',
       'undefined',
     ]);
-    const escape = await sandbox.run(
+    const escaped = await sandbox.run(
       `let out; try { out = typeof __host.echo.constructor('return process')() } catch (e) { out = 'blocked: ' + e.name } export default out;`,
       options(),
     );
     // The constructor chain reaches the sandbox's own Function, where `process` does not exist.
-    expect(escape.result).toBe('blocked: ReferenceError');
+    expect(escaped.result).toBe('blocked: ReferenceError');
   });
 
   it('stops an endless loop at the time limit, and after an await too', async () => {

@@ -21,7 +21,7 @@ describe('protocol versions', () => {
     ['2025-11-25', EVERYTHING, ['stdio']],
   ] as const)('talks to a real server speaking %s', async (version, server, args) => {
     const gateway = await createGateway(
-      parseConfig({ mcpServers: { upstream: stdioServer(...server, [...args]) } }),
+      parseConfig({ mcpServers: { upstream: stdioServer(server[0], server[1], [...args]) } }),
     );
     try {
       const [status] = gateway.listServers();

@@ -11,6 +11,6 @@ export function childPids(match: string): number[] {
   return out
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && line.includes(match) && !/<defunct>/.test(line))
+    .filter((line) => line.includes(match) && !/<defunct>/.test(line))
     .map((line) => Number(line.split(/\s+/)[0]));
 }
