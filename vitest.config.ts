@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Suites start real MCP servers as child processes; two cores are plenty busy with a few at once.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

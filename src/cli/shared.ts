@@ -31,7 +31,10 @@ export const CONFIG_OPTION = { config: { type: 'string', short: 'c' } } as const
 export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** `parseArgs` in strict mode, turning its errors into {@link UsageError}s. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {

@@ -1,0 +1,97 @@
+/**
+ * Core benchmark: sandbox cold start, one trivial execution end to end, per-call overhead of the
+ * bridge against a direct MCP SDK client call to the same kind of upstream, and 1,000 sequential
+ * calls. Prints medians (ms). Run with `npm run bench`.
+ */
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/gateway.js';
+import { loadQuickJS, QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
+
+const require = createRequire(import.meta.url);
+const everything = resolve(
+  dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')),
+  'dist/index.js',
+);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+async function timeEach(times: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const started = performance.now();
+    await fn();
+    out.push(performance.now() - started);
+  }
+  return out;
+}
+
+const rows: [string, string][] = [];
+const report = (name: string, value: string) => {
+  rows.push([name, value]);
+  process.stderr.write(`  ${name}: ${value}\n`);
+};
+
+process.stderr.write('toolscript core benchmark (medians)\n');
+
+let started = performance.now();
+await loadQuickJS();
+report('QuickJS WASM module load (once per process)', `${(performance.now() - started).toFixed(2)} ms`);
+
+const sandbox = await QuickJSSandbox.create();
+const empty = { modules: {}, hostFunctions: {}, limits: { timeoutMs: 5000, memoryMb: 64 } };
+await timeEach(50, () => sandbox.run('export default 1', empty));
+const cold = await timeEach(500, () => sandbox.run('export default 1', empty));
+report('sandbox cold start (new runtime + context, run, dispose)', `${median(cold).toFixed(3)} ms`);
+
+const gateway = await createGateway(
+  parseConfig({ mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } } }),
+);
+await timeEach(20, () => gateway.execute('export default 1'));
+const trivial = await timeEach(200, () => gateway.execute('export default 1'));
+report('trivial execution end to end (transpile, sandbox, output)', `${median(trivial).toFixed(3)} ms`);
+
+const direct = new Client({ name: 'bench', version: '1' });
+await direct.connect(
+  new StdioClientTransport({ command: process.execPath, args: [everything, 'stdio'], stderr: 'ignore' }),
+);
+
+const CALLS = 1000;
+const ROUNDS = 5;
+const directRounds: number[] = [];
+const bridgeRounds: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  started = performance.now();
+  for (let i = 0; i < CALLS; i++) await direct.callTool({ name: 'echo', arguments: { message: `m${i}` } });
+  directRounds.push(performance.now() - started);
+
+  const execution = await gateway.execute(
+    `import { echo } from './servers/everything'; for (let i = 0; i < ${CALLS}; i++) await echo({ message: 'm' + i }); export default ${CALLS};`,
+    { timeoutMs: 120_000 },
+  );
+  if (!execution.ok) throw new Error(`bench script failed: ${execution.error?.message}`);
+  bridgeRounds.push(execution.ms);
+}
+const directPerCall = median(directRounds) / CALLS;
+const bridgePerCall = median(bridgeRounds) / CALLS;
+report(`${CALLS} sequential calls through the sandbox and bridge`, `${median(bridgeRounds).toFixed(1)} ms`);
+report(`${CALLS} sequential calls, direct SDK client`, `${median(directRounds).toFixed(1)} ms`);
+report('per call: bridge / direct', `${bridgePerCall.toFixed(4)} ms / ${directPerCall.toFixed(4)} ms`);
+report(
+  'per-call overhead over direct (ratio)',
+  `${(bridgePerCall - directPerCall).toFixed(4)} ms (${(bridgePerCall / directPerCall).toFixed(3)}x)`,
+);
+
+await direct.close();
+await gateway.close();
+
+console.log(JSON.stringify(Object.fromEntries(rows), null, 2));

@@ -1,0 +1,35 @@
+/**
+ * toolscript's public library surface. Every export here is public API; everything else in
+ * `src/` is internal and may change.
+ */
+export type { CallTrace } from './bridge/bridge.js';
+export { Catalog, type CatalogServer, type CatalogTool, schemaHash } from './catalog/catalog.js';
+export { generateTypeScriptTree } from './codegen/tree.js';
+export {
+  CONFIG_FILE_NAME,
+  configSchema,
+  defaultConfig,
+  type LoadedConfig,
+  loadConfig,
+  parseConfig,
+  type ServerConfig,
+  type ToolscriptConfig,
+  type ToolscriptConfigInput,
+} from './config.js';
+export type { DetailLevel, SearchHit, SearchOptions } from './discovery/search.js';
+export {
+  ConfigError,
+  type ErrorCode,
+  InvalidArgumentsError,
+  ToolError,
+  ToolscriptError,
+  UnknownToolError,
+  UpstreamUnavailableError,
+} from './errors.js';
+export type { ExecutionResult } from './execution/result.js';
+export { createGateway, type ExecuteOptions, Gateway, type ServerStatus } from './gateway.js';
+export { QuickJSSandbox } from './sandbox/quickjs/index.js';
+export type { JsonValue, Sandbox, SandboxLimits, SandboxRunOptions, SandboxRunResult } from './sandbox.js';
+export { type HttpServeOptions, type HttpServer, serveHttp } from './server/http.js';
+export { createMcpServer } from './server/mcp-server.js';
+export { serveStdio } from './server/stdio.js';

@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Runs `npm run --silent cli -- ARGS` in the checkout, as a user would. */
+function cli(args: string[], input?: string) {
+  const result = spawnSync('npm', ['run', '--silent', 'cli', '--', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input: input ?? '',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('toolscript CLI', () => {
+  it('exec --json prints exactly one ExecutionResult object', () => {
+    const { code, stdout } = cli(['exec', '--json', 'examples/weather-by-year.ts']);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0] as string);
+    expect(Object.keys(result).sort()).toEqual(['calls', 'error', 'logs', 'ms', 'ok', 'result']);
+    expect(result.ok).toBe(true);
+    expect(result.error).toBeNull();
+    expect(result.result['2012']).toEqual({ days: 366, rainDays: 177, maxTemp: 34.4 });
+    expect(result.calls.map((c: { tool: string }) => c.tool)).toEqual([
+      'list_allowed_directories',
+      'read_text_file',
+    ]);
+    expect(result.calls[0]).toMatchObject({ server: 'filesystem', ok: true, ms: expect.any(Number) });
+  });
+
+  it('exec reads a script from stdin and exits 1 with the error code when it fails', () => {
+    const ok = cli(['exec', '-'], 'console.log("hello"); export default [1, 2];');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('hello\n\nResult:\n[\n  1,\n  2\n]\n');
+    const failed = cli(['exec', '--json'], "import { nope } from './servers/filesystem'; await nope();");
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).error.code).toBe('UNKNOWN_TOOL');
+  });
+
+  it('runs every bundled example on the default config', () => {
+    for (const example of ['examples/mail-senders.ts', 'examples/memory-graph.ts']) {
+      const { code, stdout } = cli(['exec', example]);
+      expect(code, stdout).toBe(0);
+      expect(stdout).toContain('Result:');
+    }
+  });
+
+  it('search finds tools and lists servers for an empty query', () => {
+    const found = cli(['search', 'write a file', '--limit', '2', '--detail', 'name']);
+    expect(found.code).toBe(0);
+    expect(found.stdout.trim().split('\n')).toContain('filesystem.writeFile');
+    const servers = cli(['search', '', '--json']);
+    expect(JSON.parse(servers.stdout).map((s: { name: string }) => s.name)).toEqual(['filesystem', 'memory']);
+  });
+
+  it('gen writes the TypeScript tree', () => {
+    const out = mkdtempSync(join(tmpdir(), 'toolscript-gen-cli-'));
+    const { code, stdout } = cli(['gen', '--out', out]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('for 2 servers');
+    expect(existsSync(join(out, 'client.ts'))).toBe(true);
+    expect(readFileSync(join(out, 'servers/filesystem/index.ts'), 'utf8')).toContain(
+      "export { readTextFile } from './readTextFile';",
+    );
+    expect(readFileSync(join(out, 'servers/memory/createEntities.ts'), 'utf8')).toContain(
+      '@tool memory/create_entities',
+    );
+  });
+
+  it('has --help on every command and rejects bad usage with exit code 2', () => {
+    for (const command of ['serve', 'exec', 'search', 'gen']) {
+      const help = cli([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: toolscript ${command}`));
+    }
+    expect(cli(['--help']).stdout).toContain('Commands:');
+    const unknown = cli(['fly']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "fly"');
+    const badOption = cli(['search', 'x', '--detail', 'everything']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toContain('--detail must be name, summary or full');
+  });
+
+  it('explains a broken config and starts nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-bad-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ mcpServers: { fs: { cmd: 'x' } }, sandbox: { memoryMb: 'lots' } }));
+    const { code, stderr } = cli(['exec', '--config', file, '-'], 'export default 1');
+    expect(code).toBe(2);
+    expect(stderr).toContain(`Invalid config in ${file}`);
+    expect(stderr).toContain('mcpServers.fs');
+    expect(stderr).toContain('sandbox.memoryMb');
+  });
+});

@@ -1,0 +1,147 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countTokens } from '../src/accounting/tokens.js';
+import { parseConfig } from '../src/config.js';
+import { createGateway, type Gateway, Gateway as GatewayClass } from '../src/gateway.js';
+import { QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
+import { type HttpServer, serveHttp } from '../src/server/http.js';
+import { createMcpServer } from '../src/server/mcp-server.js';
+import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
+import { EVERYTHING, MEMORY, stdioServer } from './support/servers.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
+
+/** Runs the same client checks over any transport. */
+async function exerciseGateway(client: Client) {
+  const { tools } = await client.listTools();
+  expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'search_tools']);
+  expect(client.getInstructions()).toContain('- memory (9 tools)');
+
+  const search = await client.callTool({
+    name: 'search_tools',
+    arguments: { query: 'create entities in knowledge graph', limit: 3 },
+  });
+  expect(text(search).split('\n')[0]).toMatch(/^memory\.createEntities — /);
+
+  const full = await client.callTool({
+    name: 'search_tools',
+    arguments: { query: 'sum two numbers', detail: 'full', limit: 1 },
+  });
+  expect(text(full)).toContain('export function getSum(input: GetSumInput): Promise<GetSumOutput>');
+
+  const run = await client.callTool({
+    name: 'execute_code',
+    arguments: {
+      code: `import { getSum } from './servers/everything'; console.log('adding'); export default await getSum({ a: 20, b: 22 });`,
+    },
+  });
+  expect(run.isError).toBe(false);
+  expect(text(run)).toMatch(/^adding\n\nResult:\n[\s\S]*42/);
+  const meta = (run._meta as { toolscript: { ok: boolean; calls: { tool: string }[] } }).toolscript;
+  expect(meta.ok).toBe(true);
+  expect(meta.calls.map((c) => c.tool)).toEqual(['get-sum']);
+
+  const failed = await client.callTool({
+    name: 'execute_code',
+    arguments: { code: `throw new Error('on purpose')` },
+  });
+  expect(failed.isError).toBe(true);
+  expect(text(failed)).toBe('Error [RUNTIME_ERROR]: on purpose (script line 1)');
+}
+
+describe('toolscript serve', () => {
+  let configFile: string;
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-serve-'));
+    configFile = join(dir, 'toolscript.config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        mcpServers: {
+          memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+          everything: stdioServer(...EVERYTHING, ['stdio']),
+        },
+      }),
+    );
+  });
+
+  it('serves an MCP client over stdio', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--config', configFile],
+      cwd: ROOT,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(transport);
+    try {
+      await exerciseGateway(client);
+    } finally {
+      await client.close();
+    }
+  });
+
+  describe('over Streamable HTTP', () => {
+    let gateway: Gateway;
+    let http: HttpServer;
+    beforeAll(async () => {
+      const { loadConfig } = await import('../src/config.js');
+      gateway = await createGateway(loadConfig({ file: configFile }).config);
+      http = await serveHttp(gateway, { port: 0 });
+    });
+    afterAll(async () => {
+      await http?.close();
+      await gateway?.close();
+    });
+
+    it('serves MCP clients at /mcp, each in its own session', async () => {
+      expect(http.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const clients = [new Client({ name: 'a', version: '1' }), new Client({ name: 'b', version: '1' })];
+      try {
+        for (const client of clients)
+          await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+        await Promise.all(clients.map(exerciseGateway));
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+    });
+
+    it('answers other paths and session-less requests with clear errors', async () => {
+      const notFound = await fetch(http.url.replace('/mcp', '/nope'));
+      expect(notFound.status).toBe(404);
+      const noSession = await fetch(http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(noSession.status).toBe(400);
+      expect(await noSession.text()).toContain('initialize');
+    });
+  });
+});
+
+describe('gateway tools/list size', () => {
+  it('stays under 1,500 tokens with the 527-tool, 70-server LiveMCPBench catalog', async () => {
+    const gateway = new GatewayClass(parseConfig({ mcpServers: {} }), await QuickJSSandbox.create());
+    const catalog = loadLiveMcpBenchCatalog();
+    for (const server of catalog.listServers())
+      gateway.catalog.setTools(server.name, server.tools, server.description.slice(0, 80));
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await createMcpServer(gateway).connect(serverTransport);
+    const client = new Client({ name: 'size', version: '1' });
+    await client.connect(clientTransport);
+    const listing = await client.listTools();
+    const tokens = countTokens(JSON.stringify(listing.tools)).tokens;
+    expect(tokens).toBeLessThan(1_500);
+    expect(JSON.stringify(listing.tools)).toContain('and 55 more');
+    await client.close();
+  });
+});
