@@ -28,6 +28,18 @@ describe('executions on the bundled default config', () => {
     expect(execution.output).toBe('start\n\nResult:\ntrue');
   });
 
+  it('resolves both import styles to the generated bindings', async () => {
+    const execution = await gateway.execute(`
+      import * as fs from './servers/filesystem';
+      import { listAllowedDirectories } from './servers/filesystem/listAllowedDirectories';
+      const [a, b] = await Promise.all([fs.listAllowedDirectories(), listAllowedDirectories()]);
+      export default a.content === b.content && typeof fs.readTextFile === 'function';
+    `);
+    expect(execution.error).toBeNull();
+    expect(execution.result).toBe(true);
+    expect(execution.calls).toHaveLength(2);
+  });
+
   it('reports a syntax error with the line in the script', async () => {
     const execution = await gateway.execute('const a = 1;\nconst b = ;\n');
     expect(execution.error).toEqual({ code: 'SYNTAX_ERROR', message: 'script.ts:2:11: Unexpected ";"' });

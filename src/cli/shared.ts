@@ -65,6 +65,33 @@ export async function startGateway(
   return gateway;
 }
 
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+type CommonOptions = typeof CONFIG_OPTION & typeof HELP_OPTION;
+
+/**
+ * A command from its help text, its own options and a body. The wrapper adds `--config` and
+ * `--help`, prints the help for `--help`, and turns thrown errors into messages and exit codes
+ * (see {@link reportError}).
+ */
+export function defineCommand<T extends OptionSpec>(spec: {
+  help: string;
+  options: T;
+  run: (parsed: ReturnType<typeof parse<T & CommonOptions>>, io: CliIO) => Promise<number>;
+}): Command {
+  return async (argv, io) => {
+    try {
+      const parsed = parse(argv, { ...CONFIG_OPTION, ...HELP_OPTION, ...spec.options });
+      if ((parsed.values as { help?: boolean }).help) {
+        io.stdout(spec.help);
+        return 0;
+      }
+      return await spec.run(parsed, io);
+    } catch (error) {
+      return reportError(error, io, spec.help);
+    }
+  };
+}
+
 /** Prints a toolscript or usage error and returns its exit code (2 for usage and config, 1 otherwise). */
 export function reportError(error: unknown, io: CliIO, help: string): number {
   if (error instanceof UsageError) {

@@ -1,14 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  type CliIO,
-  CONFIG_OPTION,
-  type Command,
-  HELP_OPTION,
-  parse,
-  reportError,
-  startGateway,
-  UsageError,
-} from '../shared.js';
+import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const EXEC_HELP = `Usage: toolscript exec [FILE|-] [--config FILE] [--json]
 
@@ -26,17 +17,10 @@ Error codes: SYNTAX_ERROR RUNTIME_ERROR TOOL_ERROR INVALID_ARGUMENTS UNKNOWN_TOO
 `;
 
 /** `toolscript exec`: runs one script. */
-export const exec: Command = async (argv: string[], io: CliIO) => {
-  try {
-    const { values, positionals } = parse(argv, {
-      ...CONFIG_OPTION,
-      ...HELP_OPTION,
-      json: { type: 'boolean' },
-    });
-    if (values.help) {
-      io.stdout(EXEC_HELP);
-      return 0;
-    }
+export const exec: Command = defineCommand({
+  help: EXEC_HELP,
+  options: { json: { type: 'boolean' } },
+  run: async ({ values, positionals }, io) => {
     if (positionals.length > 1) throw new UsageError(`expected one script, got ${positionals.length}`);
     const source = positionals[0] ?? '-';
     let code: string;
@@ -58,7 +42,5 @@ export const exec: Command = async (argv: string[], io: CliIO) => {
     } finally {
       await gateway.close();
     }
-  } catch (error) {
-    return reportError(error, io, EXEC_HELP);
-  }
-};
+  },
+});

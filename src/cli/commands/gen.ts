@@ -1,15 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import {
-  type CliIO,
-  CONFIG_OPTION,
-  type Command,
-  HELP_OPTION,
-  parse,
-  reportError,
-  startGateway,
-  UsageError,
-} from '../shared.js';
+import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const GEN_HELP = `Usage: toolscript gen --out DIR [--config FILE]
 
@@ -26,13 +17,10 @@ Options:
 `;
 
 /** `toolscript gen`: writes the virtual file tree to disk. */
-export const gen: Command = async (argv: string[], io: CliIO) => {
-  try {
-    const { values } = parse(argv, { ...CONFIG_OPTION, ...HELP_OPTION, out: { type: 'string', short: 'o' } });
-    if (values.help) {
-      io.stdout(GEN_HELP);
-      return 0;
-    }
+export const gen: Command = defineCommand({
+  help: GEN_HELP,
+  options: { out: { type: 'string', short: 'o' } },
+  run: async ({ values }, io) => {
     if (!values.out) throw new UsageError('--out DIR is required');
     const out = resolve(values.out);
     const gateway = await startGateway(values.config, io, true);
@@ -49,7 +37,5 @@ export const gen: Command = async (argv: string[], io: CliIO) => {
     } finally {
       await gateway.close();
     }
-  } catch (error) {
-    return reportError(error, io, GEN_HELP);
-  }
-};
+  },
+});

@@ -1,14 +1,5 @@
 import { renderSearch } from '../../server/render-search.js';
-import {
-  type CliIO,
-  CONFIG_OPTION,
-  type Command,
-  HELP_OPTION,
-  parse,
-  reportError,
-  startGateway,
-  UsageError,
-} from '../shared.js';
+import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const SEARCH_HELP = `Usage: toolscript search QUERY [--detail name|summary|full] [--limit N] [--json] [--config FILE]
 
@@ -24,19 +15,10 @@ Options:
 `;
 
 /** `toolscript search`: ranked tool search. */
-export const search: Command = async (argv: string[], io: CliIO) => {
-  try {
-    const { values, positionals } = parse(argv, {
-      ...CONFIG_OPTION,
-      ...HELP_OPTION,
-      json: { type: 'boolean' },
-      detail: { type: 'string' },
-      limit: { type: 'string' },
-    });
-    if (values.help) {
-      io.stdout(SEARCH_HELP);
-      return 0;
-    }
+export const search: Command = defineCommand({
+  help: SEARCH_HELP,
+  options: { json: { type: 'boolean' }, detail: { type: 'string' }, limit: { type: 'string' } },
+  run: async ({ values, positionals }, io) => {
     const detail = values.detail ?? 'summary';
     if (detail !== 'name' && detail !== 'summary' && detail !== 'full') {
       throw new UsageError(`--detail must be name, summary or full, not "${detail}"`);
@@ -54,7 +36,5 @@ export const search: Command = async (argv: string[], io: CliIO) => {
     } finally {
       await gateway.close();
     }
-  } catch (error) {
-    return reportError(error, io, SEARCH_HELP);
-  }
-};
+  },
+});

@@ -1,15 +1,6 @@
 import { serveHttp } from '../../server/http.js';
 import { serveStdio } from '../../server/stdio.js';
-import {
-  type CliIO,
-  CONFIG_OPTION,
-  type Command,
-  HELP_OPTION,
-  parse,
-  reportError,
-  startGateway,
-  UsageError,
-} from '../shared.js';
+import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const SERVE_HELP = `Usage: toolscript serve [--http] [--host 127.0.0.1] [--port 8765] [--config FILE]
 
@@ -27,19 +18,10 @@ Options:
 `;
 
 /** `toolscript serve`: the gateway as an MCP server, until stopped. */
-export const serve: Command = async (argv: string[], io: CliIO) => {
-  try {
-    const { values } = parse(argv, {
-      ...CONFIG_OPTION,
-      ...HELP_OPTION,
-      http: { type: 'boolean' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-    });
-    if (values.help) {
-      io.stdout(SERVE_HELP);
-      return 0;
-    }
+export const serve: Command = defineCommand({
+  help: SERVE_HELP,
+  options: { http: { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' } },
+  run: async ({ values }, io) => {
     const port = values.port === undefined ? 8765 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be 0-65535, not "${values.port}"`);
@@ -69,7 +51,5 @@ export const serve: Command = async (argv: string[], io: CliIO) => {
     await http.close();
     await gateway.close();
     return 0;
-  } catch (error) {
-    return reportError(error, io, SERVE_HELP);
-  }
-};
+  },
+});
