@@ -1,8 +1,9 @@
-import MiniSearch from 'minisearch';
+import { distance } from 'fastest-levenshtein';
+import MiniSearch, { type SearchOptions as MiniSearchOptions } from 'minisearch';
 import type { Catalog } from '../catalog/catalog.js';
-import { renderBinding } from '../codegen/binding.js';
-import { splitWords } from '../codegen/names.js';
-import { planBindings } from '../codegen/tree.js';
+import { BindingCache } from '../codegen/cache.js';
+import { hintWords, type SearchDocument, type SearchKind, type ToolHints, toolDocuments } from './documents.js';
+import { processTerm, queryTerms, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
 export type DetailLevel = 'name' | 'summary' | 'full';
@@ -10,14 +11,23 @@ export type DetailLevel = 'name' | 'summary' | 'full';
 export interface SearchOptions {
   /** @default "summary" */
   detail?: DetailLevel;
-  /** Hits returned at most. @default 10 */
+  /** Hits returned at most. @default 10 (100 when browsing a server without a query) */
   limit?: number;
+  /** Only this server's tools. With an empty query: list them, sorted by name. */
+  server?: string;
+  /** Only tools or only skills. */
+  kind?: SearchKind;
+  /** Only tools whose MCP annotations say so (`readOnlyHint` etc.). */
+  readOnly?: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+  openWorld?: boolean;
 }
 
 /** One search hit. */
 export interface SearchHit {
-  kind: 'tool';
-  /** `server.binding`, e.g. `filesystem.readTextFile`. */
+  kind: SearchKind;
+  /** Qualified name, e.g. `filesystem.readTextFile`. */
   name: string;
   server: string;
   /** Original MCP tool name. */
@@ -28,118 +38,231 @@ export interface SearchHit {
   summary?: string;
   /** The binding's TypeScript source, types and docs included (`full`). */
   signature?: string;
+  /** MCP annotation hints the tool declares. */
+  hints?: ToolHints;
+  /** Relevance (BM25+ with boosts); 0 when listed or selected by name. */
   score: number;
 }
 
-interface Entry {
-  id: string;
-  server: string;
-  serverWords: string;
-  tool: string;
-  nameWords: string;
-  title: string;
-  description: string;
-  parameters: string;
+/** A name given to {@link ToolSearch.select} that matches no tool, with the nearest names. */
+export interface UnknownName {
+  name: string;
+  suggestions: string[];
+}
+
+/** Field weights and matching options of the ranking. */
+export interface RankingOptions {
+  boosts: {
+    name: number;
+    server: number;
+    serverDescription: number;
+    title: number;
+    description: number;
+    parameters: number;
+    hints: number;
+  };
+  /** Edit distance allowed, as a fraction of term length, for terms of 5+ characters; 0 turns fuzzy off. */
+  fuzzy: number;
+  /** Match terms of 4+ characters as prefixes. */
+  prefix: boolean;
+  /**
+   * Queries with more terms than this (after stop words) skip prefix and fuzzy expansion: long
+   * task descriptions have enough exact terms, and expanding each of them costs time.
+   */
+  maxExpandedTerms: number;
 }
 
 /**
- * Ranked full-text search over tool names (split into words), titles, descriptions, parameter
- * names and descriptions and server names, with prefix and fuzzy matching (MiniSearch, BM25+).
- * Rebuilt when the catalog changes.
+ * Default ranking, tuned with `npm run bench:discovery -- --tune` on the 95 LiveMCPBench questions
+ * over the 527-tool catalog (best mean recall@5, ties broken by recall@10).
+ */
+export const DEFAULT_RANKING: RankingOptions = {
+  boosts: { name: 1, server: 3, serverDescription: 1, title: 1, description: 1, parameters: 1, hints: 0.5 },
+  fuzzy: 0.2,
+  prefix: true,
+  maxExpandedTerms: 8,
+};
+
+type Fields = 'name' | 'server' | 'serverDescription' | 'title' | 'description' | 'parameters' | 'hints';
+
+/**
+ * Ranked full-text search over tools (and, later, skills): tool names split into words, server
+ * names, titles, descriptions, parameter names and descriptions, and MCP annotation hints, with
+ * stemming, prefix and fuzzy matching (MiniSearch, BM25+). The index follows the catalog: a server
+ * whose tools change is re-indexed on the next search. Signatures for `full` are generated lazily
+ * and cached.
  */
 export class ToolSearch {
-  private index: MiniSearch<Entry> | undefined;
-  private entries = new Map<string, Entry & { identifier: string; folder: string }>();
+  private index: MiniSearch<SearchDocument & Record<Fields, string>> | undefined;
+  private readonly documents = new Map<string, SearchDocument>();
+  private readonly byServer = new Map<string, string[]>();
+  private readonly stale = new Set<string>();
+  private readonly ranking: RankingOptions;
 
-  constructor(private readonly catalog: Catalog) {
-    catalog.on('changed', () => {
-      this.index = undefined;
-    });
+  constructor(
+    private readonly catalog: Catalog,
+    options: { ranking?: RankingOptions; bindings?: BindingCache } = {},
+  ) {
+    this.ranking = options.ranking ?? DEFAULT_RANKING;
+    this.bindings = options.bindings ?? new BindingCache();
+    catalog.on('changed', (server) => this.stale.add(server));
   }
 
-  private build(): MiniSearch<Entry> {
-    const index = new MiniSearch<Entry>({
-      fields: ['nameWords', 'serverWords', 'title', 'description', 'parameters'],
-      storeFields: [],
-      searchOptions: {
-        boost: { nameWords: 3, title: 2, serverWords: 1.5, description: 1, parameters: 0.5 },
-        prefix: true,
-        fuzzy: 0.2,
-        combineWith: 'OR',
-      },
-    });
-    this.entries.clear();
-    for (const server of planBindings(this.catalog)) {
-      for (const binding of server.bindings) {
-        const { tool } = binding;
-        const properties = (tool.inputSchema.properties ?? {}) as Record<string, { description?: unknown }>;
-        const entry = {
-          id: `${server.server}.${binding.identifier}`,
-          server: server.server,
-          serverWords: splitWords(server.server).join(' '),
-          tool: tool.name,
-          nameWords: splitWords(tool.name).join(' '),
-          title: tool.title ?? tool.annotations?.title ?? '',
-          description: tool.description ?? '',
-          parameters: Object.entries(properties)
-            .map(
-              ([name, p]) =>
-                `${splitWords(name).join(' ')} ${typeof p?.description === 'string' ? p.description : ''}`,
-            )
-            .join(' '),
-          identifier: binding.identifier,
-          folder: server.folder,
-        };
-        this.entries.set(entry.id, entry);
-      }
+  private readonly bindings: BindingCache;
+
+  /** Builds the index now (otherwise the first search does); returns the number of documents. */
+  prepare(): number {
+    this.refresh();
+    return this.documents.size;
+  }
+
+  private refresh(): MiniSearch<SearchDocument & Record<Fields, string>> {
+    if (!this.index) {
+      this.index = new MiniSearch<SearchDocument & Record<Fields, string>>({
+        fields: ['name', 'server', 'serverDescription', 'title', 'description', 'parameters', 'hints'],
+        storeFields: [],
+        tokenize,
+        processTerm,
+      });
+      this.stale.clear();
+      for (const server of this.catalog.listServers()) this.indexServer(server.name);
+      return this.index;
     }
-    index.addAll([...this.entries.values()]);
-    return index;
+    for (const server of this.stale) {
+      for (const id of this.byServer.get(server) ?? []) {
+        this.index.discard(id);
+        this.documents.delete(id);
+      }
+      this.byServer.delete(server);
+      this.indexServer(server);
+    }
+    this.stale.clear();
+    return this.index;
   }
 
-  /** Ranked hits for `query` (best first). An empty query returns no hits. */
+  private indexServer(server: string): void {
+    const found = this.catalog.getServer(server);
+    if (!found || !this.index) return;
+    const hashes = new Map(found.tools.map((t) => [t.name, this.catalog.getTool(server, t.name)?.schemaHash ?? '']));
+    const documents = toolDocuments(server, found.description, found.tools, hashes);
+    this.addDocuments(documents);
+    this.byServer.set(
+      server,
+      documents.map((d) => d.id),
+    );
+  }
+
+  /** Adds documents of another kind (skills) to the same index. Ids must be unique. */
+  addDocuments(documents: SearchDocument[]): void {
+    const index = this.index ?? this.refresh();
+    for (const document of documents) this.documents.set(document.id, document);
+    index.addAll(
+      documents.map((d) => ({
+        ...d,
+        name: `${d.name} ${d.identifier}`,
+        server: d.server,
+        hints: hintWords(d.hints),
+      })),
+    );
+  }
+
+  /**
+   * Ranked hits for `query`, best first. With an empty query and a `server`, lists that server's
+   * tools by name; with an empty query and no server, returns no hits (see {@link Catalog.listServers}).
+   */
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
-    this.index ??= this.build();
+    const index = this.refresh();
     const detail = options.detail ?? 'summary';
-    const limit = options.limit ?? 10;
-    const results = this.index.search(query).slice(0, limit);
-    const hits: SearchHit[] = [];
-    for (const result of results) {
-      const entry = this.entries.get(String(result.id));
-      if (!entry) continue;
-      const hit: SearchHit = {
-        kind: 'tool',
-        name: entry.id,
-        server: entry.server,
-        tool: entry.tool,
-        importFrom: `import { ${entry.identifier} } from './servers/${entry.folder}';`,
-        score: Math.round(result.score * 100) / 100,
-      };
-      if (detail !== 'name') hit.summary = firstSentence(entry.description);
-      if (detail === 'full') {
-        const found = this.catalog.getTool(entry.server, entry.tool);
-        if (found) {
-          hit.signature = await renderBinding({
-            server: entry.server,
-            tool: found.tool,
-            identifier: entry.identifier,
-            schemaHash: found.schemaHash,
-          });
-        }
-      }
-      hits.push(hit);
+    const accept = (document: SearchDocument) =>
+      (options.server === undefined || document.server === options.server) &&
+      (options.kind === undefined || document.kind === options.kind) &&
+      (options.readOnly === undefined || (document.hints.readOnly ?? false) === options.readOnly) &&
+      (options.destructive === undefined || (document.hints.destructive ?? false) === options.destructive) &&
+      (options.idempotent === undefined || (document.hints.idempotent ?? false) === options.idempotent) &&
+      (options.openWorld === undefined || (document.hints.openWorld ?? false) === options.openWorld);
+
+    if (!query.trim()) {
+      if (options.server === undefined && options.readOnly === undefined && options.destructive === undefined) return [];
+      const listed = [...this.documents.values()].filter(accept).sort((a, b) => (a.id < b.id ? -1 : 1));
+      return Promise.all(listed.slice(0, options.limit ?? 100).map((d) => this.hit(d, 0, detail)));
     }
-    return hits;
+    const { boosts, fuzzy, prefix, maxExpandedTerms } = this.ranking;
+    const expand = queryTerms(query).length <= maxExpandedTerms;
+    const searchOptions: MiniSearchOptions = {
+      boost: boosts,
+      combineWith: 'OR',
+      prefix: expand && prefix ? (term: string) => term.length >= 4 : false,
+      fuzzy: expand && fuzzy > 0 ? (term: string) => (term.length >= 5 ? fuzzy : false) : false,
+      filter: (result) => {
+        const document = this.documents.get(String(result.id));
+        return document !== undefined && accept(document);
+      },
+    };
+    const results = index.search(query, searchOptions).slice(0, options.limit ?? 10);
+    return Promise.all(
+      results.map((result) => this.hit(this.documents.get(String(result.id)) as SearchDocument, result.score, detail)),
+    );
   }
+
+  /**
+   * Exact selection: the hits for the given qualified names (`server.binding`, or
+   * `server.original_tool_name`), in the order given, and the names that match nothing with
+   * up to three nearest known names each.
+   */
+  async select(names: string[], detail: DetailLevel = 'full'): Promise<{ hits: SearchHit[]; unknown: UnknownName[] }> {
+    this.refresh();
+    const byOriginal = new Map<string, SearchDocument>();
+    for (const document of this.documents.values()) byOriginal.set(`${document.server}.${document.name}`, document);
+    const hits: SearchHit[] = [];
+    const unknown: UnknownName[] = [];
+    const known = [...this.documents.keys()];
+    for (const name of names) {
+      const document = this.documents.get(name) ?? byOriginal.get(name);
+      if (document) hits.push(await this.hit(document, 0, detail));
+      else unknown.push({ name, suggestions: nearest(name, known) });
+    }
+    return { hits, unknown };
+  }
+
+  private async hit(document: SearchDocument, score: number, detail: DetailLevel): Promise<SearchHit> {
+    const root = document.kind === 'skill' ? 'skills' : 'servers';
+    const hit: SearchHit = {
+      kind: document.kind,
+      name: document.id,
+      server: document.server,
+      tool: document.name,
+      importFrom: `import { ${document.identifier} } from './${root}/${document.folder}';`,
+      score: Math.round(score * 100) / 100,
+    };
+    if (Object.keys(document.hints).length) hit.hints = document.hints;
+    if (detail !== 'name') hit.summary = firstSentence(document.description);
+    if (detail === 'full' && document.kind === 'tool') {
+      const found = this.catalog.getTool(document.server, document.name);
+      if (found) {
+        hit.signature = await this.bindings.get({
+          server: document.server,
+          tool: found.tool,
+          identifier: document.identifier,
+          schemaHash: found.schemaHash,
+        });
+      }
+    }
+    return hit;
+  }
+}
+
+/** Up to three known names nearest to `name` by edit distance (case-insensitive). */
+export function nearest(name: string, known: string[]): string[] {
+  const lower = name.toLowerCase();
+  const ranked = known
+    .map((candidate) => ({ candidate, d: distance(lower, candidate.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d || (a.candidate < b.candidate ? -1 : 1));
+  return ranked.slice(0, 3).map((r) => r.candidate);
 }
 
 /** First sentence of a description (up to 200 characters). */
 export function firstSentence(text: string): string {
-  const line =
-    text
-      .trim()
-      .split(/\n\s*\n/)[0]
-      ?.replace(/\s+/g, ' ') ?? '';
+  const line = text.trim().split(/\n\s*\n/)[0]?.replace(/\s+/g, ' ') ?? '';
   const match = line.match(/^.*?[.!?。](?=\s|$)/u);
   const sentence = match ? match[0] : line;
   return sentence.length > 200 ? `${sentence.slice(0, 197)}...` : sentence;

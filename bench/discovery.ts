@@ -1,0 +1,171 @@
+/**
+ * Discovery benchmark: retrieval quality on the 95 LiveMCPBench questions over the 527-tool
+ * catalog (toolscript's ranking against a substring baseline and a regex-on-names baseline),
+ * index and search speed and memory at 527 and ~5,000 tools, and the token size of search_tools
+ * answers at each detail level. `--tune` grid-searches the ranking's field boosts.
+ *
+ * Run: npm run bench:discovery [-- --tune]
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { countTokens } from '../src/accounting/tokens.js';
+import { Catalog } from '../src/catalog/catalog.js';
+import { DEFAULT_RANKING, type RankingOptions, ToolSearch } from '../src/discovery/search.js';
+import { renderSearch } from '../src/server/render-search.js';
+import { LIVEMCPBENCH_DIR, loadLiveMcpBenchCatalog } from '../test/support/livemcpbench.js';
+import { regexNameBaseline, substringBaseline } from './support/baselines.js';
+import { median, percentile } from './support/stats.js';
+
+interface Question {
+  question: string;
+  /** Annotated tool names that exist in the catalog. */
+  tools: string[];
+}
+
+function loadQuestions(catalog: Catalog): Question[] {
+  const known = new Set(catalog.allTools().map((t) => t.tool.name));
+  const raw = JSON.parse(readFileSync(resolve(LIVEMCPBENCH_DIR, 'annotations.json'), 'utf8')) as {
+    Question: string;
+    'Annotator Metadata': { Tools: string };
+  }[];
+  return raw
+    .map((entry) => ({
+      question: entry.Question,
+      tools: [
+        ...new Set(
+          entry['Annotator Metadata'].Tools.split('\n')
+            .map((line) => line.replace(/^\s*\d+[.)]\s*/, '').trim())
+            .filter((name) => known.has(name)),
+        ),
+      ],
+    }))
+    .filter((q) => q.tools.length > 0);
+}
+
+/** A ranker returns original tool names, best first. */
+type Ranker = (query: string, limit: number) => Promise<string[]>;
+
+async function recall(questions: Question[], rank: Ranker): Promise<{ at1: number; at5: number; at10: number }> {
+  const sums = { at1: 0, at5: 0, at10: 0 };
+  for (const q of questions) {
+    const names = await rank(q.question, 10);
+    const share = (k: number) => q.tools.filter((t) => names.slice(0, k).includes(t)).length / q.tools.length;
+    sums.at1 += share(1);
+    sums.at5 += share(5);
+    sums.at10 += share(10);
+  }
+  const n = questions.length;
+  return { at1: sums.at1 / n, at5: sums.at5 / n, at10: sums.at10 / n };
+}
+
+const searchRanker =
+  (search: ToolSearch): Ranker =>
+  async (query, limit) =>
+    (await search.search(query, { detail: 'name', limit })).map((h) => h.tool);
+
+/** ~5,000 tools: the real catalog repeated under renamed servers. */
+function syntheticCatalog(base: Catalog, copies: number): Catalog {
+  const servers: Record<string, { description?: string; tools: ReturnType<Catalog['allTools']>[number]['tool'][] }> = {};
+  for (let copy = 0; copy < copies; copy++) {
+    for (const server of base.listServers()) {
+      servers[copy === 0 ? server.name : `${server.name}-${copy + 1}`] = { description: server.description, tools: server.tools };
+    }
+  }
+  return Catalog.fromTools(servers);
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+async function tune(catalog: Catalog, questions: Question[]): Promise<void> {
+  const results: { ranking: RankingOptions; at5: number; at10: number; at1: number }[] = [];
+  for (const name of [1, 2, 3])
+    for (const serverDescription of [0, 0.25, 0.5, 1])
+      for (const parameters of [0.25, 1])
+        for (const server of [1, 2, 3])
+          for (const fuzzy of [0, 0.2]) {
+            const ranking: RankingOptions = {
+              boosts: { name, server, serverDescription, title: 1, description: 1, parameters, hints: 0.5 },
+              fuzzy,
+              prefix: true,
+              maxExpandedTerms: DEFAULT_RANKING.maxExpandedTerms,
+            };
+            const r = await recall(questions, searchRanker(new ToolSearch(catalog, { ranking })));
+            results.push({ ranking, ...r });
+          }
+  results.sort((a, b) => b.at5 - a.at5 || b.at10 - a.at10);
+  console.log('Top 5 rankings by recall@5 (then @10):');
+  for (const r of results.slice(0, 5)) {
+    console.log(`  @1 ${pct(r.at1)}  @5 ${pct(r.at5)}  @10 ${pct(r.at10)}  ${JSON.stringify(r.ranking)}`);
+  }
+}
+
+const catalog = loadLiveMcpBenchCatalog();
+const questions = loadQuestions(catalog);
+console.log(`toolscript discovery benchmark: ${questions.length} questions, ${catalog.allTools().length} tools`);
+
+if (process.argv.includes('--tune')) {
+  await tune(catalog, questions);
+  process.exit(0);
+}
+
+const search = new ToolSearch(catalog);
+const quality = {
+  toolscript: await recall(questions, searchRanker(search)),
+  substring: await recall(questions, async (q, limit) => substringBaseline(catalog, q, limit)),
+  regexNames: await recall(questions, async (q, limit) => regexNameBaseline(catalog, q, limit)),
+};
+console.log('\nQuality (mean recall of annotated tools in the top k):');
+console.log('  ranker        @1       @5       @10');
+for (const [name, r] of Object.entries(quality)) {
+  console.log(`  ${name.padEnd(12)}  ${pct(r.at1).padStart(6)}   ${pct(r.at5).padStart(6)}   ${pct(r.at10).padStart(6)}`);
+}
+console.log(`  recall@5 gain over substring: ${((quality.toolscript.at5 - quality.substring.at5) * 100).toFixed(1)} points`);
+
+console.log('\nSpeed and memory:');
+const shortQueries = ['read file', 'search web', 'create issue', 'send email', 'weather forecast', 'git commit', 'convert pdf', 'translate text'];
+for (const [label, target] of [
+  ['real catalog', catalog],
+  ['synthetic', syntheticCatalog(catalog, 10)],
+] as const) {
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  const index = new ToolSearch(target);
+  const documents = index.prepare();
+  const buildMs = performance.now() - started;
+  globalThis.gc?.();
+  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+  const times: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const q of [...questions.map((x) => x.question), ...shortQueries]) {
+      const t = performance.now();
+      await index.search(q, { detail: 'name', limit: 10 });
+      times.push(performance.now() - t);
+    }
+  }
+  const shortTimes: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    for (const q of shortQueries) {
+      const t = performance.now();
+      await index.search(q, { detail: 'summary', limit: 10 });
+      shortTimes.push(performance.now() - t);
+    }
+  }
+  console.log(
+    `  ${label} (${documents} tools): build ${buildMs.toFixed(1)} ms, heap ${globalThis.gc ? `${heapMb.toFixed(1)} MiB` : 'n/a (run with --expose-gc)'}, ` +
+      `search p50 ${median(times).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms (questions + short queries); ` +
+      `short queries p50 ${median(shortTimes).toFixed(3)} ms`,
+  );
+}
+
+console.log('\nAnswer size (o200k_base tokens, median over the short queries, limit 10):');
+const servers = catalog.listServers().map((s) => ({ name: s.name, ok: true, tools: s.tools.length, description: s.description }));
+for (const detail of ['name', 'summary', 'full'] as const) {
+  const sizes: number[] = [];
+  for (const q of shortQueries) {
+    const hits = await search.search(q, { detail, limit: 10 });
+    sizes.push(countTokens(renderSearch(q, hits, servers)).tokens);
+  }
+  console.log(`  ${detail.padEnd(8)} ${median(sizes)} tokens`);
+}
+console.log(`\nDefault ranking: ${JSON.stringify(DEFAULT_RANKING)}`);

@@ -1,0 +1,42 @@
+import { stemmer } from 'stemmer';
+import { eng } from 'stopword';
+import { splitWords } from '../codegen/names.js';
+
+/**
+ * Text processing shared by the index and the queries, so both sides agree on terms:
+ * - words are split at non-alphanumerics and at case changes (`readTextFile` → read, text, file);
+ * - lower-cased; English stop words (the `stopword` package's list plus a few request words
+ *   such as "please") are dropped; the rest are Porter-stemmed (`stemmer`): "files" → "file".
+ */
+
+const STOP_WORDS = new Set([...eng, 'please', 'can', 'could', 'would', 'me', 'i', 'my', 'want', 'need', 'using', 'use']);
+
+/** Splits text into words (see module doc). */
+export function tokenize(text: string): string[] {
+  return splitWords(text);
+}
+
+/** Processed terms by raw term; words repeat across thousands of tools, stemming them once pays. */
+const processed = new Map<string, string | null>();
+const MAX_CACHED_TERMS = 100_000;
+
+/** Lower-cases, drops stop words and stems; `null` drops the term. */
+export function processTerm(term: string): string | null {
+  const cached = processed.get(term);
+  if (cached !== undefined) return cached;
+  const lower = term.toLowerCase();
+  const result = lower.length < 2 || STOP_WORDS.has(lower) ? null : /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
+  if (processed.size >= MAX_CACHED_TERMS) processed.clear();
+  processed.set(term, result);
+  return result;
+}
+
+/** The query's terms after processing, without duplicates, in order. */
+export function queryTerms(query: string): string[] {
+  const terms: string[] = [];
+  for (const word of tokenize(query)) {
+    const term = processTerm(word);
+    if (term && !terms.includes(term)) terms.push(term);
+  }
+  return terms;
+}
