@@ -45,7 +45,10 @@ function loadQuestions(catalog: Catalog): Question[] {
 /** A ranker returns original tool names, best first. */
 type Ranker = (query: string, limit: number) => Promise<string[]>;
 
-async function recall(questions: Question[], rank: Ranker): Promise<{ at1: number; at5: number; at10: number }> {
+async function recall(
+  questions: Question[],
+  rank: Ranker,
+): Promise<{ at1: number; at5: number; at10: number }> {
   const sums = { at1: 0, at5: 0, at10: 0 };
   for (const q of questions) {
     const names = await rank(q.question, 10);
@@ -65,10 +68,16 @@ const searchRanker =
 
 /** ~5,000 tools: the real catalog repeated under renamed servers. */
 function syntheticCatalog(base: Catalog, copies: number): Catalog {
-  const servers: Record<string, { description?: string; tools: ReturnType<Catalog['allTools']>[number]['tool'][] }> = {};
+  const servers: Record<
+    string,
+    { description?: string; tools: ReturnType<Catalog['allTools']>[number]['tool'][] }
+  > = {};
   for (let copy = 0; copy < copies; copy++) {
     for (const server of base.listServers()) {
-      servers[copy === 0 ? server.name : `${server.name}-${copy + 1}`] = { description: server.description, tools: server.tools };
+      servers[copy === 0 ? server.name : `${server.name}-${copy + 1}`] = {
+        description: server.description,
+        tools: server.tools,
+      };
     }
   }
   return Catalog.fromTools(servers);
@@ -101,7 +110,9 @@ async function tune(catalog: Catalog, questions: Question[]): Promise<void> {
 
 const catalog = loadLiveMcpBenchCatalog();
 const questions = loadQuestions(catalog);
-console.log(`toolscript discovery benchmark: ${questions.length} questions, ${catalog.allTools().length} tools`);
+console.log(
+  `toolscript discovery benchmark: ${questions.length} questions, ${catalog.allTools().length} tools`,
+);
 
 if (process.argv.includes('--tune')) {
   await tune(catalog, questions);
@@ -117,12 +128,25 @@ const quality = {
 console.log('\nQuality (mean recall of annotated tools in the top k):');
 console.log('  ranker        @1       @5       @10');
 for (const [name, r] of Object.entries(quality)) {
-  console.log(`  ${name.padEnd(12)}  ${pct(r.at1).padStart(6)}   ${pct(r.at5).padStart(6)}   ${pct(r.at10).padStart(6)}`);
+  console.log(
+    `  ${name.padEnd(12)}  ${pct(r.at1).padStart(6)}   ${pct(r.at5).padStart(6)}   ${pct(r.at10).padStart(6)}`,
+  );
 }
-console.log(`  recall@5 gain over substring: ${((quality.toolscript.at5 - quality.substring.at5) * 100).toFixed(1)} points`);
+console.log(
+  `  recall@5 gain over substring: ${((quality.toolscript.at5 - quality.substring.at5) * 100).toFixed(1)} points`,
+);
 
 console.log('\nSpeed and memory:');
-const shortQueries = ['read file', 'search web', 'create issue', 'send email', 'weather forecast', 'git commit', 'convert pdf', 'translate text'];
+const shortQueries = [
+  'read file',
+  'search web',
+  'create issue',
+  'send email',
+  'weather forecast',
+  'git commit',
+  'convert pdf',
+  'translate text',
+];
 for (const [label, target] of [
   ['real catalog', catalog],
   ['synthetic', syntheticCatalog(catalog, 10)],
@@ -159,12 +183,14 @@ for (const [label, target] of [
 }
 
 console.log('\nAnswer size (o200k_base tokens, median over the short queries, limit 10):');
-const servers = catalog.listServers().map((s) => ({ name: s.name, ok: true, tools: s.tools.length, description: s.description }));
+const servers = catalog
+  .listServers()
+  .map((s) => ({ name: s.name, ok: true, tools: s.tools.length, description: s.description }));
 for (const detail of ['name', 'summary', 'full'] as const) {
   const sizes: number[] = [];
   for (const q of shortQueries) {
     const hits = await search.search(q, { detail, limit: 10 });
-    sizes.push(countTokens(renderSearch(q, hits, servers)).tokens);
+    sizes.push(countTokens(renderSearch(q, hits)).tokens);
   }
   console.log(`  ${detail.padEnd(8)} ${median(sizes)} tokens`);
 }

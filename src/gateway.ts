@@ -1,15 +1,41 @@
 import { Bridge } from './bridge/bridge.js';
 import { Catalog } from './catalog/catalog.js';
-import { generateRuntimeModules, generateTypeScriptTree } from './codegen/tree.js';
+import { BindingCache } from './codegen/cache.js';
+import { serverFolder } from './codegen/names.js';
+import {
+  CLIENT_SOURCE,
+  generateTypeScriptTree,
+  planBindings,
+  planServer,
+  RuntimeModules,
+  renderServerIndex,
+} from './codegen/tree.js';
 import type { ToolscriptConfig } from './config.js';
-import { type SearchHit, type SearchOptions, ToolSearch } from './discovery/search.js';
+import {
+  type DetailLevel,
+  type SearchHit,
+  type SearchOptions,
+  ToolSearch,
+  type UnknownName,
+} from './discovery/search.js';
 import { UpstreamUnavailableError } from './errors.js';
 import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
 import { transpileScript } from './execution/transpile.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { LogEntry, Sandbox, SandboxError } from './sandbox.js';
-import { UpstreamConnection } from './upstream/connection.js';
+import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './upstream/connection.js';
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** Sandbox to run scripts in. @default a QuickJSSandbox */
+  sandbox?: Sandbox;
+  /**
+   * Servers reached through a transport you create (e.g. an in-process MCP server over the SDK's
+   * `InMemoryTransport`), by server name, in addition to the config's `mcpServers`.
+   */
+  servers?: Record<string, InProcessServer>;
+}
 
 /** Status of one upstream server. */
 export interface ServerStatus {
@@ -52,11 +78,13 @@ export class Gateway {
   private readonly connections = new Map<string, UpstreamConnection>();
   private readonly bridge: Bridge;
   private readonly toolSearch: ToolSearch;
-  private runtimeModules: Record<string, string> | undefined;
+  private readonly bindings = new BindingCache();
+  private readonly runtimeModules = new RuntimeModules(this.catalog);
 
   constructor(
     readonly config: ToolscriptConfig,
     private readonly sandbox: Sandbox,
+    servers: Record<string, InProcessServer> = {},
   ) {
     this.bridge = new Bridge(this.catalog, {
       callTool: (server, tool, args) => {
@@ -65,11 +93,12 @@ export class Gateway {
         return connection.callTool(tool, args);
       },
     });
-    this.toolSearch = new ToolSearch(this.catalog);
-    this.catalog.on('changed', () => {
-      this.runtimeModules = undefined;
-    });
-    for (const [name, server] of Object.entries(config.mcpServers)) {
+    this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
+    const targets: [string, UpstreamTarget][] = [
+      ...Object.entries(config.mcpServers),
+      ...Object.entries(servers),
+    ];
+    for (const [name, server] of targets) {
       this.connections.set(
         name,
         new UpstreamConnection(name, server, {
@@ -111,14 +140,51 @@ export class Gateway {
     });
   }
 
-  /** Ranked tool search (see {@link ToolSearch}). */
+  /**
+   * Ranked tool search (see {@link ToolSearch.search}). An empty query with `server` lists that
+   * server's tools; an empty query alone returns no hits (use {@link listServers}).
+   */
   search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     return this.toolSearch.search(query, options);
   }
 
+  /**
+   * Exact selection by qualified name (`filesystem.readTextFile` or `filesystem.read_text_file`),
+   * in the order given; unknown names come back with the nearest known names.
+   */
+  select(
+    names: string[],
+    detail: DetailLevel = 'full',
+  ): Promise<{ hits: SearchHit[]; unknown: UnknownName[] }> {
+    return this.toolSearch.select(names, detail);
+  }
+
   /** The generated TypeScript file tree (`client.ts`, `servers/<server>/…`), keyed by path. */
   generateFiles(): Promise<Map<string, string>> {
-    return generateTypeScriptTree(this.catalog);
+    return generateTypeScriptTree(this.catalog, this.bindings);
+  }
+
+  /** Paths of the generated file tree, without generating any binding. */
+  listFiles(): string[] {
+    const paths = ['client.ts'];
+    for (const server of planBindings(this.catalog)) {
+      paths.push(`servers/${server.folder}/index.ts`);
+      for (const binding of server.bindings) paths.push(`servers/${server.folder}/${binding.identifier}.ts`);
+    }
+    return paths;
+  }
+
+  /** One generated file by path (as in {@link listFiles}), generated on demand; `undefined` if none. */
+  async readFile(path: string): Promise<string | undefined> {
+    if (path === 'client.ts') return CLIENT_SOURCE;
+    const match = /^servers\/([^/]+)\/([^/]+)\.ts$/.exec(path);
+    if (!match) return undefined;
+    const name = this.catalog.listServers().find((s) => serverFolder(s.name) === match[1])?.name;
+    const server = name === undefined ? undefined : planServer(this.catalog, name);
+    if (!server) return undefined;
+    if (match[2] === 'index') return renderServerIndex(server);
+    const binding = server.bindings.find((b) => b.identifier === match[2]);
+    return binding ? this.bindings.get(binding) : undefined;
   }
 
   /**
@@ -149,10 +215,9 @@ export class Gateway {
         error: { code: 'SYNTAX_ERROR', message: transpiled.message },
       });
     }
-    this.runtimeModules ??= generateRuntimeModules(this.catalog);
     const { hostFunctions, calls } = this.bridge.session();
     const run = await this.sandbox.run(transpiled.code, {
-      modules: this.runtimeModules,
+      modules: this.runtimeModules.get,
       hostFunctions,
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
@@ -200,10 +265,13 @@ export class Gateway {
  * Creates a gateway, connects to all configured servers in parallel and lists their tools.
  * Servers that fail are reported by {@link Gateway.listServers}; the others work.
  * @param config a validated config (see `loadConfig`/`parseConfig`).
- * @param sandbox the sandbox to run scripts in. @default QuickJSSandbox
+ * @param options another sandbox, in-process servers (see {@link GatewayOptions}).
  */
-export async function createGateway(config: ToolscriptConfig, sandbox?: Sandbox): Promise<Gateway> {
-  const gateway = new Gateway(config, sandbox ?? (await QuickJSSandbox.create()));
+export async function createGateway(
+  config: ToolscriptConfig,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
+  const gateway = new Gateway(config, options.sandbox ?? (await QuickJSSandbox.create()), options.servers);
   await gateway.start();
   return gateway;
 }

@@ -26,13 +26,17 @@ export interface SandboxLimits {
   maxLogChars?: number;
 }
 
+/** Where module sources come from: a fixed map, or a lookup called on demand. */
+export type ModuleSource = Readonly<Record<string, string>> | ((path: string) => string | undefined);
+
 export interface SandboxRunOptions {
   /**
-   * Module sources the script may import, keyed by path without extension, relative to the
-   * script (`servers/filesystem/index`, `servers/filesystem/readTextFile`). `./x` resolves to
-   * `x` or `x/index`.
+   * Module sources the script may import, by path without extension, relative to the script
+   * (`servers/filesystem/index`, `servers/filesystem/readTextFile`): a map, or a function called
+   * lazily for each path tried (returning `undefined` when there is no such module). `./x`
+   * resolves to `x` or `x/index`.
    */
-  modules: Record<string, string>;
+  modules: ModuleSource;
   hostFunctions: Record<string, HostFunction>;
   limits: SandboxLimits;
 }

@@ -29,12 +29,17 @@ export function substringBaseline(catalog: Catalog, query: string, limit: number
  * alternation matched against each name's words; ranked by how many words match.
  */
 export function regexNameBaseline(catalog: Catalog, query: string, limit: number): string[] {
-  const terms = [...new Set(words(query).filter((w) => w.length >= 3))].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const terms = [...new Set(words(query).filter((w) => w.length >= 3))].map((w) =>
+    w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+  );
   if (terms.length === 0) return [];
   const pattern = new RegExp(`^(${terms.join('|')})`, 'i');
   return catalog
     .allTools()
-    .map(({ tool }) => ({ name: tool.name, score: splitWords(tool.name).filter((w) => pattern.test(w)).length }))
+    .map(({ tool }) => ({
+      name: tool.name,
+      score: splitWords(tool.name).filter((w) => pattern.test(w)).length,
+    }))
     .filter((r) => r.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, limit)

@@ -12,7 +12,9 @@ export class BindingCache {
   /** The binding's TypeScript source (see {@link renderBinding}). */
   get(spec: BindingSpec): Promise<string> {
     const docs = createHash('sha256')
-      .update(`${spec.tool.title ?? ''}\u0000${spec.tool.description ?? ''}\u0000${spec.tool.annotations?.title ?? ''}`)
+      .update(
+        `${spec.tool.title ?? ''}\u0000${spec.tool.description ?? ''}\u0000${spec.tool.annotations?.title ?? ''}`,
+      )
       .digest('hex')
       .slice(0, 12);
     const key = `${spec.server}\u0000${spec.identifier}\u0000${spec.schemaHash}\u0000${docs}`;

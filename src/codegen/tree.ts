@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { type BindingSpec, bindingTypeNames, renderBinding, renderRuntimeBinding } from './binding.js';
+import type { BindingCache } from './cache.js';
 import { assignBindingNames, serverFolder } from './names.js';
 
 /**
@@ -29,21 +30,23 @@ export interface ServerBindings {
   bindings: BindingSpec[];
 }
 
-/** Binding specs of every server in the catalog, with identifiers assigned per server. */
+/** Binding specs of one server, with identifiers assigned; `undefined` when there is no such server. */
+export function planServer(catalog: Catalog, name: string): ServerBindings | undefined {
+  const server = catalog.getServer(name);
+  if (!server) return undefined;
+  const names = assignBindingNames(server.tools.map((t) => t.name));
+  const bindings = server.tools.map((tool) => ({
+    server: server.name,
+    tool,
+    identifier: names.get(tool.name) ?? tool.name,
+    schemaHash: catalog.getTool(server.name, tool.name)?.schemaHash ?? '',
+  }));
+  return { server: server.name, folder: serverFolder(server.name), bindings };
+}
+
+/** Binding specs of every server in the catalog (see {@link planServer}). */
 export function planBindings(catalog: Catalog): ServerBindings[] {
-  return catalog.listServers().map((server) => {
-    const names = assignBindingNames(server.tools.map((t) => t.name));
-    const bindings = server.tools.map((tool) => {
-      const found = catalog.getTool(server.name, tool.name);
-      return {
-        server: server.name,
-        tool,
-        identifier: names.get(tool.name) ?? tool.name,
-        schemaHash: found?.schemaHash ?? '',
-      };
-    });
-    return { server: server.name, folder: serverFolder(server.name), bindings };
-  });
+  return catalog.listServers().flatMap((server) => planServer(catalog, server.name) ?? []);
 }
 
 /** Source of `servers/<server>/index.ts`: named re-exports of every binding and its types. */
@@ -61,12 +64,16 @@ export function renderServerIndex(server: ServerBindings): string {
  * The virtual file tree of TypeScript sources, keyed by path: `client.ts`,
  * `servers/<server>/index.ts` and `servers/<server>/<identifier>.ts`. Deterministic.
  */
-export async function generateTypeScriptTree(catalog: Catalog): Promise<Map<string, string>> {
+export async function generateTypeScriptTree(
+  catalog: Catalog,
+  cache?: BindingCache,
+): Promise<Map<string, string>> {
   const files = new Map<string, string>([['client.ts', CLIENT_SOURCE]]);
   for (const server of planBindings(catalog)) {
     files.set(`servers/${server.folder}/index.ts`, renderServerIndex(server));
     for (const binding of server.bindings) {
-      files.set(`servers/${server.folder}/${binding.identifier}.ts`, await renderBinding(binding));
+      const source = cache ? await cache.get(binding) : await renderBinding(binding);
+      files.set(`servers/${server.folder}/${binding.identifier}.ts`, source);
     }
   }
   return files;
@@ -87,4 +94,57 @@ export function generateRuntimeModules(catalog: Catalog): Record<string, string>
     }
   }
   return modules;
+}
+
+/**
+ * The sandbox's module lookup, generated lazily: a server's binding table is built the first time
+ * one of its modules is imported, and dropped when the catalog says the server's tools changed.
+ * Paths as in {@link generateRuntimeModules}.
+ */
+export class RuntimeModules {
+  private folders: Map<string, string> | undefined;
+  private readonly tables = new Map<string, Map<string, string>>();
+
+  constructor(private readonly catalog: Catalog) {
+    catalog.on('changed', (server) => {
+      this.folders = undefined;
+      this.tables.delete(server);
+    });
+  }
+
+  /** Source of the module at `path`, or `undefined` when there is none. */
+  readonly get = (path: string): string | undefined => {
+    if (path === 'client') return RUNTIME_CLIENT;
+    const match = /^servers\/([^/]+)\/([^/]+)$/.exec(path);
+    if (!match) return undefined;
+    const [, folder = '', file = ''] = match;
+    const server = this.serverOf(folder);
+    if (server === undefined) return undefined;
+    const table = this.table(server);
+    if (file === 'index') {
+      return [...table.keys()]
+        .map((identifier) => `export { ${identifier} } from './${identifier}';`)
+        .join('\n');
+    }
+    const tool = table.get(file);
+    return tool === undefined
+      ? undefined
+      : renderRuntimeBinding({ server, identifier: file, tool: { name: tool } });
+  };
+
+  private serverOf(folder: string): string | undefined {
+    this.folders ??= new Map(this.catalog.listServers().map((s) => [serverFolder(s.name), s.name]));
+    return this.folders.get(folder);
+  }
+
+  /** identifier → original tool name, for one server. */
+  private table(server: string): Map<string, string> {
+    let table = this.tables.get(server);
+    if (!table) {
+      const names = assignBindingNames(this.catalog.getServer(server)?.tools.map((t) => t.name) ?? []);
+      table = new Map([...names].map(([tool, identifier]) => [identifier, tool]));
+      this.tables.set(server, table);
+    }
+    return table;
+  }
 }

@@ -65,7 +65,10 @@ export function toolDocuments(
       title: tool.title ?? annotations.title ?? '',
       description: tool.description ?? '',
       parameters: Object.entries(properties)
-        .map(([name, p]) => `${splitWords(name).join(' ')} ${typeof p?.description === 'string' ? p.description : ''}`)
+        .map(
+          ([name, p]) =>
+            `${splitWords(name).join(' ')} ${typeof p?.description === 'string' ? p.description : ''}`,
+        )
         .join(' '),
       hints,
       schemaHash: hashes.get(tool.name) ?? '',

@@ -2,7 +2,13 @@ import { distance } from 'fastest-levenshtein';
 import MiniSearch, { type SearchOptions as MiniSearchOptions } from 'minisearch';
 import type { Catalog } from '../catalog/catalog.js';
 import { BindingCache } from '../codegen/cache.js';
-import { hintWords, type SearchDocument, type SearchKind, type ToolHints, toolDocuments } from './documents.js';
+import {
+  hintWords,
+  type SearchDocument,
+  type SearchKind,
+  type ToolHints,
+  toolDocuments,
+} from './documents.js';
 import { processTerm, queryTerms, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
@@ -143,7 +149,9 @@ export class ToolSearch {
   private indexServer(server: string): void {
     const found = this.catalog.getServer(server);
     if (!found || !this.index) return;
-    const hashes = new Map(found.tools.map((t) => [t.name, this.catalog.getTool(server, t.name)?.schemaHash ?? '']));
+    const hashes = new Map(
+      found.tools.map((t) => [t.name, this.catalog.getTool(server, t.name)?.schemaHash ?? '']),
+    );
     const documents = toolDocuments(server, found.description, found.tools, hashes);
     this.addDocuments(documents);
     this.byServer.set(
@@ -182,7 +190,8 @@ export class ToolSearch {
       (options.openWorld === undefined || (document.hints.openWorld ?? false) === options.openWorld);
 
     if (!query.trim()) {
-      if (options.server === undefined && options.readOnly === undefined && options.destructive === undefined) return [];
+      if (options.server === undefined && options.readOnly === undefined && options.destructive === undefined)
+        return [];
       const listed = [...this.documents.values()].filter(accept).sort((a, b) => (a.id < b.id ? -1 : 1));
       return Promise.all(listed.slice(0, options.limit ?? 100).map((d) => this.hit(d, 0, detail)));
     }
@@ -200,7 +209,9 @@ export class ToolSearch {
     };
     const results = index.search(query, searchOptions).slice(0, options.limit ?? 10);
     return Promise.all(
-      results.map((result) => this.hit(this.documents.get(String(result.id)) as SearchDocument, result.score, detail)),
+      results.map((result) =>
+        this.hit(this.documents.get(String(result.id)) as SearchDocument, result.score, detail),
+      ),
     );
   }
 
@@ -209,10 +220,14 @@ export class ToolSearch {
    * `server.original_tool_name`), in the order given, and the names that match nothing with
    * up to three nearest known names each.
    */
-  async select(names: string[], detail: DetailLevel = 'full'): Promise<{ hits: SearchHit[]; unknown: UnknownName[] }> {
+  async select(
+    names: string[],
+    detail: DetailLevel = 'full',
+  ): Promise<{ hits: SearchHit[]; unknown: UnknownName[] }> {
     this.refresh();
     const byOriginal = new Map<string, SearchDocument>();
-    for (const document of this.documents.values()) byOriginal.set(`${document.server}.${document.name}`, document);
+    for (const document of this.documents.values())
+      byOriginal.set(`${document.server}.${document.name}`, document);
     const hits: SearchHit[] = [];
     const unknown: UnknownName[] = [];
     const known = [...this.documents.keys()];
@@ -262,7 +277,11 @@ export function nearest(name: string, known: string[]): string[] {
 
 /** First sentence of a description (up to 200 characters). */
 export function firstSentence(text: string): string {
-  const line = text.trim().split(/\n\s*\n/)[0]?.replace(/\s+/g, ' ') ?? '';
+  const line =
+    text
+      .trim()
+      .split(/\n\s*\n/)[0]
+      ?.replace(/\s+/g, ' ') ?? '';
   const match = line.match(/^.*?[.!?。](?=\s|$)/u);
   const sentence = match ? match[0] : line;
   return sentence.length > 200 ? `${sentence.slice(0, 197)}...` : sentence;

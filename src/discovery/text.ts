@@ -9,7 +9,20 @@ import { splitWords } from '../codegen/names.js';
  *   such as "please") are dropped; the rest are Porter-stemmed (`stemmer`): "files" → "file".
  */
 
-const STOP_WORDS = new Set([...eng, 'please', 'can', 'could', 'would', 'me', 'i', 'my', 'want', 'need', 'using', 'use']);
+const STOP_WORDS = new Set([
+  ...eng,
+  'please',
+  'can',
+  'could',
+  'would',
+  'me',
+  'i',
+  'my',
+  'want',
+  'need',
+  'using',
+  'use',
+]);
 
 /** Splits text into words (see module doc). */
 export function tokenize(text: string): string[] {
@@ -25,7 +38,8 @@ export function processTerm(term: string): string | null {
   const cached = processed.get(term);
   if (cached !== undefined) return cached;
   const lower = term.toLowerCase();
-  const result = lower.length < 2 || STOP_WORDS.has(lower) ? null : /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
+  const result =
+    lower.length < 2 || STOP_WORDS.has(lower) ? null : /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
   if (processed.size >= MAX_CACHED_TERMS) processed.clear();
   processed.set(term, result);
   return result;

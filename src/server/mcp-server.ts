@@ -1,18 +1,35 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway } from '../gateway.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import { executeCodeDescription, gatewayInstructions, SEARCH_TOOLS_DESCRIPTION } from './prompt.js';
-import { renderSearch } from './render-search.js';
+import { renderSearch, renderSelection, renderServerList } from './render-search.js';
+
+/** Resources per `resources/list` page. */
+export const RESOURCE_PAGE_SIZE = 100;
+/** URI prefix of the generated file tree. */
+export const RESOURCE_PREFIX = 'toolscript://';
+/** Coalesces bursts of upstream `list_changed` into one notification per client, in ms. */
+const NOTIFY_DELAY_MS = 50;
 
 /**
- * The gateway as an MCP server with two tools, `search_tools` and `execute_code`, and the
- * code-first prompt as its `instructions`. One instance per client session; they share the gateway.
+ * The gateway as an MCP server: tools `search_tools` and `execute_code`, the code-first prompt as
+ * `instructions`, and the generated file tree as resources (`toolscript://servers/<server>/<tool>.ts`,
+ * paginated). When an upstream server's tools change, the client gets `notifications/tools/list_changed`
+ * (the execute_code description lists the servers) and `notifications/resources/list_changed`.
+ * One instance per client session; they share the gateway.
  */
 export function createMcpServer(gateway: Gateway): McpServer {
-  const servers = gateway.listServers();
-  const server = new McpServer(CLIENT_INFO, { instructions: gatewayInstructions(servers) });
+  const server = new McpServer(CLIENT_INFO, { instructions: gatewayInstructions(gateway.listServers()) });
+  server.server.registerCapabilities({ resources: { listChanged: true } });
 
   server.registerTool(
     'search_tools',
@@ -20,28 +37,60 @@ export function createMcpServer(gateway: Gateway): McpServer {
       title: 'Search tools',
       description: SEARCH_TOOLS_DESCRIPTION,
       inputSchema: {
-        query: z.string().describe('Words describing the task, e.g. "read a file". Empty: list servers.'),
-        detail: z.enum(['name', 'summary', 'full']).optional().describe('Default "summary".'),
-        limit: z.number().int().min(1).max(50).optional().describe('Default 10.'),
+        query: z
+          .string()
+          .optional()
+          .describe('Words describing the task, e.g. "read a file". Empty: list servers.'),
+        names: z
+          .array(z.string())
+          .optional()
+          .describe('Exact qualified names (server.tool) to fetch, instead of a query.'),
+        detail: z
+          .enum(['name', 'summary', 'full'])
+          .optional()
+          .describe('Default "summary"; "full" = TypeScript signature.'),
+        limit: z.number().int().min(1).max(200).optional().describe('Default 10.'),
+        server: z.string().optional().describe("Only this server's tools; without a query, lists them."),
+        readOnly: z.boolean().optional().describe('Only tools annotated read-only (true) or not (false).'),
+        destructive: z.boolean().optional(),
+        idempotent: z.boolean().optional(),
+        openWorld: z.boolean().optional(),
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ query, detail, limit }): Promise<CallToolResult> => {
-      const hits = query.trim()
-        ? await gateway.search(query, { ...(detail ? { detail } : {}), ...(limit ? { limit } : {}) })
-        : [];
+    async ({ query = '', names, detail, ...filters }): Promise<CallToolResult> => {
+      const servers = gateway.listServers();
+      if (names?.length) {
+        const selection = await gateway.select(names, detail ?? 'full');
+        return {
+          content: [{ type: 'text', text: renderSelection(selection) }],
+          isError: selection.hits.length === 0,
+          _meta: { toolscript: selection },
+        };
+      }
+      if (filters.server !== undefined && !servers.some((s) => s.name === filters.server)) {
+        return {
+          content: [{ type: 'text', text: `No server "${filters.server}".\n${renderServerList(servers)}` }],
+          isError: true,
+        };
+      }
+      const options = Object.fromEntries(
+        Object.entries({ detail, ...filters }).filter(([, v]) => v !== undefined),
+      );
+      const hits = await gateway.search(query, options);
+      const browsing = !query.trim() && Object.keys(filters).filter((k) => k !== 'limit').length === 0;
       return {
-        content: [{ type: 'text', text: renderSearch(query, hits, gateway.listServers()) }],
-        _meta: { toolscript: { hits } },
+        content: [{ type: 'text', text: browsing ? renderServerList(servers) : renderSearch(query, hits) }],
+        _meta: { toolscript: browsing ? { servers } : { hits } },
       };
     },
   );
 
-  server.registerTool(
+  const executeCode = server.registerTool(
     'execute_code',
     {
       title: 'Execute code',
-      description: executeCodeDescription(servers),
+      description: executeCodeDescription(gateway.listServers()),
       inputSchema: {
         code: z
           .string()
@@ -59,5 +108,58 @@ export function createMcpServer(gateway: Gateway): McpServer {
       };
     },
   );
+
+  server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+    const paths = gateway.listFiles();
+    const start = request.params?.cursor ? Number.parseInt(request.params.cursor, 10) : 0;
+    if (!Number.isInteger(start) || start < 0 || start > paths.length) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${request.params?.cursor}`);
+    }
+    const page = paths.slice(start, start + RESOURCE_PAGE_SIZE);
+    const next = start + RESOURCE_PAGE_SIZE;
+    return {
+      resources: page.map((path) => ({
+        uri: `${RESOURCE_PREFIX}${path}`,
+        name: path,
+        mimeType: 'text/x-typescript',
+      })),
+      ...(next < paths.length ? { nextCursor: String(next) } : {}),
+    };
+  });
+  server.server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: [
+      {
+        uriTemplate: `${RESOURCE_PREFIX}servers/{server}/{tool}.ts`,
+        name: 'binding',
+        description: 'The TypeScript binding of one tool, as scripts import it.',
+        mimeType: 'text/x-typescript',
+      },
+    ],
+  }));
+  server.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+    const { uri } = request.params;
+    const path = uri.startsWith(RESOURCE_PREFIX) ? uri.slice(RESOURCE_PREFIX.length) : undefined;
+    const text = path === undefined ? undefined : await gateway.readFile(path);
+    if (text === undefined) {
+      // -32002: "Resource not found" in the MCP specification.
+      throw new McpError(-32002, `Resource not found: ${uri}. List them with resources/list.`);
+    }
+    return { contents: [{ uri, mimeType: 'text/x-typescript', text }] };
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  const onChanged = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (!server.isConnected()) return;
+      executeCode.update({ description: executeCodeDescription(gateway.listServers()) });
+      void server.server.sendResourceListChanged().catch(() => {});
+    }, NOTIFY_DELAY_MS);
+  };
+  gateway.catalog.on('changed', onChanged);
+  server.server.onclose = () => {
+    clearTimeout(timer);
+    gateway.catalog.off('changed', onChanged);
+  };
   return server;
 }

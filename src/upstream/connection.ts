@@ -17,6 +17,19 @@ import { StderrTail } from './stderr-tail.js';
 /** Name and version toolscript announces to upstream servers. */
 export const CLIENT_INFO = { name: 'toolscript', version: '0.1.0' } as const;
 
+/**
+ * A server reached through a transport the caller creates, e.g. one half of the MCP SDK's
+ * `InMemoryTransport.createLinkedPair()` for a server running in the same process.
+ */
+export interface InProcessServer {
+  transport: () => Transport | Promise<Transport>;
+  /** Timeout of one call to this server, in ms. */
+  timeoutMs?: number;
+}
+
+/** How to reach an upstream server: a config entry, or a transport factory. */
+export type UpstreamTarget = ServerConfig | InProcessServer;
+
 export interface UpstreamOptions {
   /** Time for connecting and `initialize`, in ms. */
   connectTimeoutMs: number;
@@ -40,10 +53,11 @@ export class UpstreamConnection {
   private pid: number | null = null;
   private closed = false;
   private negotiatedVersion: string | undefined;
+  private everConnected = false;
 
   constructor(
     readonly name: string,
-    readonly config: ServerConfig,
+    readonly config: UpstreamTarget,
     private readonly options: UpstreamOptions,
   ) {}
 
@@ -100,8 +114,11 @@ export class UpstreamConnection {
       return client;
     };
     let client: Client;
+    const reconnecting = this.everConnected;
     try {
-      if (isRemoteServer(this.config)) {
+      if ('transport' in this.config) {
+        client = await attempt(await this.config.transport());
+      } else if (isRemoteServer(this.config)) {
         const url = new URL(this.config.url);
         const requestInit = this.config.headers ? { headers: this.config.headers } : undefined;
         const sse = () => attempt(new SSEClientTransport(url, requestInit ? { requestInit } : {}));
@@ -129,11 +146,8 @@ export class UpstreamConnection {
           stderr: 'pipe',
         });
         transport.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
-        const client = await attempt(transport);
+        client = await attempt(transport);
         this.pid = transport.pid;
-        this.client = client;
-        this.watch(client);
-        return client;
       }
     } catch (error) {
       throw new UpstreamUnavailableError(this.name, describeFailure(error, timeout), this.stderrTail, {
@@ -141,7 +155,13 @@ export class UpstreamConnection {
       });
     }
     this.client = client;
+    this.everConnected = true;
     this.watch(client);
+    if (reconnecting && this.options.onToolsChanged) {
+      // A restarted server may come back with other tools.
+      const onToolsChanged = this.options.onToolsChanged;
+      this.listTools().then(onToolsChanged, () => {});
+    }
     return client;
   }
 

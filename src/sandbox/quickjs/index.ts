@@ -79,10 +79,19 @@ class QuickJSRun {
     runtime.setMemoryLimit(this.options.limits.memoryMb * 1024 * 1024);
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     runtime.setInterruptHandler(() => Date.now() > this.deadline);
-    const modules: Record<string, string> = { ...this.options.modules, [SCRIPT_NAME]: code };
+    const given = this.options.modules;
+    const lookup =
+      typeof given === 'function'
+        ? given
+        : (path: string) => (Object.hasOwn(given, path) ? given[path] : undefined);
+    const loaded = new Map<string, string | undefined>([[SCRIPT_NAME, code]]);
+    const modules = (path: string) => {
+      if (!loaded.has(path)) loaded.set(path, lookup(path));
+      return loaded.get(path);
+    };
     runtime.setModuleLoader(
       (name) => {
-        const source = name.startsWith(MISSING) ? undefined : modules[name];
+        const source = name.startsWith(MISSING) ? undefined : modules(name);
         if (source !== undefined) return source;
         return { error: new Error(`Cannot find module '${name.slice(MISSING.length)}'`) };
       },

@@ -7,7 +7,7 @@ import { posix } from 'node:path';
  * bare specifiers (`node:fs`, `fs`) and paths that climb out of the tree.
  */
 export function resolveModule(
-  modules: Record<string, string>,
+  source: (path: string) => string | undefined,
   importer: string,
   specifier: string,
 ): string | undefined {
@@ -17,8 +17,8 @@ export function resolveModule(
   const joined = posix.normalize(posix.join(specifier.startsWith('/') ? '/' : base, specifier));
   if (joined.startsWith('..')) return undefined;
   const path = joined.replace(/^\/+/, '').replace(/\.(ts|js|mjs)$/, '');
-  if (Object.hasOwn(modules, path)) return path;
+  if (source(path) !== undefined) return path;
   const index = `${path.replace(/\/$/, '')}/index`;
-  if (Object.hasOwn(modules, index)) return index;
+  if (source(index) !== undefined) return index;
   return undefined;
 }
