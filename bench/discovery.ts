@@ -183,9 +183,6 @@ for (const [label, target] of [
 }
 
 console.log('\nAnswer size (o200k_base tokens, median over the short queries, limit 10):');
-const servers = catalog
-  .listServers()
-  .map((s) => ({ name: s.name, ok: true, tools: s.tools.length, description: s.description }));
 for (const detail of ['name', 'summary', 'full'] as const) {
   const sizes: number[] = [];
   for (const q of shortQueries) {

