@@ -202,11 +202,14 @@ export class ToolSearch {
       combineWith: 'OR',
       prefix: expand && prefix ? (term: string) => term.length >= 4 : false,
       fuzzy: expand && fuzzy > 0 ? (term: string) => (term.length >= 5 ? fuzzy : false) : false,
-      filter: (result) => {
+    };
+    const filtering = [options.server, options.kind, options.readOnly, options.destructive, options.idempotent, options.openWorld];
+    if (filtering.some((value) => value !== undefined)) {
+      searchOptions.filter = (result) => {
         const document = this.documents.get(String(result.id));
         return document !== undefined && accept(document);
-      },
-    };
+      };
+    }
     const results = index.search(query, searchOptions).slice(0, options.limit ?? 10);
     return Promise.all(
       results.map((result) =>
