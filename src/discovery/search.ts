@@ -203,8 +203,7 @@ export class ToolSearch {
       prefix: expand && prefix ? (term: string) => term.length >= 4 : false,
       fuzzy: expand && fuzzy > 0 ? (term: string) => (term.length >= 5 ? fuzzy : false) : false,
     };
-    const filtering = [options.server, options.kind, options.readOnly, options.destructive, options.idempotent, options.openWorld];
-    if (filtering.some((value) => value !== undefined)) {
+    if (isFiltered(options)) {
       searchOptions.filter = (result) => {
         const document = this.documents.get(String(result.id));
         return document !== undefined && accept(document);
@@ -267,6 +266,12 @@ export class ToolSearch {
     }
     return hit;
   }
+}
+
+/** True when any filter (server, kind or annotation hint) is set. */
+function isFiltered(options: SearchOptions): boolean {
+  const { server, kind, readOnly, destructive, idempotent, openWorld } = options;
+  return [server, kind, readOnly, destructive, idempotent, openWorld].some((value) => value !== undefined);
 }
 
 /** Up to three known names nearest to `name` by edit distance (case-insensitive). */
