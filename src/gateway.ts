@@ -1,4 +1,6 @@
-import { Bridge } from './bridge/bridge.js';
+import { accountExecution } from './accounting/execution.js';
+import { countTokens } from './accounting/tokens.js';
+import { Bridge, type CallPayload } from './bridge/bridge.js';
 import { Catalog } from './catalog/catalog.js';
 import { BindingCache } from './codegen/cache.js';
 import { serverFolder } from './codegen/names.js';
@@ -80,6 +82,7 @@ export class Gateway {
   private readonly toolSearch: ToolSearch;
   private readonly bindings = new BindingCache();
   private readonly runtimeModules = new RuntimeModules(this.catalog);
+  private definitions: number | undefined;
 
   constructor(
     readonly config: ToolscriptConfig,
@@ -94,6 +97,9 @@ export class Gateway {
       },
     });
     this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
+    this.catalog.on('changed', () => {
+      this.definitions = undefined;
+    });
     const targets: [string, UpstreamTarget][] = [
       ...Object.entries(config.mcpServers),
       ...Object.entries(servers),
@@ -196,13 +202,23 @@ export class Gateway {
     const limits = { ...this.config.sandbox, ...options };
     const finish = (
       partial: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
+      payloads: CallPayload[] = [],
     ): ExecutionResult => {
       const rendered = renderOutput(partial, limits.maxOutputTokens);
+      const ms = performance.now() - started;
+      const accounted = accountExecution({
+        script: code,
+        output: rendered.output,
+        definitions: this.definitionTokens(),
+        calls: payloads,
+      });
+      partial.calls.forEach((call, i) => Object.assign(call, accounted.calls[i]));
       return {
         ...partial,
         output: rendered.output,
         ...(rendered.truncated ? { truncated: rendered.truncated } : {}),
-        ms: performance.now() - started,
+        tokens: accounted.tokens,
+        ms,
       };
     };
     const transpiled = await transpileScript(code);
@@ -215,19 +231,32 @@ export class Gateway {
         error: { code: 'SYNTAX_ERROR', message: transpiled.message },
       });
     }
-    const { hostFunctions, calls } = this.bridge.session();
+    const { hostFunctions, calls, payloads } = this.bridge.session();
     const run = await this.sandbox.run(transpiled.code, {
       modules: this.runtimeModules.get,
       hostFunctions,
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
-    return finish({
-      ok: run.ok,
-      result: run.ok ? (run.result ?? null) : null,
-      logs: run.logs.map(formatLog),
-      calls,
-      error: run.error ? this.describeError(run.error) : null,
-    });
+    return finish(
+      {
+        ok: run.ok,
+        result: run.ok ? (run.result ?? null) : null,
+        logs: run.logs.map(formatLog),
+        calls,
+        error: run.error ? this.describeError(run.error) : null,
+      },
+      payloads,
+    );
+  }
+
+  /**
+   * o200k_base tokens of every connected tool's definition as `tools/list` presents it (the
+   * `tools` array as JSON): what direct tool calling loads into the context. Cached until the
+   * catalog changes.
+   */
+  definitionTokens(): number {
+    this.definitions ??= countTokens(JSON.stringify(this.catalog.allTools().map((t) => t.tool))).tokens;
+    return this.definitions;
   }
 
   private describeError(error: SandboxError): NonNullable<ExecutionResult['error']> {

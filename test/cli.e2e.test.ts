@@ -25,7 +25,7 @@ describe('toolscript CLI', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const result = JSON.parse(lines[0] as string);
-    expect(Object.keys(result).sort()).toEqual(['calls', 'error', 'logs', 'ms', 'ok', 'result']);
+    expect(Object.keys(result).sort()).toEqual(['calls', 'error', 'logs', 'ms', 'ok', 'result', 'tokens']);
     expect(result.ok).toBe(true);
     expect(result.error).toBeNull();
     expect(result.result['2012']).toEqual({ days: 366, rainDays: 177, maxTemp: 34.4 });

@@ -86,6 +86,18 @@ describe('gateway on real servers and real data', () => {
     const bytesRead = execution.calls.reduce((sum, c) => sum + c.resultBytes, 0);
     expect(bytesRead).toBeGreaterThan(500_000);
     expect(execution.output.length).toBeLessThan(1_000);
+
+    // Direct tool calling would have put all 400 mails into the context.
+    const { tokens } = execution;
+    expect(tokens.definitions).toBe(gateway.definitionTokens());
+    const callTokens = execution.calls.reduce(
+      (sum, c) => sum + (c.argsTokens ?? 0) + (c.resultTokens ?? 0),
+      0,
+    );
+    expect(tokens.direct).toBe(tokens.definitions + callTokens);
+    expect(tokens.direct).toBeGreaterThan(100_000);
+    expect(tokens.reduction).toBeGreaterThan(0.98);
+    expect(tokens.estimated).toBe(true); // 1.6 MB of mail is counted from samples
   });
 
   it('round-trips a knowledge graph through server-memory', async () => {

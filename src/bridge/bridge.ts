@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { resultContextText, sampleText, type TextSample } from '../accounting/execution.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { InvalidArgumentsError, ToolError, ToolscriptError, UnknownToolError } from '../errors.js';
 import type { HostFunction, JsonValue } from '../sandbox.js';
@@ -28,6 +29,16 @@ export interface CallTrace {
   resultBytes: number;
   /** Error code when `ok` is false. */
   error?: string;
+  /** o200k_base tokens of the arguments (filled in after the execution). */
+  argsTokens?: number;
+  /** o200k_base tokens of the upstream result as a direct-calling client shows it (filled in after the execution). */
+  resultTokens?: number;
+}
+
+/** The texts of one call kept for token counting: arguments as JSON, the result as a client shows it. */
+export interface CallPayload {
+  args: TextSample;
+  result: TextSample;
 }
 
 /**
@@ -45,21 +56,25 @@ export class Bridge {
   ) {}
 
   /** Host functions for one execution and the trace they fill, in call order. */
-  session(): { hostFunctions: Record<string, HostFunction>; calls: CallTrace[] } {
+  session(): { hostFunctions: Record<string, HostFunction>; calls: CallTrace[]; payloads: CallPayload[] } {
     const calls: CallTrace[] = [];
+    const payloads: CallPayload[] = [];
     const callTool: HostFunction = async (server, tool, args) => {
       const started = performance.now();
+      const argsJson = JSON.stringify(args ?? {});
       const trace: CallTrace = {
         server: String(server),
         tool: String(tool),
         ms: 0,
         ok: false,
-        argsBytes: Buffer.byteLength(JSON.stringify(args ?? {})),
+        argsBytes: Buffer.byteLength(argsJson),
         resultBytes: 0,
       };
+      const payload: CallPayload = { args: sampleText(argsJson), result: sampleText('') };
       calls.push(trace);
+      payloads.push(payload);
       try {
-        const value = await this.call(trace, args);
+        const value = await this.call(trace, payload, args);
         trace.ok = true;
         return value as JsonValue;
       } catch (error) {
@@ -69,10 +84,10 @@ export class Bridge {
         trace.ms = performance.now() - started;
       }
     };
-    return { hostFunctions: { callTool }, calls };
+    return { hostFunctions: { callTool }, calls, payloads };
   }
 
-  private async call(trace: CallTrace, args: JsonValue | undefined): Promise<unknown> {
+  private async call(trace: CallTrace, payload: CallPayload, args: JsonValue | undefined): Promise<unknown> {
     const { server, tool } = trace;
     const found = this.catalog.getTool(server, tool);
     if (!found) {
@@ -91,6 +106,7 @@ export class Bridge {
     if (problems.length) throw new InvalidArgumentsError(server, tool, problems);
     const result = await this.caller.callTool(server, tool, input);
     trace.resultBytes = Buffer.byteLength(JSON.stringify(result));
+    payload.result = sampleText(resultContextText(result));
     if (result.isError) throw new ToolError(server, tool, errorText(result));
     return unwrapToolResult(result);
   }

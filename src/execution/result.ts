@@ -1,3 +1,4 @@
+import type { ExecutionTokens } from '../accounting/execution.js';
 import type { CallTrace } from '../bridge/bridge.js';
 import type { ErrorCode } from '../errors.js';
 
@@ -18,6 +19,8 @@ export interface ExecutionResult {
   output: string;
   /** Present when `output` was cut to the token budget. */
   truncated?: { shownTokens: number; totalTokens: number; estimated: boolean };
-  /** Wall time of the execution in ms, transpiling included. */
+  /** Token accounting: code mode against direct tool calling (o200k_base; an estimate for other models). */
+  tokens: ExecutionTokens;
+  /** Wall time of the execution in ms, transpiling included (token counting excluded). */
   ms: number;
 }

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountExecution,
+  resultContextText,
+  SAMPLE_CHARS,
+  sampleText,
+} from '../src/accounting/execution.js';
+import { countTokens, truncateToTokens } from '../src/accounting/tokens.js';
+
+describe('token counting', () => {
+  it('counts o200k_base tokens', () => {
+    expect(countTokens('hello world')).toEqual({ tokens: 2, estimated: false });
+    expect(countTokens('')).toEqual({ tokens: 0, estimated: false });
+  });
+
+  it('estimates huge texts from a sample, within a few percent', () => {
+    const line = 'From: alice@example.org Subject: quarterly report 2024 totals\n';
+    const huge = line.repeat(20_000);
+    const exact = countTokens(line).tokens * 20_000;
+    const counted = countTokens(huge);
+    expect(counted.estimated).toBe(true);
+    expect(Math.abs(counted.tokens - exact) / exact).toBeLessThan(0.05);
+  });
+
+  it('truncates to a token budget', () => {
+    const cut = truncateToTokens('one two three four five six', 3);
+    expect(cut).toMatchObject({ truncated: true, totalTokens: 6 });
+    expect(countTokens(cut.text).tokens).toBe(3);
+  });
+});
+
+describe('execution accounting', () => {
+  const sample = (tokens: number) => sampleText(' x'.repeat(tokens));
+
+  it('adds definitions, arguments and results, and bills every turn for directCumulative', () => {
+    // ' x' is one o200k_base token, so each sample has exactly the given number of tokens.
+    const { tokens, calls } = accountExecution({
+      script: 'export default 1',
+      output: 'Result:\n1',
+      definitions: 1000,
+      calls: [
+        { args: sample(10), result: sample(100) },
+        { args: sample(20), result: sample(200) },
+      ],
+    });
+    expect(calls).toEqual([
+      { argsTokens: 10, resultTokens: 100 },
+      { argsTokens: 20, resultTokens: 200 },
+    ]);
+    expect(tokens.direct).toBe(1000 + 110 + 220);
+    // Turns: [defs], [defs + call 1], [defs + call 1 + call 2].
+    expect(tokens.directCumulative).toBe(1000 + 1110 + 1330);
+    expect(tokens.codeMode).toBe(countTokens('export default 1').tokens + countTokens('Result:\n1').tokens);
+    expect(tokens.reduction).toBeCloseTo(1 - tokens.codeMode / 1330, 10);
+    expect(tokens).toMatchObject({ definitions: 1000, estimated: false, tokenizer: 'o200k_base' });
+  });
+
+  it('reports a negative reduction when code mode costs more', () => {
+    const { tokens } = accountExecution({ script: ' x'.repeat(50), output: '', definitions: 10, calls: [] });
+    expect(tokens.reduction).toBeLessThan(0);
+  });
+
+  it('scales results kept as a sample and says so', () => {
+    const big = ' x'.repeat(SAMPLE_CHARS);
+    const { tokens, calls } = accountExecution({
+      script: '',
+      output: '',
+      definitions: 0,
+      calls: [{ args: sampleText('{}'), result: sampleText(big) }],
+    });
+    expect(tokens.estimated).toBe(true);
+    expect(calls[0]?.resultTokens).toBe(SAMPLE_CHARS);
+  });
+});
+
+describe('result text a direct-calling client shows', () => {
+  it('joins text parts, and falls back to structuredContent', () => {
+    expect(
+      resultContextText({
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      }),
+    ).toBe('a\nb');
+    expect(resultContextText({ content: [], structuredContent: { n: 1 } })).toBe('{"n":1}');
+    expect(resultContextText({ content: [{ type: 'image', data: 'AAAA', mimeType: 'image/png' }] })).toBe(
+      '{"type":"image","data":"AAAA","mimeType":"image/png"}',
+    );
+  });
+});
