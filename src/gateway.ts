@@ -212,7 +212,7 @@ export class Gateway {
         definitions: this.definitionTokens(),
         calls: payloads,
       });
-      partial.calls.forEach((call, i) => Object.assign(call, accounted.calls[i]));
+      for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted.calls[i]);
       return {
         ...partial,
         output: rendered.output,
