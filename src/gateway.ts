@@ -24,6 +24,7 @@ import { UpstreamUnavailableError } from './errors.js';
 import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
 import { transpileScript } from './execution/transpile.js';
+import { GatewayMetrics } from './metrics/metrics.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { LogEntry, Sandbox, SandboxError } from './sandbox.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './upstream/connection.js';
@@ -83,6 +84,8 @@ export class Gateway {
   private readonly bindings = new BindingCache();
   private readonly runtimeModules = new RuntimeModules(this.catalog);
   private definitions: number | undefined;
+  /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
+  readonly metrics = new GatewayMetrics();
 
   constructor(
     readonly config: ToolscriptConfig,
@@ -203,6 +206,7 @@ export class Gateway {
     const finish = (
       partial: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
       payloads: CallPayload[] = [],
+      memoryBytes?: number,
     ): ExecutionResult => {
       const rendered = renderOutput(partial, limits.maxOutputTokens);
       const ms = performance.now() - started;
@@ -213,13 +217,15 @@ export class Gateway {
         calls: payloads,
       });
       for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted.calls[i]);
-      return {
+      const execution: ExecutionResult = {
         ...partial,
         output: rendered.output,
         ...(rendered.truncated ? { truncated: rendered.truncated } : {}),
         tokens: accounted.tokens,
         ms,
       };
+      this.metrics.record(execution, memoryBytes);
+      return execution;
     };
     const transpiled = await transpileScript(code);
     if (!transpiled.ok) {
@@ -246,6 +252,7 @@ export class Gateway {
         error: run.error ? this.describeError(run.error) : null,
       },
       payloads,
+      run.memoryBytes,
     );
   }
 

@@ -67,6 +67,8 @@ export interface SandboxRunResult {
   error: SandboxError | null;
   /** Wall time of the run in ms. */
   ms: number;
+  /** Heap in use by the script's runtime when it finished, in bytes, where the sandbox can tell. */
+  memoryBytes?: number;
 }
 
 /** Runs scripts. Implementations live in `src/sandbox/<name>/`. */

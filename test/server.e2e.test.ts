@@ -8,6 +8,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../src/accounting/tokens.js';
+import { runCli } from '../src/cli/main.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway, Gateway as GatewayClass } from '../src/gateway.js';
 import { QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
@@ -45,9 +46,22 @@ async function exerciseGateway(client: Client) {
   });
   expect(run.isError).toBe(false);
   expect(text(run)).toMatch(/^adding\n\nResult:\n[\s\S]*42/);
-  const meta = (run._meta as { toolscript: { ok: boolean; calls: { tool: string }[] } }).toolscript;
+  const meta = (
+    run._meta as {
+      toolscript: {
+        ok: boolean;
+        calls: { tool: string }[];
+        tokens: { codeMode: number; direct: number };
+        session: { executions: number; discoveryCalls: number; codeMode: number; direct: number };
+      };
+    }
+  ).toolscript;
   expect(meta.ok).toBe(true);
   expect(meta.calls.map((c) => c.tool)).toEqual(['get-sum']);
+  expect(meta.tokens.direct).toBeGreaterThan(meta.tokens.codeMode);
+  // The session counts the gateway's tool definitions, both searches and this execution.
+  expect(meta.session).toMatchObject({ executions: 1, discoveryCalls: 2 });
+  expect(meta.session.codeMode).toBeGreaterThan(meta.tokens.codeMode + 500);
 
   const failed = await client.callTool({
     name: 'execute_code',
@@ -112,6 +126,25 @@ describe('toolscript serve', () => {
       } finally {
         await Promise.all(clients.map((c) => c.close()));
       }
+    });
+
+    it('exposes Prometheus metrics and a summary that toolscript stats prints', async () => {
+      const metrics = await (await fetch(http.url.replace('/mcp', '/metrics'))).text();
+      expect(metrics).toMatch(/toolscript_executions_total\{outcome="ok"\} [1-9]/);
+      expect(metrics).toMatch(
+        /toolscript_tool_calls_total\{server="everything",tool="get-sum",outcome="ok"\} [1-9]/,
+      );
+      expect(metrics).toMatch(/toolscript_tokens_total\{mode="direct"\} [1-9]/);
+      expect(metrics).toContain('toolscript_sandbox_memory_bytes_count');
+      const out: string[] = [];
+      const code = await runCli(['stats', '--url', http.url.replace('/mcp', '')], {
+        stdout: (t) => out.push(t),
+        stderr: (t) => out.push(t),
+        readStdin: async () => '',
+      });
+      expect(code).toBe(0);
+      expect(out.join('')).toMatch(/^Executions: \d+ \(ok \d+, RUNTIME_ERROR \d+\)/);
+      expect(out.join('')).toMatch(/Tokens: code mode [\d,]+ vs direct tool calling [\d,]+ \(\d+\.\d% fewer/);
     });
 
     it('answers other paths and session-less requests with clear errors', async () => {

@@ -13,6 +13,7 @@ Commands:
   exec      run one TypeScript script against the configured servers
   search    search the servers' tools
   gen       write the generated TypeScript API to a folder
+  stats     summary of a running gateway: executions, calls, tokens saved
 
 Run "toolscript <command> --help" for a command's options.
 Config: ./toolscript.config.json (same "mcpServers" shape as .mcp.json), or --config FILE;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   exec: async () => (await import('./commands/exec.js')).exec,
   search: async () => (await import('./commands/search.js')).search,
   gen: async () => (await import('./commands/gen.js')).gen,
+  stats: async () => (await import('./commands/stats.js')).stats,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

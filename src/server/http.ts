@@ -25,7 +25,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * Serves the gateway over MCP Streamable HTTP at `/mcp`, one MCP session per client
- * (`Mcp-Session-Id`). Requests to other paths get 404.
+ * (`Mcp-Session-Id`); Prometheus metrics at `GET /metrics`; a JSON summary of the same counters at
+ * `GET /stats` (see {@link GatewayMetrics.summary}). Other paths get 404.
  * @throws when the port cannot be bound (e.g. `EADDRINUSE`).
  */
 export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}): Promise<HttpServer> {
@@ -34,7 +35,18 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/mcp') return sendError(res, 404, 'Not found: the MCP endpoint is /mcp');
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      res.writeHead(200, { 'content-type': gateway.metrics.registry.contentType });
+      res.end(await gateway.metrics.registry.metrics());
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(await gateway.metrics.summary()));
+      return;
+    }
+    if (url.pathname !== '/mcp')
+      return sendError(res, 404, 'Not found: the MCP endpoint is /mcp (metrics: /metrics, /stats)');
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
     if (req.method === 'POST') {

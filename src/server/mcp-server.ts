@@ -1,3 +1,5 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   type CallToolResult,
@@ -8,6 +10,9 @@ import {
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { SessionLedger } from '../accounting/session.js';
+import { countTokens } from '../accounting/tokens.js';
+import type { DetailLevel } from '../discovery/search.js';
 import type { Gateway } from '../gateway.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import { executeCodeDescription, gatewayInstructions, SEARCH_TOOLS_DESCRIPTION } from './prompt.js';
@@ -29,6 +34,11 @@ const NOTIFY_DELAY_MS = 50;
  */
 export function createMcpServer(gateway: Gateway): McpServer {
   const server = new McpServer(CLIENT_INFO, { instructions: gatewayInstructions(gateway.listServers()) });
+  let ledger: SessionLedger | undefined;
+  const session = async () => {
+    ledger ??= new SessionLedger(await gatewayToolsTokens(gateway));
+    return ledger;
+  };
   server.server.registerCapabilities({ resources: { listChanged: true } });
 
   server.registerTool(
@@ -58,34 +68,16 @@ export function createMcpServer(gateway: Gateway): McpServer {
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ query = '', names, detail, ...filters }): Promise<CallToolResult> => {
-      const servers = gateway.listServers();
-      if (names?.length) {
-        const selection = await gateway.select(names, detail ?? 'full');
-        return {
-          content: [{ type: 'text', text: renderSelection(selection) }],
-          isError: selection.hits.length === 0,
-          _meta: { toolscript: selection },
-        };
-      }
-      if (filters.server !== undefined && !servers.some((s) => s.name === filters.server)) {
-        return {
-          content: [{ type: 'text', text: `No server "${filters.server}".\n${renderServerList(servers)}` }],
-          isError: true,
-        };
-      }
-      const options = Object.fromEntries(
-        Object.entries({ detail, ...filters }).filter(([, v]) => v !== undefined),
-      );
-      const hits = await gateway.search(query, options);
-      const browsing = !query.trim() && Object.keys(filters).filter((k) => k !== 'limit').length === 0;
+    async (request): Promise<CallToolResult> => {
+      const result = await searchTools(gateway, request);
+      const ledgerNow = await session();
+      ledgerNow.recordDiscovery(request, (result.content[0] as { text: string }).text);
       return {
-        content: [{ type: 'text', text: browsing ? renderServerList(servers) : renderSearch(query, hits) }],
-        _meta: { toolscript: browsing ? { servers } : { hits } },
+        ...result,
+        _meta: { toolscript: { ...(result._meta?.toolscript as object), session: ledgerNow.summary() } },
       };
     },
   );
-
   const executeCode = server.registerTool(
     'execute_code',
     {
@@ -101,10 +93,12 @@ export function createMcpServer(gateway: Gateway): McpServer {
     async ({ code }): Promise<CallToolResult> => {
       const execution = await gateway.execute(code);
       const { output, ...meta } = execution;
+      const ledgerNow = await session();
+      ledgerNow.recordExecution(execution.tokens);
       return {
         content: [{ type: 'text', text: output }],
         isError: !execution.ok,
-        _meta: { toolscript: meta },
+        _meta: { toolscript: { ...meta, session: ledgerNow.summary() } },
       };
     },
   );
@@ -162,4 +156,72 @@ export function createMcpServer(gateway: Gateway): McpServer {
     gateway.catalog.off('changed', onChanged);
   };
   return server;
+}
+
+type SearchRequest = {
+  query?: string | undefined;
+  names?: string[] | undefined;
+  detail?: DetailLevel | undefined;
+  limit?: number | undefined;
+  server?: string | undefined;
+  readOnly?: boolean | undefined;
+  destructive?: boolean | undefined;
+  idempotent?: boolean | undefined;
+  openWorld?: boolean | undefined;
+};
+
+/** Answers one `search_tools` call: exact selection, a server listing, or a ranked search. */
+async function searchTools(gateway: Gateway, request: SearchRequest): Promise<CallToolResult> {
+  const { query = '', names, detail, ...filters } = request;
+  const servers = gateway.listServers();
+  if (names?.length) {
+    const selection = await gateway.select(names, detail ?? 'full');
+    return {
+      content: [{ type: 'text', text: renderSelection(selection) }],
+      isError: selection.hits.length === 0,
+      _meta: { toolscript: selection },
+    };
+  }
+  if (filters.server !== undefined && !servers.some((s) => s.name === filters.server)) {
+    return {
+      content: [{ type: 'text', text: `No server "${filters.server}".\n${renderServerList(servers)}` }],
+      isError: true,
+    };
+  }
+  const options = Object.fromEntries(
+    Object.entries({ detail, ...filters }).filter(([, v]) => v !== undefined),
+  );
+  const hits = await gateway.search(query, options);
+  const browsing =
+    !query.trim() && Object.entries(filters).every(([k, v]) => k === 'limit' || v === undefined);
+  return {
+    content: [{ type: 'text', text: browsing ? renderServerList(servers) : renderSearch(query, hits) }],
+    _meta: { toolscript: browsing ? { servers } : { hits } },
+  };
+}
+
+const toolsTokens = new WeakMap<Gateway, Promise<number>>();
+
+/**
+ * o200k_base tokens of the gateway's own `tools/list` answer, measured by listing a fresh
+ * instance over the SDK's in-memory transport. Cached per gateway until its catalog changes.
+ */
+export function gatewayToolsTokens(gateway: Gateway): Promise<number> {
+  let tokens = toolsTokens.get(gateway);
+  if (!tokens) {
+    tokens = (async () => {
+      const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+      const probe = createMcpServer(gateway);
+      await probe.connect(serverTransport);
+      const client = new Client({ name: 'toolscript-probe', version: '1' });
+      await client.connect(clientTransport);
+      const { tools } = await client.listTools();
+      await client.close();
+      await probe.close();
+      return countTokens(JSON.stringify(tools)).tokens;
+    })();
+    toolsTokens.set(gateway, tokens);
+    gateway.catalog.once('changed', () => toolsTokens.delete(gateway));
+  }
+  return tokens;
 }

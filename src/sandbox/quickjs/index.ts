@@ -114,6 +114,7 @@ class QuickJSRun {
       clearTimeout(timer);
       this.finished = true;
     }
+    const memoryBytes = this.memoryInUse(runtime);
     this.dispose(runtime);
     let result: JsonValue | undefined;
     if (outcome.ok && outcome.json !== undefined) result = JSON.parse(outcome.json) as JsonValue;
@@ -123,7 +124,20 @@ class QuickJSRun {
       logs: this.logs,
       error: outcome.ok ? null : outcome.error,
       ms: performance.now() - this.started,
+      ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     };
+  }
+
+  /** `memory_used_size` of the runtime (QuickJS's own accounting), or undefined if unavailable. */
+  private memoryInUse(runtime: QuickJSContext['runtime']): number | undefined {
+    try {
+      const usage = runtime.computeMemoryUsage();
+      const data = this.context.dump(usage) as { memory_used_size?: number };
+      usage.dispose();
+      return typeof data.memory_used_size === 'number' ? data.memory_used_size : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async evaluate(): Promise<Outcome> {

@@ -1,0 +1,61 @@
+import type { ExecutionTokens } from './execution.js';
+import { countTokens } from './tokens.js';
+
+/** What one session (one agent connection) cost so far, against the direct-calling estimate. */
+export interface SessionSummary {
+  executions: number;
+  discoveryCalls: number;
+  /**
+   * Code mode: the gateway's own tool definitions once, every discovery request and answer,
+   * and every execution's script and output.
+   */
+  codeMode: number;
+  /** Direct tool calling: the upstream tool definitions once, plus every call's arguments and result. */
+  direct: number;
+  /** `1 − codeMode / direct`. */
+  reduction: number;
+  tokenizer: 'o200k_base';
+}
+
+/**
+ * Running token totals of one session: discovery calls (`search_tools` requests and answers)
+ * and executions, against what direct tool calling would have cost for the same tool calls.
+ */
+export class SessionLedger {
+  private executions = 0;
+  private discoveryCalls = 0;
+  private codeMode: number;
+  private callTokens = 0;
+  private upstreamDefinitions = 0;
+
+  /** @param gatewayDefinitions tokens of the gateway's own `tools/list` (what code mode loads). */
+  constructor(gatewayDefinitions: number) {
+    this.codeMode = gatewayDefinitions;
+  }
+
+  /** Records one discovery call: the request arguments and the answer text the model read. */
+  recordDiscovery(request: unknown, answer: string): void {
+    this.discoveryCalls++;
+    this.codeMode += countTokens(JSON.stringify(request)).tokens + countTokens(answer).tokens;
+  }
+
+  /** Records one execution's accounting. */
+  recordExecution(tokens: ExecutionTokens): void {
+    this.executions++;
+    this.codeMode += tokens.codeMode;
+    this.callTokens += tokens.direct - tokens.definitions;
+    this.upstreamDefinitions = tokens.definitions;
+  }
+
+  summary(): SessionSummary {
+    const direct = this.upstreamDefinitions + this.callTokens;
+    return {
+      executions: this.executions,
+      discoveryCalls: this.discoveryCalls,
+      codeMode: this.codeMode,
+      direct,
+      reduction: direct > 0 ? 1 - this.codeMode / direct : 0,
+      tokenizer: 'o200k_base',
+    };
+  }
+}
