@@ -76,7 +76,7 @@ describe('toolscript CLI', () => {
   });
 
   it('has --help on every command and rejects bad usage with exit code 2', () => {
-    for (const command of ['serve', 'exec', 'search', 'gen']) {
+    for (const command of ['serve', 'exec', 'search', 'gen', 'stats', 'bench']) {
       const help = cli([command, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: toolscript ${command}`));

@@ -158,7 +158,7 @@ export default [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       const directors = [...new Set(movies.map((m) => m.Director as string))];
       const entities = [
         ...movies.map((m) => ({
-          name: m.Title,
+          name: String(m.Title),
           entityType: 'movie',
           observations: [`IMDB ${m['IMDB Rating']}`],
         })),

@@ -14,6 +14,7 @@ Commands:
   search    search the servers' tools
   gen       write the generated TypeScript API to a folder
   stats     summary of a running gateway: executions, calls, tokens saved
+  bench     token benchmark: code mode against direct tool calling (source checkout)
 
 Run "toolscript <command> --help" for a command's options.
 Config: ./toolscript.config.json (same "mcpServers" shape as .mcp.json), or --config FILE;
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   search: async () => (await import('./commands/search.js')).search,
   gen: async () => (await import('./commands/gen.js')).gen,
   stats: async () => (await import('./commands/stats.js')).stats,
+  bench: async () => (await import('./commands/bench.js')).bench,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
