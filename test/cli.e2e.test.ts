@@ -40,6 +40,9 @@ describe('toolscript CLI', () => {
     const ok = cli(['exec', '-'], 'console.log("hello"); export default [1, 2];');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('hello\n\nResult:\n[\n  1,\n  2\n]\n');
+    expect(ok.stderr).toMatch(
+      /tokens: code mode \d+, direct tool calling \d+ \(.*an estimate for non-OpenAI models\)/,
+    );
     const failed = cli(['exec', '--json'], "import { nope } from './servers/filesystem'; await nope();");
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).error.code).toBe('UNKNOWN_TOOL');

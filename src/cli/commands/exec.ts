@@ -37,6 +37,10 @@ export const exec: Command = defineCommand({
         io.stdout(`${JSON.stringify(result)}\n`);
       } else {
         io.stdout(`${execution.output}\n`);
+        const { codeMode, direct, reduction, estimated } = execution.tokens;
+        io.stderr(
+          `tokens: code mode ${codeMode}, direct tool calling ${estimated ? '~' : ''}${direct} (${(reduction * 100).toFixed(1)}% fewer; o200k_base, an estimate for non-OpenAI models)\n`,
+        );
       }
       return execution.ok ? 0 : 1;
     } finally {
