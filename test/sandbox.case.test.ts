@@ -180,6 +180,24 @@ describe.each(BACKENDS)('sandbox contract: $name', ({ create }) => {
     expect(run.result).toEqual(['undefined', null]);
   });
 
+  it('keeps working after large heaps built after an await', async () => {
+    // QuickJS once failed to free such a runtime; the sandbox must shrug that off.
+    const big: HostFunction = async () => ({ content: 'x'.repeat(1_000_000) });
+    const base = options({ memoryMb: 512, timeoutMs: 20_000 });
+    for (let i = 0; i < 3; i++) {
+      const run = await sandbox.run(
+        `const r = await __host.big(); export default r.content.split('').length;`,
+        {
+          ...base,
+          hostFunctions: { big },
+        },
+      );
+      expect(run.result).toBe(1_000_000);
+    }
+    const next = await sandbox.run('export default "next";', options());
+    expect(next.result).toBe('next');
+  });
+
   it('keeps working after a run that hit a limit', async () => {
     await sandbox.run('while (true) {}', options({ timeoutMs: 100 }));
     await sandbox.run('const a = []; for (;;) a.push("x".repeat(1e5));', options({ memoryMb: 16 }));

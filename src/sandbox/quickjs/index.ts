@@ -1,9 +1,11 @@
 import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import {
   newQuickJSWASMModuleFromVariant,
+  newVariant,
   type QuickJSContext,
   type QuickJSDeferredPromise,
   type QuickJSHandle,
+  type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import type {
@@ -26,13 +28,23 @@ const MISSING = 'missing:';
 
 let wasmModule: Promise<QuickJSWASMModule> | undefined;
 
+/**
+ * A new instance of the QuickJS WebAssembly module. Emscripten's report of a failed assertion
+ * while freeing a runtime ("Aborted(…)", see `QuickJSRun.dispose`) is dropped; anything else it
+ * prints goes to stderr.
+ */
+function instantiate(): Promise<QuickJSWASMModule> {
+  // The variant package is CommonJS; its default export is the variant object.
+  const base = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
+  const printErr = (text: string) => {
+    if (!text.startsWith('Aborted(')) process.stderr.write(`${text}\n`);
+  };
+  return newQuickJSWASMModuleFromVariant(newVariant(base, { emscriptenModule: { printErr } as never }));
+}
+
 /** Loads the QuickJS WebAssembly module once per process (about 20 ms); later calls reuse it. */
 export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  // The variant package is CommonJS; its default export is the variant object.
-  const variant = (
-    variantModule as unknown as { default: Parameters<typeof newQuickJSWASMModuleFromVariant>[0] }
-  ).default;
-  wasmModule ??= newQuickJSWASMModuleFromVariant(variant);
+  wasmModule ??= instantiate();
   return wasmModule;
 }
 
@@ -42,15 +54,26 @@ export function loadQuickJS(): Promise<QuickJSWASMModule> {
  * Host functions return QuickJS promises that settle when the host's promise does.
  */
 export class QuickJSSandbox implements Sandbox {
-  private constructor(private readonly wasm: QuickJSWASMModule) {}
+  private fresh: Promise<QuickJSWASMModule> | undefined;
+
+  private constructor(private wasm: QuickJSWASMModule) {}
 
   /** Loads QuickJS and returns a sandbox ready to run scripts. */
   static async create(): Promise<QuickJSSandbox> {
     return new QuickJSSandbox(await loadQuickJS());
   }
 
-  run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
-    return new QuickJSRun(this.wasm, options).execute(code);
+  async run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
+    if (this.fresh) {
+      this.wasm = await this.fresh;
+      this.fresh = undefined;
+    }
+    const run = new QuickJSRun(this.wasm, options);
+    const result = await run.execute(code);
+    // A runtime QuickJS could not free holds its heap inside this WebAssembly instance: move to a
+    // new instance so the old one, leak included, is garbage-collected.
+    if (!run.disposedCleanly) this.fresh = instantiate();
+    return result;
   }
 }
 
@@ -66,6 +89,8 @@ class QuickJSRun {
   private readonly pending = new Set<QuickJSDeferredPromise>();
   private finished = false;
   private context!: QuickJSContext;
+  /** False when freeing the runtime failed (see {@link QuickJSRun.dispose}). */
+  disposedCleanly = true;
 
   constructor(
     private readonly wasm: QuickJSWASMModule,
@@ -297,8 +322,10 @@ export const __result = __toolscript_serialize(await m.default);`,
       this.context.dispose();
       runtime.dispose();
     } catch {
-      // A run cut off mid-flight may leave QuickJS objects referenced; the WASM heap of this
-      // runtime is dropped with it either way.
+      // QuickJS can fail its own "no object left" assertion when freeing a runtime, seen after
+      // top-level-await scripts that allocated large heaps. The runtime's memory then stays in
+      // the WebAssembly instance; QuickJSSandbox.run replaces the instance.
+      this.disposedCleanly = false;
     }
   }
 }
