@@ -10,8 +10,12 @@ export const CONFIG_FILE_NAME = 'toolscript.config.json';
 
 const stringMap = z.record(z.string(), z.string());
 
+/** Per-server PII policy: `untokenize: false` sends tokens, not real values, to that server. */
+const serverPii = z.strictObject({ untokenize: z.boolean().default(true) });
+
 const stdioServer = z.strictObject({
   type: z.literal('stdio').optional(),
+  pii: serverPii.optional(),
   command: z.string().min(1, 'must be a non-empty command'),
   args: z.array(z.string()).default([]),
   env: stringMap.optional(),
@@ -21,6 +25,7 @@ const stdioServer = z.strictObject({
 
 const remoteServer = z.strictObject({
   type: z.enum(['http', 'sse', 'streamable-http']),
+  pii: serverPii.optional(),
   url: z.url(),
   headers: stringMap.optional(),
   timeoutMs: z.number().int().positive().optional(),
@@ -46,6 +51,32 @@ export const configSchema = z.strictObject({
       memoryMb: z.number().int().min(8).max(4096).default(256),
       /** Model-visible output (logs and result) kept at most, in o200k_base tokens. @default 4000 */
       maxOutputTokens: z.number().int().positive().default(4000),
+    })
+    .prefault({}),
+  /** PII tokenization of what the model sees. Off by default; see the README. */
+  pii: z
+    .strictObject({
+      /** @default false */
+      enabled: z.boolean().default(false),
+      /** Region for phone numbers without a country code (ISO 3166-1 alpha-2). @default "US" */
+      region: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'a two-letter country code such as "US"')
+        .default('US'),
+      /** Detector switches. @default all on */
+      detectors: z
+        .strictObject({
+          email: z.boolean().default(true),
+          phone: z.boolean().default(true),
+          card: z.boolean().default(true),
+          iban: z.boolean().default(true),
+          ssn: z.boolean().default(true),
+          ip: z.boolean().default(true),
+          secret: z.boolean().default(true),
+        })
+        .prefault({}),
+      /** Append-only JSON-lines log of untokenizations, relative to the working directory. */
+      auditLog: z.string().default('.toolscript/pii-audit.jsonl'),
     })
     .prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */

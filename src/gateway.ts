@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { accountExecution } from './accounting/execution.js';
 import { countTokens } from './accounting/tokens.js';
 import { Bridge, type CallPayload } from './bridge/bridge.js';
@@ -25,8 +26,11 @@ import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
 import { transpileScript } from './execution/transpile.js';
 import { GatewayMetrics } from './metrics/metrics.js';
+import { PiiAuditLog } from './pii/audit.js';
+import { PII_TYPES } from './pii/detectors.js';
+import { PiiVault } from './pii/vault.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
-import type { LogEntry, Sandbox, SandboxError } from './sandbox.js';
+import type { JsonValue, LogEntry, Sandbox, SandboxError } from './sandbox.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './upstream/connection.js';
 
 /** Options of {@link createGateway}. */
@@ -54,12 +58,23 @@ export interface ServerStatus {
   description: string;
 }
 
-/** Per-execution overrides of the config's `sandbox` limits. */
+/** Per-execution options: overrides of the config's `sandbox` limits, and the session's PII vault. */
 export interface ExecuteOptions {
   timeoutMs?: number;
   memoryMb?: number;
   maxOutputTokens?: number;
+  /**
+   * The session's vault, so tokens stay the same across its executions. With `pii.enabled` and no
+   * vault, the execution gets a vault of its own.
+   */
+  vault?: PiiVault;
+  /** Session id written to the PII audit log. @default "local" */
+  session?: string;
 }
+
+/** One line added to tokenized output, so the model knows what to do with tokens. */
+export const PII_NOTE =
+  '[toolscript: personal data is shown as tokens such as [EMAIL_1]; pass tokens to tools as they are.]';
 
 const EXECUTION_CODES = new Set([
   'SYNTAX_ERROR',
@@ -84,6 +99,7 @@ export class Gateway {
   private readonly bindings = new BindingCache();
   private readonly runtimeModules = new RuntimeModules(this.catalog);
   private definitions: number | undefined;
+  private auditLog: PiiAuditLog | undefined;
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
   readonly metrics = new GatewayMetrics();
 
@@ -202,13 +218,17 @@ export class Gateway {
    */
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     const started = performance.now();
-    const limits = { ...this.config.sandbox, ...options };
+    const { vault: given, session = 'local', ...overrides } = options;
+    const limits = { ...this.config.sandbox, ...overrides };
+    const vault = this.config.pii.enabled ? (given ?? this.newVault()) : undefined;
     const finish = (
-      partial: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
+      raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
       payloads: CallPayload[] = [],
       memoryBytes?: number,
     ): ExecutionResult => {
+      const partial = vault ? this.tokenizeExecution(raw, vault) : raw;
       const rendered = renderOutput(partial, limits.maxOutputTokens);
+      if (vault && JSON.stringify(partial) !== JSON.stringify(raw)) rendered.output += `\n\n${PII_NOTE}`;
       const ms = performance.now() - started;
       const accounted = accountExecution({
         script: code,
@@ -237,7 +257,9 @@ export class Gateway {
         error: { code: 'SYNTAX_ERROR', message: transpiled.message },
       });
     }
-    const { hostFunctions, calls, payloads } = this.bridge.session();
+    const { hostFunctions, calls, payloads } = this.bridge.session(
+      vault ? (server, tool, args) => this.untokenizeArgs(vault, session, server, tool, args) : undefined,
+    );
     const run = await this.sandbox.run(transpiled.code, {
       modules: this.runtimeModules.get,
       hostFunctions,
@@ -254,6 +276,44 @@ export class Gateway {
       payloads,
       run.memoryBytes,
     );
+  }
+
+  /** A PII vault with the config's detectors and region. */
+  newVault(): PiiVault {
+    const { detectors, region } = this.config.pii;
+    const types = PII_TYPES.filter((type) => detectors[type.toLowerCase() as keyof typeof detectors]);
+    return new PiiVault({ types, region });
+  }
+
+  /** The model-visible parts of an execution with personal data replaced by tokens. */
+  private tokenizeExecution(
+    raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
+    vault: PiiVault,
+  ): Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'> {
+    return {
+      ...raw,
+      result: vault.tokenize(raw.result),
+      logs: vault.tokenize(raw.logs),
+      error: raw.error ? vault.tokenize(raw.error) : null,
+    };
+  }
+
+  /** Real values back into a call's arguments, unless the server's policy says otherwise; audited. */
+  private async untokenizeArgs(
+    vault: PiiVault,
+    session: string,
+    server: string,
+    tool: string,
+    args: JsonValue,
+  ): Promise<JsonValue> {
+    const policy = this.config.mcpServers[server]?.pii;
+    if (policy && !policy.untokenize) return args;
+    const { value, replaced } = vault.untokenize(args);
+    if (Object.keys(replaced).length) {
+      this.auditLog ??= new PiiAuditLog(resolve(this.config.pii.auditLog));
+      await this.auditLog.record({ time: new Date().toISOString(), session, server, tool, types: replaced });
+    }
+    return value;
   }
 
   /**

@@ -55,12 +55,20 @@ export class Bridge {
     private readonly caller: ToolCaller,
   ) {}
 
-  /** Host functions for one execution and the trace they fill, in call order. */
-  session(): { hostFunctions: Record<string, HostFunction>; calls: CallTrace[]; payloads: CallPayload[] } {
+  /**
+   * Host functions for one execution and the trace they fill, in call order.
+   * @param prepareArgs called on each call's arguments before validation (e.g. PII untokenization).
+   */
+  session(prepareArgs?: (server: string, tool: string, args: JsonValue) => Promise<JsonValue> | JsonValue): {
+    hostFunctions: Record<string, HostFunction>;
+    calls: CallTrace[];
+    payloads: CallPayload[];
+  } {
     const calls: CallTrace[] = [];
     const payloads: CallPayload[] = [];
     const callTool: HostFunction = async (server, tool, args) => {
       const started = performance.now();
+      if (prepareArgs) args = await prepareArgs(String(server), String(tool), args ?? {});
       const argsJson = JSON.stringify(args ?? {});
       const trace: CallTrace = {
         server: String(server),

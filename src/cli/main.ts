@@ -15,6 +15,7 @@ Commands:
   gen       write the generated TypeScript API to a folder
   stats     summary of a running gateway: executions, calls, tokens saved
   bench     token benchmark: code mode against direct tool calling (source checkout)
+  pii       "pii audit": the log of tokens turned back into real values for tools
 
 Run "toolscript <command> --help" for a command's options.
 Config: ./toolscript.config.json (same "mcpServers" shape as .mcp.json), or --config FILE;
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   gen: async () => (await import('./commands/gen.js')).gen,
   stats: async () => (await import('./commands/stats.js')).stats,
   bench: async () => (await import('./commands/bench.js')).bench,
+  pii: async () => (await import('./commands/pii.js')).pii,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

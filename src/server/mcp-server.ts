@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -35,6 +36,9 @@ const NOTIFY_DELAY_MS = 50;
 export function createMcpServer(gateway: Gateway): McpServer {
   const server = new McpServer(CLIENT_INFO, { instructions: gatewayInstructions(gateway.listServers()) });
   let ledger: SessionLedger | undefined;
+  // One PII vault per session, so a token means the same value across its executions.
+  const vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
+  const sessionId = randomUUID();
   const session = async () => {
     ledger ??= new SessionLedger(await gatewayToolsTokens(gateway));
     return ledger;
@@ -91,7 +95,7 @@ export function createMcpServer(gateway: Gateway): McpServer {
       annotations: { openWorldHint: true },
     },
     async ({ code }): Promise<CallToolResult> => {
-      const execution = await gateway.execute(code);
+      const execution = await gateway.execute(code, { ...(vault ? { vault } : {}), session: sessionId });
       const { output, ...meta } = execution;
       const ledgerNow = await session();
       ledgerNow.recordExecution(execution.tokens);
