@@ -25,6 +25,8 @@ export interface DetectOptions {
 
 const EMAIL =
   /(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])/g;
+/** A stretch that may hold a phone number: digits with spaces, dots, dashes, parentheses, a leading "+". */
+const PHONE_CANDIDATE = /[+(]?\d[\d\s().-]{5,}\d(?:\s*(?:ext\.?|x)\s*\d{1,6})?/gi;
 /** 13-19 digits, optionally in groups separated by one space or dash. */
 const CARD = /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g;
 /** Issuer prefixes of the major networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro). */
@@ -75,17 +77,33 @@ type Finder = (text: string, region: string) => Omit<PiiMatch, 'type'>[];
 const FINDERS: Record<PiiType, Finder> = {
   EMAIL: (text) =>
     [...matches(EMAIL, text)].map((m) => ({ start: m.index, end: m.index + m[0].length, value: m[0] })),
-  PHONE: (text, region) =>
-    findPhoneNumbersInText(text, { defaultCountry: region as CountryCode })
-      .filter(({ startsAt, endsAt }) => {
+  PHONE: (text, region) => {
+    const found: Omit<PiiMatch, 'type'>[] = [];
+    // libphonenumber scans slowly; hand it only the runs of digits and separators that could be numbers.
+    for (const candidate of matches(PHONE_CANDIDATE, text)) {
+      // A number has 7 to 15 digits (E.164), plus an extension at most.
+      const digits = candidate[0].replace(/\D/g, '').length;
+      if (digits < 7 || digits > 21) continue;
+      for (const { startsAt, endsAt } of findPhoneNumbersInText(candidate[0], {
+        defaultCountry: region as CountryCode,
+      })) {
+        let start = candidate.index + startsAt;
+        const end = candidate.index + endsAt;
+        // libphonenumber keeps an opening parenthesis before "+": "(+1 …" — drop it when unbalanced.
+        if (text[start] === '(' && !text.slice(start, end).includes(')')) start++;
+        const written = text.slice(start, end);
+        // Not part of a longer identifier ("ORD-2024-118823"), not an IPv4 address.
+        if (/[\w#/.-]/.test(text[start - 1] ?? ' ') || /[\w/-]/.test(text[end] ?? ' ') || isIPv4(written))
+          continue;
         // Written as a phone number: a leading "+" or separators between digits. A bare run of
         // digits (an order id, a timestamp) is not taken for one.
-        const written = text.slice(startsAt, endsAt);
-        // Not part of a longer identifier such as "ORD-2024-118823".
-        if (/[\w#/-]/.test(text[startsAt - 1] ?? ' ') || /[\w/-]/.test(text[endsAt] ?? ' ')) return false;
-        return written.startsWith('+') || /\d[\s().-]+\d/.test(written) || written.startsWith('(');
-      })
-      .map(({ startsAt, endsAt }) => ({ start: startsAt, end: endsAt, value: text.slice(startsAt, endsAt) })),
+        if (written.startsWith('+') || /\d[\s().-]+\d/.test(written) || written.startsWith('(')) {
+          found.push({ start, end, value: written });
+        }
+      }
+    }
+    return found;
+  },
   CARD: (text) =>
     [...matches(CARD, text)]
       .filter((m) => {
@@ -151,7 +169,11 @@ export function detectPii(text: string, options: DetectOptions = {}): PiiMatch[]
   for (const type of options.types ?? PII_TYPES) {
     for (const match of FINDERS[type](text, region)) found.push({ type, ...match });
   }
-  found.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
+  // Earliest first; on the same span the longer match, then the more specific type (phone last).
+  const rank = (type: PiiType) => (type === 'PHONE' ? 1 : 0);
+  found.sort(
+    (a, b) => a.start - b.start || b.end - b.start - (a.end - a.start) || rank(a.type) - rank(b.type),
+  );
   const kept: PiiMatch[] = [];
   for (const match of found) {
     const last = kept.at(-1);
