@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/main.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway, PII_NOTE } from '../src/gateway.js';
 import { PiiAuditLog } from '../src/pii/audit.js';
@@ -173,5 +174,20 @@ describe('PII tokenization through the gateway, on server-memory', () => {
       types: { EMAIL: 1, PHONE: 1, CARD: 1, IBAN: 1 },
     });
     expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8')).not.toContain(contact.email);
+
+    // toolscript pii audit prints the same entries.
+    const configFile = join(dir, 'toolscript.config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({ mcpServers: {}, pii: { auditLog: join(dir, 'audit.jsonl') } }),
+    );
+    const out: string[] = [];
+    const code = await runCli(['pii', 'audit', '--config', configFile], {
+      stdout: (t) => out.push(t),
+      stderr: (t) => out.push(t),
+      readStdin: async () => '',
+    });
+    expect(code).toBe(0);
+    expect(out.join('')).toMatch(/session s-1 {2}crm\.create_entities {2}EMAIL×1 PHONE×1 CARD×1 IBAN×1/);
   });
 });
