@@ -10,20 +10,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/gateway.js';
 import { loadQuickJS, QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
+import { median } from './support/stats.js';
 
 const require = createRequire(import.meta.url);
 const everything = resolve(
   dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')),
   'dist/index.js',
 );
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 async function timeEach(times: number, fn: () => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];

@@ -1,3 +1,5 @@
+import { median } from '../support/stats.js';
+
 /** One workflow measured one way in one configuration. */
 export interface Row {
   workflow: string;
@@ -30,14 +32,6 @@ export interface Row {
 
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** The Markdown tables (one per configuration) with a summary line each. */
 export function renderMarkdown(rows: Row[]): string {
