@@ -53,6 +53,17 @@ export const configSchema = z.strictObject({
       maxOutputTokens: z.number().int().positive().default(4000),
     })
     .prefault({}),
+  /** Folder for workspaces and other per-project data, relative to the working directory. @default "./.toolscript" */
+  dataDir: z.string().default('./.toolscript'),
+  /** Per-session workspaces: size quota and idle time before removal. */
+  workspace: z
+    .strictObject({
+      /** Files and state one session may hold, in MiB. @default 100 */
+      quotaMb: z.number().positive().default(100),
+      /** Days a session's workspace may stay unused before it is removed. @default 7 */
+      ttlDays: z.number().positive().default(7),
+    })
+    .prefault({}),
   /** PII tokenization of what the model sees. Off by default; see the README. */
   pii: z
     .strictObject({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { accountExecution } from './accounting/execution.js';
 import { countTokens } from './accounting/tokens.js';
@@ -10,6 +11,7 @@ import {
   generateTypeScriptTree,
   planBindings,
   planServer,
+  RUNTIME_SOURCE,
   RuntimeModules,
   renderServerIndex,
 } from './codegen/tree.js';
@@ -32,6 +34,8 @@ import { PiiVault } from './pii/vault.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { JsonValue, LogEntry, Sandbox, SandboxError } from './sandbox.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './upstream/connection.js';
+import { workspaceHostFunctions } from './workspace/host.js';
+import { removeIdleWorkspaces, Workspace } from './workspace/workspace.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -100,6 +104,8 @@ export class Gateway {
   private readonly runtimeModules = new RuntimeModules(this.catalog);
   private definitions: number | undefined;
   private auditLog: PiiAuditLog | undefined;
+  private readonly workspaces = new Map<string, Workspace>();
+  private cleanupTimer: NodeJS.Timeout | undefined;
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
   readonly metrics = new GatewayMetrics();
 
@@ -135,8 +141,16 @@ export class Gateway {
     }
   }
 
-  /** Connects to every server in parallel and lists their tools. A failing server is recorded, not thrown. */
+  /**
+   * Connects to every server in parallel and lists their tools (a failing server is recorded, not
+   * thrown), and removes idle workspaces now and hourly.
+   */
   async start(): Promise<void> {
+    const ttlMs = this.config.workspace.ttlDays * 24 * 3600 * 1000;
+    const cleanup = () => removeIdleWorkspaces(resolve(this.config.dataDir), ttlMs).catch(() => []);
+    await cleanup();
+    this.cleanupTimer = setInterval(cleanup, 3600 * 1000);
+    this.cleanupTimer.unref();
     await Promise.all(
       [...this.connections.values()].map(async (connection) => {
         try {
@@ -191,7 +205,7 @@ export class Gateway {
 
   /** Paths of the generated file tree, without generating any binding. */
   listFiles(): string[] {
-    const paths = ['client.ts'];
+    const paths = ['client.ts', 'runtime.ts'];
     for (const server of planBindings(this.catalog)) {
       paths.push(`servers/${server.folder}/index.ts`);
       for (const binding of server.bindings) paths.push(`servers/${server.folder}/${binding.identifier}.ts`);
@@ -202,6 +216,7 @@ export class Gateway {
   /** One generated file by path (as in {@link listFiles}), generated on demand; `undefined` if none. */
   async readFile(path: string): Promise<string | undefined> {
     if (path === 'client.ts') return CLIENT_SOURCE;
+    if (path === 'runtime.ts') return RUNTIME_SOURCE;
     const match = /^servers\/([^/]+)\/([^/]+)\.ts$/.exec(path);
     if (!match) return undefined;
     const name = this.catalog.listServers().find((s) => serverFolder(s.name) === match[1])?.name;
@@ -260,6 +275,7 @@ export class Gateway {
     const { hostFunctions, calls, payloads } = this.bridge.session(
       vault ? (server, tool, args) => this.untokenizeArgs(vault, session, server, tool, args) : undefined,
     );
+    Object.assign(hostFunctions, workspaceHostFunctions(this.workspace(session)));
     const run = await this.sandbox.run(transpiled.code, {
       modules: this.runtimeModules.get,
       hostFunctions,
@@ -276,6 +292,25 @@ export class Gateway {
       payloads,
       run.memoryBytes,
     );
+  }
+
+  /**
+   * The workspace of a session (`<dataDir>/workspaces/<session>/`), created on first use.
+   * Session names outside `[A-Za-z0-9_.-]{1,128}` are replaced by their SHA-256.
+   */
+  workspace(session: string): Workspace {
+    let workspace = this.workspaces.get(session);
+    if (!workspace) {
+      const folder = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/.test(session)
+        ? session
+        : createHash('sha256').update(session).digest('hex');
+      workspace = new Workspace(
+        resolve(this.config.dataDir, 'workspaces', folder),
+        this.config.workspace.quotaMb * 1024 * 1024,
+      );
+      this.workspaces.set(session, workspace);
+    }
+    return workspace;
   }
 
   /** A PII vault with the config's detectors and region. */
@@ -353,6 +388,7 @@ export class Gateway {
 
   /** Closes every upstream connection; no child process is left running. */
   async close(): Promise<void> {
+    clearInterval(this.cleanupTimer);
     await Promise.all([...this.connections.values()].map((c) => c.close()));
   }
 }

@@ -120,6 +120,7 @@ export function readTextFile(input: ReadTextFileInput): Promise<ReadTextFileOutp
     expect([...first]).toEqual([...second]);
     expect([...first.keys()]).toEqual([
       'client.ts',
+      'runtime.ts',
       'servers/a/index.ts',
       'servers/a/bingSearch.ts',
       'servers/a/fetchWebpage.ts',

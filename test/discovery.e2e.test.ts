@@ -262,7 +262,7 @@ describe('discovery at catalog scale', () => {
         cursor = page.nextCursor;
         pages++;
       } while (cursor);
-      expect(uris).toHaveLength(1 + 70 + 527);
+      expect(uris).toHaveLength(2 + 70 + 527);
       expect(new Set(uris).size).toBe(uris.length);
       expect(pages).toBe(6);
     } finally {

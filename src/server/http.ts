@@ -58,8 +58,9 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       }
       if (existing) return existing.handleRequest(req, res, body);
       if (sessionId === undefined && isInitializeRequest(body)) {
+        const session = randomUUID();
         const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
+          sessionIdGenerator: () => session,
           onsessioninitialized: (id) => {
             transports.set(id, transport);
           },
@@ -67,7 +68,8 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
         transport.onclose = () => {
           if (transport.sessionId) transports.delete(transport.sessionId);
         };
-        await createMcpServer(gateway).connect(transport);
+        // The Mcp-Session-Id names the session's workspace, state and PII vault.
+        await createMcpServer(gateway, { session }).connect(transport);
         return transport.handleRequest(req, res, body);
       }
       return sendError(res, 400, 'Bad request: no valid Mcp-Session-Id; start with an initialize request');

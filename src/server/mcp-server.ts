@@ -31,14 +31,15 @@ const NOTIFY_DELAY_MS = 50;
  * `instructions`, and the generated file tree as resources (`toolscript://servers/<server>/<tool>.ts`,
  * paginated). When an upstream server's tools change, the client gets `notifications/tools/list_changed`
  * (the execute_code description lists the servers) and `notifications/resources/list_changed`.
- * One instance per client session; they share the gateway.
+ * One instance per client session; they share the gateway. `options.session` names the session
+ * (its workspace, state and PII vault); default a random id.
  */
-export function createMcpServer(gateway: Gateway): McpServer {
+export function createMcpServer(gateway: Gateway, options: { session?: string } = {}): McpServer {
   const server = new McpServer(CLIENT_INFO, { instructions: gatewayInstructions(gateway.listServers()) });
   let ledger: SessionLedger | undefined;
   // One PII vault per session, so a token means the same value across its executions.
   const vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
-  const sessionId = randomUUID();
+  const sessionId = options.session ?? randomUUID();
   const session = async () => {
     ledger ??= new SessionLedger(await gatewayToolsTokens(gateway));
     return ledger;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
@@ -8,6 +9,8 @@ and result. Reads the script from FILE, or from standard input with "-" (the def
 
 Options:
   -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+      --session NAME  run in this session: its workspace files and state persist across runs
+                      (default: a new session per run)
       --json          print exactly one ExecutionResult JSON object on stdout:
                       { ok, result, logs, error: null | { code, message }, calls: [{ server, tool, ms, ok }], ms }
   -h, --help          show this help
@@ -19,7 +22,7 @@ Error codes: SYNTAX_ERROR RUNTIME_ERROR TOOL_ERROR INVALID_ARGUMENTS UNKNOWN_TOO
 /** `toolscript exec`: runs one script. */
 export const exec: Command = defineCommand({
   help: EXEC_HELP,
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, session: { type: 'string' } },
   run: async ({ values, positionals }, io) => {
     if (positionals.length > 1) throw new UsageError(`expected one script, got ${positionals.length}`);
     const source = positionals[0] ?? '-';
@@ -31,7 +34,7 @@ export const exec: Command = defineCommand({
     }
     const gateway = await startGateway(values.config, io, true);
     try {
-      const execution = await gateway.execute(code);
+      const execution = await gateway.execute(code, { session: values.session ?? `exec-${randomUUID()}` });
       if (values.json) {
         const { output: _output, ...result } = execution;
         io.stdout(`${JSON.stringify(result)}\n`);

@@ -13,6 +13,7 @@ Options:
       --http          serve Streamable HTTP instead of stdio
       --host HOST     interface to listen on (default 127.0.0.1)
       --port PORT     TCP port (default 8765; 0 picks a free one)
+      --session NAME  over stdio: resume the named session (workspace and state); default a new one
   -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
   -h, --help          show this help
 `;
@@ -20,7 +21,12 @@ Options:
 /** `toolscript serve`: the gateway as an MCP server, until stopped. */
 export const serve: Command = defineCommand({
   help: SERVE_HELP,
-  options: { http: { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' } },
+  options: {
+    http: { type: 'boolean' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    session: { type: 'string' },
+  },
   run: async ({ values }, io) => {
     const port = values.port === undefined ? 8765 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -33,7 +39,7 @@ export const serve: Command = defineCommand({
       .join('\n');
     if (!values.http) {
       io.stderr(`toolscript serving MCP over stdio\n${summary}\n`);
-      await serveStdio(gateway);
+      await serveStdio(gateway, values.session);
       await gateway.close();
       return 0;
     }

@@ -1,0 +1,49 @@
+import type { HostFunction, JsonValue } from '../sandbox.js';
+import { type Workspace, WorkspaceError } from './workspace.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Host functions behind the `runtime` module: `workspace(op, …args)` and `state(op, key, value)`,
+ * for one session's workspace. Unknown operations and wrong argument types are refused.
+ */
+export function workspaceHostFunctions(workspace: Workspace): Record<string, HostFunction> {
+  const text = (value: JsonValue | undefined, what: string): string => {
+    if (typeof value !== 'string') throw new WorkspaceError(`${what} must be a string`);
+    return value;
+  };
+  return {
+    workspace: async (op, ...args) => (await run(op, args)) ?? undefined,
+    state: async (op, key, value) => {
+      if (op === 'get') return workspace.getState(text(key, 'key'));
+      if (op === 'set') {
+        await workspace.setState(text(key, 'key'), (value ?? null) as Json);
+        return undefined;
+      }
+      throw new WorkspaceError(`Unknown state operation ${JSON.stringify(op)}`);
+    },
+  };
+
+  async function run(op: JsonValue | undefined, args: JsonValue[]): Promise<JsonValue | undefined> {
+    switch (op) {
+      case 'readText':
+        return workspace.readText(text(args[0], 'path'));
+      case 'writeText':
+        return void (await workspace.writeText(text(args[0], 'path'), text(args[1], 'text')));
+      case 'readJson':
+        return workspace.readJson(text(args[0], 'path'));
+      case 'writeJson':
+        return void (await workspace.writeJson(text(args[0], 'path'), (args[1] ?? null) as Json));
+      case 'list':
+        return workspace.list(text(args[0] ?? '.', 'folder'));
+      case 'remove':
+        return workspace.remove(text(args[0], 'path'));
+      case 'checkpoint':
+        return void (await workspace.checkpoint(text(args[0], 'name')));
+      case 'restore':
+        return void (await workspace.restore(text(args[0], 'name')));
+      default:
+        throw new WorkspaceError(`Unknown workspace operation ${JSON.stringify(op)}`);
+    }
+  }
+}
