@@ -33,6 +33,8 @@ import { PII_TYPES } from './pii/detectors.js';
 import { PiiVault } from './pii/vault.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { JsonValue, LogEntry, Sandbox, SandboxError } from './sandbox.js';
+import { catalogChecker, compileSkill, skillDocuments } from './skills/gateway-skills.js';
+import { exportedNames, type SkillInfo, SkillStore } from './skills/store.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './upstream/connection.js';
 import { workspaceHostFunctions } from './workspace/host.js';
 import { removeIdleWorkspaces, Workspace } from './workspace/workspace.js';
@@ -105,6 +107,11 @@ export class Gateway {
   private definitions: number | undefined;
   private auditLog: PiiAuditLog | undefined;
   private readonly workspaces = new Map<string, Workspace>();
+  /** Saved skills under `<dataDir>/skills/` (see {@link SkillStore}). */
+  readonly skills: SkillStore;
+  private skillModules = new Map<string, string>();
+  private skillCheck: NodeJS.Timeout | undefined;
+  private readonly changedServers = new Set<string>();
   private cleanupTimer: NodeJS.Timeout | undefined;
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
   readonly metrics = new GatewayMetrics();
@@ -122,8 +129,13 @@ export class Gateway {
       },
     });
     this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
-    this.catalog.on('changed', () => {
+    this.skills = new SkillStore(
+      resolve(config.dataDir, 'skills'),
+      catalogChecker(this.catalog, this.bindings),
+    );
+    this.catalog.on('changed', (server) => {
       this.definitions = undefined;
+      this.scheduleSkillCheck(server);
     });
     const targets: [string, UpstreamTarget][] = [
       ...Object.entries(config.mcpServers),
@@ -151,6 +163,7 @@ export class Gateway {
     await cleanup();
     this.cleanupTimer = setInterval(cleanup, 3600 * 1000);
     this.cleanupTimer.unref();
+    await this.reloadSkills();
     await Promise.all(
       [...this.connections.values()].map(async (connection) => {
         try {
@@ -276,11 +289,19 @@ export class Gateway {
       vault ? (server, tool, args) => this.untokenizeArgs(vault, session, server, tool, args) : undefined,
     );
     Object.assign(hostFunctions, workspaceHostFunctions(this.workspace(session)));
+    const usedSkills = new Set<string>();
     const run = await this.sandbox.run(transpiled.code, {
-      modules: this.runtimeModules.get,
+      modules: (path) => {
+        const skill = /^skills\/([a-z0-9-]+)\/index$/.exec(path)?.[1];
+        if (skill === undefined) return this.runtimeModules.get(path);
+        const source = this.skillModules.get(skill);
+        if (source !== undefined) usedSkills.add(skill);
+        return source;
+      },
       hostFunctions,
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
+    for (const skill of usedSkills) await this.skills.recordUse(skill, run.ok, run.ms).catch(() => {});
     return finish(
       {
         ok: run.ok,
@@ -311,6 +332,67 @@ export class Gateway {
       this.workspaces.set(session, workspace);
     }
     return workspace;
+  }
+
+  /**
+   * Saves a skill (see {@link SkillStore.save}) and makes it importable and searchable at once.
+   * @throws {SkillError} with the compiler's messages when it does not type-check.
+   */
+  async saveSkill(input: { name: string; description: string; code: string }): Promise<SkillInfo> {
+    const info = await this.skills.save(input);
+    await this.reloadSkills();
+    return info;
+  }
+
+  /** Removes a skill; true when it existed. */
+  async removeSkill(name: string): Promise<boolean> {
+    const removed = await this.skills.remove(name);
+    await this.reloadSkills();
+    return removed;
+  }
+
+  /** Re-checks skills against the current bindings (all, or those calling `tools`), then reloads them. */
+  async checkSkills(tools?: Set<string>): Promise<SkillInfo[]> {
+    const checked = await this.skills.check(tools);
+    await this.reloadSkills();
+    return checked;
+  }
+
+  /** Compiles every skill for the sandbox and indexes them for search; swaps them in at once. */
+  private async reloadSkills(): Promise<void> {
+    const loaded: { info: SkillInfo; exports: string[] }[] = [];
+    const modules = new Map<string, string>();
+    for (const info of await this.skills.list()) {
+      const code = (await this.skills.code(info.name)) ?? '';
+      modules.set(info.name, (await compileSkill(info, code)).source);
+      loaded.push({ info, exports: exportedNames(code) });
+    }
+    this.skillModules = modules;
+    this.toolSearch.replaceKind('skill', skillDocuments(loaded));
+  }
+
+  /**
+   * After tools change, re-checks the skills whose tools changed schema hash or disappeared
+   * (debounced; servers changing together are checked once).
+   */
+  private scheduleSkillCheck(server: string): void {
+    this.changedServers.add(server);
+    clearTimeout(this.skillCheck);
+    this.skillCheck = setTimeout(async () => {
+      const servers = new Set(this.changedServers);
+      this.changedServers.clear();
+      const changed = new Set<string>();
+      for (const skill of await this.skills.list().catch(() => [])) {
+        for (const tool of skill.tools) {
+          const [toolServer = '', ...rest] = tool.name.split('.');
+          if (!servers.has(toolServer)) continue;
+          if (this.catalog.getTool(toolServer, rest.join('.'))?.schemaHash !== tool.schemaHash)
+            changed.add(tool.name);
+        }
+      }
+      if (changed.size) await this.checkSkills(changed).catch(() => {});
+    }, 100);
+    this.skillCheck.unref();
   }
 
   /** A PII vault with the config's detectors and region. */
@@ -389,6 +471,7 @@ export class Gateway {
   /** Closes every upstream connection; no child process is left running. */
   async close(): Promise<void> {
     clearInterval(this.cleanupTimer);
+    clearTimeout(this.skillCheck);
     await Promise.all([...this.connections.values()].map((c) => c.close()));
   }
 }

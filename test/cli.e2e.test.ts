@@ -79,7 +79,7 @@ describe('toolscript CLI', () => {
   });
 
   it('has --help on every command and rejects bad usage with exit code 2', () => {
-    for (const command of ['serve', 'exec', 'search', 'gen', 'stats', 'bench']) {
+    for (const command of ['serve', 'exec', 'search', 'gen', 'stats', 'bench', 'pii', 'skills']) {
       const help = cli([command, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: toolscript ${command}`));

@@ -23,7 +23,12 @@ const text = (result: unknown) => ((result as CallToolResult).content[0] as { te
 /** Runs the same client checks over any transport. */
 async function exerciseGateway(client: Client) {
   const { tools } = await client.listTools();
-  expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'search_tools']);
+  expect(tools.map((t) => t.name).sort()).toEqual([
+    'execute_code',
+    'list_skills',
+    'save_skill',
+    'search_tools',
+  ]);
   expect(client.getInstructions()).toContain('- memory (9 tools)');
 
   const search = await client.callTool({

@@ -16,6 +16,7 @@ Commands:
   stats     summary of a running gateway: executions, calls, tokens saved
   bench     token benchmark: code mode against direct tool calling (source checkout)
   pii       "pii audit": the log of tokens turned back into real values for tools
+  skills    list, show, save, rm and check saved skills
 
 Run "toolscript <command> --help" for a command's options.
 Config: ./toolscript.config.json (same "mcpServers" shape as .mcp.json), or --config FILE;
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   stats: async () => (await import('./commands/stats.js')).stats,
   bench: async () => (await import('./commands/bench.js')).bench,
   pii: async () => (await import('./commands/pii.js')).pii,
+  skills: async () => (await import('./commands/skills.js')).skills,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

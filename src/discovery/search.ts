@@ -103,6 +103,8 @@ export class ToolSearch {
   private readonly documents = new Map<string, SearchDocument>();
   private readonly byServer = new Map<string, string[]>();
   private readonly stale = new Set<string>();
+  /** Documents of other kinds, re-added when the index is rebuilt. */
+  private readonly extra = new Map<SearchKind, SearchDocument[]>();
   private readonly ranking: RankingOptions;
 
   constructor(
@@ -132,6 +134,7 @@ export class ToolSearch {
       });
       this.stale.clear();
       for (const server of this.catalog.listServers()) this.indexServer(server.name);
+      for (const documents of this.extra.values()) this.addDocuments(documents);
       return this.index;
     }
     for (const server of this.stale) {
@@ -158,6 +161,19 @@ export class ToolSearch {
       server,
       documents.map((d) => d.id),
     );
+  }
+
+  /** Replaces every document of a kind other than tools (e.g. all skills) with `documents`. */
+  replaceKind(kind: Exclude<SearchKind, 'tool'>, documents: SearchDocument[]): void {
+    this.refresh();
+    for (const [id, document] of this.documents) {
+      if (document.kind === kind) {
+        this.index?.discard(id);
+        this.documents.delete(id);
+      }
+    }
+    this.extra.set(kind, documents);
+    this.addDocuments(documents);
   }
 
   /** Adds documents of another kind (skills) to the same index. Ids must be unique. */

@@ -108,6 +108,60 @@ export function createMcpServer(gateway: Gateway, options: { session?: string } 
     },
   );
 
+  server.registerTool(
+    'save_skill',
+    {
+      title: 'Save skill',
+      description:
+        'Save working code as a reusable skill: a TypeScript module whose exported functions call tools via ./servers/<server> imports. It must type-check. Later scripts import it from ./skills/<name>; search_tools finds it.',
+      inputSchema: {
+        name: z.string().describe('lowercase-with-hyphens, e.g. "top-senders"'),
+        description: z.string().describe('What it does and when to use it.'),
+        code: z.string().describe('TypeScript module with exported functions.'),
+      },
+    },
+    async ({ name, description, code }): Promise<CallToolResult> => {
+      try {
+        const info = await gateway.saveSkill({ name, description, code });
+        return {
+          content: [
+            {
+              type: 'text',
+              text: `Saved skill ${info.name} (version ${info.version}). Import it: import { … } from './skills/${info.name}';`,
+            },
+          ],
+          isError: false,
+          _meta: { toolscript: { skill: info } },
+        };
+      } catch (error) {
+        return { content: [{ type: 'text', text: (error as Error).message }], isError: true };
+      }
+    },
+  );
+
+  server.registerTool(
+    'list_skills',
+    {
+      title: 'List skills',
+      description:
+        'List saved skills with their descriptions; broken ones (a tool they call changed) are marked.',
+      inputSchema: {},
+      annotations: { readOnlyHint: true },
+    },
+    async (): Promise<CallToolResult> => {
+      const skills = await gateway.skills.list();
+      const text = skills.length
+        ? skills
+            .map(
+              (s) =>
+                `skills.${s.name} — ${s.description}${s.broken ? ` [BROKEN: ${s.broken.split('\n')[0]}]` : ''}`,
+            )
+            .join('\n')
+        : 'No skills saved yet. Save working code with save_skill.';
+      return { content: [{ type: 'text', text }], _meta: { toolscript: { skills } } };
+    },
+  );
+
   server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
     const paths = gateway.listFiles();
     const start = request.params?.cursor ? Number.parseInt(request.params.cursor, 10) : 0;

@@ -1,0 +1,88 @@
+import ts from 'typescript';
+
+/** A binding a skill uses: the `servers/<folder>` module and the exported identifier. */
+export interface BindingUse {
+  folder: string;
+  identifier: string;
+}
+
+/**
+ * The bindings a skill's source uses, from its imports: named imports from `./servers/<folder>`
+ * or `./servers/<folder>/<identifier>`, and `ns.member` accesses of namespace imports.
+ */
+export function bindingUses(source: string): BindingUse[] {
+  const file = ts.createSourceFile('skill.ts', source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const uses = new Map<string, BindingUse>();
+  const namespaces = new Map<string, string>();
+  const add = (folder: string, identifier: string) =>
+    uses.set(`${folder}/${identifier}`, { folder, identifier });
+  for (const statement of file.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const match = /^\.\/servers\/([^/]+)(?:\/([^/]+?))?(?:\/index)?(?:\.(?:ts|js))?$/.exec(
+      statement.moduleSpecifier.text,
+    );
+    const bindings = statement.importClause?.namedBindings;
+    if (!match || !bindings) continue;
+    const [, folder = '', single] = match;
+    if (single) add(folder, single);
+    else if (ts.isNamespaceImport(bindings)) namespaces.set(bindings.name.text, folder);
+    else for (const element of bindings.elements) add(folder, (element.propertyName ?? element.name).text);
+  }
+  const visit = (node: ts.Node) => {
+    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
+      const folder = namespaces.get(node.expression.text);
+      if (folder) add(folder, node.name.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return [...uses.values()];
+}
+
+/** Virtual files for the type check: path (relative, `/`-separated) → source. */
+export type VirtualFiles = Map<string, string>;
+
+const GLOBALS = `declare const console: { log(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };`;
+
+/**
+ * Type-checks `entry` among `files` (strict, ES2022, bundler resolution) with the TypeScript
+ * compiler API, in memory.
+ * @returns the compiler's messages as `path:line:column: message`; empty when it type-checks.
+ */
+export function typeCheck(files: VirtualFiles, entry: string): string[] {
+  const root = '/toolscript-check/';
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts'],
+    types: [],
+    skipLibCheck: true,
+  };
+  const all = new Map([...files].map(([path, source]) => [root + path, source]));
+  all.set(`${root}globals.d.ts`, GLOBALS);
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, language) => {
+    const source = all.get(name);
+    return source !== undefined ? ts.createSourceFile(name, source, language) : getSourceFile(name, language);
+  };
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => all.has(name) || fileExists(name);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (name) => all.get(name) ?? readFile(name);
+  const directoryExists = host.directoryExists?.bind(host);
+  host.directoryExists = (name) => {
+    const prefix = name.endsWith('/') ? name : `${name}/`;
+    return [...all.keys()].some((path) => path.startsWith(prefix)) || (directoryExists?.(name) ?? false);
+  };
+  const program = ts.createProgram([root + entry, `${root}globals.d.ts`], options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    if (!d.file || d.start === undefined) return message;
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return `${d.file.fileName.replace(root, '')}:${line + 1}:${character + 1}: ${message}`;
+  });
+}

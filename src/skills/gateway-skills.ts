@@ -1,0 +1,101 @@
+import type { Catalog } from '../catalog/catalog.js';
+import type { BindingCache } from '../codegen/cache.js';
+import { CLIENT_SOURCE, planServer, RUNTIME_SOURCE, renderServerIndex } from '../codegen/tree.js';
+import type { SearchDocument } from '../discovery/documents.js';
+import { transpileScript } from '../execution/transpile.js';
+import { exportedNames, type SkillChecker, type SkillInfo, type SkillTool } from './store.js';
+
+/**
+ * Type-checks skill code against the catalog's current bindings: the generated files of every
+ * server it imports, `client.ts` and `runtime.ts`, with the TypeScript compiler (loaded lazily).
+ */
+export function catalogChecker(catalog: Catalog, bindings: BindingCache): SkillChecker {
+  return {
+    async check(code) {
+      const { bindingUses, typeCheck } = await import('./analyze.js');
+      const files = new Map<string, string>([
+        ['client.ts', CLIENT_SOURCE],
+        ['runtime.ts', RUNTIME_SOURCE],
+        ['skill.ts', code],
+      ]);
+      const tools: SkillTool[] = [];
+      const problems: string[] = [];
+      const plans = catalog.listServers().flatMap((server) => planServer(catalog, server.name) ?? []);
+      const byFolder = new Map(plans.map((plan) => [plan.folder, plan]));
+      const used = new Set<string>();
+      for (const use of bindingUses(code)) {
+        const plan = byFolder.get(use.folder);
+        if (!plan) {
+          problems.push(
+            `skill.ts: no server "${use.folder}" is connected (servers: ${[...byFolder.keys()].join(', ')})`,
+          );
+          continue;
+        }
+        used.add(plan.folder);
+        const binding = plan.bindings.find((b) => b.identifier === use.identifier);
+        if (binding)
+          tools.push({ name: `${plan.server}.${binding.tool.name}`, schemaHash: binding.schemaHash });
+      }
+      for (const folder of used) {
+        const plan = byFolder.get(folder);
+        if (!plan) continue;
+        files.set(`servers/${folder}/index.ts`, renderServerIndex(plan));
+        for (const binding of plan.bindings)
+          files.set(`servers/${folder}/${binding.identifier}.ts`, await bindings.get(binding));
+      }
+      if (problems.length === 0) problems.push(...typeCheck(files, 'skill.ts'));
+      return { tools, problems };
+    },
+  };
+}
+
+/** A skill compiled for the sandbox: its JavaScript (imports rewritten to its folder), or why it cannot load. */
+export interface SkillModule {
+  source: string;
+}
+
+/**
+ * JavaScript of a skill as the sandbox loads it from `skills/<name>/index`: transpiled, with
+ * `./servers`, `./client`, `./runtime` and `./skills` imports pointed two folders up. A broken skill
+ * becomes a module that throws, naming the changed tools.
+ */
+export async function compileSkill(info: SkillInfo, code: string): Promise<SkillModule> {
+  if (info.broken) {
+    const message = `Skill "${info.name}" is broken: a tool it calls (${info.tools.map((t) => t.name).join(', ')}) changed and it no longer type-checks:\n${info.broken}\nFix and save it again, or run toolscript skills check.`;
+    // Export the same names so the import links, then fail while the module evaluates.
+    const names = exportedNames(code);
+    return {
+      source: `${names.map((n) => `export function ${n}() {}`).join('\n')}\nthrow Object.assign(new Error(${JSON.stringify(message)}), { name: 'SkillError' });`,
+    };
+  }
+  const transpiled = await transpileScript(code);
+  if (!transpiled.ok) {
+    return {
+      source: `throw new Error(${JSON.stringify(`Skill "${info.name}" does not compile: ${transpiled.message}`)});`,
+    };
+  }
+  return {
+    source: transpiled.code.replace(
+      /(from\s*|import\s*\(\s*|import\s*)"\.\/(servers|client|runtime|skills)\b/g,
+      '$1"../../$2',
+    ),
+  };
+}
+
+/** Search documents for skills (`kind: "skill"`, qualified as `skills.<name>`). */
+export function skillDocuments(skills: { info: SkillInfo; exports: string[] }[]): SearchDocument[] {
+  return skills.map(({ info, exports }) => ({
+    id: `skills.${info.name}`,
+    kind: 'skill',
+    server: 'skills',
+    serverDescription: 'saved skills',
+    folder: info.name,
+    name: info.name,
+    identifier: exports.join(', ') || info.name,
+    title: info.broken ? 'broken' : '',
+    description: `${info.broken ? '(broken: a tool it calls changed) ' : ''}${info.description}`,
+    parameters: info.tools.map((t) => t.name).join(' '),
+    hints: {},
+    schemaHash: '',
+  }));
+}
