@@ -2,6 +2,9 @@
  * toolscript's public library surface. Every export here is public API; everything else in
  * `src/` is internal and may change.
  */
+export type { CallTokens, ExecutionTokens } from './accounting/execution.js';
+export { SessionLedger, type SessionSummary } from './accounting/session.js';
+export { countTokens } from './accounting/tokens.js';
 export type { CallTrace } from './bridge/bridge.js';
 export { Catalog, type CatalogServer, type CatalogTool, schemaHash } from './catalog/catalog.js';
 export { generateTypeScriptTree } from './codegen/tree.js';
@@ -27,9 +30,23 @@ export {
   UpstreamUnavailableError,
 } from './errors.js';
 export type { ExecutionResult } from './execution/result.js';
-export { createGateway, type ExecuteOptions, Gateway, type ServerStatus } from './gateway.js';
+export {
+  createGateway,
+  type ExecuteOptions,
+  Gateway,
+  type GatewayOptions,
+  PII_NOTE,
+  type ServerStatus,
+} from './gateway.js';
+export { GatewayMetrics, type MetricsSummary } from './metrics/metrics.js';
+export { type PiiAuditEntry, PiiAuditLog } from './pii/audit.js';
+export { type DetectOptions, detectPii, PII_TYPES, type PiiMatch, type PiiType } from './pii/detectors.js';
+export { PiiVault } from './pii/vault.js';
 export { QuickJSSandbox } from './sandbox/quickjs/index.js';
 export type { JsonValue, Sandbox, SandboxLimits, SandboxRunOptions, SandboxRunResult } from './sandbox.js';
 export { type HttpServeOptions, type HttpServer, serveHttp } from './server/http.js';
 export { createMcpServer } from './server/mcp-server.js';
 export { serveStdio } from './server/stdio.js';
+export { SkillError, type SkillInfo, type SkillStats, SkillStore, type SkillTool } from './skills/store.js';
+export type { InProcessServer } from './upstream/connection.js';
+export { Workspace, WorkspaceError } from './workspace/workspace.js';
