@@ -142,6 +142,17 @@ describe('skills', () => {
       );
       expect(ok.result).toBe('Ada');
 
+      // A compatible change (a new optional argument): still fine, and the new hash is recorded.
+      const before = (await gateway.skills.info('customer-name'))?.tools[0]?.schemaHash;
+      lookup.update({ paramsSchema: { id: z.string(), verbose: z.boolean().optional() } });
+      let after = before;
+      for (let waited = 0; after === before && waited < 15_000; waited += 200) {
+        await new Promise((r) => setTimeout(r, 200));
+        after = (await gateway.skills.info('customer-name'))?.tools[0]?.schemaHash;
+      }
+      expect(after).not.toBe(before);
+      expect((await gateway.skills.info('customer-name'))?.broken).toBeUndefined();
+
       // The upstream changes the tool's arguments; it announces list_changed itself.
       lookup.update({ paramsSchema: { key: z.number() } });
       const deadline = Date.now() + 15_000;

@@ -160,7 +160,8 @@ export class SkillStore {
 
   /**
    * Re-checks skills (all, or those calling one of `tools`) against the current bindings and
-   * records the result: a skill that no longer type-checks is marked broken with the messages.
+   * records the result: a skill that no longer type-checks is marked broken with the messages; one
+   * that still does gets the new schema hashes in its SKILL.md.
    * @returns the checked skills with their new status.
    */
   async check(tools?: Set<string>): Promise<SkillInfo[]> {
@@ -168,11 +169,15 @@ export class SkillStore {
     for (const info of await this.list()) {
       if (tools && !info.tools.some((t) => tools.has(t.name))) continue;
       const code = (await this.code(info.name)) ?? '';
-      const { problems } = await this.checker.check(code);
+      const { tools: current, problems } = await this.checker.check(code);
       const status = problems.length ? { broken: problems.join('\n') } : {};
       await writeFileAtomic(join(this.root, info.name, 'status.json'), JSON.stringify(status));
       const { broken: _old, ...rest } = info;
-      checked.push({ ...rest, ...status });
+      // Still type-checks: record the schema hashes it now works with.
+      const updated = problems.length ? rest : { ...rest, tools: current };
+      if (!problems.length)
+        await writeFileAtomic(join(this.root, info.name, 'SKILL.md'), renderSkillMd(updated, code));
+      checked.push({ ...updated, ...status });
     }
     return checked;
   }
