@@ -1,11 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
-  type CallToolResult,
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -16,20 +15,11 @@ import { parseConfig } from '../src/config.js';
 import { ToolSearch } from '../src/discovery/search.js';
 import { createGateway, Gateway } from '../src/gateway.js';
 import { QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
-import { createMcpServer } from '../src/server/mcp-server.js';
 import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
+import { connectClient, text } from './support/mcp.js';
 import { EVERYTHING, FILESYSTEM, gitServer, MEMORY, stdioServer } from './support/servers.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
-
-async function connectClient(gateway: Gateway): Promise<Client> {
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(gateway).connect(serverTransport);
-  const client = new Client({ name: 'test', version: '1' });
-  await client.connect(clientTransport);
-  return client;
-}
 
 describe('discovery over real servers', () => {
   let gateway: Gateway;

@@ -1,20 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
-import { createMcpServer } from '../src/server/mcp-server.js';
+import { createGateway } from '../src/gateway.js';
+import { connectClient, text } from './support/mcp.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CSV = join(ROOT, 'examples/data/seattle-weather.csv');
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 
 const SKILL = `import * as files from './servers/files';
 
@@ -24,14 +21,6 @@ export async function daysOf(kind: string, path: string): Promise<number> {
   return content.split('\\n').filter((line) => line.endsWith(',' + kind)).length;
 }`;
 
-async function connect(gateway: Gateway): Promise<Client> {
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(gateway).connect(serverSide);
-  const client = new Client({ name: 'test', version: '1' });
-  await client.connect(clientSide);
-  return client;
-}
-
 describe('skills', () => {
   it('are saved after a type check, found by search after a restart, and give the same answer', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'toolscript-skills-'));
@@ -40,7 +29,7 @@ describe('skills', () => {
       dataDir,
     });
     let gateway = await createGateway(config);
-    let client = await connect(gateway);
+    let client = await connectClient(gateway);
     const first = await client.callTool({
       name: 'execute_code',
       arguments: { code: `${SKILL}\nexport default await daysOf('rain', ${JSON.stringify(CSV)});` },
@@ -82,7 +71,7 @@ describe('skills', () => {
     await gateway.close();
 
     gateway = await createGateway(config);
-    client = await connect(gateway);
+    client = await connectClient(gateway);
     try {
       const search = await client.callTool({
         name: 'search_tools',
@@ -130,7 +119,7 @@ describe('skills', () => {
     const gateway = await createGateway(parseConfig({ mcpServers: {}, dataDir }), {
       servers: { crm: { transport: () => gatewaySide } },
     });
-    const client = await connect(gateway);
+    const client = await connectClient(gateway);
     try {
       await gateway.saveSkill({
         name: 'customer-name',
