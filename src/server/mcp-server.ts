@@ -15,8 +15,12 @@ import { SessionLedger } from '../accounting/session.js';
 import { countTokens } from '../accounting/tokens.js';
 import type { DetailLevel } from '../discovery/search.js';
 import type { Gateway } from '../gateway.js';
+import {
+  executeCodeDescription,
+  gatewayInstructions,
+  SEARCH_TOOLS_DESCRIPTION,
+} from '../prompt/code-first.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
-import { executeCodeDescription, gatewayInstructions, SEARCH_TOOLS_DESCRIPTION } from './prompt.js';
 import { renderSearch, renderSelection, renderServerList } from './render-search.js';
 
 /** Resources per `resources/list` page. */

@@ -1,6 +1,6 @@
 import type { SearchHit, UnknownName } from '../discovery/search.js';
 import type { ServerStatus } from '../gateway.js';
-import { serverLines } from './prompt.js';
+import { serverLines } from '../prompt/code-first.js';
 
 /** The server listing a model reads for an empty `search_tools` query. */
 export function renderServerList(servers: ServerStatus[]): string {
