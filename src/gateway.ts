@@ -28,13 +28,12 @@ import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
 import { transpileScript } from './execution/transpile.js';
 import { GatewayMetrics } from './metrics/metrics.js';
-import { PiiAuditLog } from './pii/audit.js';
-import { PII_TYPES } from './pii/detectors.js';
-import { PiiVault } from './pii/vault.js';
+import { PiiGuard } from './pii/guard.js';
+import type { PiiVault } from './pii/vault.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
-import type { JsonValue, LogEntry, Sandbox, SandboxError } from './sandbox.js';
-import { catalogChecker, compileSkill, skillDocuments } from './skills/gateway-skills.js';
-import { exportedNames, type SkillInfo, SkillStore } from './skills/store.js';
+import type { LogEntry, Sandbox, SandboxError } from './sandbox.js';
+import { SkillLibrary } from './skills/library.js';
+import type { SkillInfo, SkillStore } from './skills/store.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './upstream/connection.js';
 import { workspaceHostFunctions } from './workspace/host.js';
 import { removeIdleWorkspaces, Workspace } from './workspace/workspace.js';
@@ -105,13 +104,9 @@ export class Gateway {
   private readonly bindings = new BindingCache();
   private readonly runtimeModules = new RuntimeModules(this.catalog);
   private definitions: number | undefined;
-  private auditLog: PiiAuditLog | undefined;
+  private readonly pii: PiiGuard;
   private readonly workspaces = new Map<string, Workspace>();
-  /** Saved skills under `<dataDir>/skills/` (see {@link SkillStore}). */
-  readonly skills: SkillStore;
-  private skillModules = new Map<string, string>();
-  private skillCheck: NodeJS.Timeout | undefined;
-  private readonly changedServers = new Set<string>();
+  private readonly skillLibrary: SkillLibrary;
   private cleanupTimer: NodeJS.Timeout | undefined;
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
   readonly metrics = new GatewayMetrics();
@@ -129,13 +124,16 @@ export class Gateway {
       },
     });
     this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
-    this.skills = new SkillStore(
+    this.pii = new PiiGuard(config);
+    this.skillLibrary = new SkillLibrary(
       resolve(config.dataDir, 'skills'),
-      catalogChecker(this.catalog, this.bindings),
+      this.catalog,
+      this.bindings,
+      this.toolSearch,
     );
     this.catalog.on('changed', (server) => {
       this.definitions = undefined;
-      this.scheduleSkillCheck(server);
+      this.skillLibrary.toolsChanged(server);
     });
     const targets: [string, UpstreamTarget][] = [
       ...Object.entries(config.mcpServers),
@@ -163,7 +161,7 @@ export class Gateway {
     await cleanup();
     this.cleanupTimer = setInterval(cleanup, 3600 * 1000);
     this.cleanupTimer.unref();
-    await this.reloadSkills();
+    await this.skillLibrary.reload();
     await Promise.all(
       [...this.connections.values()].map(async (connection) => {
         try {
@@ -248,13 +246,13 @@ export class Gateway {
     const started = performance.now();
     const { vault: given, session = 'local', ...overrides } = options;
     const limits = { ...this.config.sandbox, ...overrides };
-    const vault = this.config.pii.enabled ? (given ?? this.newVault()) : undefined;
+    const vault = this.pii.enabled ? (given ?? this.newVault()) : undefined;
     const finish = (
       raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
       payloads: CallPayload[] = [],
       memoryBytes?: number,
     ): ExecutionResult => {
-      const partial = vault ? this.tokenizeExecution(raw, vault) : raw;
+      const partial = vault ? this.pii.tokenize(raw, vault) : raw;
       const rendered = renderOutput(partial, limits.maxOutputTokens);
       if (vault && JSON.stringify(partial) !== JSON.stringify(raw)) rendered.output += `\n\n${PII_NOTE}`;
       const ms = performance.now() - started;
@@ -286,7 +284,7 @@ export class Gateway {
       });
     }
     const { hostFunctions, calls, payloads } = this.bridge.session(
-      vault ? (server, tool, args) => this.untokenizeArgs(vault, session, server, tool, args) : undefined,
+      vault ? (server, tool, args) => this.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
     );
     Object.assign(hostFunctions, workspaceHostFunctions(this.workspace(session)));
     const usedSkills = new Set<string>();
@@ -294,7 +292,7 @@ export class Gateway {
       modules: (path) => {
         const skill = /^skills\/([a-z0-9-]+)\/index$/.exec(path)?.[1];
         if (skill === undefined) return this.runtimeModules.get(path);
-        const source = this.skillModules.get(skill);
+        const source = this.skillLibrary.moduleSource(skill);
         if (source !== undefined) usedSkills.add(skill);
         return source;
       },
@@ -334,103 +332,32 @@ export class Gateway {
     return workspace;
   }
 
+  /** Saved skills under `<dataDir>/skills/` (see {@link SkillStore}); change them through the methods below. */
+  get skills(): SkillStore {
+    return this.skillLibrary.store;
+  }
+
   /**
-   * Saves a skill (see {@link SkillStore.save}) and makes it importable and searchable at once.
+   * Saves a skill (see {@link SkillStore.save}); it is importable and searchable at once.
    * @throws {SkillError} with the compiler's messages when it does not type-check.
    */
-  async saveSkill(input: { name: string; description: string; code: string }): Promise<SkillInfo> {
-    const info = await this.skills.save(input);
-    await this.reloadSkills();
-    return info;
+  saveSkill(input: { name: string; description: string; code: string }): Promise<SkillInfo> {
+    return this.skillLibrary.save(input);
   }
 
   /** Removes a skill; true when it existed. */
-  async removeSkill(name: string): Promise<boolean> {
-    const removed = await this.skills.remove(name);
-    await this.reloadSkills();
-    return removed;
+  removeSkill(name: string): Promise<boolean> {
+    return this.skillLibrary.remove(name);
   }
 
-  /** Re-checks skills against the current bindings (all, or those calling `tools`), then reloads them. */
-  async checkSkills(tools?: Set<string>): Promise<SkillInfo[]> {
-    const checked = await this.skills.check(tools);
-    await this.reloadSkills();
-    return checked;
+  /** Re-checks skills against the current bindings (all, or those calling `tools`). */
+  checkSkills(tools?: Set<string>): Promise<SkillInfo[]> {
+    return this.skillLibrary.check(tools);
   }
 
-  /** Compiles every skill for the sandbox and indexes them for search; swaps them in at once. */
-  private async reloadSkills(): Promise<void> {
-    const loaded: { info: SkillInfo; exports: string[] }[] = [];
-    const modules = new Map<string, string>();
-    for (const info of await this.skills.list()) {
-      const code = (await this.skills.code(info.name)) ?? '';
-      modules.set(info.name, (await compileSkill(info, code)).source);
-      loaded.push({ info, exports: exportedNames(code) });
-    }
-    this.skillModules = modules;
-    this.toolSearch.replaceKind('skill', skillDocuments(loaded));
-  }
-
-  /**
-   * After tools change, re-checks the skills whose tools changed schema hash or disappeared
-   * (debounced; servers changing together are checked once).
-   */
-  private scheduleSkillCheck(server: string): void {
-    this.changedServers.add(server);
-    clearTimeout(this.skillCheck);
-    this.skillCheck = setTimeout(async () => {
-      const servers = new Set(this.changedServers);
-      this.changedServers.clear();
-      const changed = new Set<string>();
-      for (const skill of await this.skills.list().catch(() => [])) {
-        for (const tool of skill.tools) {
-          const [toolServer = '', ...rest] = tool.name.split('.');
-          if (!servers.has(toolServer)) continue;
-          if (this.catalog.getTool(toolServer, rest.join('.'))?.schemaHash !== tool.schemaHash)
-            changed.add(tool.name);
-        }
-      }
-      if (changed.size) await this.checkSkills(changed).catch(() => {});
-    }, 100);
-    this.skillCheck.unref();
-  }
-
-  /** A PII vault with the config's detectors and region. */
+  /** A PII vault with the config's detectors and region, for one session. */
   newVault(): PiiVault {
-    const { detectors, region } = this.config.pii;
-    const types = PII_TYPES.filter((type) => detectors[type.toLowerCase() as keyof typeof detectors]);
-    return new PiiVault({ types, region });
-  }
-
-  /** The model-visible parts of an execution with personal data replaced by tokens. */
-  private tokenizeExecution(
-    raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
-    vault: PiiVault,
-  ): Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'> {
-    return {
-      ...raw,
-      result: vault.tokenize(raw.result),
-      logs: vault.tokenize(raw.logs),
-      error: raw.error ? vault.tokenize(raw.error) : null,
-    };
-  }
-
-  /** Real values back into a call's arguments, unless the server's policy says otherwise; audited. */
-  private async untokenizeArgs(
-    vault: PiiVault,
-    session: string,
-    server: string,
-    tool: string,
-    args: JsonValue,
-  ): Promise<JsonValue> {
-    const policy = this.config.mcpServers[server]?.pii;
-    if (policy && !policy.untokenize) return args;
-    const { value, replaced } = vault.untokenize(args);
-    if (Object.keys(replaced).length) {
-      this.auditLog ??= new PiiAuditLog(resolve(this.config.pii.auditLog));
-      await this.auditLog.record({ time: new Date().toISOString(), session, server, tool, types: replaced });
-    }
-    return value;
+    return this.pii.newVault();
   }
 
   /**
@@ -471,7 +398,7 @@ export class Gateway {
   /** Closes every upstream connection; no child process is left running. */
   async close(): Promise<void> {
     clearInterval(this.cleanupTimer);
-    clearTimeout(this.skillCheck);
+    this.skillLibrary.close();
     await Promise.all([...this.connections.values()].map((c) => c.close()));
   }
 }

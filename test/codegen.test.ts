@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog.js';
 import { renderBinding } from '../src/codegen/binding.js';
 import { assignBindingNames, toIdentifier } from '../src/codegen/names.js';
-import { generateRuntimeModules, generateTypeScriptTree } from '../src/codegen/tree.js';
+import { generateTypeScriptTree, planBindings, RuntimeModules } from '../src/codegen/tree.js';
 import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
 
 describe('binding names', () => {
@@ -178,10 +178,16 @@ describe('codegen on the 527 real LiveMCPBench tool schemas', () => {
     }
   });
 
-  it('generates runtime modules for every binding', () => {
-    const modules = generateRuntimeModules(loadLiveMcpBenchCatalog());
-    expect(
-      Object.keys(modules).filter((k) => k.startsWith('servers/') && !k.endsWith('/index')),
-    ).toHaveLength(527);
+  it('serves a runtime module for every binding, and nothing else', () => {
+    const catalog = loadLiveMcpBenchCatalog();
+    const modules = new RuntimeModules(catalog);
+    const paths = planBindings(catalog).flatMap((server) =>
+      server.bindings.map((b) => `servers/${server.folder}/${b.identifier}`),
+    );
+    expect(paths).toHaveLength(527);
+    expect(paths.filter((path) => !modules.get(path)?.includes('callTool('))).toEqual([]);
+    expect(modules.get('servers/bing-cn-mcp/index')).toContain("export { bingSearch } from './bingSearch';");
+    expect(modules.get('servers/bing-cn-mcp/nope')).toBeUndefined();
+    expect(modules.get('servers/nope/index')).toBeUndefined();
   });
 });

@@ -118,26 +118,10 @@ export async function generateTypeScriptTree(
 }
 
 /**
- * The JavaScript modules the sandbox loads, keyed by path without extension (`client`,
- * `servers/<server>/index`, `servers/<server>/<identifier>`). Cheap: no schema is compiled.
- */
-export function generateRuntimeModules(catalog: Catalog): Record<string, string> {
-  const modules: Record<string, string> = { client: RUNTIME_CLIENT };
-  for (const server of planBindings(catalog)) {
-    modules[`servers/${server.folder}/index`] = server.bindings
-      .map((b) => `export { ${b.identifier} } from './${b.identifier}';`)
-      .join('\n');
-    for (const binding of server.bindings) {
-      modules[`servers/${server.folder}/${binding.identifier}`] = renderRuntimeBinding(binding);
-    }
-  }
-  return modules;
-}
-
-/**
  * The sandbox's module lookup, generated lazily: a server's binding table is built the first time
  * one of its modules is imported, and dropped when the catalog says the server's tools changed.
- * Paths as in {@link generateRuntimeModules}.
+ * Paths (without extension): `client`, `runtime`,
+ * `servers/<server>/index`, `servers/<server>/<identifier>`.
  */
 export class RuntimeModules {
   private folders: Map<string, string> | undefined;

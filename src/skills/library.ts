@@ -1,0 +1,100 @@
+import type { Catalog } from '../catalog/catalog.js';
+import type { BindingCache } from '../codegen/cache.js';
+import type { ToolSearch } from '../discovery/search.js';
+import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
+import { exportedNames, type SkillInfo, SkillStore } from './store.js';
+
+/**
+ * The gateway's skills: the store on disk, each skill compiled for the sandbox, and their entries
+ * in search. Keeps all three in step on save, removal and check, and re-checks skills whose tools
+ * change schema (debounced).
+ */
+export class SkillLibrary {
+  readonly store: SkillStore;
+  private modules = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly changedServers = new Set<string>();
+
+  constructor(
+    root: string,
+    private readonly catalog: Catalog,
+    bindings: BindingCache,
+    private readonly search: ToolSearch,
+  ) {
+    this.store = new SkillStore(root, catalogChecker(catalog, bindings));
+  }
+
+  /** JavaScript of `skills/<name>/index` for the sandbox, or undefined when there is no such skill. */
+  moduleSource(name: string): string | undefined {
+    return this.modules.get(name);
+  }
+
+  /**
+   * Saves a skill (see {@link SkillStore.save}); it is importable and searchable at once.
+   * @throws {SkillError} with the compiler's messages when it does not type-check.
+   */
+  async save(input: { name: string; description: string; code: string }): Promise<SkillInfo> {
+    const info = await this.store.save(input);
+    await this.reload();
+    return info;
+  }
+
+  /** Removes a skill; true when it existed. */
+  async remove(name: string): Promise<boolean> {
+    const removed = await this.store.remove(name);
+    await this.reload();
+    return removed;
+  }
+
+  /** Re-checks skills (all, or those calling one of `tools`) and reloads them. */
+  async check(tools?: Set<string>): Promise<SkillInfo[]> {
+    const checked = await this.store.check(tools);
+    await this.reload();
+    return checked;
+  }
+
+  /** Compiles every skill and re-indexes them for search; swaps the modules in at once. */
+  async reload(): Promise<void> {
+    const loaded: { info: SkillInfo; exports: string[] }[] = [];
+    const modules = new Map<string, string>();
+    for (const info of await this.store.list()) {
+      const code = (await this.store.code(info.name)) ?? '';
+      modules.set(info.name, (await compileSkill(info, code)).source);
+      loaded.push({ info, exports: exportedNames(code) });
+    }
+    this.modules = modules;
+    this.search.replaceKind('skill', skillDocuments(loaded));
+  }
+
+  /**
+   * Called when a server's tools changed: after 100 ms of quiet, re-checks the skills whose tools
+   * on the changed servers have another schema hash now or are gone.
+   */
+  toolsChanged(server: string): void {
+    this.changedServers.add(server);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(async () => {
+      const servers = new Set(this.changedServers);
+      this.changedServers.clear();
+      const changed = new Set<string>();
+      for (const skill of await this.store.list().catch(() => [])) {
+        for (const tool of skill.tools) {
+          const [server = '', ...rest] = tool.name.split('.');
+          if (
+            servers.has(server) &&
+            this.catalog.getTool(server, rest.join('.'))?.schemaHash !== tool.schemaHash
+          ) {
+            changed.add(tool.name);
+          }
+        }
+      }
+      if (changed.size) await this.check(changed).catch(() => {});
+    }, 100);
+    this.timer.unref();
+  }
+
+  /** Stops a pending re-check. */
+  close(): void {
+    clearTimeout(this.timer);
+  }
+}
