@@ -379,9 +379,16 @@ export class Gateway {
           message: `${error.message}. Servers: ${servers.join(', ')}. Import as './servers/<server>' and find tools with search_tools.`,
         };
       }
+      if (/skills\//.test(error.message)) {
+        const skills = this.skillLibrary.names();
+        return {
+          code: 'RUNTIME_ERROR',
+          message: `${error.message}. Saved skills: ${skills.join(', ') || 'none'}. See list_skills.`,
+        };
+      }
       return {
         code: 'RUNTIME_ERROR',
-        message: `${error.message}. Only './servers/<server>' and './client' can be imported.`,
+        message: `${error.message}. Scripts can import './servers/<server>', './skills/<name>', './runtime' and './client' only.`,
       };
     }
     const code = EXECUTION_CODES.has(error.code) ? error.code : 'RUNTIME_ERROR';

@@ -91,6 +91,10 @@ describe('skills', () => {
       });
       expect(text(reused)).toBe(answer);
       expect(await gateway.skills.stats('days-of')).toMatchObject({ uses: 1, successes: 1, failures: 0 });
+      const missing = await gateway.execute(`import { x } from './skills/nope'; export default x;`);
+      expect(missing.error?.message).toMatch(
+        /Cannot find module '\.\/skills\/nope'.*Saved skills: days-of\. See list_skills\./,
+      );
 
       // Saving again keeps version 1.
       await gateway.saveSkill({

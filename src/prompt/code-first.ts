@@ -45,6 +45,7 @@ A tool failure throws an Error named "ToolError" (fields server, tool), catchabl
 A tool's value is its structuredContent, else its text parsed as JSON, else the text.`;
 }
 
+/** Description of the gateway's `search_tools` tool. */
 export const SEARCH_TOOLS_DESCRIPTION = `Find tools of the connected MCP servers by what they do. Returns qualified names (server.binding); detail "summary" (default) adds the first sentence, "full" the exact TypeScript signature with docs and the import line. "names" fetches given tools exactly; "server" lists one server's tools; readOnly/destructive filter by annotations; an empty call lists the servers. Search first, then write one script for execute_code.`;
 
 /** Description of `execute_code`, with the server list so clients that ignore instructions still see it. */

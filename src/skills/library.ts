@@ -24,6 +24,11 @@ export class SkillLibrary {
     this.store = new SkillStore(root, catalogChecker(catalog, bindings));
   }
 
+  /** Names of the loaded skills. */
+  names(): string[] {
+    return [...this.modules.keys()].sort();
+  }
+
   /** JavaScript of `skills/<name>/index` for the sandbox, or undefined when there is no such skill. */
   moduleSource(name: string): string | undefined {
     return this.modules.get(name);
