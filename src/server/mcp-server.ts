@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -11,17 +10,20 @@ import {
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { SessionLedger } from '../accounting/session.js';
 import { countTokens } from '../accounting/tokens.js';
-import type { DetailLevel } from '../discovery/search.js';
 import type { Gateway } from '../gateway.js';
 import {
   executeCodeDescription,
   gatewayInstructions,
   SEARCH_TOOLS_DESCRIPTION,
 } from '../prompt/code-first.js';
+import {
+  executeCodeShape,
+  GatewaySession,
+  searchToolsShape,
+  type ToolAnswer,
+} from '../session/gateway-session.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
-import { renderSearch, renderSelection, renderServerList } from './render-search.js';
 
 /** Resources per `resources/list` page. */
 export const RESOURCE_PAGE_SIZE = 100;
@@ -40,75 +42,38 @@ const NOTIFY_DELAY_MS = 50;
  */
 export function createMcpServer(gateway: Gateway, options: { session?: string } = {}): McpServer {
   const server = new McpServer(CLIENT_INFO, { instructions: gatewayInstructions(gateway.listServers()) });
-  let ledger: SessionLedger | undefined;
-  // One PII vault per session, so a token means the same value across its executions.
-  const vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
-  const sessionId = options.session ?? randomUUID();
-  const session = async () => {
-    ledger ??= new SessionLedger(await gatewayToolsTokens(gateway));
-    return ledger;
-  };
+  const session = new GatewaySession(gateway, {
+    ...(options.session !== undefined ? { id: options.session } : {}),
+    definitionTokens: () => gatewayToolsTokens(gateway),
+  });
   server.server.registerCapabilities({ resources: { listChanged: true } });
+  const answer = async ({ text, isError, meta }: ToolAnswer): Promise<CallToolResult> => ({
+    content: [{ type: 'text', text }],
+    isError,
+    _meta: { toolscript: { ...meta, session: await session.summary() } },
+  });
 
   server.registerTool(
     'search_tools',
     {
       title: 'Search tools',
       description: SEARCH_TOOLS_DESCRIPTION,
-      inputSchema: {
-        query: z
-          .string()
-          .optional()
-          .describe('Words describing the task, e.g. "read a file". Empty: list servers.'),
-        names: z
-          .array(z.string())
-          .optional()
-          .describe('Exact qualified names (server.tool) to fetch, instead of a query.'),
-        detail: z
-          .enum(['name', 'summary', 'full'])
-          .optional()
-          .describe('Default "summary"; "full" = TypeScript signature.'),
-        limit: z.number().int().min(1).max(200).optional().describe('Default 10.'),
-        server: z.string().optional().describe("Only this server's tools; without a query, lists them."),
-        readOnly: z.boolean().optional().describe('Only tools annotated read-only (true) or not (false).'),
-        destructive: z.boolean().optional(),
-        idempotent: z.boolean().optional(),
-        openWorld: z.boolean().optional(),
-      },
+      inputSchema: searchToolsShape,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async (request): Promise<CallToolResult> => {
-      const result = await searchTools(gateway, request);
-      const ledgerNow = await session();
-      ledgerNow.recordDiscovery(request, (result.content[0] as { text: string }).text);
-      return {
-        ...result,
-        _meta: { toolscript: { ...(result._meta?.toolscript as object), session: ledgerNow.summary() } },
-      };
-    },
+    async (request) => answer(await session.searchTools(request)),
   );
   const executeCode = server.registerTool(
     'execute_code',
     {
       title: 'Execute code',
       description: executeCodeDescription(gateway.listServers()),
-      inputSchema: {
-        code: z
-          .string()
-          .describe('A TypeScript ES module. Import from ./servers/<server>; export default the answer.'),
-      },
+      inputSchema: executeCodeShape,
       annotations: { openWorldHint: true },
     },
-    async ({ code }): Promise<CallToolResult> => {
-      const execution = await gateway.execute(code, { ...(vault ? { vault } : {}), session: sessionId });
-      const { output, ...meta } = execution;
-      const ledgerNow = await session();
-      ledgerNow.recordExecution(execution.tokens);
-      return {
-        content: [{ type: 'text', text: output }],
-        isError: !execution.ok,
-        _meta: { toolscript: { ...meta, session: ledgerNow.summary() } },
-      };
+    async ({ code }) => {
+      const { execution: _, ...rest } = await session.executeCode(code);
+      return answer(rest);
     },
   );
 
@@ -219,48 +184,6 @@ export function createMcpServer(gateway: Gateway, options: { session?: string } 
     gateway.catalog.off('changed', onChanged);
   };
   return server;
-}
-
-type SearchRequest = {
-  query?: string | undefined;
-  names?: string[] | undefined;
-  detail?: DetailLevel | undefined;
-  limit?: number | undefined;
-  server?: string | undefined;
-  readOnly?: boolean | undefined;
-  destructive?: boolean | undefined;
-  idempotent?: boolean | undefined;
-  openWorld?: boolean | undefined;
-};
-
-/** Answers one `search_tools` call: exact selection, a server listing, or a ranked search. */
-async function searchTools(gateway: Gateway, request: SearchRequest): Promise<CallToolResult> {
-  const { query = '', names, detail, ...filters } = request;
-  const servers = gateway.listServers();
-  if (names?.length) {
-    const selection = await gateway.select(names, detail ?? 'full');
-    return {
-      content: [{ type: 'text', text: renderSelection(selection) }],
-      isError: selection.hits.length === 0,
-      _meta: { toolscript: selection },
-    };
-  }
-  if (filters.server !== undefined && !servers.some((s) => s.name === filters.server)) {
-    return {
-      content: [{ type: 'text', text: `No server "${filters.server}".\n${renderServerList(servers)}` }],
-      isError: true,
-    };
-  }
-  const options = Object.fromEntries(
-    Object.entries({ detail, ...filters }).filter(([, v]) => v !== undefined),
-  );
-  const hits = await gateway.search(query, options);
-  const browsing =
-    !query.trim() && Object.entries(filters).every(([k, v]) => k === 'limit' || v === undefined);
-  return {
-    content: [{ type: 'text', text: browsing ? renderServerList(servers) : renderSearch(query, hits) }],
-    _meta: { toolscript: browsing ? { servers } : { hits } },
-  };
 }
 
 const toolsTokens = new WeakMap<Gateway, Promise<number>>();

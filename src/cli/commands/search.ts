@@ -1,4 +1,4 @@
-import { renderSearch, renderSelection, renderServerList } from '../../server/render-search.js';
+import { renderSearch, renderSelection, renderServerList } from '../../session/render-search.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const SEARCH_HELP = `Usage: toolscript search [QUERY] [--detail name|summary|full] [--limit N] [--server NAME]

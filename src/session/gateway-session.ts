@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { SessionLedger, type SessionSummary } from '../accounting/session.js';
+import { countTokens } from '../accounting/tokens.js';
+import type { DetailLevel } from '../discovery/search.js';
+import type { ExecutionResult } from '../execution/result.js';
+import type { Gateway } from '../gateway.js';
+import type { PiiVault } from '../pii/vault.js';
+import {
+  executeCodeDescription,
+  gatewayInstructions,
+  SEARCH_TOOLS_DESCRIPTION,
+} from '../prompt/code-first.js';
+import { renderSearch, renderSelection, renderServerList } from './render-search.js';
+
+/** Input of `search_tools`, as a zod shape (the MCP server registers it as is). */
+export const searchToolsShape = {
+  query: z
+    .string()
+    .optional()
+    .describe('Words describing the task, e.g. "read a file". Empty: list servers.'),
+  names: z
+    .array(z.string())
+    .optional()
+    .describe('Exact qualified names (server.tool) to fetch, instead of a query.'),
+  detail: z
+    .enum(['name', 'summary', 'full'])
+    .optional()
+    .describe('Default "summary"; "full" = TypeScript signature.'),
+  limit: z.number().int().min(1).max(200).optional().describe('Default 10.'),
+  server: z.string().optional().describe("Only this server's tools; without a query, lists them."),
+  readOnly: z.boolean().optional().describe('Only tools annotated read-only (true) or not (false).'),
+  destructive: z.boolean().optional(),
+  idempotent: z.boolean().optional(),
+  openWorld: z.boolean().optional(),
+};
+
+/** Input of `execute_code`, as a zod shape. */
+export const executeCodeShape = {
+  code: z
+    .string()
+    .describe('A TypeScript ES module. Import from ./servers/<server>; export default the answer.'),
+};
+
+/** A `search_tools` request. */
+export type SearchToolsInput = {
+  query?: string | undefined;
+  names?: string[] | undefined;
+  detail?: DetailLevel | undefined;
+  limit?: number | undefined;
+  server?: string | undefined;
+  readOnly?: boolean | undefined;
+  destructive?: boolean | undefined;
+  idempotent?: boolean | undefined;
+  openWorld?: boolean | undefined;
+};
+
+/** What one of the gateway's tools answered: the text the model reads, and data for the host. */
+export interface ToolAnswer {
+  /** The text content for the model. */
+  text: string;
+  /** True when the model should read `text` as a failure (MCP's `isError`). */
+  isError: boolean;
+  /** Structured details for the host (hits, servers, the execution without its output). */
+  meta: Record<string, unknown>;
+  /** For `execute_code`: the whole execution. */
+  execution?: ExecutionResult;
+}
+
+/**
+ * A framework-neutral tool definition: `name`, `description` and `inputSchema` as JSON Schema
+ * (draft 2020-12 from zod's `toJSONSchema`, without `$schema`) — the shape MCP's `tools/list`, the
+ * Anthropic Messages API (`input_schema`) and OpenAI function tools (`parameters`) all accept.
+ */
+export interface ToolDefinition {
+  name: 'search_tools' | 'execute_code';
+  description: string;
+  inputSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] } & Record<
+    string,
+    unknown
+  >;
+}
+
+/** Options of {@link GatewaySession}. */
+export interface GatewaySessionOptions {
+  /** Session id: names its workspace, state and PII audit entries. @default a random UUID */
+  id?: string;
+  /**
+   * Tokens of the tool definitions the model loads in code mode, for the ledger.
+   * @default o200k_base tokens of {@link GatewaySession.definitions} as JSON
+   */
+  definitionTokens?: () => Promise<number>;
+}
+
+/**
+ * One agent connection to a gateway: its id (workspace and state), its PII vault, its token
+ * ledger, and the two code-first tools `search_tools` and `execute_code` as framework-neutral
+ * definitions and handlers. The MCP server and the library adapters (`toolscript/ai`,
+ * `toolscript/anthropic`) are thin layers over it.
+ */
+export class GatewaySession {
+  /** Session id (see {@link GatewaySessionOptions.id}). */
+  readonly id: string;
+  /** The session's PII vault when `pii.enabled`, so a token means the same value across executions. */
+  readonly vault: PiiVault | undefined;
+  private ledger: Promise<SessionLedger> | undefined;
+  private readonly definitionTokens: () => Promise<number>;
+
+  constructor(
+    readonly gateway: Gateway,
+    options: GatewaySessionOptions = {},
+  ) {
+    this.id = options.id ?? randomUUID();
+    this.vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
+    this.definitionTokens =
+      options.definitionTokens ?? (async () => countTokens(JSON.stringify(this.definitions())).tokens);
+  }
+
+  /** The code-first prompt for the connected servers (see `src/prompt/code-first.ts`). */
+  instructions(): string {
+    return gatewayInstructions(this.gateway.listServers());
+  }
+
+  /** `search_tools` and `execute_code`; the latter's description lists the servers as they are now. */
+  definitions(): ToolDefinition[] {
+    return [
+      {
+        name: 'search_tools',
+        description: SEARCH_TOOLS_DESCRIPTION,
+        inputSchema: jsonSchema(searchToolsShape),
+      },
+      {
+        name: 'execute_code',
+        description: executeCodeDescription(this.gateway.listServers()),
+        inputSchema: jsonSchema(executeCodeShape),
+      },
+    ];
+  }
+
+  /**
+   * Answers a call of `search_tools` or `execute_code` by name, validating `input` first. Never
+   * throws for bad input: an unknown tool or invalid arguments come back as an `isError` answer
+   * that says what is expected.
+   */
+  async call(name: string, input: unknown): Promise<ToolAnswer> {
+    if (name === 'search_tools') {
+      const parsed = z.object(searchToolsShape).safeParse(input ?? {});
+      if (parsed.success) return this.searchTools(parsed.data);
+      return invalid(name, parsed.error);
+    }
+    if (name === 'execute_code') {
+      const parsed = z.object(executeCodeShape).safeParse(input);
+      if (parsed.success) return this.executeCode(parsed.data.code);
+      return invalid(name, parsed.error);
+    }
+    return {
+      text: `Unknown tool "${name}". This gateway has search_tools and execute_code.`,
+      isError: true,
+      meta: {},
+    };
+  }
+
+  /** One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the ledger. */
+  async searchTools(request: SearchToolsInput): Promise<ToolAnswer> {
+    const answer = await searchTools(this.gateway, request);
+    (await this.getLedger()).recordDiscovery(request, answer.text);
+    return answer;
+  }
+
+  /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
+  async executeCode(code: string): Promise<ToolAnswer & { execution: ExecutionResult }> {
+    const execution = await this.gateway.execute(code, {
+      ...(this.vault ? { vault: this.vault } : {}),
+      session: this.id,
+    });
+    (await this.getLedger()).recordExecution(execution.tokens);
+    const { output, ...meta } = execution;
+    return { text: output, isError: !execution.ok, meta, execution };
+  }
+
+  /** Token totals of this session so far: code mode against the direct-calling estimate. */
+  async summary(): Promise<SessionSummary> {
+    return (await this.getLedger()).summary();
+  }
+
+  private getLedger(): Promise<SessionLedger> {
+    this.ledger ??= this.definitionTokens().then((tokens) => new SessionLedger(tokens));
+    return this.ledger;
+  }
+}
+
+/** JSON Schema of a zod shape, as tool APIs take it (no `$schema`). */
+function jsonSchema(shape: z.ZodRawShape): ToolDefinition['inputSchema'] {
+  const { $schema: _, ...schema } = z.toJSONSchema(z.object(shape)) as ToolDefinition['inputSchema'];
+  return schema;
+}
+
+function invalid(name: string, error: z.ZodError): ToolAnswer {
+  return {
+    text: `Invalid arguments for ${name}: ${z.prettifyError(error)}`,
+    isError: true,
+    meta: { issues: error.issues },
+  };
+}
+
+async function searchTools(gateway: Gateway, request: SearchToolsInput): Promise<ToolAnswer> {
+  const { query = '', names, detail, ...filters } = request;
+  const servers = gateway.listServers();
+  if (names?.length) {
+    const selection = await gateway.select(names, detail ?? 'full');
+    return { text: renderSelection(selection), isError: selection.hits.length === 0, meta: selection };
+  }
+  if (filters.server !== undefined && !servers.some((s) => s.name === filters.server)) {
+    return { text: `No server "${filters.server}".\n${renderServerList(servers)}`, isError: true, meta: {} };
+  }
+  const options = Object.fromEntries(
+    Object.entries({ detail, ...filters }).filter(([, v]) => v !== undefined),
+  );
+  const hits = await gateway.search(query, options);
+  const browsing =
+    !query.trim() && Object.entries(filters).every(([k, v]) => k === 'limit' || v === undefined);
+  return browsing
+    ? { text: renderServerList(servers), isError: false, meta: { servers } }
+    : { text: renderSearch(query, hits), isError: false, meta: { hits } };
+}
