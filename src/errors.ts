@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'UNKNOWN_TOOL' // execution
   | 'TIMEOUT' // execution
   | 'MEMORY_LIMIT' // execution
-  | 'UPSTREAM_UNAVAILABLE'; // execution
+  | 'UPSTREAM_UNAVAILABLE' // execution
+  | 'MODEL_CONFIG';
 
 /** Base class: a stable `code`, a `details` object, and a message that tells the user what to do. */
 export class ToolscriptError extends Error {
@@ -116,5 +117,13 @@ export class ToolError extends ToolscriptError {
   ) {
     super('TOOL_ERROR', `${server}.${tool} failed: ${upstreamMessage}`, { server, tool, upstreamMessage });
     this.name = 'ToolError';
+  }
+}
+
+/** `--model` names no known provider, is malformed, or its API key is missing (agent and A/B harness). */
+export class ModelConfigError extends ToolscriptError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('MODEL_CONFIG', message, details);
+    this.name = 'ModelConfigError';
   }
 }

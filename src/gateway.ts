@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { accountExecution } from './accounting/execution.js';
 import { countTokens } from './accounting/tokens.js';
 import { Bridge, type CallPayload } from './bridge/bridge.js';
@@ -18,12 +19,13 @@ import {
 import type { ToolscriptConfig } from './config.js';
 import {
   type DetailLevel,
+  nearest,
   type SearchHit,
   type SearchOptions,
   ToolSearch,
   type UnknownName,
 } from './discovery/search.js';
-import { UpstreamUnavailableError } from './errors.js';
+import { UnknownToolError, UpstreamUnavailableError } from './errors.js';
 import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
 import { transpileScript } from './execution/transpile.js';
@@ -311,6 +313,24 @@ export class Gateway {
       payloads,
       run.memoryBytes,
     );
+  }
+
+  /**
+   * Calls one upstream tool directly, as an ordinary MCP client would: no sandbox, no PII
+   * tokenization, the MCP result as the server sent it. Used for direct tool calling in the A/B
+   * harness. A result with `isError: true` is returned, not thrown.
+   * @param tool the tool's MCP name (e.g. `read_text_file`).
+   * @throws {UnknownToolError} when the server has no such tool
+   * @throws {UpstreamUnavailableError} when the server cannot be reached or the call times out
+   * @throws {ToolError} when the server answers with a JSON-RPC error
+   */
+  async callTool(server: string, tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+    const connection = this.connections.get(server);
+    if (!connection || !this.catalog.getTool(server, tool)) {
+      const known = this.catalog.getServer(server)?.tools.map((t) => t.name) ?? [];
+      throw new UnknownToolError(server, tool, nearest(tool, known));
+    }
+    return connection.callTool(tool, args);
   }
 
   /**

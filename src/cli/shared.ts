@@ -100,7 +100,7 @@ export function reportError(error: unknown, io: CliIO, help: string): number {
   }
   if (ToolscriptError.isInstance(error)) {
     io.stderr(`error: ${error.message}\n`);
-    return error.code === 'CONFIG_INVALID' ? 2 : 1;
+    return error.code === 'CONFIG_INVALID' || error.code === 'MODEL_CONFIG' ? 2 : 1;
   }
   io.stderr(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;

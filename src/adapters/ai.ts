@@ -1,0 +1,107 @@
+/**
+ * toolscript for the Vercel AI SDK (`ai` ≥ 6): the code-first tools `search_tools` and
+ * `execute_code` as an AI SDK `ToolSet`, the code-first system prompt, and — for comparisons —
+ * every upstream tool exposed directly. Import from `toolscript/ai`; the package root never loads
+ * the AI SDK.
+ *
+ * ```ts
+ * import { generateText, stepCountIs } from 'ai';
+ * import { createGateway, loadConfig } from 'toolscript';
+ * import { createToolscriptTools } from 'toolscript/ai';
+ *
+ * const gateway = await createGateway((await loadConfig()).config);
+ * const { tools, system } = createToolscriptTools(gateway);
+ * const { text } = await generateText({ model, system, tools, prompt: 'Which city is wettest?', stopWhen: stepCountIs(10) });
+ * ```
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { dynamicTool, jsonSchema, type Tool, type ToolSet, tool } from 'ai';
+import { z } from 'zod';
+import type { Gateway } from '../gateway.js';
+import {
+  executeCodeShape,
+  GatewaySession,
+  type GatewaySessionOptions,
+  searchToolsShape,
+  type ToolAnswer,
+} from '../session/gateway-session.js';
+import { directToolNames, resultText } from './direct.js';
+
+/** What a toolscript tool returns to the AI SDK: the text the model reads, and details for the host. */
+export type ToolscriptToolOutput = Omit<ToolAnswer, 'execution'>;
+
+/** The code-first tools for one session. */
+export interface ToolscriptTools {
+  /** `search_tools` and `execute_code`, ready for `generateText`/`streamText`/`ToolLoopAgent`. */
+  tools: {
+    search_tools: Tool<unknown, ToolscriptToolOutput>;
+    execute_code: Tool<unknown, ToolscriptToolOutput>;
+  };
+  /** The code-first system prompt naming the connected servers (see `src/prompt/code-first.ts`). */
+  system: string;
+  /** The session behind the tools: its id, PII vault and token ledger (`session.summary()`). */
+  session: GatewaySession;
+}
+
+/**
+ * Creates `search_tools` and `execute_code` for the AI SDK, with descriptions generated from the
+ * connected servers. Each call runs in one {@link GatewaySession} (one workspace, state and PII
+ * vault). A failing search or script comes back to the model as `error-text` with the error code
+ * and message, so it can fix its script; the tools never throw for bad model input.
+ * @param options a session id, or a session to share with other adapters.
+ */
+export function createToolscriptTools(
+  gateway: Gateway,
+  options: GatewaySessionOptions | { session: GatewaySession } = {},
+): ToolscriptTools {
+  const session = 'session' in options ? options.session : new GatewaySession(gateway, options);
+  const [search, execute] = session.definitions();
+  const toModelOutput = ({ output }: { output: ToolscriptToolOutput }) =>
+    output.isError
+      ? { type: 'error-text' as const, value: output.text }
+      : { type: 'text' as const, value: output.text };
+  const strip = ({ execution: _, ...answer }: ToolAnswer): ToolscriptToolOutput => answer;
+  return {
+    tools: {
+      search_tools: tool({
+        description: search?.description ?? '',
+        inputSchema: z.object(searchToolsShape),
+        execute: async (input) => strip(await session.searchTools(input)),
+        toModelOutput,
+      }) as Tool<unknown, ToolscriptToolOutput>,
+      execute_code: tool({
+        description: execute?.description ?? '',
+        inputSchema: z.object(executeCodeShape),
+        execute: async ({ code }) => strip(await session.executeCode(code)),
+        toModelOutput,
+      }) as Tool<unknown, ToolscriptToolOutput>,
+    },
+    system: session.instructions(),
+    session,
+  };
+}
+
+/**
+ * Every upstream tool as an AI SDK tool, named `<server>__<tool>` (sanitised to
+ * `[A-Za-z0-9_-]{1,64}`, the strictest provider rule), with its own description and JSON Schema:
+ * direct tool calling, as an ordinary agent would have the tools. The model reads each result's
+ * text content (other parts as JSON); `isError` results come back as `error-text`. Used as the
+ * baseline of the A/B harness; no PII tokenization applies here.
+ */
+export function createDirectTools(gateway: Gateway): ToolSet {
+  const tools: ToolSet = {};
+  for (const { name, server, tool: upstream } of directToolNames(gateway.catalog)) {
+    tools[name] = dynamicTool({
+      description: upstream.description ?? upstream.title ?? upstream.name,
+      inputSchema: jsonSchema(upstream.inputSchema as Parameters<typeof jsonSchema>[0]),
+      execute: async (input) =>
+        gateway.callTool(server, upstream.name, (input ?? {}) as Record<string, unknown>),
+      toModelOutput: ({ output }) => {
+        const result = output as CallToolResult;
+        const text = resultText(result);
+        return result.isError ? { type: 'error-text', value: text } : { type: 'text', value: text };
+      },
+    });
+  }
+  return tools;
+}

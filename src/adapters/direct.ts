@@ -1,0 +1,39 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Catalog } from '../catalog/catalog.js';
+
+/** Longest tool name every major provider accepts (Anthropic: `^[a-zA-Z0-9_-]{1,64}$`). */
+export const MAX_TOOL_NAME = 64;
+
+/**
+ * Names for direct tool calling: `<server>__<tool>`, characters outside `[A-Za-z0-9_-]` replaced
+ * by `_`, cut to {@link MAX_TOOL_NAME}; a collision gets `_2`, `_3`… in catalog order
+ * (servers by name, tools by name), so names are deterministic.
+ */
+export function directToolNames(catalog: Catalog): { name: string; server: string; tool: Tool }[] {
+  const taken = new Set<string>();
+  const named: { name: string; server: string; tool: Tool }[] = [];
+  for (const server of catalog.listServers()) {
+    for (const tool of server.tools) {
+      const base = `${server.name}__${tool.name}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, MAX_TOOL_NAME);
+      let name = base;
+      for (let n = 2; taken.has(name); n++) name = `${base.slice(0, MAX_TOOL_NAME - `_${n}`.length)}_${n}`;
+      taken.add(name);
+      named.push({ name, server: server.name, tool });
+    }
+  }
+  return named;
+}
+
+/**
+ * The text a model reads for an MCP tool result, as an ordinary MCP client shows it: text parts as
+ * they are, other parts (images, resources) as JSON, one per line; `structuredContent` as JSON
+ * when there is no content.
+ */
+export function resultText(result: CallToolResult): string {
+  const parts = (result.content ?? []).map((part) =>
+    part.type === 'text' ? part.text : JSON.stringify(part),
+  );
+  if (parts.length === 0 && result.structuredContent !== undefined)
+    return JSON.stringify(result.structuredContent);
+  return parts.join('\n');
+}
