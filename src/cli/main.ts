@@ -17,6 +17,8 @@ Commands:
   bench     token benchmark: code mode against direct tool calling (source checkout)
   pii       "pii audit": the log of tokens turned back into real values for tools
   skills    list, show, save, rm and check saved skills
+  agent     run a task end to end with a model (Anthropic, OpenAI, OpenAI-compatible) in code mode
+  ab        A/B harness: each task of a task file in code mode and with direct tool calling
 
 Run "toolscript <command> --help" for a command's options.
 Config: ./toolscript.config.json (same "mcpServers" shape as .mcp.json), or --config FILE;
@@ -33,6 +35,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./commands/bench.js')).bench,
   pii: async () => (await import('./commands/pii.js')).pii,
   skills: async () => (await import('./commands/skills.js')).skills,
+  agent: async () => (await import('./commands/agent.js')).agent,
+  ab: async () => (await import('./commands/ab.js')).ab,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

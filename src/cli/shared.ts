@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { LanguageModel } from 'ai';
 import { loadConfig } from '../config.js';
 import { ToolscriptError } from '../errors.js';
 import { createGateway, type Gateway } from '../gateway.js';
@@ -9,6 +10,11 @@ export interface CliIO {
   stderr: (text: string) => void;
   /** Reads all of standard input (for `exec -`). */
   readStdin: () => Promise<string>;
+  /**
+   * Turns `--model provider:model` into a language model (`agent`, `ab`). Injectable so tests can
+   * drive the commands with the AI SDK's mock models. @default resolveModel from src/agent/models.ts
+   */
+  resolveModel?: (spec: string, options: { baseUrl?: string | undefined }) => LanguageModel;
 }
 
 export const processIO: CliIO = {

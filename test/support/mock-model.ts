@@ -20,12 +20,24 @@ export function scriptedModel(
   modelId = 'scripted',
 ): MockLanguageModelV3 {
   let call = 0;
+  return policyModel((options) => {
+    const turn = (turns[Math.min(call, turns.length - 1)] as (typeof turns)[number])(options.prompt, call);
+    call++;
+    return turn;
+  }, modelId);
+}
+
+/** A mock model whose every turn is decided by `policy` from the call (prompt, tools offered). */
+export function policyModel(
+  policy: (options: LanguageModelV3CallOptions) => Turn,
+  modelId = 'policy',
+): MockLanguageModelV3 {
+  let calls = 0;
   return new MockLanguageModelV3({
     modelId,
     doGenerate: async (options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> => {
-      const index = Math.min(call, turns.length - 1);
-      const turn = (turns[index] as (typeof turns)[number])(options.prompt, call);
-      call++;
+      const turn = policy(options);
+      calls++;
       const usage = {
         inputTokens: { total: turn.usage[0], noCache: turn.usage[0], cacheRead: 0, cacheWrite: 0 },
         outputTokens: { total: turn.usage[1], text: turn.usage[1], reasoning: 0 },
@@ -36,7 +48,7 @@ export function scriptedModel(
             ...(turn.text ? [{ type: 'text' as const, text: turn.text }] : []),
             ...turn.tools.map((tool, i) => ({
               type: 'tool-call' as const,
-              toolCallId: `call-${call}-${i}`,
+              toolCallId: `call-${calls}-${i}`,
               toolName: tool.name,
               input: JSON.stringify(tool.input),
             })),
@@ -54,6 +66,11 @@ export function scriptedModel(
       };
     },
   });
+}
+
+/** A stand-in for a provider's input token count: the prompt's JSON length / 4. */
+export function promptTokens(prompt: LanguageModelV3Prompt): number {
+  return Math.ceil(JSON.stringify(prompt).length / 4);
 }
 
 /** The tool results of the last tool message in a prompt: `{ toolName, type, value }` each. */
