@@ -433,8 +433,15 @@ export class Gateway {
 /**
  * Creates a gateway, connects to all configured servers in parallel and lists their tools.
  * Servers that fail are reported by {@link Gateway.listServers}; the others work.
- * @param config a validated config (see `loadConfig`/`parseConfig`).
+ *
+ * The library surface in four calls: `search(query)` (ranked tools with detail levels),
+ * `execute(code)` (one script in the sandbox; never throws for a failing script — see
+ * `ExecutionResult.error.code`), `listServers()` and `close()`. Adapters for agent frameworks:
+ * `toolscript/ai` (Vercel AI SDK) and `toolscript/anthropic` (Anthropic SDK).
+ * @param config a validated config (see `loadConfig`/`parseConfig`, which throw `ConfigError`).
  * @param options another sandbox, in-process servers (see {@link GatewayOptions}).
+ * @throws only if the sandbox cannot start (the QuickJS WebAssembly module fails to load); never
+ *   for an unavailable upstream server.
  */
 export async function createGateway(
   config: ToolscriptConfig,

@@ -24,6 +24,7 @@ export {
   ConfigError,
   type ErrorCode,
   InvalidArgumentsError,
+  ModelConfigError,
   ToolError,
   ToolscriptError,
   UnknownToolError,
@@ -47,6 +48,13 @@ export type { JsonValue, Sandbox, SandboxLimits, SandboxRunOptions, SandboxRunRe
 export { type HttpServeOptions, type HttpServer, serveHttp } from './server/http.js';
 export { createMcpServer } from './server/mcp-server.js';
 export { serveStdio } from './server/stdio.js';
+export {
+  GatewaySession,
+  type GatewaySessionOptions,
+  type SearchToolsInput,
+  type ToolAnswer,
+  type ToolDefinition,
+} from './session/gateway-session.js';
 export { SkillError, type SkillInfo, type SkillStats, SkillStore, type SkillTool } from './skills/store.js';
 export type { InProcessServer } from './upstream/connection.js';
 export { Workspace, WorkspaceError } from './workspace/workspace.js';

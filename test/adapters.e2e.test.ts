@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDirectTools, createToolscriptTools } from '../src/adapters/ai.js';
+import { createAnthropicTools } from '../src/adapters/anthropic.js';
+import { parseConfig } from '../src/config.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
+
+const DATA = resolve('examples/data');
+const CSV = join(DATA, 'seattle-weather.csv');
+const RAINY_DAYS = readFileSync(CSV, 'utf8')
+  .trim()
+  .split('\n')
+  .filter((line) => line.endsWith(',rain')).length;
+
+describe('library adapters on real servers', () => {
+  let gateway: Gateway;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscript-adapters-'));
+    gateway = await createGateway(
+      parseConfig({
+        mcpServers: {
+          filesystem: stdioServer(...FILESYSTEM, [DATA]),
+          memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+        },
+        dataDir: dir,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('toolscript/ai: descriptions and system prompt come from the connected servers', async () => {
+    const { tools, system, session } = createToolscriptTools(gateway, { id: 'ai-adapter' });
+    const servers = gateway.listServers();
+    for (const server of servers) {
+      expect(tools.execute_code.description).toContain(`- ${server.name} (${server.tools} tools)`);
+      expect(system).toContain(`- ${server.name} (${server.tools} tools)`);
+    }
+    const executed = await tools.execute_code.execute?.(
+      {
+        code: 'import * as memory from "./servers/memory"; export default (await memory.readGraph({}) as { entities: unknown[] }).entities.length;',
+      },
+      { toolCallId: 'c1', messages: [] },
+    );
+    expect(executed).toMatchObject({ isError: false, text: 'Result:\n0' });
+    expect(session.id).toBe('ai-adapter');
+    expect((await session.summary()).executions).toBe(1);
+  });
+
+  it('toolscript/ai: direct tools cover every upstream tool with a provider-safe name', () => {
+    const direct = createDirectTools(gateway);
+    const expected = gateway.catalog.allTools().length;
+    expect(Object.keys(direct)).toHaveLength(expected);
+    for (const name of Object.keys(direct)) expect(name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    expect(direct).toHaveProperty('memory__create_entities');
+  });
+
+  it('toolscript/anthropic: runs a tool-use loop through the official SDK client', async () => {
+    const requests: Anthropic.MessageCreateParams[] = [];
+    // Messages API responses as JSON on the wire.
+    const replies: ((request: Anthropic.MessageCreateParams) => Record<string, unknown>)[] = [
+      () => ({
+        content: [
+          { type: 'tool_use', id: 'tu1', name: 'search_tools', input: { query: 'read a text file' } },
+        ],
+        stop_reason: 'tool_use',
+      }),
+      () => ({
+        content: [
+          {
+            type: 'tool_use',
+            id: 'tu2',
+            name: 'execute_code',
+            input: {
+              code: `import * as fs from './servers/filesystem';
+const file = await fs.readTextFile({ path: ${JSON.stringify(CSV)} });
+const text = typeof file === 'string' ? file : (file as { content: string }).content;
+export default text.split('\\n').filter((l) => l.endsWith(',rain')).length;`,
+            },
+          },
+          { type: 'tool_use', id: 'tu3', name: 'delete_everything', input: {} },
+          { type: 'tool_use', id: 'tu4', name: 'execute_code', input: { source: 'x' } },
+        ],
+        stop_reason: 'tool_use',
+      }),
+      () => ({ content: [{ type: 'text', text: 'done', citations: null }], stop_reason: 'end_turn' }),
+    ];
+    // The paid API cannot be reached here: the SDK's own `fetch` option replays Messages responses.
+    const client = new Anthropic({
+      apiKey: 'test-key',
+      baseURL: 'http://anthropic.invalid',
+      maxRetries: 0,
+      fetch: async (_url, init) => {
+        const request = JSON.parse(String(init?.body)) as Anthropic.MessageCreateParams;
+        requests.push(request);
+        const reply = (replies[requests.length - 1] as (typeof replies)[number])(request);
+        const message = {
+          id: `msg_${requests.length}`,
+          type: 'message',
+          role: 'assistant',
+          model: request.model,
+          stop_sequence: null,
+          usage: { input_tokens: 100, output_tokens: 10 },
+          ...reply,
+        };
+        return new Response(JSON.stringify(message), { headers: { 'content-type': 'application/json' } });
+      },
+    });
+
+    const { tools, system, handleMessage, answers } = createAnthropicTools(gateway);
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'How many rainy days?' }];
+    let response: Anthropic.Message;
+    for (;;) {
+      response = await client.messages.create({
+        model: 'claude-test',
+        max_tokens: 1024,
+        system,
+        tools,
+        messages,
+      });
+      messages.push({ role: 'assistant', content: response.content });
+      if (response.stop_reason !== 'tool_use') break;
+      messages.push({ role: 'user', content: await handleMessage(response) });
+    }
+    expect(requests).toHaveLength(3);
+    expect(requests[0]?.tools?.map((t) => (t as Anthropic.Tool).name)).toEqual([
+      'search_tools',
+      'execute_code',
+    ]);
+    expect((requests[0]?.tools?.[1] as Anthropic.Tool | undefined)?.input_schema).toMatchObject({
+      type: 'object',
+      required: ['code'],
+    });
+    expect(requests[0]?.system).toContain('- filesystem (');
+
+    const results = (request: Anthropic.MessageCreateParams | undefined) =>
+      ((request?.messages.at(-1)?.content ?? []) as Anthropic.ToolResultBlockParam[]).map((r) => ({
+        id: r.tool_use_id,
+        error: r.is_error === true,
+        text: String(r.content),
+      }));
+    expect(results(requests[1])).toEqual([
+      { id: 'tu1', error: false, text: expect.stringContaining('filesystem.readTextFile') },
+    ]);
+    expect(results(requests[2])).toEqual([
+      { id: 'tu2', error: false, text: `Result:\n${RAINY_DAYS}` },
+      { id: 'tu3', error: true, text: expect.stringContaining('Unknown tool "delete_everything"') },
+      { id: 'tu4', error: true, text: expect.stringMatching(/Invalid arguments for execute_code:.*code/s) },
+    ]);
+    expect(answers.get('tu2')?.execution?.calls).toHaveLength(1);
+  });
+});
+
+describe('package entry points', () => {
+  it('the root never loads the AI SDK or the Anthropic SDK; the adapters are separate exports', async () => {
+    const bundle = async (entry: string) => {
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        external: ['@jitl/*', 'esbuild', 'typescript', 'tsx', 'sqlite3'],
+      });
+      return Object.keys(result.metafile.inputs);
+    };
+    const root = await bundle('src/index.ts');
+    expect(root.some((path) => /node_modules\/(ai|@ai-sdk|@anthropic-ai)\//.test(path))).toBe(false);
+    const ai = await bundle('src/adapters/ai.ts');
+    expect(ai.some((path) => /node_modules\/ai\//.test(path))).toBe(true);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining(['.', './ai', './anthropic', './agent']));
+  });
+});
