@@ -13,9 +13,22 @@ const stringMap = z.record(z.string(), z.string());
 /** Per-server PII policy: `untokenize: false` sends tokens, not real values, to that server. */
 const serverPii = z.strictObject({ untokenize: z.boolean().default(true) });
 
+/** Glob patterns over a server's MCP tool names (picomatch syntax, e.g. "delete_*", "{read,list}_*"). */
+const toolPatterns = z.array(z.string().min(1, 'a pattern must not be empty'));
+
+/**
+ * Per-server tool policy: `allowTools` keeps only matching tools, `denyTools` removes matching
+ * ones (deny wins). Removed tools are absent from bindings and search and cannot be called.
+ */
+const toolPolicy = {
+  allowTools: toolPatterns.optional(),
+  denyTools: toolPatterns.optional(),
+};
+
 const stdioServer = z.strictObject({
   type: z.literal('stdio').optional(),
   pii: serverPii.optional(),
+  ...toolPolicy,
   command: z.string().min(1, 'must be a non-empty command'),
   args: z.array(z.string()).default([]),
   env: stringMap.optional(),
@@ -26,6 +39,7 @@ const stdioServer = z.strictObject({
 const remoteServer = z.strictObject({
   type: z.enum(['http', 'sse', 'streamable-http']),
   pii: serverPii.optional(),
+  ...toolPolicy,
   url: z.url(),
   headers: stringMap.optional(),
   timeoutMs: z.number().int().positive().optional(),

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { accountExecution } from './accounting/execution.js';
 import { countTokens } from './accounting/tokens.js';
 import { Bridge, type CallPayload } from './bridge/bridge.js';
 import { Catalog } from './catalog/catalog.js';
+import { applyToolPolicy } from './catalog/policy.js';
 import { BindingCache } from './codegen/cache.js';
 import { serverFolder } from './codegen/names.js';
 import {
@@ -55,8 +56,10 @@ export interface GatewayOptions {
 export interface ServerStatus {
   name: string;
   ok: boolean;
-  /** Number of tools listed (0 when unavailable). */
+  /** Number of tools listed (0 when unavailable), after the server's tool policy. */
   tools: number;
+  /** Tools the server offers that `allowTools`/`denyTools` keep out, when any. */
+  deniedTools?: number;
   /** Why the server is unavailable, with its stderr tail, when it is. */
   error?: string;
   /** Protocol version agreed at `initialize`. */
@@ -110,6 +113,8 @@ export class Gateway {
   private readonly workspaces = new Map<string, Workspace>();
   private readonly skillLibrary: SkillLibrary;
   private cleanupTimer: NodeJS.Timeout | undefined;
+  /** Tools kept out by policy, per server. */
+  private readonly denied = new Map<string, number>();
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
   readonly metrics = new GatewayMetrics();
 
@@ -147,7 +152,7 @@ export class Gateway {
         new UpstreamConnection(name, server, {
           connectTimeoutMs: config.connectTimeoutMs,
           callTimeoutMs: config.callTimeoutMs,
-          onToolsChanged: (tools) => this.catalog.setTools(name, tools),
+          onToolsChanged: (tools) => this.catalog.setTools(name, this.applyPolicy(name, tools)),
         }),
       );
     }
@@ -169,7 +174,11 @@ export class Gateway {
         try {
           const tools = await connection.listTools();
           const info = connection.serverVersion;
-          this.catalog.setTools(connection.name, tools, info ? `${info.name} ${info.version}` : '');
+          this.catalog.setTools(
+            connection.name,
+            this.applyPolicy(connection.name, tools),
+            info ? `${info.name} ${info.version}` : '',
+          );
         } catch (error) {
           this.catalog.setError(connection.name, error instanceof Error ? error.message : String(error));
         }
@@ -177,14 +186,24 @@ export class Gateway {
     );
   }
 
+  /** The server's tools less those its `allowTools`/`denyTools` keep out (counted in {@link listServers}). */
+  private applyPolicy(server: string, tools: Tool[]): Tool[] {
+    const config = this.config.mcpServers[server];
+    const { tools: kept, denied } = applyToolPolicy(tools, config ?? {});
+    this.denied.set(server, denied.length);
+    return kept;
+  }
+
   /** Every configured server with its status, sorted by name. */
   listServers(): ServerStatus[] {
     return this.catalog.listServers().map((server) => {
       const protocolVersion = this.connections.get(server.name)?.protocolVersion;
+      const denied = this.denied.get(server.name) ?? 0;
       return {
         name: server.name,
         ok: server.error === undefined,
         tools: server.tools.length,
+        ...(denied ? { deniedTools: denied } : {}),
         description: server.description,
         ...(server.error !== undefined ? { error: server.error } : {}),
         ...(protocolVersion ? { protocolVersion } : {}),

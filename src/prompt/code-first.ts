@@ -18,7 +18,7 @@ export function serverLines(servers: ServerStatus[], max = MAX_LISTED_SERVERS): 
     .slice(0, max)
     .map((s) =>
       s.ok
-        ? `- ${s.name} (${s.tools} tools)${s.description ? `: ${s.description}` : ''}`
+        ? `- ${s.name} (${s.tools} tools${s.deniedTools ? `; ${s.deniedTools} kept out by policy` : ''})${s.description ? `: ${s.description}` : ''}`
         : `- ${s.name}: unavailable`,
     );
   if (servers.length > max)
