@@ -1,16 +1,38 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { createMcpServer } from './mcp-server.js';
 
 export interface HttpServeOptions {
-  /** Interface to listen on. @default "127.0.0.1" */
+  /** Interface to listen on. Anything but a loopback address requires `token`. @default "127.0.0.1" */
   host?: string;
   /** TCP port; 0 picks a free one. @default 8765 */
   port?: number;
+  /**
+   * Bearer token every request must carry (`Authorization: Bearer <token>`), compared in constant
+   * time. Required when `host` is not a loopback address. @default none (loopback only)
+   */
+  token?: string | undefined;
+  /**
+   * Host names (port-agnostic) accepted in the `Host` header, against DNS rebinding. @default
+   * `localhost`, `127.0.0.1`, `[::1]` when bound to loopback; any host otherwise (the token guards)
+   */
+  allowedHosts?: string[];
+  /**
+   * Origins (`scheme://host[:port]`) accepted when a request carries `Origin` (browsers do).
+   * @default origins whose host is an allowed host; requests without `Origin` are accepted
+   */
+  allowedOrigins?: string[];
+  /** Largest request body, in bytes; larger ones get 413. @default 4 MiB */
+  maxBodyBytes?: number;
+  /** A session unused this long (ms) is closed; its id then gets 404. @default 30 min */
+  sessionIdleMs?: number;
+  /** Most open sessions; an initialize beyond it gets 503. @default 1000 */
+  maxSessions?: number;
 }
 
 /** A running Streamable HTTP endpoint. */
@@ -21,19 +43,87 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_SESSION_IDLE_MS = 30 * 60 * 1000;
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** True for addresses that only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Serves the gateway over MCP Streamable HTTP at `/mcp`, one MCP session per client
  * (`Mcp-Session-Id`); Prometheus metrics at `GET /metrics`; a JSON summary of the same counters at
  * `GET /stats` (see {@link GatewayMetrics.summary}). Other paths get 404.
+ *
+ * Every request is checked first: the bearer token when one is set (401), `Host` and `Origin`
+ * against DNS rebinding (403; the MCP transport specification asks servers to validate `Origin`),
+ * and the body size (413). Sessions idle for `sessionIdleMs` are closed.
+ * @throws {ConfigError} when `host` is not loopback and no `token` is given.
  * @throws when the port cannot be bound (e.g. `EADDRINUSE`).
  */
 export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}): Promise<HttpServer> {
   const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host) && !options.token) {
+    throw new ConfigError(
+      `Listening on ${host} exposes the gateway beyond this machine: give a bearer token with --token or TOOLSCRIPT_TOKEN (clients send "Authorization: Bearer <token>"), or bind to 127.0.0.1.`,
+      undefined,
+    );
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const maxSessions = options.maxSessions ?? 1000;
+  const allowedHosts = options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_HOSTS : undefined);
+  const tokenDigest = options.token ? digest(options.token) : undefined;
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const lastUsed = new Map<string, number>();
+
+  /** Token, Host, Origin and declared size; throws an {@link HttpError} to refuse. */
+  const admit = (req: IncomingMessage) => {
+    if (tokenDigest) {
+      const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
+      if (!timingSafeEqual(digest(given), tokenDigest)) {
+        throw new HttpError(401, 'Unauthorized: send "Authorization: Bearer <token>" with the gateway token');
+      }
+    }
+    const hostname = hostnameOf(req.headers.host);
+    if (allowedHosts && (hostname === undefined || !allowedHosts.includes(hostname))) {
+      throw new HttpError(
+        403,
+        `Forbidden: Host "${req.headers.host ?? ''}" is not allowed (DNS rebinding protection)`,
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'null') {
+      const ok = options.allowedOrigins
+        ? options.allowedOrigins.includes(origin)
+        : allowedHosts
+          ? allowedHosts.includes(hostnameOf(origin.replace(/^[a-z]+:\/\//i, '')) ?? '')
+          : true;
+      if (!ok) throw new HttpError(403, `Forbidden: Origin "${origin}" is not allowed`);
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) throw new HttpError(413, `Request body over ${maxBodyBytes} bytes`);
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      admit(req);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 400;
+      if (status === 401) res.setHeader('www-authenticate', 'Bearer');
+      return sendError(res, status, (error as Error).message);
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/metrics') {
       res.writeHead(200, { 'content-type': gateway.metrics.registry.contentType });
@@ -49,39 +139,65 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       return sendError(res, 404, 'Not found: the MCP endpoint is /mcp (metrics: /metrics, /stats)');
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
+    if (existing && typeof sessionId === 'string') lastUsed.set(sessionId, Date.now());
     if (req.method === 'POST') {
       let body: unknown;
       try {
-        body = await readJson(req);
+        body = await readJson(req, maxBodyBytes);
       } catch (error) {
+        if (error instanceof HttpError) return sendError(res, error.status, error.message);
         return sendError(res, 400, `Invalid JSON body: ${(error as Error).message}`);
       }
       if (existing) return existing.handleRequest(req, res, body);
       if (sessionId === undefined && isInitializeRequest(body)) {
+        if (transports.size >= maxSessions) {
+          return sendError(
+            res,
+            503,
+            `Too many sessions (${maxSessions}); close one (HTTP DELETE) or retry later`,
+          );
+        }
         const session = randomUUID();
         const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => session,
           onsessioninitialized: (id) => {
             transports.set(id, transport);
+            lastUsed.set(id, Date.now());
           },
         });
         transport.onclose = () => {
-          if (transport.sessionId) transports.delete(transport.sessionId);
+          if (transport.sessionId) {
+            transports.delete(transport.sessionId);
+            lastUsed.delete(transport.sessionId);
+          }
         };
         // The Mcp-Session-Id names the session's workspace, state and PII vault.
         await createMcpServer(gateway, { session }).connect(transport);
         return transport.handleRequest(req, res, body);
       }
-      return sendError(res, 400, 'Bad request: no valid Mcp-Session-Id; start with an initialize request');
+      return unknownSession(res, sessionId);
     }
     if ((req.method === 'GET' || req.method === 'DELETE') && existing)
       return existing.handleRequest(req, res);
-    return sendError(
-      res,
-      existing ? 405 : 400,
-      existing ? 'Method not allowed' : 'Unknown or missing Mcp-Session-Id',
-    );
+    if (existing) return sendError(res, 405, 'Method not allowed');
+    return unknownSession(res, sessionId);
   };
+
+  // Idle sessions are closed; a request naming one then gets 404, so the client re-initializes.
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, at] of lastUsed) {
+        if (now - at < idleMs) continue;
+        lastUsed.delete(id);
+        const transport = transports.get(id);
+        transports.delete(id);
+        void transport?.close().catch(() => {});
+      }
+    },
+    Math.max(50, Math.min(idleMs / 2, 60_000)),
+  );
+  sweeper.unref();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -97,6 +213,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   return {
     url: `http://${shownHost}:${address.port}/mcp`,
     close: async () => {
+      clearInterval(sweeper);
       await Promise.all([...transports.values()].map((t) => t.close().catch(() => {})));
       transports.clear();
       server.closeAllConnections();
@@ -110,13 +227,38 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** 400 without a session id; 404 for one that does not exist (any more), as the MCP transport spec says. */
+function unknownSession(res: ServerResponse, sessionId: string | string[] | undefined): void {
+  if (sessionId === undefined)
+    sendError(res, 400, 'Bad request: no Mcp-Session-Id; start with an initialize request');
+  else
+    sendError(res, 404, 'Session not found (closed or expired): start a new one with an initialize request');
+}
+
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error(`body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) {
+      req.resume();
+      throw new HttpError(413, `Request body over ${maxBytes} bytes`);
+    }
     chunks.push(chunk as Buffer);
   }
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** The hostname of a Host header value (port dropped; IPv6 keeps its brackets), or undefined. */
+function hostnameOf(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,17 +2,22 @@ import { serveHttp } from '../../server/http.js';
 import { serveStdio } from '../../server/stdio.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
-export const SERVE_HELP = `Usage: toolscript serve [--http] [--host 127.0.0.1] [--port 8765] [--config FILE]
+export const SERVE_HELP = `Usage: toolscript serve [--http] [--host 127.0.0.1] [--port 8765] [--token TOKEN] [--config FILE]
 
 Runs the gateway as an MCP server with two tools, search_tools and execute_code, in front of
 every server in the config. Over stdio by default (for clients that start it as a command), or
 over Streamable HTTP at http://HOST:PORT/mcp with --http. Stops on Ctrl-C (SIGINT) or SIGTERM,
 closing every upstream server.
 
+Over HTTP, requests whose Host or Origin is not this machine's are refused (DNS rebinding), bodies
+are capped at 4 MiB, and sessions idle for 30 minutes are closed.
+
 Options:
       --http          serve Streamable HTTP instead of stdio
       --host HOST     interface to listen on (default 127.0.0.1)
       --port PORT     TCP port (default 8765; 0 picks a free one)
+      --token TOKEN   bearer token clients must send (Authorization: Bearer TOKEN); default
+                      $TOOLSCRIPT_TOKEN. Required with a --host other than loopback.
       --session NAME  over stdio: resume the named session (workspace and state); default a new one
   -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
   -h, --help          show this help
@@ -26,12 +31,15 @@ export const serve: Command = defineCommand({
     host: { type: 'string' },
     port: { type: 'string' },
     session: { type: 'string' },
+    token: { type: 'string' },
   },
   run: async ({ values }, io) => {
     const port = values.port === undefined ? 8765 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be 0-65535, not "${values.port}"`);
-    if (!values.http && (values.host || values.port)) throw new UsageError('--host and --port need --http');
+    if (!values.http && (values.host || values.port || values.token))
+      throw new UsageError('--host, --port and --token need --http');
+    const token = values.token ?? (process.env.TOOLSCRIPT_TOKEN || undefined);
     const gateway = await startGateway(values.config, io);
     const servers = gateway.listServers();
     const summary = servers
@@ -43,10 +51,16 @@ export const serve: Command = defineCommand({
       await gateway.close();
       return 0;
     }
-    const http = await serveHttp(gateway, { ...(values.host ? { host: values.host } : {}), port });
+    let http: Awaited<ReturnType<typeof serveHttp>>;
+    try {
+      http = await serveHttp(gateway, { ...(values.host ? { host: values.host } : {}), port, token });
+    } catch (error) {
+      await gateway.close();
+      throw error;
+    }
     io.stdout(
       `toolscript gateway listening on ${http.url}\n\nUpstream servers:\n${summary}\n\n` +
-        `Connect a client:\n  Claude Code:  claude mcp add --transport http toolscript ${http.url}\n` +
+        `Connect a client:\n  Claude Code:  claude mcp add --transport http toolscript ${http.url}${token ? ' --header "Authorization: Bearer $TOOLSCRIPT_TOKEN"' : ''}\n` +
         `  Any client:   Streamable HTTP endpoint ${http.url}\n\nPress Ctrl-C to stop.\n`,
     );
     await new Promise<void>((resolve) => {
