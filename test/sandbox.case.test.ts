@@ -1,11 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
 import type { HostFunction, Sandbox, SandboxRunOptions } from '../src/sandbox.js';
-
-/** Every Sandbox implementation runs this one behaviour suite. */
-const BACKENDS: { name: string; create: () => Promise<Sandbox> }[] = [
-  { name: 'quickjs', create: () => QuickJSSandbox.create() },
-];
+import { BACKENDS } from './support/sandboxes.js';
 
 const echo: HostFunction = async (...args) => ({ args });
 const fail: HostFunction = async (message) => {

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import {
   newQuickJSWASMModuleFromVariant,
@@ -26,53 +28,96 @@ const MAX_STACK_BYTES = 256 * 1024;
 /** Prefix of a module name that did not resolve; the loader then fails with a clear message. */
 const MISSING = 'missing:';
 
-let wasmModule: Promise<QuickJSWASMModule> | undefined;
+/** WebAssembly page size, in bytes. */
+const PAGE_BYTES = 64 * 1024;
+/** Linear memory the QuickJS build starts with (its static data, stack and allocator), in MiB. */
+const BASE_MEMORY_MB = 16;
+/** Idle instances kept per memory limit for reuse; more are dropped after use. */
+const MAX_IDLE_INSTANCES = 4;
+/** An instance whose memory grew by more than this (MiB) is dropped after its run, returning it to the OS. */
+const REUSE_GROWTH_MB = 16;
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The QuickJS WebAssembly module, compiled once per process. */
+function compiledModule(): Promise<WebAssembly.Module> {
+  compiled ??= readFile(
+    createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
+  ).then((bytes) => WebAssembly.compile(bytes));
+  return compiled;
+}
+
+/** One QuickJS WebAssembly instance with linear memory of its own, capped at `maxBytes`. */
+interface Instance {
+  wasm: QuickJSWASMModule;
+  memory: WebAssembly.Memory;
+  maxBytes: number;
+}
 
 /**
- * A new instance of the QuickJS WebAssembly module. Emscripten's report of a failed assertion
- * while freeing a runtime ("Aborted(…)", see `QuickJSRun.dispose`) is dropped; anything else it
- * prints goes to stderr.
+ * A new QuickJS instance whose linear memory may grow to `memoryMb` plus the build's base. The cap
+ * is enforced by the WebAssembly engine: QuickJS's own `setMemoryLimit` cannot see the size of
+ * allocations in this build (emscripten has no `malloc_usable_size`), so a script could otherwise
+ * allocate gigabytes in a few large buffers. Emscripten's report of a failed assertion while
+ * freeing a runtime ("Aborted(…)", see `QuickJSRun.dispose`) is dropped; anything else it prints
+ * goes to stderr.
  */
-function instantiate(): Promise<QuickJSWASMModule> {
+async function instantiate(memoryMb: number): Promise<Instance> {
   // The variant package is CommonJS; its default export is the variant object.
   const base = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
   const printErr = (text: string) => {
     if (!text.startsWith('Aborted(')) process.stderr.write(`${text}\n`);
   };
-  return newQuickJSWASMModuleFromVariant(newVariant(base, { emscriptenModule: { printErr } as never }));
+  const maxBytes = (memoryMb + BASE_MEMORY_MB) * 1024 * 1024;
+  const memory = new WebAssembly.Memory({
+    initial: (BASE_MEMORY_MB * 1024 * 1024) / PAGE_BYTES,
+    maximum: Math.ceil(maxBytes / PAGE_BYTES),
+  });
+  const wasm = await newQuickJSWASMModuleFromVariant(
+    newVariant(base, {
+      wasmModule: () => compiledModule(),
+      wasmMemory: memory,
+      emscriptenModule: { printErr } as never,
+    }),
+  );
+  return { wasm, memory, maxBytes };
 }
 
-/** Loads the QuickJS WebAssembly module once per process (about 20 ms); later calls reuse it. */
-export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  wasmModule ??= instantiate();
-  return wasmModule;
+/** Loads and compiles the QuickJS WebAssembly module once per process; later calls reuse it. */
+export async function loadQuickJS(): Promise<void> {
+  await compiledModule();
 }
 
 /**
  * The default {@link Sandbox}: QuickJS compiled to WebAssembly (quickjs-emscripten, sync variant).
- * Every run gets a new runtime and context, so nothing survives from one script to the next.
+ * Every run gets a new runtime and context, so nothing survives from one script to the next, in a
+ * WebAssembly instance it has to itself for the run, whose memory is capped at the run's
+ * `memoryMb` (plus 16 MiB for QuickJS itself). Instances are reused while their memory stays
+ * small; one that grew, or that QuickJS failed to clean, is dropped so its memory is freed.
  * Host functions return QuickJS promises that settle when the host's promise does.
  */
 export class QuickJSSandbox implements Sandbox {
-  private fresh: Promise<QuickJSWASMModule> | undefined;
+  private readonly idle = new Map<number, Instance[]>();
 
-  private constructor(private wasm: QuickJSWASMModule) {}
+  private constructor() {}
 
   /** Loads QuickJS and returns a sandbox ready to run scripts. */
   static async create(): Promise<QuickJSSandbox> {
-    return new QuickJSSandbox(await loadQuickJS());
+    await compiledModule();
+    return new QuickJSSandbox();
   }
 
   async run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
-    if (this.fresh) {
-      this.wasm = await this.fresh;
-      this.fresh = undefined;
-    }
-    const run = new QuickJSRun(this.wasm, options);
+    const memoryMb = options.limits.memoryMb;
+    const instance = this.idle.get(memoryMb)?.pop() ?? (await instantiate(memoryMb));
+    const run = new QuickJSRun(instance, options);
     const result = await run.execute(code);
-    // A runtime QuickJS could not free holds its heap inside this WebAssembly instance: move to a
-    // new instance so the old one, leak included, is garbage-collected.
-    if (!run.disposedCleanly) this.fresh = instantiate();
+    const grown = instance.memory.buffer.byteLength > (BASE_MEMORY_MB + REUSE_GROWTH_MB) * 1024 * 1024;
+    const idle = this.idle.get(memoryMb) ?? [];
+    if (run.disposedCleanly && !grown && idle.length < MAX_IDLE_INSTANCES) {
+      idle.push(instance);
+      this.idle.set(memoryMb, idle);
+    }
     return result;
   }
 }
@@ -89,19 +134,20 @@ class QuickJSRun {
   private readonly pending = new Set<QuickJSDeferredPromise>();
   private finished = false;
   private context!: QuickJSContext;
-  /** False when freeing the runtime failed (see {@link QuickJSRun.dispose}). */
+  /** False when freeing the runtime failed (see {@link QuickJSRun.dispose}) or the instance broke. */
   disposedCleanly = true;
+  /** Ends the run early with an outcome (host-side failures). */
+  private abort: ((outcome: Outcome) => void) | undefined;
 
   constructor(
-    private readonly wasm: QuickJSWASMModule,
+    private readonly instance: Instance,
     private readonly options: SandboxRunOptions,
   ) {
     this.deadline = Date.now() + options.limits.timeoutMs;
   }
 
   async execute(code: string): Promise<SandboxRunResult> {
-    const runtime = this.wasm.newRuntime();
-    runtime.setMemoryLimit(this.options.limits.memoryMb * 1024 * 1024);
+    const runtime = this.instance.wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     runtime.setInterruptHandler(() => Date.now() > this.deadline);
     const given = this.options.modules;
@@ -132,9 +178,20 @@ class QuickJSRun {
           Math.max(0, this.deadline - Date.now()),
         );
       });
-      outcome = await Promise.race([this.evaluate(), timeout]);
+      const aborted = new Promise<Outcome>((resolve) => {
+        this.abort = resolve;
+      });
+      outcome = await Promise.race([this.evaluate(), timeout, aborted]);
     } catch (error) {
-      outcome = { ok: false, error: { code: 'RUNTIME_ERROR', message: String(error) } };
+      // A failure of the WebAssembly instance itself (e.g. an allocation the glue could not make):
+      // the instance is not reused.
+      this.disposedCleanly = false;
+      outcome = {
+        ok: false,
+        error: this.memoryExhausted()
+          ? memoryError(this.options.limits.memoryMb)
+          : { code: 'RUNTIME_ERROR', message: String(error) },
+      };
     } finally {
       clearTimeout(timer);
       this.finished = true;
@@ -151,6 +208,11 @@ class QuickJSRun {
       ms: performance.now() - this.started,
       ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     };
+  }
+
+  /** True when the instance's linear memory is within 8 MiB of its cap. */
+  private memoryExhausted(): boolean {
+    return this.instance.memory.buffer.byteLength >= this.instance.maxBytes - 8 * 1024 * 1024;
   }
 
   /** `memory_used_size` of the runtime (QuickJS's own accounting), or undefined if unavailable. */
@@ -224,12 +286,22 @@ export const __result = __toolscript_serialize(await m.default);`,
       const fn = this.options.hostFunctions[name];
       const settle = (kind: 'resolve' | 'reject', payload: string | undefined) => {
         if (this.finished || !deferred.alive) return;
-        const value = payload === undefined ? context.undefined : context.newString(payload);
-        deferred[kind](value);
-        if (payload !== undefined) value.dispose();
-        this.pending.delete(deferred);
-        deferred.dispose();
-        this.pump();
+        try {
+          const value = payload === undefined ? context.undefined : context.newString(payload);
+          deferred[kind](value);
+          if (payload !== undefined) value.dispose();
+          this.pending.delete(deferred);
+          deferred.dispose();
+          this.pump();
+        } catch (error) {
+          // The instance could not take the value in (its memory is full): end the run now.
+          this.disposedCleanly = false;
+          this.abort?.(
+            this.memoryExhausted()
+              ? { ok: false, error: memoryError(this.options.limits.memoryMb) }
+              : { ok: false, error: { code: 'RUNTIME_ERROR', message: String(error) } },
+          );
+        }
       };
       Promise.resolve()
         .then(() => {
@@ -270,8 +342,9 @@ export const __result = __toolscript_serialize(await m.default);`,
     const context = this.context;
     let name = 'Error';
     let message = 'Unknown error';
+    let dumped: { name?: string; message?: string } | string | null | undefined;
     try {
-      const dumped = context.dump(handle) as { name?: string; message?: string } | string;
+      dumped = context.dump(handle) as { name?: string; message?: string } | string;
       if (typeof dumped === 'object' && dumped) {
         name = String(dumped.name ?? name);
         message = String(dumped.message ?? message);
@@ -281,7 +354,10 @@ export const __result = __toolscript_serialize(await m.default);`,
       handle.dispose();
       return timeoutError(this.options.limits.timeoutMs);
     }
-    if (name === 'InternalError' && message === 'out of memory') {
+    // QuickJS reports running out of memory as "out of memory", or, when it cannot even allocate
+    // the error, by throwing null; a string past its length limit (2^30 - 1) is a memory bomb too.
+    const exhausted = (dumped === null || dumped === undefined) && this.memoryExhausted();
+    if ((name === 'InternalError' && /^(out of memory|string too long)$/.test(message)) || exhausted) {
       handle.dispose();
       return memoryError(this.options.limits.memoryMb);
     }
