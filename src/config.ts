@@ -106,6 +106,12 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */
   callTimeoutMs: z.number().int().positive().default(30_000),
+  /** Largest tool result accepted, in bytes of JSON; larger ones fail with RESULT_TOO_LARGE. @default 16 MiB */
+  maxResultBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
   /** Time allowed for one upstream server to start and answer `initialize` and `tools/list`, in ms. @default 30000 */
   connectTimeoutMs: z.number().int().positive().default(30_000),
 });

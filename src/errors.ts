@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'TIMEOUT' // execution
   | 'MEMORY_LIMIT' // execution
   | 'UPSTREAM_UNAVAILABLE' // execution
+  | 'RESULT_TOO_LARGE' // execution
   | 'MODEL_CONFIG';
 
 /** Base class: a stable `code`, a `details` object, and a message that tells the user what to do. */
@@ -125,5 +126,25 @@ export class ModelConfigError extends ToolscriptError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('MODEL_CONFIG', message, details);
     this.name = 'ModelConfigError';
+  }
+}
+
+/** A tool's result is larger than `maxResultBytes`; the value was dropped. */
+export class ResultTooLargeError extends ToolscriptError {
+  constructor(
+    readonly server: string,
+    readonly tool: string,
+    /** Size of the result in bytes of JSON; undefined when it was refused while still arriving. */
+    readonly bytes: number | undefined,
+    readonly maxBytes: number,
+  ) {
+    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    const size = bytes === undefined ? `more than ${mib(maxBytes)}` : mib(bytes);
+    super(
+      'RESULT_TOO_LARGE',
+      `${server}.${tool} returned ${size}, over the ${mib(maxBytes)} limit (maxResultBytes). Ask for less: a narrower query, a page, head/tail or a range.`,
+      { server, tool, bytes, maxBytes },
+    );
+    this.name = 'ResultTooLargeError';
   }
 }

@@ -60,6 +60,8 @@ export interface ServerStatus {
   tools: number;
   /** Tools the server offers that `allowTools`/`denyTools` keep out, when any. */
   deniedTools?: number;
+  /** Times the server was started again after it died or hung, when any. */
+  restarts?: number;
   /** Why the server is unavailable, with its stderr tail, when it is. */
   error?: string;
   /** Protocol version agreed at `initialize`. */
@@ -95,6 +97,7 @@ const EXECUTION_CODES = new Set([
   'TIMEOUT',
   'MEMORY_LIMIT',
   'UPSTREAM_UNAVAILABLE',
+  'RESULT_TOO_LARGE',
 ]);
 
 /**
@@ -127,8 +130,10 @@ export class Gateway {
       callTool: (server, tool, args) => {
         const connection = this.connections.get(server);
         if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
-        return connection.callTool(tool, args);
+        const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
+        return connection.callTool(tool, args, { idempotent });
       },
+      recover: (server) => this.recover(server),
     });
     this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
     this.pii = new PiiGuard(config);
@@ -152,6 +157,7 @@ export class Gateway {
         new UpstreamConnection(name, server, {
           connectTimeoutMs: config.connectTimeoutMs,
           callTimeoutMs: config.callTimeoutMs,
+          maxResultBytes: config.maxResultBytes,
           onToolsChanged: (tools) => this.catalog.setTools(name, this.applyPolicy(name, tools)),
         }),
       );
@@ -194,16 +200,40 @@ export class Gateway {
     return kept;
   }
 
+  /**
+   * Tries again to start a server that was unavailable and lists its tools (the connection's
+   * backoff applies, so a server that keeps failing is not started over and over).
+   * @throws {UpstreamUnavailableError} when it is still unavailable.
+   */
+  async recover(server: string): Promise<void> {
+    const connection = this.connections.get(server);
+    if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
+    try {
+      const tools = await connection.listTools();
+      const info = connection.serverVersion;
+      this.catalog.setTools(
+        server,
+        this.applyPolicy(server, tools),
+        info ? `${info.name} ${info.version}` : '',
+      );
+    } catch (error) {
+      this.catalog.setError(server, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
   /** Every configured server with its status, sorted by name. */
   listServers(): ServerStatus[] {
     return this.catalog.listServers().map((server) => {
       const protocolVersion = this.connections.get(server.name)?.protocolVersion;
       const denied = this.denied.get(server.name) ?? 0;
+      const restarts = this.connections.get(server.name)?.restarts ?? 0;
       return {
         name: server.name,
         ok: server.error === undefined,
         tools: server.tools.length,
         ...(denied ? { deniedTools: denied } : {}),
+        ...(restarts ? { restarts } : {}),
         description: server.description,
         ...(server.error !== undefined ? { error: server.error } : {}),
         ...(protocolVersion ? { protocolVersion } : {}),
@@ -345,11 +375,19 @@ export class Gateway {
    */
   async callTool(server: string, tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
     const connection = this.connections.get(server);
+    if (
+      connection &&
+      !this.catalog.getTool(server, tool) &&
+      this.catalog.getServer(server)?.error !== undefined
+    ) {
+      await this.recover(server);
+    }
     if (!connection || !this.catalog.getTool(server, tool)) {
       const known = this.catalog.getServer(server)?.tools.map((t) => t.name) ?? [];
       throw new UnknownToolError(server, tool, nearest(tool, known));
     }
-    return connection.callTool(tool, args);
+    const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
+    return connection.callTool(tool, args, { idempotent });
   }
 
   /**

@@ -109,7 +109,7 @@ describe('call timeouts', () => {
     try {
       const started = Date.now();
       await expect(
-        connection.callTool('trigger-long-running-operation', { duration: 5, steps: 5 }, 500),
+        connection.callTool('trigger-long-running-operation', { duration: 5, steps: 5 }, { timeoutMs: 500 }),
       ).rejects.toMatchObject({
         code: 'UPSTREAM_UNAVAILABLE',
         message: expect.stringContaining('no answer within 500 ms'),

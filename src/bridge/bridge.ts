@@ -13,6 +13,11 @@ export interface ToolCaller {
    * @throws {ToolscriptError} (`UPSTREAM_UNAVAILABLE`, `TOOL_ERROR`) when the call cannot complete.
    */
   callTool(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  /**
+   * Tries to bring back a server that was unavailable when its tools were listed, and lists them.
+   * @throws {UpstreamUnavailableError} when it is still unavailable.
+   */
+  recover?(server: string): Promise<void>;
 }
 
 /** One call made by a script. */
@@ -97,7 +102,11 @@ export class Bridge {
 
   private async call(trace: CallTrace, payload: CallPayload, args: JsonValue | undefined): Promise<unknown> {
     const { server, tool } = trace;
-    const found = this.catalog.getTool(server, tool);
+    let found = this.catalog.getTool(server, tool);
+    if (!found && this.caller.recover && this.catalog.getServer(server)?.error !== undefined) {
+      await this.caller.recover(server);
+      found = this.catalog.getTool(server, tool);
+    }
     if (!found) {
       const known = this.catalog.getServer(server)?.tools.map((t) => `${server}.${t.name}`) ?? [];
       throw new UnknownToolError(

@@ -11,8 +11,22 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { isRemoteServer, type ServerConfig } from '../config.js';
-import { ToolError, UpstreamUnavailableError } from '../errors.js';
+import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import { StderrTail } from './stderr-tail.js';
+
+/** First wait before restarting a server that went away, in ms; doubled per failure in a row. */
+export const RESTART_BACKOFF_MS = 250;
+/** Longest wait between restarts, in ms. */
+export const MAX_RESTART_BACKOFF_MS = 8_000;
+/** Failures in a row (crashes or failed starts) after which the server is left down. */
+export const MAX_RESTARTS = 5;
+/** While left down, one new start is tried at most this often, in ms. */
+export const DOWN_RETRY_MS = 60_000;
+/** Time a server that missed a call's deadline has to answer a ping before it is restarted, in ms. */
+const PING_AFTER_TIMEOUT_MS = 2_000;
+
+/** Default of `maxResultBytes`: 16 MiB. */
+export const DEFAULT_MAX_RESULT_BYTES = 16 * 1024 * 1024;
 
 /** Name and version toolscript announces to upstream servers. */
 export const CLIENT_INFO = { name: 'toolscript', version: '0.1.0' } as const;
@@ -35,6 +49,8 @@ export interface UpstreamOptions {
   connectTimeoutMs: number;
   /** Default timeout of one `tools/call` and `tools/list`, in ms. */
   callTimeoutMs: number;
+  /** Largest tool result accepted, in bytes of JSON; larger ones fail with RESULT_TOO_LARGE. @default 16 MiB */
+  maxResultBytes?: number;
   /** Called after the server announced `notifications/tools/list_changed` and was re-listed. */
   onToolsChanged?: (tools: Tool[]) => void;
 }
@@ -54,6 +70,13 @@ export class UpstreamConnection {
   private closed = false;
   private negotiatedVersion: string | undefined;
   private everConnected = false;
+  /** Crashes and failed starts since the last call that worked. */
+  private failures = 0;
+  private lastFailure = 0;
+  /** Times the server was started again after it went away. */
+  restarts = 0;
+  /** Set when the connection closed over a message larger than the read buffer. */
+  private oversized = false;
 
   constructor(
     readonly name: string,
@@ -88,10 +111,46 @@ export class UpstreamConnection {
   async connect(): Promise<Client> {
     if (this.closed) throw new UpstreamUnavailableError(this.name, 'the gateway is closing');
     if (this.client) return this.client;
-    this.connecting ??= this.open().finally(() => {
+    this.connecting ??= this.reopen().finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
+  }
+
+  /**
+   * Starts the server again after a failure, waiting `RESTART_BACKOFF_MS × 2^(failures−1)` (at most
+   * `MAX_RESTART_BACKOFF_MS`) since the last one; after `MAX_RESTARTS` failures in a row the server
+   * is left down and only one start per `DOWN_RETRY_MS` is tried.
+   */
+  private async reopen(): Promise<Client> {
+    if (this.failures >= MAX_RESTARTS) {
+      const wait = this.lastFailure + DOWN_RETRY_MS - Date.now();
+      if (wait > 0) {
+        throw new UpstreamUnavailableError(
+          this.name,
+          `it failed ${this.failures} times in a row and is left down; the next start is tried in ${Math.ceil(wait / 1000)} s. Check that it runs on its own, then restart toolscript`,
+          this.stderrTail,
+        );
+      }
+    } else if (this.failures > 0) {
+      const backoff = Math.min(RESTART_BACKOFF_MS * 2 ** (this.failures - 1), MAX_RESTART_BACKOFF_MS);
+      const wait = this.lastFailure + backoff - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.closed) throw new UpstreamUnavailableError(this.name, 'the gateway is closing');
+    }
+    try {
+      const client = await this.open();
+      if (this.failures > 0) this.restarts++;
+      return client;
+    } catch (error) {
+      this.failed();
+      throw error;
+    }
+  }
+
+  private failed(): void {
+    this.failures++;
+    this.lastFailure = Date.now();
   }
 
   private async open(): Promise<Client> {
@@ -104,7 +163,10 @@ export class UpstreamConnection {
         forward?.(version);
       };
       const client = new Client(CLIENT_INFO, { capabilities: {} });
-      client.onerror = () => {};
+      client.onerror = (error) => {
+        // The SDK's stdio reader closes the connection when one message is over its buffer size.
+        if (/ReadBuffer exceeded maximum size/.test(error.message)) this.oversized = true;
+      };
       try {
         await client.connect(transport, { timeout });
       } catch (error) {
@@ -144,6 +206,8 @@ export class UpstreamConnection {
           env: { ...getDefaultEnvironment(), ...this.config.env },
           ...(this.config.cwd ? { cwd: this.config.cwd } : {}),
           stderr: 'pipe',
+          // One JSON-RPC message may be as large as the largest accepted result, plus its envelope.
+          maxBufferSize: this.maxResultBytes() + 1024 * 1024,
         });
         transport.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
         client = await attempt(transport);
@@ -167,7 +231,11 @@ export class UpstreamConnection {
 
   private watch(client: Client): void {
     client.onclose = () => {
-      if (this.client === client) this.client = undefined;
+      if (this.client !== client) return;
+      this.client = undefined;
+      // The server went away on its own (not through close()): restart with backoff. A connection
+      // closed over an oversized message is not the server's failure.
+      if (!this.closed && !this.oversized) this.failed();
     };
     if (client.getServerCapabilities()?.tools?.listChanged && this.options.onToolsChanged) {
       const onToolsChanged = this.options.onToolsChanged;
@@ -210,25 +278,109 @@ export class UpstreamConnection {
 
   /**
    * Calls a tool and returns the raw result, `isError` results included.
-   * @param timeoutMs per-call timeout in ms; defaults to the server's `timeoutMs` or `callTimeoutMs`.
+   *
+   * When the transport fails (the server dies, or misses the deadline), a call marked
+   * `idempotent` is retried once on a restarted server; any other call is not, and the error says
+   * that it may have taken effect. A server that missed a deadline and then does not answer a
+   * ping is restarted.
+   * @param options.timeoutMs per-call timeout in ms; defaults to the server's `timeoutMs` or `callTimeoutMs`.
+   * @param options.idempotent the tool's `idempotentHint` (safe to repeat). @default false
    * @throws {UpstreamUnavailableError} when the server is down, dies during the call, or times out.
    * @throws {ToolError} when the server answers with a JSON-RPC error (e.g. it rejects the arguments).
+   * @throws {ResultTooLargeError} when the result is over `maxResultBytes`.
    */
-  async callTool(tool: string, args: Record<string, unknown>, timeoutMs?: number): Promise<CallToolResult> {
-    const client = await this.connect();
-    const timeout = timeoutMs ?? this.callTimeout();
-    try {
-      return (await client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout,
-      })) as CallToolResult;
-    } catch (error) {
-      if (error instanceof McpError && !isTransportFailure(error)) {
-        throw new ToolError(this.name, tool, error.message.replace(/^MCP error -?\d+: /, ''));
+  async callTool(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { timeoutMs?: number | undefined; idempotent?: boolean | undefined } = {},
+  ): Promise<CallToolResult> {
+    const timeout = options.timeoutMs ?? this.callTimeout();
+    const once = async (): Promise<CallToolResult> => {
+      const client = await this.connect();
+      try {
+        const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
+          timeout,
+        })) as CallToolResult;
+        this.failures = 0;
+        return result;
+      } catch (error) {
+        if (error instanceof McpError && !isTransportFailure(error)) {
+          throw new ToolError(this.name, tool, error.message.replace(/^MCP error -?\d+: /, ''));
+        }
+        if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+          // A retry must not go to a server that hangs: let the ping decide first.
+          const alive = this.checkAlive(client);
+          if (options.idempotent) await alive;
+        } else {
+          // The transport failed (process gone, HTTP server gone or restarted without our session):
+          // the next call connects anew, after the backoff.
+          await this.drop(client);
+        }
+        throw error;
       }
-      throw new UpstreamUnavailableError(this.name, describeFailure(error, timeout), this.stderrTail, {
-        cause: error,
-      });
+    };
+    let result: CallToolResult;
+    try {
+      result = await once();
+    } catch (error) {
+      // Errors of ours (the server could not be started, it rejected the call) are final.
+      if (ToolscriptError.isInstance(error)) throw error;
+      if (this.oversized) {
+        this.oversized = false;
+        throw new ResultTooLargeError(this.name, tool, undefined, this.maxResultBytes());
+      }
+      const reason = describeFailure(error, timeout);
+      if (!options.idempotent) {
+        throw new UpstreamUnavailableError(
+          this.name,
+          `${reason}. The call to ${tool} was not retried: it is not marked idempotent, so it may or may not have taken effect; check before calling it again`,
+          this.stderrTail,
+          { cause: error },
+        );
+      }
+      try {
+        result = await once();
+      } catch (retryError) {
+        if (ToolscriptError.isInstance(retryError)) throw retryError;
+        throw new UpstreamUnavailableError(
+          this.name,
+          `${describeFailure(retryError, timeout)} (${tool} is idempotent and was retried once after: ${reason})`,
+          this.stderrTail,
+          { cause: retryError },
+        );
+      }
     }
+    const bytes = Buffer.byteLength(JSON.stringify(result));
+    if (bytes > this.maxResultBytes())
+      throw new ResultTooLargeError(this.name, tool, bytes, this.maxResultBytes());
+    return result;
+  }
+
+  private maxResultBytes(): number {
+    return this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  }
+
+  /** After a missed deadline: a server that does not answer a ping either is restarted. */
+  private async checkAlive(client: Client): Promise<void> {
+    try {
+      await client.ping({ timeout: PING_AFTER_TIMEOUT_MS });
+    } catch {
+      await this.drop(client);
+    }
+  }
+
+  /** Forgets a broken connection (killing a stdio child) and counts the failure for the backoff. */
+  private async drop(client: Client): Promise<void> {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.failed();
+    // Kill first: a hung (e.g. stopped) child would make a graceful close wait.
+    if (this.pid !== null) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {}
+    }
+    await client.close().catch(() => {});
   }
 
   private callTimeout(): number {

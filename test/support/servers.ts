@@ -68,9 +68,9 @@ export interface HttpServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node <script>` with `PORT` set and waits (up to 20 s) until it accepts HTTP requests. */
-export async function startHttpServer(script: string): Promise<HttpServerProcess> {
-  const port = await freePort();
+/** Starts `node <script>` with `PORT` set (a free one by default) and waits (up to 20 s) until it accepts HTTP requests. */
+export async function startHttpServer(script: string, fixedPort?: number): Promise<HttpServerProcess> {
+  const port = fixedPort ?? (await freePort());
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, PORT: String(port) },
     stdio: 'ignore',
