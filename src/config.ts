@@ -53,10 +53,27 @@ const serverSchema = z.union([stdioServer, remoteServer], {
 /** Schema of `toolscript.config.json`. `mcpServers` has the shape of Claude Desktop's and `.mcp.json`. */
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
-  mcpServers: z.record(
-    z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'server names use letters, digits, "_", "-" and "."'),
-    serverSchema,
-  ),
+  mcpServers: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'server names use letters, digits, "_", "-" and "."'),
+      serverSchema,
+    )
+    .superRefine((servers, ctx) => {
+      // Scripts import './servers/<name>': two names differing only in case would share a folder
+      // on case-insensitive file systems (and confuse the TypeScript compiler everywhere).
+      const seen = new Map<string, string>();
+      for (const name of Object.keys(servers)) {
+        const other = seen.get(name.toLowerCase());
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `differs from server "${other}" only in letter case; rename one of them`,
+          });
+        }
+        seen.set(name.toLowerCase(), name);
+      }
+    }),
   sandbox: z
     .strictObject({
       /** Wall time of one execution in ms. @default 30000 */

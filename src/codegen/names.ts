@@ -34,16 +34,25 @@ export function toIdentifier(name: string): string {
   const words = splitWords(name);
   if (words.length === 0) return 'tool';
   const [first = '', ...rest] = words;
-  let id =
-    first.toLowerCase() + rest.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('');
-  if (/^\p{N}/u.test(id)) id = `_${id}`;
+  let id = (
+    first.toLowerCase() + rest.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('')
+  ).replace(/[^\p{ID_Continue}]/gu, '');
+  if (!id) return 'tool';
+  // Digits (and other characters that may not start a name, such as "⁴") get a leading "_".
+  if (!/^\p{ID_Start}/u.test(id)) id = `_${id}`;
   if (RESERVED.has(id)) id = `${id}_`;
   return id;
 }
 
 /** PascalCase form of an identifier, for type names: `readTextFile` → `ReadTextFile`. */
 export function toTypeName(identifier: string): string {
-  const trimmed = identifier.replace(/^_+/, '');
+  // json-schema-to-typescript keeps only ASCII letters and digits in type names (it folds
+  // accents away), so do the same here and spell other characters as their code points.
+  const ascii = identifier
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^A-Za-z0-9_]/g, (ch) => `U${(ch.codePointAt(0) ?? 0).toString(16)}`);
+  const trimmed = ascii.replace(/^_+/, '');
   // A letter after a digit is upper-cased (`get36kr` → `Get36Kr`), as json-schema-to-typescript does.
   const base = (trimmed.charAt(0).toUpperCase() + trimmed.slice(1)).replace(
     /(\p{N})(\p{Ll})/gu,
@@ -61,9 +70,13 @@ export function assignBindingNames(toolNames: readonly string[]): Map<string, st
   const taken = new Set<string>();
   for (const name of [...new Set(toolNames)].sort()) {
     const base = toIdentifier(name);
+    // Unique as identifiers and as type names (`ünï` and `uni` would both give `UniInput`).
+    const key = (id: string) => toTypeName(id).toLowerCase();
     let candidate = base;
-    for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = `${base}${n}`;
+    for (let n = 2; taken.has(candidate.toLowerCase()) || taken.has(key(candidate)); n++)
+      candidate = `${base}${n}`;
     taken.add(candidate.toLowerCase());
+    taken.add(key(candidate));
     result.set(name, candidate);
   }
   return result;
