@@ -35,6 +35,12 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   private readonly servers = new Map<string, CatalogServer>();
   private readonly hashes = new Map<string, string>();
 
+  constructor() {
+    super();
+    // Every MCP session listens for changes (and stops when it closes): hundreds are normal.
+    this.setMaxListeners(0);
+  }
+
   /** Builds a catalog from fixed tool lists (no connections), e.g. a saved `tools/list` dump. */
   static fromTools(servers: Record<string, { description?: string; tools: Tool[] }>): Catalog {
     const catalog = new Catalog();
