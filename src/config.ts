@@ -76,6 +76,11 @@ export const configSchema = z.strictObject({
     }),
   sandbox: z
     .strictObject({
+      /**
+       * Where scripts run: "quickjs" (WebAssembly, in process) or "deno" (a subprocess with every
+       * permission denied; needs the optional "deno" npm package). @default "quickjs"
+       */
+      backend: z.enum(['quickjs', 'deno']).default('quickjs'),
       /** Wall time of one execution in ms. @default 30000 */
       timeoutMs: z.number().int().positive().default(30_000),
       /** Heap limit of one execution in MiB. @default 256 */

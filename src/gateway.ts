@@ -504,7 +504,12 @@ export async function createGateway(
   config: ToolscriptConfig,
   options: GatewayOptions = {},
 ): Promise<Gateway> {
-  const gateway = new Gateway(config, options.sandbox ?? (await QuickJSSandbox.create()), options.servers);
+  const sandbox =
+    options.sandbox ??
+    (config.sandbox.backend === 'deno'
+      ? await (await import('./sandbox/deno/index.js')).DenoSandbox.create()
+      : await QuickJSSandbox.create());
+  const gateway = new Gateway(config, sandbox, options.servers);
   await gateway.start();
   return gateway;
 }

@@ -43,6 +43,12 @@ export { GatewayMetrics, type MetricsSummary } from './metrics/metrics.js';
 export { type PiiAuditEntry, PiiAuditLog } from './pii/audit.js';
 export { type DetectOptions, detectPii, PII_TYPES, type PiiMatch, type PiiType } from './pii/detectors.js';
 export { PiiVault } from './pii/vault.js';
+export {
+  DenoSandbox,
+  type DenoSandboxOptions,
+  detectMemoryEnforcement,
+  type MemoryEnforcement,
+} from './sandbox/deno/index.js';
 export { QuickJSSandbox } from './sandbox/quickjs/index.js';
 export type { JsonValue, Sandbox, SandboxLimits, SandboxRunOptions, SandboxRunResult } from './sandbox.js';
 export { type HttpServeOptions, type HttpServer, serveHttp } from './server/http.js';

@@ -1,0 +1,470 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { z } from 'zod';
+import type {
+  JsonValue,
+  LogEntry,
+  Sandbox,
+  SandboxError,
+  SandboxRunOptions,
+  SandboxRunResult,
+} from '../../sandbox.js';
+import { resolveModule } from '../quickjs/modules.js';
+import { RUNNER_SOURCE } from './runner.js';
+
+const DEFAULT_MAX_LOG_CHARS = 1_000_000;
+/** Memory the Deno runtime needs besides the script's heap, added to the cgroup limit, in MiB. */
+const RUNTIME_OVERHEAD_MB = 160;
+/** Longest line accepted from the subprocess (a result or a call's arguments), in bytes. */
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+const errorShape = z.object({
+  name: z.string(),
+  message: z.string(),
+  stack: z.string().optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Every message the subprocess may send; anything else ends the run. */
+const messageSchema = z.union([
+  z.object({
+    type: z.literal('call'),
+    id: z.number().int().min(0),
+    name: z.string(),
+    args: z.array(z.unknown()),
+  }),
+  z.object({ type: z.literal('log'), level: z.enum(['log', 'info', 'warn', 'error']), message: z.string() }),
+  z.object({ type: z.literal('done'), ok: z.literal(true), json: z.string().optional() }),
+  z.object({ type: z.literal('done'), ok: z.literal(false), error: errorShape }),
+]);
+
+/** How the OS caps a run's memory: a cgroup (v2 or v1 memory controller), or nothing. */
+export type MemoryEnforcement =
+  | { kind: 'cgroup-v2'; root: string }
+  | { kind: 'cgroup-v1'; root: string }
+  | { kind: 'none'; reason: string };
+
+/** Finds a cgroup this process may create children in, to cap each subprocess's memory. */
+export function detectMemoryEnforcement(): MemoryEnforcement {
+  const probe = (root: string) => {
+    const dir = join(root, `toolscript-probe-${process.pid}`);
+    try {
+      mkdirSync(dir);
+      rmdirSync(dir);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers') && probe('/sys/fs/cgroup')) {
+    return { kind: 'cgroup-v2', root: '/sys/fs/cgroup' };
+  }
+  if (existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') && probe('/sys/fs/cgroup/memory')) {
+    return { kind: 'cgroup-v1', root: '/sys/fs/cgroup/memory' };
+  }
+  return {
+    kind: 'none',
+    reason:
+      'no writable cgroup memory controller (run as root on Linux, or delegate a cgroup); only the V8 heap limit applies, so buffers outside the heap are not capped',
+  };
+}
+
+/** Options of {@link DenoSandbox.create}. */
+export interface DenoSandboxOptions {
+  /** Where warnings go (the cgroup notice at start). @default process.stderr */
+  warn?: (message: string) => void;
+}
+
+/**
+ * A {@link Sandbox} that runs each script in a fresh Deno subprocess (the `deno` npm package's
+ * binary) with every permission denied: no `--allow-*`, `--no-prompt`, `--no-remote`, `--no-npm`,
+ * `--no-config`, a private `DENO_DIR` and an empty environment. The host bundles the script with
+ * its modules (esbuild), so the subprocess imports nothing from disk or network. Host functions
+ * and console output cross a JSON-lines bridge on stdin/stdout in which the host validates every
+ * message (zod) and ignores anything without the run's nonce. The timeout is a SIGKILL; memory is
+ * capped by a cgroup when one can be created (see {@link detectMemoryEnforcement}), and by V8's
+ * `--max-old-space-size` always.
+ */
+export class DenoSandbox implements Sandbox {
+  private constructor(
+    private readonly binary: string,
+    private readonly runner: string,
+    private readonly denoDir: string,
+    readonly memory: MemoryEnforcement,
+  ) {}
+
+  /**
+   * Finds the Deno binary and writes the runner. Says on `warn` when memory cannot be capped by
+   * the OS.
+   * @throws when the `deno` package (an optional dependency) is not installed.
+   */
+  static async create(options: DenoSandboxOptions = {}): Promise<DenoSandbox> {
+    let binary: string;
+    try {
+      binary = join(createRequire(import.meta.url).resolve('deno/package.json'), '..', 'deno');
+    } catch {
+      throw new Error('sandbox.backend "deno" needs the "deno" npm package: npm install deno');
+    }
+    if (!existsSync(binary)) throw new Error(`The deno package has no binary at ${binary}: reinstall it`);
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-deno-'));
+    const runner = join(dir, 'runner.js');
+    writeFileSync(runner, RUNNER_SOURCE);
+    // Node built-ins exist in Deno without any permission; map every one to a module that does not
+    // exist, so \`import('node:' + name)\` fails like any other unknown module.
+    const blocked: Record<string, string> = {};
+    for (const name of builtinModules) {
+      const bare = name.replace(/^node:/, '');
+      blocked[`node:${bare}`] = `./blocked/${bare}.js`;
+      blocked[bare] = `./blocked/${bare}.js`;
+    }
+    writeFileSync(join(dir, 'import-map.json'), JSON.stringify({ imports: blocked }));
+    const denoDir = join(dir, 'deno-dir');
+    mkdirSync(denoDir);
+    const memory = detectMemoryEnforcement();
+    if (memory.kind === 'none') {
+      (options.warn ?? ((m) => process.stderr.write(`${m}\n`)))(
+        `toolscript: deno sandbox: memory is not capped by the OS: ${memory.reason}.`,
+      );
+    }
+    return new DenoSandbox(binary, runner, denoDir, memory);
+  }
+
+  async run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
+    const started = performance.now();
+    const bundled = await bundle(code, options);
+    if (!bundled.ok) {
+      return {
+        ok: false,
+        result: undefined,
+        logs: [],
+        error: bundled.error,
+        ms: performance.now() - started,
+      };
+    }
+    return new DenoRun(this, options).execute(bundled.code, started);
+  }
+
+  /** Spawns the subprocess, inside a new cgroup when available. */
+  spawn(memoryMb: number): { child: ChildProcess; cgroup: string | undefined } {
+    const args = [
+      'run',
+      '--no-prompt',
+      '--no-remote',
+      '--no-npm',
+      '--no-config',
+      '--quiet',
+      `--v8-flags=--max-old-space-size=${memoryMb}`,
+      `--import-map=${join(this.runner, '..', 'import-map.json')}`,
+      this.runner,
+    ];
+    const env = { DENO_DIR: this.denoDir, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
+    let cgroup: string | undefined;
+    if (this.memory.kind !== 'none') {
+      cgroup = join(this.memory.root, `toolscript-${process.pid}-${randomBytes(6).toString('hex')}`);
+      try {
+        mkdirSync(cgroup);
+        const bytes = String((memoryMb + RUNTIME_OVERHEAD_MB) * 1024 * 1024);
+        if (this.memory.kind === 'cgroup-v2') {
+          writeFileSync(join(cgroup, 'memory.max'), bytes);
+          writeFileSync(join(cgroup, 'memory.swap.max'), '0');
+        } else {
+          writeFileSync(join(cgroup, 'memory.limit_in_bytes'), bytes);
+        }
+      } catch {
+        cgroup = undefined;
+      }
+    }
+    // The shell moves itself into the cgroup before it becomes Deno, so no allocation escapes it.
+    const child = cgroup
+      ? spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, this.binary, ...args], {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : spawn(this.binary, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    return { child, cgroup };
+  }
+}
+
+type Outcome = { ok: true; json: string | undefined } | { ok: false; error: SandboxError };
+
+/** One execution in one subprocess. */
+class DenoRun {
+  private readonly logs: LogEntry[] = [];
+  private readonly nonce = randomBytes(16).toString('hex');
+  private finished = false;
+
+  constructor(
+    private readonly sandbox: DenoSandbox,
+    private readonly options: SandboxRunOptions,
+  ) {}
+
+  async execute(code: string, started: number): Promise<SandboxRunResult> {
+    const { timeoutMs, memoryMb } = this.options.limits;
+    const { child, cgroup } = this.sandbox.spawn(memoryMb);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (stderr.length < 16_384) stderr += chunk.toString('utf8');
+    });
+    child.stdin?.on('error', () => {});
+    const outcome = await new Promise<Outcome>((resolve) => {
+      let settled = false;
+      const finish = (value: Outcome) => {
+        if (settled) return;
+        settled = true;
+        this.finished = true;
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const timer = setTimeout(() => finish({ ok: false, error: timeoutError(timeoutMs) }), timeoutMs);
+      // Chunks of the line being received; joined once its newline arrives (no quadratic copying).
+      let parts: Buffer[] = [];
+      let partBytes = 0;
+      child.stdout?.on('data', (chunk: Buffer) => {
+        let rest = chunk;
+        for (;;) {
+          const end = rest.indexOf(10);
+          if (end < 0) break;
+          parts.push(rest.subarray(0, end));
+          const line = Buffer.concat(parts).toString('utf8');
+          parts = [];
+          partBytes = 0;
+          rest = rest.subarray(end + 1);
+          const outcome = this.handle(line, child);
+          if (outcome) return finish(outcome);
+        }
+        if (rest.length) {
+          parts.push(rest);
+          partBytes += rest.length;
+        }
+        if (partBytes > MAX_LINE_BYTES) finish({ ok: false, error: memoryError(memoryMb) });
+      });
+      child.on('exit', (exitCode, signal) => {
+        // Give the last lines on stdout a moment to be read before judging the exit.
+        setTimeout(() => finish(this.exitOutcome(exitCode, signal, stderr, cgroup)), 20);
+      });
+      child.on('error', (error) =>
+        finish({ ok: false, error: { code: 'RUNTIME_ERROR', message: error.message } }),
+      );
+      child.stdin?.write(
+        `${JSON.stringify({
+          nonce: this.nonce,
+          code,
+          hostFunctions: Object.keys(this.options.hostFunctions),
+          maxLogChars: this.options.limits.maxLogChars ?? DEFAULT_MAX_LOG_CHARS,
+        })}\n`,
+      );
+    });
+    child.kill('SIGKILL');
+    if (cgroup) removeCgroup(cgroup);
+    let result: JsonValue | undefined;
+    if (outcome.ok && outcome.json !== undefined) result = JSON.parse(outcome.json) as JsonValue;
+    return {
+      ok: outcome.ok,
+      result,
+      logs: this.logs,
+      error: outcome.ok ? null : outcome.error,
+      ms: performance.now() - started,
+    };
+  }
+
+  /** Handles one line from the subprocess; returns the outcome when the run is over. */
+  private handle(line: string, child: ChildProcess): Outcome | undefined {
+    if (!line.startsWith(this.nonce)) return undefined; // not from the runner: ignored
+    let message: z.infer<typeof messageSchema>;
+    try {
+      message = messageSchema.parse(JSON.parse(line.slice(this.nonce.length)));
+    } catch (error) {
+      return {
+        ok: false,
+        error: { code: 'RUNTIME_ERROR', message: `Sandbox protocol violation: ${(error as Error).message}` },
+      };
+    }
+    if (message.type === 'log') {
+      this.logs.push({ level: message.level, message: message.message });
+      return undefined;
+    }
+    if (message.type === 'call') {
+      const fn = this.options.hostFunctions[message.name];
+      const reply = (body: object) => {
+        if (!this.finished) child.stdin?.write(`${JSON.stringify({ id: message.id, ...body })}\n`);
+      };
+      Promise.resolve()
+        .then(() => {
+          if (!fn) throw new Error(`No host function '${message.name}'`);
+          return fn(...(message.args as JsonValue[]));
+        })
+        .then(
+          (value) => reply({ ok: true, value }),
+          (error: unknown) => reply({ ok: false, error: hostError(error) }),
+        );
+      return undefined;
+    }
+    if (message.ok) return { ok: true, json: message.json };
+    return { ok: false, error: describeError(message.error) };
+  }
+
+  private exitOutcome(
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+    stderr: string,
+    cgroup: string | undefined,
+  ): Outcome {
+    const { memoryMb } = this.options.limits;
+    if (
+      /heap out of memory|Reached heap limit|out of memory/i.test(stderr) ||
+      (cgroup && oomKilled(cgroup))
+    ) {
+      return { ok: false, error: memoryError(memoryMb) };
+    }
+    if (signal === 'SIGKILL' && cgroup) return { ok: false, error: memoryError(memoryMb) };
+    return {
+      ok: false,
+      error: {
+        code: 'RUNTIME_ERROR',
+        message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished.${stderr ? ` ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
+      },
+    };
+  }
+}
+
+/** Bundles the script with the modules it imports into one ES module; unknown imports fail. */
+async function bundle(
+  code: string,
+  options: SandboxRunOptions,
+): Promise<{ ok: true; code: string } | { ok: false; error: SandboxError }> {
+  const given = options.modules;
+  const lookup =
+    typeof given === 'function'
+      ? given
+      : (path: string) => (Object.hasOwn(given, path) ? given[path] : undefined);
+  const virtual: Plugin = {
+    name: 'toolscript-modules',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return { path: 'script', namespace: 'toolscript' };
+        const resolved = resolveModule(lookup, args.importer, args.path);
+        if (resolved === undefined) return { errors: [{ text: `Cannot find module '${args.path}'` }] };
+        return { path: resolved, namespace: 'toolscript' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'toolscript' }, (args) => ({
+        contents: args.path === 'script' ? code : (lookup(args.path) ?? ''),
+        loader: 'js',
+      }));
+    },
+  };
+  try {
+    const result = await build({
+      entryPoints: ['script'],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'esnext',
+      logLevel: 'silent',
+      // No CommonJS shim: \`require\` stays absent, as in the QuickJS sandbox.
+      define: { require: 'undefined' },
+      plugins: [virtual],
+    });
+    return { ok: true, code: result.outputFiles[0]?.text ?? '' };
+  } catch (error) {
+    const failures = (error as { errors?: { text: string }[] }).errors ?? [];
+    const message = failures.map((f) => f.text).join('; ') || String(error);
+    return {
+      ok: false,
+      error: {
+        code: /Cannot find module/.test(message) ? 'MODULE_NOT_FOUND' : 'SYNTAX_ERROR',
+        name: /Cannot find module/.test(message) ? 'Error' : 'SyntaxError',
+        message,
+      },
+    };
+  }
+}
+
+function describeError(error: z.infer<typeof errorShape>): SandboxError {
+  const { code, ...details } = (error.fields ?? {}) as Record<string, JsonValue>;
+  return {
+    code: errorCode(error.name, error.message, code),
+    name: error.name,
+    message: error.message,
+    ...(error.stack ? { stack: error.stack } : {}),
+    ...(Object.keys(details).length ? { details } : {}),
+  };
+}
+
+/** The sandbox error code of an error thrown in the subprocess. */
+function errorCode(name: string, message: string, code: JsonValue | undefined): string {
+  if (code === 'ERR_MODULE_NOT_FOUND') return 'MODULE_NOT_FOUND';
+  if (typeof code === 'string') return code;
+  if (name === 'SyntaxError') return 'SYNTAX_ERROR';
+  if (/Cannot find module|Module not found|Unsupported scheme|Requires import access/i.test(message)) {
+    return 'MODULE_NOT_FOUND';
+  }
+  // V8's own size limits, which memory bombs reach before the heap limit.
+  if (
+    /^(Invalid string length|Invalid array length|Array buffer allocation failed|Invalid typed array length)/.test(
+      message,
+    )
+  ) {
+    return 'MEMORY_LIMIT';
+  }
+  return 'RUNTIME_ERROR';
+}
+
+function hostError(error: unknown): { name: string; message: string; fields: Record<string, unknown> } {
+  if (error instanceof Error) {
+    const withCode = error as Error & { code?: unknown; details?: Record<string, unknown> };
+    const fields: Record<string, unknown> = {};
+    if (typeof withCode.code === 'string') fields.code = withCode.code;
+    if (withCode.details && typeof withCode.details === 'object') {
+      for (const [key, value] of Object.entries(withCode.details))
+        if (value !== undefined) fields[key] = value;
+    }
+    return { name: error.name, message: error.message, fields };
+  }
+  return { name: 'Error', message: String(error), fields: {} };
+}
+
+function oomKilled(cgroup: string): boolean {
+  for (const file of ['memory.events', 'memory.oom_control', 'memory.failcnt']) {
+    try {
+      const text = readFileSync(join(cgroup, file), 'utf8');
+      if (file === 'memory.events' && /oom_kill [1-9]/.test(text)) return true;
+      if (file === 'memory.oom_control' && /oom_kill [1-9]/.test(text)) return true;
+      if (file === 'memory.failcnt' && Number(text.trim()) > 0) return true;
+    } catch {}
+  }
+  return false;
+}
+
+function removeCgroup(cgroup: string): void {
+  // The directory can be removed once its last process has exited; retry briefly.
+  const attempt = (left: number) => {
+    try {
+      rmdirSync(cgroup);
+    } catch {
+      if (left > 0) setTimeout(() => attempt(left - 1), 50);
+    }
+  };
+  attempt(40);
+}
+
+function timeoutError(timeoutMs: number): SandboxError {
+  return {
+    code: 'TIMEOUT',
+    name: 'TimeoutError',
+    message: `Script exceeded the time limit of ${timeoutMs} ms. Do less work per execution, or raise sandbox.timeoutMs.`,
+  };
+}
+
+function memoryError(memoryMb: number): SandboxError {
+  return {
+    code: 'MEMORY_LIMIT',
+    name: 'MemoryLimitError',
+    message: `Script exceeded the memory limit of ${memoryMb} MiB. Process data in smaller pieces, or raise sandbox.memoryMb.`,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Source of the program the Deno subprocess runs (written to a file at start). It reads one `run`
+ * message from stdin, takes private references to stdin, stdout and `Deno.exit`, removes `Deno`,
+ * `process` and the other Node globals, installs `__host` and `console`, imports the bundled
+ * script from a `data:` URL and reports the outcome. Every line it writes starts with the run's
+ * nonce, which the script cannot read, so the script cannot forge a message.
+ */
+export const RUNNER_SOURCE = `
+// Builtins the runner relies on, taken before the script can replace them.
+const { parse, stringify } = JSON;
+const { keys } = Object;
+const encoder = new TextEncoder();
+const stdout = Deno.stdout;
+const exit = Deno.exit;
+const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+let buffered = '';
+async function nextLine() {
+  for (;;) {
+    const i = buffered.indexOf('\\n');
+    if (i >= 0) { const line = buffered.slice(0, i); buffered = buffered.slice(i + 1); return line; }
+    const { value, done } = await reader.read();
+    if (done) return undefined;
+    buffered += value;
+  }
+}
+const first = parse(await nextLine());
+const nonce = first.nonce;
+function send(message) {
+  let bytes = encoder.encode(nonce + stringify(message) + '\\n');
+  while (bytes.length) bytes = bytes.subarray(stdout.writeSync(bytes));
+}
+// The same globals as the QuickJS sandbox: no runtime namespace, no network, no timers, no storage.
+for (const name of ['Deno', 'process', 'Buffer', 'global', 'setImmediate', 'clearImmediate', 'require', 'module',
+  '__dirname', '__filename', 'fetch', 'WebSocket', 'WebSocketStream', 'EventSource', 'Worker', 'BroadcastChannel',
+  'XMLHttpRequest', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'navigator', 'caches',
+  'localStorage', 'sessionStorage', 'open', 'alert', 'prompt', 'confirm', 'close']) {
+  try { delete globalThis[name]; } catch {}
+}
+const pending = new Map();
+let nextId = 0;
+let finished = false;
+(async () => {
+  for (;;) {
+    const line = await nextLine();
+    if (line === undefined) return;
+    const m = parse(line);
+    const p = pending.get(m.id);
+    if (!p) continue;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else {
+      const e = new Error(m.error.message);
+      e.name = m.error.name;
+      for (const k of keys(m.error.fields || {})) e[k] = m.error.fields[k];
+      p.reject(e);
+    }
+  }
+})();
+const host = {};
+for (const name of first.hostFunctions) {
+  host[name] = (...args) => {
+    if (finished) return new Promise(() => {});
+    const id = nextId++;
+    let json;
+    try { json = parse(stringify(args)); } catch (e) { return Promise.reject(e); }
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      send({ type: 'call', id, name, args: json });
+    });
+  };
+}
+Object.defineProperty(globalThis, '__host', { value: Object.freeze(host) });
+let logChars = 0;
+let dropped = false;
+const fmt = (v) => {
+  if (typeof v === 'string') return v;
+  if (v instanceof Error) return (v.stack ? v.name + ': ' + v.message + '\\n' + v.stack : v.name + ': ' + v.message).trimEnd();
+  if (typeof v === 'undefined' || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return String(v);
+  try { const s = stringify(v); return s === undefined ? String(v) : s; } catch { return String(v); }
+};
+const make = (level) => (...args) => {
+  if (dropped) return;
+  const message = args.map(fmt).join(' ');
+  if (logChars + message.length > first.maxLogChars) {
+    dropped = true;
+    send({ type: 'log', level: 'warn', message: '[toolscript: console output past ' + first.maxLogChars + ' characters was dropped]' });
+    return;
+  }
+  logChars += message.length;
+  send({ type: 'log', level, message });
+};
+globalThis.console = Object.freeze({ log: make('log'), info: make('info'), warn: make('warn'), error: make('error'), debug: make('log') });
+const describe = (e) => {
+  if (!(e instanceof Error)) {
+    let message;
+    try { message = typeof e === 'string' ? e : stringify(e); } catch { message = String(e); }
+    return { name: 'Error', message: 'Uncaught ' + message, fields: {} };
+  }
+  const fields = {};
+  for (const k of keys(e)) { if (k === 'name' || k === 'message' || k === 'stack') continue; try { fields[k] = parse(stringify(e[k])); } catch {} }
+  const stack = typeof e.stack === 'string' ? e.stack.split('\\n').slice(0, 8).join('\\n') : undefined;
+  return { name: String(e.name), message: String(e.message), stack, fields };
+};
+let outcome;
+try {
+  const bytes = encoder.encode(first.code);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const m = await import('data:text/javascript;base64,' + btoa(binary));
+  const value = await m.default;
+  const json = value === undefined ? undefined : stringify(value, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
+  outcome = { type: 'done', ok: true, json };
+} catch (e) {
+  outcome = { type: 'done', ok: false, error: describe(e) };
+}
+finished = true;
+try { send(outcome); } catch (e) { send({ type: 'done', ok: false, error: describe(e) }); }
+exit(0);
+`;

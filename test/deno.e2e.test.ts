@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { DenoSandbox } from '../src/sandbox/deno/index.js';
+import { childPids } from './support/processes.js';
+import { FILESYSTEM, stdioServer } from './support/servers.js';
+
+const CSV = resolve('examples/data/seattle-weather.csv');
+const RAINY = readFileSync(CSV, 'utf8')
+  .trim()
+  .split('\n')
+  .filter((l) => l.endsWith(',rain')).length;
+
+describe('sandbox.backend "deno" through the gateway (real filesystem server)', () => {
+  let dir: string;
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscript-deno-'));
+    gateway = await createGateway(
+      parseConfig({
+        mcpServers: { fs: stdioServer(...FILESYSTEM, [resolve('examples/data')]) },
+        dataDir: dir,
+        sandbox: { backend: 'deno', timeoutMs: 5_000 },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs scripts that import bindings and call tools, with the same answers as QuickJS', async () => {
+    const code = `import * as fs from './servers/fs';
+      import { state } from './runtime';
+      const file = await fs.readTextFile({ path: ${JSON.stringify(CSV)} });
+      const text = typeof file === 'string' ? file : (file as { content: string }).content;
+      const rainy = text.trim().split('\\n').filter((l) => l.endsWith(',rain')).length;
+      await state.set('rainy', rainy);
+      console.log('counted');
+      export default { rainy, again: await state.get('rainy') };`;
+    const execution = await gateway.execute(code, { session: 'deno-1' });
+    expect(execution.error).toBeNull();
+    expect(execution.result).toEqual({ rainy: RAINY, again: RAINY });
+    expect(execution.logs).toEqual(['counted']);
+    expect(execution.calls).toHaveLength(1);
+  });
+
+  it('reports unknown tools, missing modules and timeouts with the usual codes, leaving no process', async () => {
+    const unknown = await gateway.execute(`import { nope } from './servers/fs'; export default nope;`);
+    expect(unknown.ok).toBe(false);
+    const missing = await gateway.execute(`import x from './servers/nothing'; export default x;`);
+    expect(missing.error?.code).toBe('UNKNOWN_TOOL');
+    const timeout = await gateway.execute('for (;;) {}', { timeoutMs: 300 });
+    expect(timeout.error?.code).toBe('TIMEOUT');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(childPids('deno run')).toEqual([]);
+  });
+
+  it('says at start-up how memory is capped', async () => {
+    const warnings: string[] = [];
+    const sandbox = await DenoSandbox.create({ warn: (m) => warnings.push(m) });
+    if (sandbox.memory.kind === 'none') expect(warnings[0]).toContain('memory is not capped by the OS');
+    else expect(warnings).toEqual([]);
+  });
+});
