@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileS
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
 import { z } from 'zod';
 import type {
   JsonValue,
@@ -14,7 +13,8 @@ import type {
   SandboxRunOptions,
   SandboxRunResult,
 } from '../../sandbox.js';
-import { resolveModule } from '../quickjs/modules.js';
+import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
+import { bundle } from './bundle.js';
 import { RUNNER_SOURCE } from './runner.js';
 
 const DEFAULT_MAX_LOG_CHARS = 1_000_000;
@@ -300,7 +300,7 @@ class DenoRun {
         })
         .then(
           (value) => reply({ ok: true, value }),
-          (error: unknown) => reply({ ok: false, error: hostError(error) }),
+          (error: unknown) => reply({ ok: false, error: hostErrorFields(error) }),
         );
       return undefined;
     }
@@ -327,59 +327,6 @@ class DenoRun {
       error: {
         code: 'RUNTIME_ERROR',
         message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished.${stderr ? ` ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
-      },
-    };
-  }
-}
-
-/** Bundles the script with the modules it imports into one ES module; unknown imports fail. */
-async function bundle(
-  code: string,
-  options: SandboxRunOptions,
-): Promise<{ ok: true; code: string } | { ok: false; error: SandboxError }> {
-  const given = options.modules;
-  const lookup =
-    typeof given === 'function'
-      ? given
-      : (path: string) => (Object.hasOwn(given, path) ? given[path] : undefined);
-  const virtual: Plugin = {
-    name: 'toolscript-modules',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === 'entry-point') return { path: 'script', namespace: 'toolscript' };
-        const resolved = resolveModule(lookup, args.importer, args.path);
-        if (resolved === undefined) return { errors: [{ text: `Cannot find module '${args.path}'` }] };
-        return { path: resolved, namespace: 'toolscript' };
-      });
-      b.onLoad({ filter: /.*/, namespace: 'toolscript' }, (args) => ({
-        contents: args.path === 'script' ? code : (lookup(args.path) ?? ''),
-        loader: 'js',
-      }));
-    },
-  };
-  try {
-    const result = await build({
-      entryPoints: ['script'],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'esnext',
-      logLevel: 'silent',
-      // No CommonJS shim: \`require\` stays absent, as in the QuickJS sandbox.
-      define: { require: 'undefined' },
-      plugins: [virtual],
-    });
-    return { ok: true, code: result.outputFiles[0]?.text ?? '' };
-  } catch (error) {
-    const failures = (error as { errors?: { text: string }[] }).errors ?? [];
-    const message = failures.map((f) => f.text).join('; ') || String(error);
-    return {
-      ok: false,
-      error: {
-        code: /Cannot find module/.test(message) ? 'MODULE_NOT_FOUND' : 'SYNTAX_ERROR',
-        name: /Cannot find module/.test(message) ? 'Error' : 'SyntaxError',
-        message,
       },
     };
   }
@@ -415,20 +362,6 @@ function errorCode(name: string, message: string, code: JsonValue | undefined): 
   return 'RUNTIME_ERROR';
 }
 
-function hostError(error: unknown): { name: string; message: string; fields: Record<string, unknown> } {
-  if (error instanceof Error) {
-    const withCode = error as Error & { code?: unknown; details?: Record<string, unknown> };
-    const fields: Record<string, unknown> = {};
-    if (typeof withCode.code === 'string') fields.code = withCode.code;
-    if (withCode.details && typeof withCode.details === 'object') {
-      for (const [key, value] of Object.entries(withCode.details))
-        if (value !== undefined) fields[key] = value;
-    }
-    return { name: error.name, message: error.message, fields };
-  }
-  return { name: 'Error', message: String(error), fields: {} };
-}
-
 function oomKilled(cgroup: string): boolean {
   for (const file of ['memory.events', 'memory.oom_control', 'memory.failcnt']) {
     try {
@@ -451,20 +384,4 @@ function removeCgroup(cgroup: string): void {
     }
   };
   attempt(40);
-}
-
-function timeoutError(timeoutMs: number): SandboxError {
-  return {
-    code: 'TIMEOUT',
-    name: 'TimeoutError',
-    message: `Script exceeded the time limit of ${timeoutMs} ms. Do less work per execution, or raise sandbox.timeoutMs.`,
-  };
-}
-
-function memoryError(memoryMb: number): SandboxError {
-  return {
-    code: 'MEMORY_LIMIT',
-    name: 'MemoryLimitError',
-    message: `Script exceeded the memory limit of ${memoryMb} MiB. Process data in smaller pieces, or raise sandbox.memoryMb.`,
-  };
 }

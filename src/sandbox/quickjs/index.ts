@@ -18,6 +18,7 @@ import type {
   SandboxRunOptions,
   SandboxRunResult,
 } from '../../sandbox.js';
+import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
 import { resolveModule } from './modules.js';
 import { preludeSource } from './prelude.js';
 
@@ -310,7 +311,7 @@ export const __result = __toolscript_serialize(await m.default);`,
         })
         .then(
           (value) => settle('resolve', value === undefined ? undefined : JSON.stringify(value)),
-          (error: unknown) => settle('reject', serializeHostError(error)),
+          (error: unknown) => settle('reject', JSON.stringify(hostErrorFields(error))),
         );
       return deferred.handle;
     });
@@ -404,35 +405,4 @@ export const __result = __toolscript_serialize(await m.default);`,
       this.disposedCleanly = false;
     }
   }
-}
-
-function timeoutError(timeoutMs: number): SandboxError {
-  return {
-    code: 'TIMEOUT',
-    name: 'TimeoutError',
-    message: `Script exceeded the time limit of ${timeoutMs} ms. Do less work per execution, or raise sandbox.timeoutMs.`,
-  };
-}
-
-function memoryError(memoryMb: number): SandboxError {
-  return {
-    code: 'MEMORY_LIMIT',
-    name: 'MemoryLimitError',
-    message: `Script exceeded the memory limit of ${memoryMb} MiB. Process data in smaller pieces, or raise sandbox.memoryMb.`,
-  };
-}
-
-/** JSON for an error thrown by a host function: name, message, `code`, and `details` fields. */
-function serializeHostError(error: unknown): string {
-  if (error instanceof Error) {
-    const fields: Record<string, unknown> = {};
-    const withCode = error as Error & { code?: unknown; details?: Record<string, unknown> };
-    if (typeof withCode.code === 'string') fields.code = withCode.code;
-    if (withCode.details && typeof withCode.details === 'object') {
-      for (const [key, value] of Object.entries(withCode.details))
-        if (value !== undefined) fields[key] = value;
-    }
-    return JSON.stringify({ name: error.name, message: error.message, fields });
-  }
-  return JSON.stringify({ name: 'Error', message: String(error), fields: {} });
 }

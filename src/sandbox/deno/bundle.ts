@@ -1,0 +1,56 @@
+import { build, type Plugin } from 'esbuild';
+import type { SandboxError, SandboxRunOptions } from '../../sandbox.js';
+import { resolveModule } from '../quickjs/modules.js';
+
+/** Bundles the script with the modules it imports into one ES module; unknown imports fail. */
+export async function bundle(
+  code: string,
+  options: SandboxRunOptions,
+): Promise<{ ok: true; code: string } | { ok: false; error: SandboxError }> {
+  const given = options.modules;
+  const lookup =
+    typeof given === 'function'
+      ? given
+      : (path: string) => (Object.hasOwn(given, path) ? given[path] : undefined);
+  const virtual: Plugin = {
+    name: 'toolscript-modules',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return { path: 'script', namespace: 'toolscript' };
+        const resolved = resolveModule(lookup, args.importer, args.path);
+        if (resolved === undefined) return { errors: [{ text: `Cannot find module '${args.path}'` }] };
+        return { path: resolved, namespace: 'toolscript' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'toolscript' }, (args) => ({
+        contents: args.path === 'script' ? code : (lookup(args.path) ?? ''),
+        loader: 'js',
+      }));
+    },
+  };
+  try {
+    const result = await build({
+      entryPoints: ['script'],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'esnext',
+      logLevel: 'silent',
+      // No CommonJS shim: \`require\` stays absent, as in the QuickJS sandbox.
+      define: { require: 'undefined' },
+      plugins: [virtual],
+    });
+    return { ok: true, code: result.outputFiles[0]?.text ?? '' };
+  } catch (error) {
+    const failures = (error as { errors?: { text: string }[] }).errors ?? [];
+    const message = failures.map((f) => f.text).join('; ') || String(error);
+    return {
+      ok: false,
+      error: {
+        code: /Cannot find module/.test(message) ? 'MODULE_NOT_FOUND' : 'SYNTAX_ERROR',
+        name: /Cannot find module/.test(message) ? 'Error' : 'SyntaxError',
+        message,
+      },
+    };
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Errors every sandbox backend reports the same way: the time limit, the memory limit, and the
+ * shape in which a host function's error crosses into the script.
+ */
+import type { SandboxError } from '../sandbox.js';
+
+/** `TIMEOUT`: the run went past `timeoutMs`. */
+export function timeoutError(timeoutMs: number): SandboxError {
+  return {
+    code: 'TIMEOUT',
+    name: 'TimeoutError',
+    message: `Script exceeded the time limit of ${timeoutMs} ms. Do less work per execution, or raise sandbox.timeoutMs.`,
+  };
+}
+
+/** `MEMORY_LIMIT`: the run went past `memoryMb`. */
+export function memoryError(memoryMb: number): SandboxError {
+  return {
+    code: 'MEMORY_LIMIT',
+    name: 'MemoryLimitError',
+    message: `Script exceeded the memory limit of ${memoryMb} MiB. Process data in smaller pieces, or raise sandbox.memoryMb.`,
+  };
+}
+
+/**
+ * A host function's error as it crosses into the script: name, message, and in `fields` its
+ * `code` and every field of its `details` (the script sees them on the rebuilt `Error`).
+ */
+export function hostErrorFields(error: unknown): {
+  name: string;
+  message: string;
+  fields: Record<string, unknown>;
+} {
+  if (error instanceof Error) {
+    const withCode = error as Error & { code?: unknown; details?: Record<string, unknown> };
+    const fields: Record<string, unknown> = {};
+    if (typeof withCode.code === 'string') fields.code = withCode.code;
+    if (withCode.details && typeof withCode.details === 'object') {
+      for (const [key, value] of Object.entries(withCode.details))
+        if (value !== undefined) fields[key] = value;
+    }
+    return { name: error.name, message: error.message, fields };
+  }
+  return { name: 'Error', message: String(error), fields: {} };
+}
