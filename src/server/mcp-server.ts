@@ -41,7 +41,11 @@ const NOTIFY_DELAY_MS = 50;
  * (its workspace, state and PII vault); default a random id.
  */
 export function createMcpServer(gateway: Gateway, options: { session?: string } = {}): McpServer {
-  const server = new McpServer(CLIENT_INFO, { instructions: gatewayInstructions(gateway.listServers()) });
+  // `logging`: clients may set a level (logging/setLevel); the gateway's own messages use it.
+  const server = new McpServer(CLIENT_INFO, {
+    instructions: gatewayInstructions(gateway.listServers()),
+    capabilities: { logging: {} },
+  });
   const session = new GatewaySession(gateway, {
     ...(options.session !== undefined ? { id: options.session } : {}),
     definitionTokens: () => gatewayToolsTokens(gateway),
