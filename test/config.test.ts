@@ -24,7 +24,12 @@ describe('config', () => {
         old: { type: 'sse', url: 'https://example.com/sse' },
       },
     });
-    expect(config.sandbox).toEqual({ timeoutMs: 30_000, memoryMb: 256, maxOutputTokens: 4000 });
+    expect(config.sandbox).toEqual({
+      backend: 'quickjs',
+      timeoutMs: 30_000,
+      memoryMb: 256,
+      maxOutputTokens: 4000,
+    });
     expect(config.callTimeoutMs).toBe(30_000);
     expect(Object.keys(config.mcpServers)).toEqual(['fs', 'remote', 'old']);
   });
