@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { accountExecution } from './accounting/execution.js';
 import { countTokens } from './accounting/tokens.js';
 import { Bridge, type CallPayload } from './bridge/bridge.js';
 import { Catalog } from './catalog/catalog.js';
-import { applyToolPolicy } from './catalog/policy.js';
+import { UpstreamServers } from './catalog/upstreams.js';
 import { BindingCache } from './codegen/cache.js';
 import { serverFolder } from './codegen/names.js';
 import {
@@ -26,7 +26,7 @@ import {
   ToolSearch,
   type UnknownName,
 } from './discovery/search.js';
-import { UnknownToolError, UpstreamUnavailableError } from './errors.js';
+import { UnknownToolError } from './errors.js';
 import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
 import { transpileScript } from './execution/transpile.js';
@@ -37,7 +37,7 @@ import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { LogEntry, Sandbox, SandboxError } from './sandbox.js';
 import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStore } from './skills/store.js';
-import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './upstream/connection.js';
+import type { InProcessServer } from './upstream/connection.js';
 import { workspaceHostFunctions } from './workspace/host.js';
 import { removeIdleWorkspaces, Workspace } from './workspace/workspace.js';
 
@@ -106,7 +106,7 @@ const EXECUTION_CODES = new Set([
  */
 export class Gateway {
   readonly catalog = new Catalog();
-  private readonly connections = new Map<string, UpstreamConnection>();
+  private readonly upstream: UpstreamServers;
   private readonly bridge: Bridge;
   private readonly toolSearch: ToolSearch;
   private readonly bindings = new BindingCache();
@@ -116,8 +116,6 @@ export class Gateway {
   private readonly workspaces = new Map<string, Workspace>();
   private readonly skillLibrary: SkillLibrary;
   private cleanupTimer: NodeJS.Timeout | undefined;
-  /** Tools kept out by policy, per server. */
-  private readonly denied = new Map<string, number>();
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
   readonly metrics = new GatewayMetrics();
 
@@ -126,13 +124,9 @@ export class Gateway {
     private readonly sandbox: Sandbox,
     servers: Record<string, InProcessServer> = {},
   ) {
+    this.upstream = new UpstreamServers(this.catalog, config, servers);
     this.bridge = new Bridge(this.catalog, {
-      callTool: (server, tool, args) => {
-        const connection = this.connections.get(server);
-        if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
-        const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
-        return connection.callTool(tool, args, { idempotent });
-      },
+      callTool: (server, tool, args) => this.upstream.callTool(server, tool, args),
       recover: (server) => this.recover(server),
     });
     this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
@@ -147,21 +141,6 @@ export class Gateway {
       this.definitions = undefined;
       this.skillLibrary.toolsChanged(server);
     });
-    const targets: [string, UpstreamTarget][] = [
-      ...Object.entries(config.mcpServers),
-      ...Object.entries(servers),
-    ];
-    for (const [name, server] of targets) {
-      this.connections.set(
-        name,
-        new UpstreamConnection(name, server, {
-          connectTimeoutMs: config.connectTimeoutMs,
-          callTimeoutMs: config.callTimeoutMs,
-          maxResultBytes: config.maxResultBytes,
-          onToolsChanged: (tools) => this.catalog.setTools(name, this.applyPolicy(name, tools)),
-        }),
-      );
-    }
   }
 
   /**
@@ -175,29 +154,7 @@ export class Gateway {
     this.cleanupTimer = setInterval(cleanup, 3600 * 1000);
     this.cleanupTimer.unref();
     await this.skillLibrary.reload();
-    await Promise.all(
-      [...this.connections.values()].map(async (connection) => {
-        try {
-          const tools = await connection.listTools();
-          const info = connection.serverVersion;
-          this.catalog.setTools(
-            connection.name,
-            this.applyPolicy(connection.name, tools),
-            info ? `${info.name} ${info.version}` : '',
-          );
-        } catch (error) {
-          this.catalog.setError(connection.name, error instanceof Error ? error.message : String(error));
-        }
-      }),
-    );
-  }
-
-  /** The server's tools less those its `allowTools`/`denyTools` keep out (counted in {@link listServers}). */
-  private applyPolicy(server: string, tools: Tool[]): Tool[] {
-    const config = this.config.mcpServers[server];
-    const { tools: kept, denied } = applyToolPolicy(tools, config ?? {});
-    this.denied.set(server, denied.length);
-    return kept;
+    await this.upstream.listAll();
   }
 
   /**
@@ -205,29 +162,14 @@ export class Gateway {
    * backoff applies, so a server that keeps failing is not started over and over).
    * @throws {UpstreamUnavailableError} when it is still unavailable.
    */
-  async recover(server: string): Promise<void> {
-    const connection = this.connections.get(server);
-    if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
-    try {
-      const tools = await connection.listTools();
-      const info = connection.serverVersion;
-      this.catalog.setTools(
-        server,
-        this.applyPolicy(server, tools),
-        info ? `${info.name} ${info.version}` : '',
-      );
-    } catch (error) {
-      this.catalog.setError(server, error instanceof Error ? error.message : String(error));
-      throw error;
-    }
+  recover(server: string): Promise<void> {
+    return this.upstream.refresh(server);
   }
 
   /** Every configured server with its status, sorted by name. */
   listServers(): ServerStatus[] {
     return this.catalog.listServers().map((server) => {
-      const protocolVersion = this.connections.get(server.name)?.protocolVersion;
-      const denied = this.denied.get(server.name) ?? 0;
-      const restarts = this.connections.get(server.name)?.restarts ?? 0;
+      const { protocolVersion, restarts, deniedTools: denied } = this.upstream.status(server.name);
       return {
         name: server.name,
         ok: server.error === undefined,
@@ -374,20 +316,15 @@ export class Gateway {
    * @throws {ToolError} when the server answers with a JSON-RPC error
    */
   async callTool(server: string, tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
-    const connection = this.connections.get(server);
-    if (
-      connection &&
-      !this.catalog.getTool(server, tool) &&
-      this.catalog.getServer(server)?.error !== undefined
-    ) {
+    const known = this.upstream.has(server);
+    if (known && !this.catalog.getTool(server, tool) && this.catalog.getServer(server)?.error !== undefined) {
       await this.recover(server);
     }
-    if (!connection || !this.catalog.getTool(server, tool)) {
-      const known = this.catalog.getServer(server)?.tools.map((t) => t.name) ?? [];
-      throw new UnknownToolError(server, tool, nearest(tool, known));
+    if (!known || !this.catalog.getTool(server, tool)) {
+      const names = this.catalog.getServer(server)?.tools.map((t) => t.name) ?? [];
+      throw new UnknownToolError(server, tool, nearest(tool, names));
     }
-    const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
-    return connection.callTool(tool, args, { idempotent });
+    return this.upstream.callTool(server, tool, args);
   }
 
   /**
@@ -483,7 +420,7 @@ export class Gateway {
   async close(): Promise<void> {
     clearInterval(this.cleanupTimer);
     this.skillLibrary.close();
-    await Promise.all([...this.connections.values()].map((c) => c.close()));
+    await this.upstream.close();
   }
 }
 

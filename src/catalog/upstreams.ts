@@ -1,0 +1,113 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolscriptConfig } from '../config.js';
+import { UpstreamUnavailableError } from '../errors.js';
+import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
+import type { Catalog } from './catalog.js';
+import { applyToolPolicy } from './policy.js';
+
+/** What the gateway reports of one server's connection besides its catalog entry. */
+export interface ConnectionStatus {
+  protocolVersion?: string;
+  /** Times the server was started again after it died or hung. */
+  restarts: number;
+  /** Tools kept out by `allowTools`/`denyTools`. */
+  deniedTools: number;
+}
+
+/**
+ * Every upstream connection of a gateway, feeding the catalog: tools are listed through the
+ * server's tool policy (`allowTools`/`denyTools`), re-listed when a server announces a change, and
+ * listed again when a server that was down is called.
+ */
+export class UpstreamServers {
+  private readonly connections = new Map<string, UpstreamConnection>();
+  private readonly denied = new Map<string, number>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly config: ToolscriptConfig,
+    inProcess: Record<string, InProcessServer> = {},
+  ) {
+    const targets: [string, UpstreamTarget][] = [
+      ...Object.entries(config.mcpServers),
+      ...Object.entries(inProcess),
+    ];
+    for (const [name, target] of targets) {
+      this.connections.set(
+        name,
+        new UpstreamConnection(name, target, {
+          connectTimeoutMs: config.connectTimeoutMs,
+          callTimeoutMs: config.callTimeoutMs,
+          maxResultBytes: config.maxResultBytes,
+          onToolsChanged: (tools) => this.catalog.setTools(name, this.applyPolicy(name, tools)),
+        }),
+      );
+    }
+  }
+
+  /** Connects to every server in parallel and lists its tools; a failure is recorded in the catalog. */
+  async listAll(): Promise<void> {
+    await Promise.all([...this.connections.keys()].map((name) => this.refresh(name).catch(() => {})));
+  }
+
+  /**
+   * Lists one server's tools into the catalog, starting it if needed (its connection's backoff
+   * applies, so a server that keeps failing is not started over and over).
+   * @throws {UpstreamUnavailableError} when it is unavailable; the catalog records why.
+   */
+  async refresh(server: string): Promise<void> {
+    const connection = this.connections.get(server);
+    if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
+    try {
+      const tools = await connection.listTools();
+      const info = connection.serverVersion;
+      this.catalog.setTools(
+        server,
+        this.applyPolicy(server, tools),
+        info ? `${info.name} ${info.version}` : '',
+      );
+    } catch (error) {
+      this.catalog.setError(server, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  /** True when the config (or the in-process servers) has this server. */
+  has(server: string): boolean {
+    return this.connections.has(server);
+  }
+
+  /**
+   * Calls a tool of a server; calls of tools annotated `idempotentHint: true` may be retried once
+   * (see {@link UpstreamConnection.callTool}).
+   * @throws {UpstreamUnavailableError} {@link ToolError} {@link ResultTooLargeError}
+   */
+  callTool(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    const connection = this.connections.get(server);
+    if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
+    const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
+    return connection.callTool(tool, args, { idempotent });
+  }
+
+  /** Protocol version, restarts and tools kept out by policy, for one server. */
+  status(server: string): ConnectionStatus {
+    const connection = this.connections.get(server);
+    return {
+      ...(connection?.protocolVersion ? { protocolVersion: connection.protocolVersion } : {}),
+      restarts: connection?.restarts ?? 0,
+      deniedTools: this.denied.get(server) ?? 0,
+    };
+  }
+
+  /** Closes every connection; no child process is left running. */
+  async close(): Promise<void> {
+    await Promise.all([...this.connections.values()].map((c) => c.close()));
+  }
+
+  /** The server's tools less those its `allowTools`/`denyTools` keep out. */
+  private applyPolicy(server: string, tools: Tool[]): Tool[] {
+    const { tools: kept, denied } = applyToolPolicy(tools, this.config.mcpServers[server] ?? {});
+    this.denied.set(server, denied.length);
+    return kept;
+  }
+}
