@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AbTask, loadTasks, renderAbReport, runAb } from '../src/agent/ab.js';
@@ -11,11 +11,9 @@ import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { lastToolResults, policyModel, promptTokens, type Turn } from './support/mock-model.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
+import { DATA_DIR, RAINY_DAYS, rainyDaysScript, WEATHER_CSV } from './support/weather.js';
 
-const DATA = resolve('examples/data');
-const CSV = join(DATA, 'seattle-weather.csv');
-const ROWS = readFileSync(CSV, 'utf8').trim().split('\n').slice(1);
-const RAINY_DAYS = ROWS.filter((line) => line.endsWith(',rain')).length;
+const CSV = WEATHER_CSV;
 const PROMPT = 'In seattle-weather.csv, on how many days was the weather "rain"?';
 
 /**
@@ -36,10 +34,7 @@ function rainyModel() {
               {
                 name: 'execute_code',
                 input: {
-                  code: `import * as fs from './servers/filesystem';
-const file = await fs.readTextFile({ path: ${JSON.stringify(CSV)} });
-const text = typeof file === 'string' ? file : (file as { content: string }).content;
-export default text.trim().split('\\n').filter((l) => l.endsWith(',rain')).length;`,
+                  code: rainyDaysScript('filesystem'),
                 },
               },
             ],
@@ -61,7 +56,7 @@ describe('A/B harness (AI SDK mock model, real filesystem server)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'toolscript-ab-'));
     gateway = await createGateway(
-      parseConfig({ mcpServers: { filesystem: stdioServer(...FILESYSTEM, [DATA]) }, dataDir: dir }),
+      parseConfig({ mcpServers: { filesystem: stdioServer(...FILESYSTEM, [DATA_DIR]) }, dataDir: dir }),
     );
   });
 
@@ -199,7 +194,7 @@ describe('A/B harness (AI SDK mock model, real filesystem server)', () => {
       config = join(dir, 'toolscript.config.json');
       await writeFile(
         config,
-        JSON.stringify({ mcpServers: { filesystem: stdioServer(...FILESYSTEM, [DATA]) }, dataDir: dir }),
+        JSON.stringify({ mcpServers: { filesystem: stdioServer(...FILESYSTEM, [DATA_DIR]) }, dataDir: dir }),
       );
     });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,13 +10,7 @@ import { createAnthropicTools } from '../src/adapters/anthropic.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
-
-const DATA = resolve('examples/data');
-const CSV = join(DATA, 'seattle-weather.csv');
-const RAINY_DAYS = readFileSync(CSV, 'utf8')
-  .trim()
-  .split('\n')
-  .filter((line) => line.endsWith(',rain')).length;
+import { DATA_DIR, RAINY_DAYS, rainyDaysScript } from './support/weather.js';
 
 describe('library adapters on real servers', () => {
   let gateway: Gateway;
@@ -27,7 +21,7 @@ describe('library adapters on real servers', () => {
     gateway = await createGateway(
       parseConfig({
         mcpServers: {
-          filesystem: stdioServer(...FILESYSTEM, [DATA]),
+          filesystem: stdioServer(...FILESYSTEM, [DATA_DIR]),
           memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
         },
         dataDir: dir,
@@ -83,10 +77,7 @@ describe('library adapters on real servers', () => {
             id: 'tu2',
             name: 'execute_code',
             input: {
-              code: `import * as fs from './servers/filesystem';
-const file = await fs.readTextFile({ path: ${JSON.stringify(CSV)} });
-const text = typeof file === 'string' ? file : (file as { content: string }).content;
-export default text.split('\\n').filter((l) => l.endsWith(',rain')).length;`,
+              code: rainyDaysScript('filesystem'),
             },
           },
           { type: 'tool_use', id: 'tu3', name: 'delete_everything', input: {} },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../src/accounting/tokens.js';
 import { type AgentEvent, runAgent } from '../src/agent/agent.js';
@@ -10,19 +10,10 @@ import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { lastToolResults, scriptedModel } from './support/mock-model.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
+import { DATA_DIR, RAINY_DAYS, rainyDaysScript, WEATHER_CSV } from './support/weather.js';
 
-const DATA = resolve('examples/data');
-const CSV = join(DATA, 'seattle-weather.csv');
-const RAINY_DAYS = readFileSync(CSV, 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .filter((line) => line.endsWith(',rain')).length;
-
-const GOOD_SCRIPT = `import * as fs from './servers/filesystem';
-const csv = await fs.readTextFile({ path: ${JSON.stringify(CSV)} });
-const text = typeof csv === 'string' ? csv : (csv as { content: string }).content;
-export default text.trim().split('\\n').slice(1).filter((l) => l.endsWith(',rain')).length;`;
+const CSV = WEATHER_CSV;
+const GOOD_SCRIPT = rainyDaysScript('filesystem');
 
 describe('agent loop (AI SDK mock model, real filesystem server)', () => {
   let gateway: Gateway;
@@ -31,7 +22,7 @@ describe('agent loop (AI SDK mock model, real filesystem server)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'toolscript-agent-'));
     gateway = await createGateway(
-      parseConfig({ mcpServers: { filesystem: stdioServer(...FILESYSTEM, [DATA]) }, dataDir }),
+      parseConfig({ mcpServers: { filesystem: stdioServer(...FILESYSTEM, [DATA_DIR]) }, dataDir }),
     );
   });
 

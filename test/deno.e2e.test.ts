@@ -1,19 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { DenoSandbox } from '../src/sandbox/deno/index.js';
 import { childPids } from './support/processes.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
+import { DATA_DIR, RAINY_DAYS, WEATHER_CSV } from './support/weather.js';
 
-const CSV = resolve('examples/data/seattle-weather.csv');
-const RAINY = readFileSync(CSV, 'utf8')
-  .trim()
-  .split('\n')
-  .filter((l) => l.endsWith(',rain')).length;
+const CSV = WEATHER_CSV;
+const RAINY = RAINY_DAYS;
 
 describe('sandbox.backend "deno" through the gateway (real filesystem server)', () => {
   let dir: string;
@@ -23,7 +20,7 @@ describe('sandbox.backend "deno" through the gateway (real filesystem server)', 
     dir = await mkdtemp(join(tmpdir(), 'toolscript-deno-'));
     gateway = await createGateway(
       parseConfig({
-        mcpServers: { fs: stdioServer(...FILESYSTEM, [resolve('examples/data')]) },
+        mcpServers: { fs: stdioServer(...FILESYSTEM, [DATA_DIR]) },
         dataDir: dir,
         sandbox: { backend: 'deno', timeoutMs: 5_000 },
       }),
@@ -40,7 +37,7 @@ describe('sandbox.backend "deno" through the gateway (real filesystem server)', 
       import { state } from './runtime';
       const file = await fs.readTextFile({ path: ${JSON.stringify(CSV)} });
       const text = typeof file === 'string' ? file : (file as { content: string }).content;
-      const rainy = text.trim().split('\\n').filter((l) => l.endsWith(',rain')).length;
+      const rainy = text.trim().split('\\n').slice(1).filter((l) => l.endsWith(',rain')).length;
       await state.set('rainy', rainy);
       console.log('counted');
       export default { rainy, again: await state.get('rainy') };`;
