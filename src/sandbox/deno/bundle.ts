@@ -1,6 +1,6 @@
 import { build, type Plugin } from 'esbuild';
 import type { SandboxError, SandboxRunOptions } from '../../sandbox.js';
-import { resolveModule } from '../quickjs/modules.js';
+import { resolveModule } from '../modules.js';
 
 /** Bundles the script with the modules it imports into one ES module; unknown imports fail. */
 export async function bundle(

@@ -326,7 +326,7 @@ class DenoRun {
       ok: false,
       error: {
         code: 'RUNTIME_ERROR',
-        message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished.${stderr ? ` ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
+        message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished (it may have crashed or been killed). Run it again; if it keeps happening, check that \`node_modules/deno/deno --version\` runs.${stderr ? ` ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
       },
     };
   }

@@ -19,7 +19,7 @@ import type {
   SandboxRunResult,
 } from '../../sandbox.js';
 import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
-import { resolveModule } from './modules.js';
+import { resolveModule } from '../modules.js';
 import { preludeSource } from './prelude.js';
 
 const SCRIPT_NAME = 'script';
