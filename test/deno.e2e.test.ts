@@ -6,13 +6,14 @@ import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { DenoSandbox } from '../src/sandbox/deno/index.js';
 import { childPids } from './support/processes.js';
+import { DENO_AVAILABLE } from './support/sandboxes.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 import { DATA_DIR, RAINY_DAYS, WEATHER_CSV } from './support/weather.js';
 
 const CSV = WEATHER_CSV;
 const RAINY = RAINY_DAYS;
 
-describe('sandbox.backend "deno" through the gateway (real filesystem server)', () => {
+describe.runIf(DENO_AVAILABLE)('sandbox.backend "deno" through the gateway (real filesystem server)', () => {
   let dir: string;
   let gateway: Gateway;
 

@@ -3,9 +3,12 @@ import { resolve } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Catalog } from '../../src/catalog/catalog.js';
 
-/** Folder of the LiveMCPBench data (shared/ beside the checkout); override with TOOLSCRIPT_LIVEMCPBENCH. */
+/**
+ * Folder of the LiveMCPBench data vendored in this repository (Apache-2.0, source and licence in
+ * test/data/livemcpbench/); override with TOOLSCRIPT_LIVEMCPBENCH.
+ */
 export const LIVEMCPBENCH_DIR =
-  process.env.TOOLSCRIPT_LIVEMCPBENCH ?? resolve(import.meta.dirname, '../../../shared/data/livemcpbench');
+  process.env.TOOLSCRIPT_LIVEMCPBENCH ?? resolve(import.meta.dirname, '../data/livemcpbench');
 
 interface BenchServer {
   name: string;

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { builtinModules, createRequire } from 'node:module';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from '../../errors.js';
 import type {
   JsonValue,
   LogEntry,
@@ -15,6 +16,7 @@ import type {
 } from '../../sandbox.js';
 import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
 import { bundle } from './bundle.js';
+import { DENO_INSTALL_HINT, locateDeno } from './locate.js';
 import { RUNNER_SOURCE } from './runner.js';
 
 const DEFAULT_MAX_LOG_CHARS = 1_000_000;
@@ -92,7 +94,7 @@ export interface DenoSandboxOptions {
  */
 export class DenoSandbox implements Sandbox {
   private constructor(
-    private readonly binary: string,
+    readonly binaryPath: string,
     private readonly runner: string,
     private readonly denoDir: string,
     readonly memory: MemoryEnforcement,
@@ -101,16 +103,15 @@ export class DenoSandbox implements Sandbox {
   /**
    * Finds the Deno binary and writes the runner. Says on `warn` when memory cannot be capped by
    * the OS.
-   * @throws when the `deno` package (an optional dependency) is not installed.
+   * @throws {ConfigError} when no Deno binary is found (see {@link locateDeno}).
    */
   static async create(options: DenoSandboxOptions = {}): Promise<DenoSandbox> {
-    let binary: string;
-    try {
-      binary = join(createRequire(import.meta.url).resolve('deno/package.json'), '..', 'deno');
-    } catch {
-      throw new Error('sandbox.backend "deno" needs the "deno" npm package: npm install deno');
-    }
-    if (!existsSync(binary)) throw new Error(`The deno package has no binary at ${binary}: reinstall it`);
+    const binary = locateDeno();
+    if (!binary)
+      throw new ConfigError(
+        `sandbox.backend "deno" needs Deno, which was not found (${DENO_INSTALL_HINT})`,
+        undefined,
+      );
     const dir = mkdtempSync(join(tmpdir(), 'toolscript-deno-'));
     const runner = join(dir, 'runner.js');
     writeFileSync(runner, RUNNER_SOURCE);
@@ -181,11 +182,15 @@ export class DenoSandbox implements Sandbox {
     }
     // The shell moves itself into the cgroup before it becomes Deno, so no allocation escapes it.
     const child = cgroup
-      ? spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, this.binary, ...args], {
-          env,
-          stdio: ['pipe', 'pipe', 'pipe'],
-        })
-      : spawn(this.binary, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      ? spawn(
+          '/bin/sh',
+          ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, this.binaryPath, ...args],
+          {
+            env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        )
+      : spawn(this.binaryPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     return { child, cgroup };
   }
 }
@@ -326,7 +331,7 @@ class DenoRun {
       ok: false,
       error: {
         code: 'RUNTIME_ERROR',
-        message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished (it may have crashed or been killed). Run it again; if it keeps happening, check that \`node_modules/deno/deno --version\` runs.${stderr ? ` ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
+        message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished (it may have crashed or been killed). Run it again; if it keeps happening, check that \`${this.sandbox.binaryPath} --version\` runs.${stderr ? ` ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
       },
     };
   }
