@@ -1,5 +1,5 @@
 /**
- * Core benchmark: sandbox cold start, one trivial execution end to end, per-call overhead of the
+ * Core benchmark: start-up of the built CLI against `node -e 0`, sandbox cold start, one trivial execution end to end, per-call overhead of the
  * bridge against a direct MCP SDK client call to the same kind of upstream, and 1,000 sequential
  * calls. Prints medians (ms). Run with `npm run bench`.
  */
@@ -10,6 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/gateway.js';
 import { loadQuickJS, QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
+import { measureStartup } from './support/startup.js';
 import { median } from './support/stats.js';
 
 const require = createRequire(import.meta.url);
@@ -35,6 +36,11 @@ const report = (name: string, value: string) => {
 };
 
 process.stderr.write('toolscript core benchmark (medians)\n');
+
+const startup = measureStartup();
+report('node -e 0', `${startup.nodeMs.toFixed(1)} ms`);
+report('toolscript exec of a trivial script (built bin, default config)', `${startup.execMs.toFixed(1)} ms`);
+report('exec start-up / node -e 0 (target at most 6x)', `${startup.ratio.toFixed(2)}x`);
 
 let started = performance.now();
 await loadQuickJS();

@@ -27,6 +27,7 @@ import {
   type UnknownName,
 } from './discovery/search.js';
 import { UnknownToolError } from './errors.js';
+import { type ServerImports, scanServerImports } from './execution/imports.js';
 import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
 import { transpileScript } from './execution/transpile.js';
@@ -50,6 +51,18 @@ export interface GatewayOptions {
    * `InMemoryTransport`), by server name, in addition to the config's `mcpServers`.
    */
   servers?: Record<string, InProcessServer>;
+  /**
+   * When upstream servers are started: `"all"` at {@link createGateway}, or `"on-demand"`: only
+   * the servers a script imports, before it runs (a script that imports none starts none), and all
+   * of them before the first search, selection or file listing. `exec` uses `"on-demand"`.
+   * @default "all"
+   */
+  connect?: 'all' | 'on-demand';
+  /**
+   * Record Prometheus metrics of executions (see {@link Gateway.metrics}). One-shot commands
+   * (`exec`) turn it off, so prom-client is never loaded. @default true
+   */
+  metrics?: boolean;
 }
 
 /** Status of one upstream server. */
@@ -82,6 +95,11 @@ export interface ExecuteOptions {
   vault?: PiiVault;
   /** Session id written to the PII audit log. @default "local" */
   session?: string;
+  /**
+   * `"with-calls"` skips token accounting for an execution that made no tool call (`tokens` is
+   * then absent): there is nothing to compare, and the tokenizer need not load. @default "always"
+   */
+  accounting?: 'always' | 'with-calls';
 }
 
 /** One line added to tokenized output, so the model knows what to do with tokens. */
@@ -116,14 +134,18 @@ export class Gateway {
   private readonly workspaces = new Map<string, Workspace>();
   private readonly skillLibrary: SkillLibrary;
   private cleanupTimer: NodeJS.Timeout | undefined;
-  /** Prometheus metrics of this gateway (see {@link GatewayMetrics}). */
-  readonly metrics = new GatewayMetrics();
+  private gatewayMetrics: GatewayMetrics | undefined;
+  /** Whether executions are recorded in {@link metrics} (see {@link GatewayOptions.metrics}). */
+  private readonly recordMetrics: boolean;
 
   constructor(
     readonly config: ToolscriptConfig,
     private readonly sandbox: Sandbox,
     servers: Record<string, InProcessServer> = {},
+    private readonly connectMode: 'all' | 'on-demand' = 'all',
+    recordMetrics = true,
   ) {
+    this.recordMetrics = recordMetrics;
     this.upstream = new UpstreamServers(this.catalog, config, servers);
     this.bridge = new Bridge(this.catalog, {
       callTool: (server, tool, args) => this.upstream.callTool(server, tool, args),
@@ -143,6 +165,12 @@ export class Gateway {
     });
   }
 
+  /** Prometheus metrics of this gateway (see {@link GatewayMetrics}); empty when made with `metrics: false`. */
+  get metrics(): GatewayMetrics {
+    this.gatewayMetrics ??= new GatewayMetrics();
+    return this.gatewayMetrics;
+  }
+
   /**
    * Connects to every server in parallel and lists their tools (a failing server is recorded, not
    * thrown), and removes idle workspaces now and hourly.
@@ -154,7 +182,20 @@ export class Gateway {
     this.cleanupTimer = setInterval(cleanup, 3600 * 1000);
     this.cleanupTimer.unref();
     await this.skillLibrary.reload();
-    await this.upstream.listAll();
+    if (this.connectMode === 'all') await this.upstream.listAll();
+  }
+
+  /** Starts every server not started yet (see {@link GatewayOptions.connect}). */
+  connectAll(): Promise<void> {
+    return this.upstream.listAll();
+  }
+
+  /** Starts the servers a script imports, or all of them when it imports a skill or an unknown folder. */
+  private async connectFor(used: ServerImports): Promise<void> {
+    const byFolder = new Map(this.upstream.names().map((name) => [serverFolder(name), name]));
+    const names = [...used.folders.keys()].map((folder) => byFolder.get(folder));
+    if (used.skills || names.includes(undefined)) await this.upstream.listAll();
+    else await this.upstream.ensure(names as string[]);
   }
 
   /**
@@ -187,7 +228,8 @@ export class Gateway {
    * Ranked tool search (see {@link ToolSearch.search}). An empty query with `server` lists that
    * server's tools; an empty query alone returns no hits (use {@link listServers}).
    */
-  search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+  async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    await this.connectAll();
     return this.toolSearch.search(query, options);
   }
 
@@ -195,15 +237,17 @@ export class Gateway {
    * Exact selection by qualified name (`filesystem.readTextFile` or `filesystem.read_text_file`),
    * in the order given; unknown names come back with the nearest known names.
    */
-  select(
+  async select(
     names: string[],
     detail: DetailLevel = 'full',
   ): Promise<{ hits: SearchHit[]; unknown: UnknownName[] }> {
+    await this.connectAll();
     return this.toolSearch.select(names, detail);
   }
 
   /** The generated TypeScript file tree (`client.ts`, `servers/<server>/…`), keyed by path. */
-  generateFiles(): Promise<Map<string, string>> {
+  async generateFiles(): Promise<Map<string, string>> {
+    await this.connectAll();
     return generateTypeScriptTree(this.catalog, this.bindings);
   }
 
@@ -235,35 +279,46 @@ export class Gateway {
    * Runs one script (TypeScript, ES module) in a fresh sandbox. Never throws for a failing script:
    * the failure is in `error` with a stable code.
    */
-  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+  execute(code: string, options?: ExecuteOptions & { accounting?: 'always' }): Promise<ExecutionResult>;
+  execute(
+    code: string,
+    options: ExecuteOptions,
+  ): Promise<Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] }>;
+  async execute(
+    code: string,
+    options: ExecuteOptions = {},
+  ): Promise<Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] }> {
     const started = performance.now();
-    const { vault: given, session = 'local', ...overrides } = options;
+    const { vault: given, session = 'local', accounting = 'always', ...overrides } = options;
     const limits = { ...this.config.sandbox, ...overrides };
     const vault = this.pii.enabled ? (given ?? this.newVault()) : undefined;
     const finish = (
       raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
       payloads: CallPayload[] = [],
       memoryBytes?: number,
-    ): ExecutionResult => {
+    ): Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] } => {
       const partial = vault ? this.pii.tokenize(raw, vault) : raw;
       const rendered = renderOutput(partial, limits.maxOutputTokens);
       if (vault && JSON.stringify(partial) !== JSON.stringify(raw)) rendered.output += `\n\n${PII_NOTE}`;
       const ms = performance.now() - started;
-      const accounted = accountExecution({
-        script: code,
-        output: rendered.output,
-        definitions: this.definitionTokens(),
-        calls: payloads,
-      });
-      for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted.calls[i]);
-      const execution: ExecutionResult = {
+      const accounted =
+        accounting === 'always' || payloads.length > 0
+          ? accountExecution({
+              script: code,
+              output: rendered.output,
+              definitions: this.definitionTokens(),
+              calls: payloads,
+            })
+          : undefined;
+      for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted?.calls[i]);
+      const execution = {
         ...partial,
         output: rendered.output,
         ...(rendered.truncated ? { truncated: rendered.truncated } : {}),
-        tokens: accounted.tokens,
+        ...(accounted ? { tokens: accounted.tokens } : {}),
         ms,
       };
-      this.metrics.record(execution, memoryBytes);
+      if (this.recordMetrics) this.metrics.record(execution, memoryBytes);
       return execution;
     };
     const transpiled = await transpileScript(code);
@@ -276,6 +331,9 @@ export class Gateway {
         error: { code: 'SYNTAX_ERROR', message: transpiled.message },
       });
     }
+    const used = scanServerImports(transpiled.code);
+    if (this.connectMode === 'on-demand') await this.connectFor(used);
+    const serverModules = this.runtimeModules.lookup(used.folders);
     const { hostFunctions, calls, payloads } = this.bridge.session(
       vault ? (server, tool, args) => this.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
     );
@@ -284,7 +342,7 @@ export class Gateway {
     const run = await this.sandbox.run(transpiled.code, {
       modules: (path) => {
         const skill = /^skills\/([a-z0-9-]+)\/index$/.exec(path)?.[1];
-        if (skill === undefined) return this.runtimeModules.get(path);
+        if (skill === undefined) return serverModules(path);
         const source = this.skillLibrary.moduleSource(skill);
         if (source !== undefined) usedSkills.add(skill);
         return source;
@@ -446,7 +504,7 @@ export async function createGateway(
     (config.sandbox.backend === 'deno'
       ? await (await import('./sandbox/deno/index.js')).DenoSandbox.create()
       : await QuickJSSandbox.create());
-  const gateway = new Gateway(config, sandbox, options.servers);
+  const gateway = new Gateway(config, sandbox, options.servers, options.connect, options.metrics);
   await gateway.start();
   return gateway;
 }

@@ -40,7 +40,15 @@ describe('toolscript CLI', () => {
     const ok = cli(['exec', '-'], 'console.log("hello"); export default [1, 2];');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('hello\n\nResult:\n[\n  1,\n  2\n]\n');
-    expect(ok.stderr).toMatch(
+    // No tool call: nothing to compare, and no negative "saving".
+    expect(ok.stderr).toContain('tokens: the script made no tool calls, so there is nothing to compare');
+    expect(ok.stderr).not.toMatch(/-\d+(\.\d+)?% fewer/);
+    const called = cli(
+      ['exec', '-'],
+      "import * as fs from './servers/filesystem'; export default (await fs.listAllowedDirectories()) !== null;",
+    );
+    expect(called.code, called.stderr).toBe(0);
+    expect(called.stderr).toMatch(
       /tokens: code mode \d+, direct tool calling \d+ \(.*an estimate for non-OpenAI models\)/,
     );
     const failed = cli(['exec', '--json'], "import { nope } from './servers/filesystem'; await nope();");

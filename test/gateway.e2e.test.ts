@@ -187,7 +187,13 @@ describe('gateway on real servers and real data', () => {
   it('reports an unknown tool or server by name', async () => {
     const tool = await gateway.execute(`import { fly } from './servers/everything'; await fly();`);
     expect(tool.error?.code).toBe('UNKNOWN_TOOL');
-    expect(tool.error?.message).toContain("'fly'");
+    expect(tool.error?.message).toContain("'everything.fly'");
+    expect(tool.error?.message).toMatch(/Did you mean [a-zA-Z]+/);
+    const typo = await gateway.execute(
+      `import * as e from './servers/everything'; await e.getSun({ a: 1, b: 2 });`,
+    );
+    expect(typo.error?.code).toBe('UNKNOWN_TOOL');
+    expect(typo.error?.message).toContain('Did you mean getSum');
     const server = await gateway.execute(`import * as x from './servers/nowhere'; await x.go();`);
     expect(server.error?.code).toBe('UNKNOWN_TOOL');
     expect(server.error?.message).toContain('./servers/nowhere');

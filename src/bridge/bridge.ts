@@ -1,7 +1,15 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { resultContextText, sampleText, type TextSample } from '../accounting/execution.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { InvalidArgumentsError, ToolError, ToolscriptError, UnknownToolError } from '../errors.js';
+import { assignBindingNames } from '../codegen/names.js';
+import { nearest } from '../discovery/nearest.js';
+import {
+  InvalidArgumentsError,
+  ToolError,
+  ToolscriptError,
+  UnknownToolError,
+  UpstreamUnavailableError,
+} from '../errors.js';
 import type { HostFunction, JsonValue } from '../sandbox.js';
 import { errorText, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
@@ -100,21 +108,43 @@ export class Bridge {
     return { hostFunctions: { callTool }, calls, payloads };
   }
 
+  /** A tool by its MCP name or its binding identifier (`read_text_file` or `readTextFile`). */
+  private find(server: string, name: string) {
+    const direct = this.catalog.getTool(server, name);
+    if (direct) return direct;
+    const tool = this.identifiers(server).get(name);
+    return tool === undefined ? undefined : this.catalog.getTool(server, tool);
+  }
+
+  /** Binding identifier → MCP tool name, for one server (as codegen assigns them). */
+  private identifiers(server: string): Map<string, string> {
+    const names = assignBindingNames(this.catalog.getServer(server)?.tools.map((t) => t.name) ?? []);
+    return new Map([...names].map(([tool, identifier]) => [identifier, tool]));
+  }
+
   private async call(trace: CallTrace, payload: CallPayload, args: JsonValue | undefined): Promise<unknown> {
-    const { server, tool } = trace;
-    let found = this.catalog.getTool(server, tool);
-    if (!found && this.caller.recover && this.catalog.getServer(server)?.error !== undefined) {
+    const { server } = trace;
+    let found = this.find(server, trace.tool);
+    const down = () => this.catalog.getServer(server)?.error;
+    if (!found && this.caller.recover && down() !== undefined) {
       await this.caller.recover(server);
-      found = this.catalog.getTool(server, tool);
+      found = this.find(server, trace.tool);
     }
     if (!found) {
-      const known = this.catalog.getServer(server)?.tools.map((t) => `${server}.${t.name}`) ?? [];
-      throw new UnknownToolError(
-        server,
-        tool,
-        known.filter((name) => name.includes(tool.slice(0, 4))).slice(0, 3),
-      );
+      const reason = down();
+      if (reason !== undefined) {
+        throw reason.startsWith('Upstream server')
+          ? new ToolscriptError('UPSTREAM_UNAVAILABLE', reason, { server })
+          : new UpstreamUnavailableError(server, reason);
+      }
+      const names = [
+        ...this.identifiers(server).keys(),
+        ...(this.catalog.getServer(server)?.tools ?? []).map((t) => t.name),
+      ];
+      throw new UnknownToolError(server, trace.tool, nearest(trace.tool, [...new Set(names)]));
     }
+    const tool = found.tool.name;
+    trace.tool = tool;
     const input = args ?? {};
     if (typeof input !== 'object' || Array.isArray(input)) {
       throw new InvalidArgumentsError(server, tool, [{ path: 'input', message: 'must be object' }]);

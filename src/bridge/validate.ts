@@ -1,10 +1,18 @@
+import { createRequire } from 'node:module';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 
-// ajv-formats ships CommonJS with a default export.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const require = createRequire(import.meta.url);
+/** ajv with formats, draft-07 or 2020-12, loaded on the first validation (CommonJS packages). */
+function createAjv(draft: '07' | '2020'): Ajv {
+  const options = { strict: false, allErrors: true, validateSchema: false };
+  const addFormats = require('ajv-formats') as { default: (ajv: Ajv) => Ajv };
+  const AjvClass =
+    draft === '07'
+      ? (require('ajv') as { Ajv: new (o: object) => Ajv }).Ajv
+      : (require('ajv/dist/2020.js') as { Ajv2020: new (o: object) => Ajv }).Ajv2020;
+  return addFormats.default(new AjvClass(options));
+}
 
 /** One reason arguments do not match a schema: a path such as `input.edits[0].oldText`, and why. */
 export interface ArgumentProblem {
@@ -18,10 +26,16 @@ export interface ArgumentProblem {
  * is not enforced: the upstream server stays the judge of its own arguments.
  */
 export class ArgumentValidator {
-  private readonly draft07 = addFormats(new Ajv({ strict: false, allErrors: true, validateSchema: false }));
-  private readonly draft2020 = addFormats(
-    new Ajv2020({ strict: false, allErrors: true, validateSchema: false }) as unknown as Ajv,
-  );
+  private ajv07: Ajv | undefined;
+  private ajv2020: Ajv | undefined;
+  private get draft07(): Ajv {
+    this.ajv07 ??= createAjv('07');
+    return this.ajv07;
+  }
+  private get draft2020(): Ajv {
+    this.ajv2020 ??= createAjv('2020');
+    return this.ajv2020;
+  }
   private readonly cache = new Map<string, ValidateFunction | null>();
 
   /** Problems with `args` for `tool`; empty when they are valid. */

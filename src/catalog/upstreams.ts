@@ -22,6 +22,8 @@ export interface ConnectionStatus {
 export class UpstreamServers {
   private readonly connections = new Map<string, UpstreamConnection>();
   private readonly denied = new Map<string, number>();
+  /** Servers whose tools were listed (or tried) at least once. */
+  private readonly attempted = new Set<string>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -47,7 +49,22 @@ export class UpstreamServers {
 
   /** Connects to every server in parallel and lists its tools; a failure is recorded in the catalog. */
   async listAll(): Promise<void> {
-    await Promise.all([...this.connections.keys()].map((name) => this.refresh(name).catch(() => {})));
+    await this.ensure([...this.connections.keys()]);
+  }
+
+  /**
+   * Connects to those of `servers` not tried yet, in parallel, and lists their tools; a failure is
+   * recorded in the catalog, not thrown. Unknown names are ignored.
+   */
+  async ensure(servers: Iterable<string>): Promise<void> {
+    const pending = [...servers].filter((name) => this.connections.has(name) && !this.attempted.has(name));
+    for (const name of pending) this.attempted.add(name);
+    await Promise.all(pending.map((name) => this.refresh(name).catch(() => {})));
+  }
+
+  /** Names of every configured (and in-process) server, connected or not. */
+  names(): string[] {
+    return [...this.connections.keys()];
   }
 
   /**
@@ -58,6 +75,7 @@ export class UpstreamServers {
   async refresh(server: string): Promise<void> {
     const connection = this.connections.get(server);
     if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
+    this.attempted.add(server);
     try {
       const tools = await connection.listTools();
       const info = connection.serverVersion;

@@ -2,7 +2,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { LanguageModel } from 'ai';
 import { loadConfig } from '../config.js';
 import { ToolscriptError } from '../errors.js';
-import { createGateway, type Gateway } from '../gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
 
 /** Where a command writes: injectable so tests can capture output. */
 export interface CliIO {
@@ -57,6 +57,7 @@ export async function startGateway(
   configFile: string | undefined,
   io: CliIO,
   quiet = false,
+  options: Pick<GatewayOptions, 'connect' | 'metrics'> = {},
 ): Promise<Gateway> {
   const { config, file } = loadConfig(configFile ? { file: configFile } : {});
   const count = Object.keys(config.mcpServers).length;
@@ -64,7 +65,7 @@ export async function startGateway(
     io.stderr(
       `Connecting to ${count} server${count === 1 ? '' : 's'} (${file ?? 'bundled default config'})…\n`,
     );
-  const gateway = await createGateway(config);
+  const gateway = await createGateway(config, options);
   for (const server of gateway.listServers()) {
     if (!server.ok) io.stderr(`warning: ${server.error}\n`);
   }

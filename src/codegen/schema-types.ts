@@ -1,4 +1,4 @@
-import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import type { JSONSchema } from 'json-schema-to-typescript';
 import { toTypeName } from './names.js';
 
 /**
@@ -16,6 +16,8 @@ import { toTypeName } from './names.js';
 export async function schemaToTypeScript(schema: unknown, typeName: string): Promise<string> {
   const prepared = prepare(schema, typeName, true) as JSONSchema;
   try {
+    // Loaded on first use: only full bindings (search detail "full", gen, skills) need it.
+    const { compile } = await import('json-schema-to-typescript');
     const code = await compile(prepared, typeName, {
       bannerComment: '',
       format: false,

@@ -1,4 +1,3 @@
-import { distance } from 'fastest-levenshtein';
 import MiniSearch, { type SearchOptions as MiniSearchOptions } from 'minisearch';
 import type { Catalog } from '../catalog/catalog.js';
 import { BindingCache } from '../codegen/cache.js';
@@ -9,6 +8,7 @@ import {
   type ToolHints,
   toolDocuments,
 } from './documents.js';
+import { nearest } from './nearest.js';
 import { processTerm, queryTerms, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
@@ -290,15 +290,6 @@ function isFiltered(options: SearchOptions): boolean {
   return [server, kind, readOnly, destructive, idempotent, openWorld].some((value) => value !== undefined);
 }
 
-/** Up to three known names nearest to `name` by edit distance (case-insensitive). */
-export function nearest(name: string, known: string[]): string[] {
-  const lower = name.toLowerCase();
-  const ranked = known
-    .map((candidate) => ({ candidate, d: distance(lower, candidate.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d || (a.candidate < b.candidate ? -1 : 1));
-  return ranked.slice(0, 3).map((r) => r.candidate);
-}
-
 /** First sentence of a description (up to 200 characters). */
 export function firstSentence(text: string): string {
   const line =
@@ -310,3 +301,5 @@ export function firstSentence(text: string): string {
   const sentence = match ? match[0] : line;
   return sentence.length > 200 ? `${sentence.slice(0, 197)}...` : sentence;
 }
+
+export { nearest };

@@ -19,6 +19,8 @@ export function renderOutput(
     );
   } else parts.push('Result: (none; export default a value or use a top-level return to see one)');
   const full = parts.join('\n\n');
+  // An o200k_base token covers at least one UTF-8 byte, so a text of at most maxTokens bytes fits.
+  if (full.length <= maxTokens && Buffer.byteLength(full) <= maxTokens) return { output: full };
   const cut = truncateToTokens(full, maxTokens);
   if (!cut.truncated) return { output: full };
   const about = cut.estimated ? 'about ' : '';

@@ -1,4 +1,10 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Histogram, Registry } from 'prom-client';
+
+type PromClient = typeof import('prom-client');
+/** prom-client (its CommonJS build), loaded when the first GatewayMetrics is made. */
+const promClient = (): PromClient => createRequire(import.meta.url)('prom-client') as PromClient;
+
 import type { ExecutionResult } from '../execution/result.js';
 
 /** What `GET /stats` and `toolscript stats` report. */
@@ -21,39 +27,40 @@ export interface MetricsSummary {
  * - `toolscript_sandbox_memory_bytes`: QuickJS heap in use at the end of each execution.
  */
 export class GatewayMetrics {
-  readonly registry = new Registry();
-  private readonly executions = new Counter({
+  private readonly prom = promClient();
+  readonly registry: Registry = new this.prom.Registry();
+  private readonly executions: Counter<'outcome'> = new this.prom.Counter({
     name: 'toolscript_executions_total',
     help: 'Script executions by outcome (ok, or the error code).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
-  private readonly executionDuration = new Histogram({
+  private readonly executionDuration: Histogram = new this.prom.Histogram({
     name: 'toolscript_execution_duration_seconds',
     help: 'Wall time of one execution, transpiling included.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  private readonly calls = new Counter({
+  private readonly calls: Counter<'server' | 'tool' | 'outcome'> = new this.prom.Counter({
     name: 'toolscript_tool_calls_total',
     help: 'Upstream tool calls made by scripts, by server, tool and outcome.',
     labelNames: ['server', 'tool', 'outcome'] as const,
     registers: [this.registry],
   });
-  private readonly callDuration = new Histogram({
+  private readonly callDuration: Histogram<'server'> = new this.prom.Histogram({
     name: 'toolscript_tool_call_duration_seconds',
     help: 'Wall time of one upstream tool call, argument validation included.',
     labelNames: ['server'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
-  private readonly tokens = new Counter({
+  private readonly tokens: Counter<'mode'> = new this.prom.Counter({
     name: 'toolscript_tokens_total',
     help: 'o200k_base tokens: code_mode (script + output) and direct (the direct tool calling estimate).',
     labelNames: ['mode'] as const,
     registers: [this.registry],
   });
-  private readonly sandboxMemory = new Histogram({
+  private readonly sandboxMemory: Histogram = new this.prom.Histogram({
     name: 'toolscript_sandbox_memory_bytes',
     help: 'QuickJS heap in use at the end of an execution.',
     buckets: [256e3, 1e6, 4e6, 16e6, 64e6, 256e6, 1e9],
@@ -94,7 +101,10 @@ export class GatewayMetrics {
   }
 
   /** Records one finished execution. */
-  record(execution: ExecutionResult, memoryBytes: number | undefined): void {
+  record(
+    execution: Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] },
+    memoryBytes: number | undefined,
+  ): void {
     this.executions.inc({ outcome: execution.ok ? 'ok' : (execution.error?.code ?? 'RUNTIME_ERROR') });
     this.executionDuration.observe(execution.ms / 1000);
     for (const call of execution.calls) {
@@ -105,8 +115,10 @@ export class GatewayMetrics {
       });
       this.callDuration.observe({ server: call.server }, call.ms / 1000);
     }
-    this.tokens.inc({ mode: 'code_mode' }, execution.tokens.codeMode);
-    this.tokens.inc({ mode: 'direct' }, execution.tokens.direct);
+    if (execution.tokens) {
+      this.tokens.inc({ mode: 'code_mode' }, execution.tokens.codeMode);
+      this.tokens.inc({ mode: 'direct' }, execution.tokens.direct);
+    }
     if (memoryBytes !== undefined) this.sandboxMemory.observe(memoryBytes);
   }
 }

@@ -1,6 +1,20 @@
+import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
 import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
-import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js/max';
+import type { CountryCode, findPhoneNumbersInText as FindPhoneNumbers } from 'libphonenumber-js/max';
+
+let phoneFinder: typeof FindPhoneNumbers | undefined;
+/** libphonenumber-js with full metadata, loaded when the first text is scanned for phone numbers. */
+function findPhoneNumbersInText(
+  ...args: Parameters<typeof FindPhoneNumbers>
+): ReturnType<typeof FindPhoneNumbers> {
+  phoneFinder ??= (
+    createRequire(import.meta.url)('libphonenumber-js/max') as {
+      findPhoneNumbersInText: typeof FindPhoneNumbers;
+    }
+  ).findPhoneNumbersInText;
+  return phoneFinder(...args);
+}
 
 /** Kinds of personal data toolscript detects; the token prefix is the kind, e.g. `[EMAIL_1]`. */
 export type PiiType = 'EMAIL' | 'PHONE' | 'CARD' | 'IBAN' | 'SSN' | 'IP' | 'SECRET';

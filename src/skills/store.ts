@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { ToolscriptError } from '../errors.js';
 import { transpileScript } from '../execution/transpile.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
@@ -87,7 +87,7 @@ export class SkillStore {
     if (!NAME.test(name)) return undefined;
     const text = await readFile(join(this.root, name, 'SKILL.md'), 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
-    const front = parse(text.split(/^---$/m)[1] ?? '') as Omit<SkillInfo, 'broken'>;
+    const front = yaml().parse(text.split(/^---$/m)[1] ?? '') as Omit<SkillInfo, 'broken'>;
     const status = await readJson<{ broken?: string }>(join(this.root, name, 'status.json'));
     return { ...front, ...(status?.broken ? { broken: status.broken } : {}) };
   }
@@ -223,7 +223,7 @@ function renderSkillMd(info: SkillInfo, code: string): string {
   const exported = [
     ...code.matchAll(/export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)/g),
   ].map((m) => m[1]);
-  const front = stringify({
+  const front = yaml().stringify({
     name: info.name,
     description: info.description,
     version: info.version,
@@ -250,4 +250,9 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The yaml package (CommonJS build), loaded when the first skill is read or written. */
+function yaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
 }

@@ -1,18 +1,39 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  type CallToolResult,
-  ErrorCode,
-  McpError,
-  type Tool,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpError, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isRemoteServer, type ServerConfig } from '../config.js';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import { StderrTail } from './stderr-tail.js';
+
+/** The MCP SDK's client side, loaded on the first connection (a gateway that starts no server never loads it). */
+async function loadSdk() {
+  const [client, sse, stdio, http, types] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/sse.js'),
+    import('@modelcontextprotocol/sdk/client/stdio.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+  ]);
+  return {
+    Client: client.Client,
+    SSEClientTransport: sse.SSEClientTransport,
+    StdioClientTransport: stdio.StdioClientTransport,
+    getDefaultEnvironment: stdio.getDefaultEnvironment,
+    StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
+    McpError: types.McpError,
+    ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema,
+  };
+}
+let sdkLoading: ReturnType<typeof loadSdk> | undefined;
+/** Set once the SDK is loaded: every code path that needs it synchronously runs after a connection. */
+let sdk: Awaited<ReturnType<typeof loadSdk>> | undefined;
+/** Error codes of the SDK's `McpError` (from `ErrorCode`; fixed by JSON-RPC and the SDK). */
+const CONNECTION_CLOSED = -32000;
+const REQUEST_TIMEOUT = -32001;
+
+function isMcpError(error: unknown): error is McpError {
+  return sdk !== undefined && error instanceof sdk.McpError;
+}
 
 /** First wait before restarting a server that went away, in ms; doubled per failure in a row. */
 export const RESTART_BACKOFF_MS = 250;
@@ -154,6 +175,15 @@ export class UpstreamConnection {
   }
 
   private async open(): Promise<Client> {
+    sdkLoading ??= loadSdk();
+    sdk = await sdkLoading;
+    const {
+      Client,
+      SSEClientTransport,
+      StdioClientTransport,
+      StreamableHTTPClientTransport,
+      getDefaultEnvironment,
+    } = sdk;
     const timeout = this.options.connectTimeoutMs;
     const attempt = async (transport: Transport): Promise<Client> => {
       // The SDK hands the version agreed at initialize to the transport; keep a copy.
@@ -239,13 +269,16 @@ export class UpstreamConnection {
     };
     if (client.getServerCapabilities()?.tools?.listChanged && this.options.onToolsChanged) {
       const onToolsChanged = this.options.onToolsChanged;
-      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-        try {
-          onToolsChanged(await this.listTools());
-        } catch {
-          // The next explicit listing reports the failure.
-        }
-      });
+      client.setNotificationHandler(
+        (sdk as NonNullable<typeof sdk>).ToolListChangedNotificationSchema,
+        async () => {
+          try {
+            onToolsChanged(await this.listTools());
+          } catch {
+            // The next explicit listing reports the failure.
+          }
+        },
+      );
     }
   }
 
@@ -304,10 +337,10 @@ export class UpstreamConnection {
         this.failures = 0;
         return result;
       } catch (error) {
-        if (error instanceof McpError && !isTransportFailure(error)) {
+        if (isMcpError(error) && !isTransportFailure(error)) {
           throw new ToolError(this.name, tool, error.message.replace(/^MCP error -?\d+: /, ''));
         }
-        if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+        if (isMcpError(error) && error.code === REQUEST_TIMEOUT) {
           // A retry must not go to a server that hangs: let the ping decide first.
           const alive = this.checkAlive(client);
           if (options.idempotent) await alive;
@@ -399,13 +432,12 @@ export class UpstreamConnection {
 }
 
 function isTransportFailure(error: McpError): boolean {
-  return error.code === ErrorCode.ConnectionClosed || error.code === ErrorCode.RequestTimeout;
+  return error.code === CONNECTION_CLOSED || error.code === REQUEST_TIMEOUT;
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout)
-    return `no answer within ${timeoutMs} ms`;
-  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return 'the connection closed';
+  if (isMcpError(error) && error.code === REQUEST_TIMEOUT) return `no answer within ${timeoutMs} ms`;
+  if (isMcpError(error) && error.code === CONNECTION_CLOSED) return 'the connection closed';
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/^MCP error -?\d+: /, '');
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { ExecutionResult } from '../../execution/result.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const EXEC_HELP = `Usage: toolscript exec [FILE|-] [--config FILE] [--json]
@@ -32,18 +33,23 @@ export const exec: Command = defineCommand({
     } catch (error) {
       throw new UsageError(`cannot read script ${source}: ${(error as Error).message}`);
     }
-    const gateway = await startGateway(values.config, io, true);
+    const gateway = await startGateway(values.config, io, true, { connect: 'on-demand', metrics: false });
     try {
-      const execution = await gateway.execute(code, { session: values.session ?? `exec-${randomUUID()}` });
+      const execution = await gateway.execute(code, {
+        session: values.session ?? `exec-${randomUUID()}`,
+        // The token line compares nothing without tool calls; --json always carries the counts.
+        accounting: values.json ? 'always' : 'with-calls',
+      });
       if (values.json) {
         const { output: _output, ...result } = execution;
         io.stdout(`${JSON.stringify(result)}\n`);
       } else {
         io.stdout(`${execution.output}\n`);
-        const { codeMode, direct, reduction, estimated } = execution.tokens;
-        io.stderr(
-          `tokens: code mode ${codeMode}, direct tool calling ${estimated ? '~' : ''}${direct} (${(reduction * 100).toFixed(1)}% fewer; o200k_base, an estimate for non-OpenAI models)\n`,
-        );
+        io.stderr(`${tokenLine(execution)}\n`);
+      }
+      for (const server of gateway.listServers()) {
+        if (!server.ok && execution.calls.some((call) => call.server === server.name))
+          io.stderr(`warning: ${server.error?.split('\n')[0]}\n`);
       }
       return execution.ok ? 0 : 1;
     } finally {
@@ -51,3 +57,20 @@ export const exec: Command = defineCommand({
     }
   },
 });
+
+/**
+ * The token line `exec` prints on stderr: code mode against direct tool calling. It claims no
+ * saving when there is nothing to compare (no tool call) or when direct calling would have cost less.
+ */
+export function tokenLine(
+  execution: Pick<ExecutionResult, 'calls'> & { tokens?: ExecutionResult['tokens'] },
+): string {
+  const note = 'o200k_base, an estimate for non-OpenAI models';
+  if (execution.calls.length === 0 || !execution.tokens)
+    return 'tokens: the script made no tool calls, so there is nothing to compare with direct tool calling';
+  const { codeMode, direct, reduction, estimated } = execution.tokens;
+  const directText = `${estimated ? '~' : ''}${direct}`;
+  if (reduction <= 0)
+    return `tokens: code mode ${codeMode}, direct tool calling ${directText} (no saving here: direct calling would have used ${direct === codeMode ? 'as many' : 'fewer'}; ${note})`;
+  return `tokens: code mode ${codeMode}, direct tool calling ${directText} (${(reduction * 100).toFixed(1)}% fewer; ${note})`;
+}

@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { childPids } from './support/processes.js';
+import { FILESYSTEM, stdioServer } from './support/servers.js';
+import { DATA_DIR } from './support/weather.js';
+
+describe('a gateway that starts servers on demand, with one server down', () => {
+  let dir: string;
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscript-first-hour-'));
+    gateway = await createGateway(
+      parseConfig({
+        mcpServers: {
+          files: stdioServer(...FILESYSTEM, [DATA_DIR]),
+          // Fails at start the way a server missing its API key does.
+          broken: {
+            command: process.execPath,
+            args: ['-e', "console.error('fatal: BROKEN_API_KEY is not set'); process.exit(1)"],
+          },
+        },
+        dataDir: dir,
+        connectTimeoutMs: 5_000,
+      }),
+      { connect: 'on-demand' },
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts no server for a script that imports none', async () => {
+    const execution = await gateway.execute('export default 6 * 7');
+    expect(execution.result).toBe(42);
+    expect(childPids(DATA_DIR)).toEqual([]);
+    expect(gateway.listServers()).toEqual([]);
+  });
+
+  it('starts only the server a script imports', async () => {
+    const execution = await gateway.execute(
+      `import * as files from './servers/files'; export default (await files.listAllowedDirectories()) !== null;`,
+    );
+    expect(execution.error).toBeNull();
+    expect(execution.result).toBe(true);
+    expect(childPids(DATA_DIR).length).toBe(1);
+    expect(gateway.listServers().map((s) => s.name)).toEqual(['files']);
+  });
+
+  it('imports a server that is down; each call fails with UPSTREAM_UNAVAILABLE and its stderr', async () => {
+    for (const script of [
+      `import { search } from './servers/broken'; await search({ q: 'x' });`,
+      `import * as broken from './servers/broken'; await broken.anything();`,
+    ]) {
+      const execution = await gateway.execute(script);
+      expect(execution.error?.code, script).toBe('UPSTREAM_UNAVAILABLE');
+      expect(execution.error?.message).toContain("'broken'");
+      expect(execution.error?.message).toContain('BROKEN_API_KEY is not set');
+      expect(execution.error?.message).not.toMatch(/not a function/);
+    }
+    const caught = await gateway.execute(
+      `import { search } from './servers/broken';
+       try { await search({}); } catch (e) { export_ = e; }
+       var export_; export default { name: export_.name, code: export_.code };`,
+    );
+    expect(caught.result).toEqual({ name: 'UpstreamUnavailableError', code: 'UPSTREAM_UNAVAILABLE' });
+  });
+
+  it('names the nearest tools for a name a running server does not have', async () => {
+    const execution = await gateway.execute(
+      `import { readTxtFile } from './servers/files'; await readTxtFile({ path: 'x' });`,
+    );
+    expect(execution.error?.code).toBe('UNKNOWN_TOOL');
+    expect(execution.error?.message).toContain('Did you mean readTextFile');
+  });
+
+  it('connects every server before a search', async () => {
+    await gateway.search('read a file');
+    expect(gateway.listServers().map((s) => [s.name, s.ok])).toEqual([
+      ['broken', false],
+      ['files', true],
+    ]);
+  });
+});
