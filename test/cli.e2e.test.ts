@@ -1,20 +1,27 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
+/** The CLI's data folder in these tests (workspaces, skills, the demo memory graph). */
+const DATA = mkdtempSync(join(tmpdir(), 'toolscript-cli-data-'));
 
 /** Runs `npm run --silent cli -- ARGS` in the checkout, as a user would. */
-function cli(args: string[], input?: string) {
-  const result = spawnSync('npm', ['run', '--silent', 'cli', '--', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    input: input ?? '',
-    env: { ...process.env, NO_COLOR: '1' },
-    timeout: 60_000,
-  });
+function cli(args: string[], input?: string, cwd = ROOT) {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), resolve(ROOT, 'src/cli/main.ts'), ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      input: input ?? '',
+      env: { ...process.env, NO_COLOR: '1', TOOLSCRIPT_DATA_DIR: DATA },
+      timeout: 60_000,
+    },
+  );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -95,7 +102,15 @@ describe('toolscript CLI', () => {
     expect(cli(['--help']).stdout).toContain('Commands:');
     const unknown = cli(['fly']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "fly"');
+    expect(unknown.stderr).toBe('error: unknown command "fly" (see toolscript --help)\n');
+    expect(cli(['exce']).stderr).toContain('did you mean "exec"?');
+    // A usage error is one line pointing at --help, not the whole help.
+    const usage = cli(['exec', '--bogus']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe("error: Unknown option '--bogus' (see toolscript exec --help)\n");
+    const helpOf = cli(['help', 'exec']);
+    expect(helpOf.code).toBe(0);
+    expect(helpOf.stdout).toMatch(/^Usage: toolscript exec/);
     const badOption = cli(['search', 'x', '--detail', 'everything']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('--detail must be name, summary or full');
@@ -110,5 +125,46 @@ describe('toolscript CLI', () => {
     expect(stderr).toContain(`Invalid config in ${file}`);
     expect(stderr).toContain('mcpServers.fs');
     expect(stderr).toContain('sandbox.memoryMb');
+    expect(stderr).toContain('mcpServers.fs.cmd: unknown key (did you mean "command"?)');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs from any folder, uses ./.mcp.json there, says which config it uses, and leaves no files behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-cwd-'));
+    const plain = cli(['exec', '-'], 'export default 6 * 7', dir);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('config: bundled default');
+    expect(readdirSync(dir)).toEqual([]);
+    writeFileSync(
+      join(dir, '.mcp.json'),
+      JSON.stringify({
+        globalShortcut: 'Alt+Space',
+        mcpServers: {
+          mine: { type: 'stdio', command: 'node', args: ['${HOME}/nothing.js'], disabled: true },
+        },
+      }),
+    );
+    const withMcpJson = cli(['exec', '-'], 'export default 1', dir);
+    expect(withMcpJson.code).toBe(0);
+    expect(withMcpJson.stderr).toContain(`config: ${join(dir, '.mcp.json')}`);
+    expect(withMcpJson.stderr).toContain('notice: ignoring keys toolscript does not use: globalShortcut');
+    expect(withMcpJson.stderr).toContain('notice: skipping disabled servers: mine');
+    expect(readdirSync(dir)).toEqual(['.mcp.json']);
+  });
+
+  it('refuses a busy port before starting any server, naming --port', async () => {
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const busy = cli(['serve', '--http', '--port', String(port)]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`error: port ${port} on 127.0.0.1 is already in use`);
+      expect(busy.stderr).toContain('--port');
+      expect(busy.stderr).not.toContain('Connecting to');
+      expect(busy.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      blocker.close();
+    }
   });
 });

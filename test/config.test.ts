@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import envPaths from 'env-paths';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, expandVariables, loadConfig, parseConfig } from '../src/config.js';
 import { ConfigError, ToolscriptError } from '../src/errors.js';
@@ -59,18 +60,100 @@ describe('config', () => {
     expect(() => parseConfig({ mcpServers: {}, sandbox: { timeout: 5 } })).toThrow(/sandbox.*timeout/s);
   });
 
-  it('expands ${VAR} and ${VAR:-default} in env and headers, and reports unset ones', () => {
-    const config = parseConfig({
+  it('names the nearest key for an unknown one, at every level', () => {
+    expect(() => parseConfig({ mcpServers: {}, sandbox: { timeout: 5 } })).toThrow(
+      /sandbox\.timeout: unknown key \(did you mean "timeoutMs"\?\)/,
+    );
+    expect(() => parseConfig({ mcpServers: { a: { comand: 'node' } } })).toThrow(
+      /mcpServers\.a\.comand: unknown key \(did you mean "command"\?\)/,
+    );
+    expect(() => loadConfig({ cwd: writeConfig('{ "mcpServer": {} }') })).toThrow(
+      /mcpServer: unknown key \(did you mean "mcpServers"\?\)/,
+    );
+  });
+
+  it('expands ${VAR} and ${VAR:-default} in command, args, env, cwd, url and headers, and reports unset ones', () => {
+    const input = {
       mcpServers: {
-        a: { command: 'x', env: { TOKEN: '${MY_TOKEN}', MODE: '${MY_MODE:-fast}' } },
-        b: { type: 'http', url: 'https://h/mcp', headers: { Authorization: 'Bearer ${MY_TOKEN}' } },
+        a: {
+          command: '${MY_BIN:-node}',
+          args: ['--token', '${MY_TOKEN}', '${MY_ROOT:-/srv}/data'],
+          cwd: '${MY_ROOT:-/srv}',
+          env: { TOKEN: '${MY_TOKEN}', MODE: '${MY_MODE:-fast}' },
+        },
+        b: {
+          type: 'http',
+          url: '${MY_URL:-https://h}/mcp',
+          headers: { Authorization: 'Bearer ${MY_TOKEN}' },
+        },
       },
+    };
+    const expanded = parseConfig(expandVariables(input, { MY_TOKEN: 's3cret', MY_ROOT: '/opt' }));
+    expect(expanded.mcpServers.a).toMatchObject({
+      command: 'node',
+      args: ['--token', 's3cret', '/opt/data'],
+      cwd: '/opt',
+      env: { TOKEN: 's3cret', MODE: 'fast' },
     });
-    const expanded = expandVariables(config, { MY_TOKEN: 's3cret' });
-    expect(expanded.mcpServers.a).toMatchObject({ env: { TOKEN: 's3cret', MODE: 'fast' } });
-    expect(expanded.mcpServers.b).toMatchObject({ headers: { Authorization: 'Bearer s3cret' } });
-    expect(() => expandVariables(config, {})).toThrow(
-      /mcpServers\.a\.env\.TOKEN: environment variable MY_TOKEN is not set/,
+    expect(expanded.mcpServers.b).toMatchObject({
+      url: 'https://h/mcp',
+      headers: { Authorization: 'Bearer s3cret' },
+    });
+    expect(() => expandVariables(input, {})).toThrow(
+      /mcpServers\.a\.args\[1\]: environment variable MY_TOKEN is not set/,
+    );
+  });
+
+  it('reads a Claude Desktop config unchanged: other keys ignored with one notice, disabled servers skipped', () => {
+    const dir = writeConfig(
+      JSON.stringify({
+        globalShortcut: 'Ctrl+Space',
+        preferences: { theme: 'dark' },
+        mcpServers: {
+          files: { type: 'stdio', command: 'node', args: ['server.js'], autoApprove: ['read_file'] },
+          off: { command: 'node', disabled: true },
+        },
+      }),
+    );
+    const { config, notices } = loadConfig({ cwd: dir });
+    expect(Object.keys(config.mcpServers)).toEqual(['files']);
+    expect(notices).toEqual([
+      'ignoring keys toolscript does not use: globalShortcut, preferences (only "mcpServers" and toolscript\'s own settings are read)',
+      'skipping disabled servers: off',
+    ]);
+  });
+
+  it('looks for toolscript.config.json, then .mcp.json, then uses the bundled default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-lookup-'));
+    writeFileSync(
+      join(dir, '.mcp.json'),
+      JSON.stringify({ mcpServers: { fromMcpJson: { command: 'node' } } }),
+    );
+    expect(loadConfig({ cwd: dir }).file).toBe(join(dir, '.mcp.json'));
+    writeFileSync(
+      join(dir, 'toolscript.config.json'),
+      JSON.stringify({ mcpServers: { own: { command: 'node' } } }),
+    );
+    expect(Object.keys(loadConfig({ cwd: dir }).config.mcpServers)).toEqual(['own']);
+    expect(Object.keys(loadConfig({ cwd: dir, file: '.mcp.json' }).config.mcpServers)).toEqual([
+      'fromMcpJson',
+    ]);
+  });
+
+  it('keeps data in the user data folder, TOOLSCRIPT_DATA_DIR or dataDir, never the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-data-'));
+    const byDefault = loadConfig({ cwd: dir, env: {} }).config.dataDir;
+    expect(byDefault).toBe(envPaths('toolscript', { suffix: '' }).data);
+    expect(byDefault.startsWith(dir)).toBe(false);
+    expect(loadConfig({ cwd: dir, env: { TOOLSCRIPT_DATA_DIR: '/var/ts' } }).config.dataDir).toBe('/var/ts');
+    const file = writeConfig(
+      JSON.stringify({ mcpServers: {}, dataDir: 'state', pii: { auditLog: 'audit.jsonl' } }),
+    );
+    const { config } = loadConfig({ cwd: file });
+    expect(config.dataDir).toBe(join(file, 'state'));
+    expect(config.pii.auditLog).toBe(join(file, 'audit.jsonl'));
+    expect(defaultConfig(dir, { TOOLSCRIPT_DATA_DIR: '/var/ts' }).pii.auditLog).toBe(
+      '/var/ts/pii-audit.jsonl',
     );
   });
 
@@ -83,10 +166,12 @@ describe('config', () => {
 
   it('explains a missing file and broken JSON', () => {
     expect(() => loadConfig({ file: '/nonexistent/x.json' })).toThrow(
-      /Config file not found: \/nonexistent\/x.json/,
+      /config file not found: \/nonexistent\/x.json/,
     );
-    const dir = writeConfig('{ "mcpServers": ');
-    expect(() => loadConfig({ cwd: dir })).toThrow(/is not valid JSON/);
+    const dir = writeConfig('{\n  "mcpServers": {\n    "a": { "command": "node", }\n  }\n}\n');
+    expect(() => loadConfig({ cwd: dir })).toThrow(
+      /toolscript\.config\.json:3:31: config file is not valid JSON/,
+    );
   });
 
   it('falls back to the bundled default config: filesystem over examples/data and memory', () => {
@@ -95,8 +180,8 @@ describe('config', () => {
     expect(file).toBeUndefined();
     expect(Object.keys(config.mcpServers)).toEqual(['filesystem', 'memory']);
     expect(JSON.stringify(config.mcpServers.filesystem)).toContain('examples/data');
-    expect(defaultConfig(dir).mcpServers.memory).toMatchObject({
-      env: { MEMORY_FILE_PATH: join(dir, '.toolscript/memory.jsonl') },
+    expect(defaultConfig(dir, { TOOLSCRIPT_DATA_DIR: join(dir, 'data') }).mcpServers.memory).toMatchObject({
+      env: { MEMORY_FILE_PATH: join(dir, 'data', 'memory.jsonl') },
     });
   });
 });

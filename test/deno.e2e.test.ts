@@ -50,8 +50,8 @@ describe.runIf(DENO_AVAILABLE)('sandbox.backend "deno" through the gateway (real
   });
 
   it('reports unknown tools, missing modules and timeouts with the usual codes, leaving no process', async () => {
-    const unknown = await gateway.execute(`import { nope } from './servers/fs'; export default nope;`);
-    expect(unknown.ok).toBe(false);
+    const unknown = await gateway.execute(`import { nope } from './servers/fs'; export default await nope();`);
+    expect(unknown.error?.code).toBe('UNKNOWN_TOOL');
     const missing = await gateway.execute(`import x from './servers/nothing'; export default x;`);
     expect(missing.error?.code).toBe('UNKNOWN_TOOL');
     const timeout = await gateway.execute('for (;;) {}', { timeoutMs: 300 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +86,27 @@ describe('a gateway that starts servers on demand, with one server down', () => 
       ['broken', false],
       ['files', true],
     ]);
+  });
+});
+
+describe('a data folder that cannot be written', () => {
+  it('runs scripts that need no workspace, and says in one line what to do when one does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-unwritable-'));
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const gateway = await createGateway(parseConfig({ mcpServers: {}, dataDir: join(blocker, 'data') }));
+    try {
+      expect((await gateway.execute('export default 1')).result).toBe(1);
+      const execution = await gateway.execute(
+        `import { workspace } from './runtime'; await workspace.writeText('a.txt', 'x');`,
+      );
+      expect(execution.error?.message).toBe(
+        `WorkspaceError: The workspace cannot be written: toolscript's data folder is not usable (ENOTDIR). Set TOOLSCRIPT_DATA_DIR or "dataDir" in the config to a writable folder.`,
+      );
+      expect(execution.error?.message).not.toContain(dir);
+    } finally {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { pathToFileURL } from 'node:url';
+import { distance } from 'fastest-levenshtein';
+import { nearest } from '../discovery/nearest.js';
 import { type CliIO, type Command, processIO } from './shared.js';
 
 const VERSION = '0.1.0';
@@ -20,9 +22,11 @@ Commands:
   agent     run a task end to end with a model (Anthropic, OpenAI, OpenAI-compatible) in code mode
   ab        A/B harness: each task of a task file in code mode and with direct tool calling
 
-Run "toolscript <command> --help" for a command's options.
-Config: ./toolscript.config.json (same "mcpServers" shape as .mcp.json), or --config FILE;
-without either, the bundled default config (filesystem and memory servers) is used.
+Run "toolscript help <command>" or "toolscript <command> --help" for a command's options;
+--verbose (or DEBUG=toolscript) adds stack traces to errors.
+Config: --config FILE, else ./toolscript.config.json, else ./.mcp.json (Claude Desktop's and
+Claude Code's files work unchanged), else the bundled default (filesystem and memory servers).
+Data (workspaces, skills, audit log): $TOOLSCRIPT_DATA_DIR, "dataDir", or the user's data folder.
 `;
 
 /** Subcommands, loaded on demand. */
@@ -42,6 +46,12 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined) {
+    const load = COMMANDS[rest[0]];
+    if (!load) return unknownCommand(rest[0], io);
+    io.stdout((await load()).help ?? MAIN_HELP);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(MAIN_HELP);
     return name === undefined ? 2 : 0;
@@ -51,11 +61,15 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     return 0;
   }
   const load = COMMANDS[name];
-  if (!load) {
-    io.stderr(`error: unknown command "${name}"\n\n${MAIN_HELP}`);
-    return 2;
-  }
+  if (!load) return unknownCommand(name, io);
   return (await load())(rest, io);
+}
+
+function unknownCommand(name: string, io: CliIO): number {
+  const [best] = nearest(name, Object.keys(COMMANDS));
+  const hint = best !== undefined && distance(name, best) <= 2 ? `did you mean "${best}"? ` : '';
+  io.stderr(`error: unknown command "${name}" (${hint}see toolscript --help)\n`);
+  return 2;
 }
 
 // Run when executed directly (npm run cli / tsx); bin/toolscript.js calls runCli itself.

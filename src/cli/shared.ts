@@ -1,8 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { LanguageModel } from 'ai';
-import { loadConfig } from '../config.js';
+import { type LoadedConfig, loadConfig } from '../config.js';
 import { ToolscriptError } from '../errors.js';
-import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
+import type { Gateway, GatewayOptions } from '../gateway.js';
 
 /** Where a command writes: injectable so tests can capture output. */
 export interface CliIO {
@@ -10,6 +10,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   /** Reads all of standard input (for `exec -`). */
   readStdin: () => Promise<string>;
+  /** True when standard input is a terminal (so `exec` says it is waiting for a script). */
+  stdinIsTTY?: () => boolean;
   /**
    * Turns `--model provider:model` into a language model (`agent`, `ab`). Injectable so tests can
    * drive the commands with the AI SDK's mock models. @default resolveModel from src/agent/models.ts
@@ -18,6 +20,7 @@ export interface CliIO {
 }
 
 export const processIO: CliIO = {
+  stdinIsTTY: () => process.stdin.isTTY === true,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readStdin: async () => {
@@ -27,14 +30,31 @@ export const processIO: CliIO = {
   },
 };
 
-/** A command: parses its own arguments, returns the process exit code. */
-export type Command = (argv: string[], io: CliIO) => Promise<number>;
+/** A command: parses its own arguments, returns the process exit code; `help` is its --help text. */
+export type Command = ((argv: string[], io: CliIO) => Promise<number>) & { help?: string };
 
-/** Thrown for bad command-line usage; printed with the command's help hint, exit code 2. */
+/** Thrown for bad command-line usage; printed as one line with a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
 
+/**
+ * A failure the user can fix, printed as one line `error: what happened (what to do)` with no
+ * stack trace. @default exitCode 1
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
 export const CONFIG_OPTION = { config: { type: 'string', short: 'c' } } as const;
-export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+export const HELP_OPTION = {
+  help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean' },
+} as const;
 
 /** `parseArgs` in strict mode, turning its errors into {@link UsageError}s. */
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
@@ -44,7 +64,7 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message.split('. To specify a positional')[0] ?? '');
   }
 }
 
@@ -59,17 +79,31 @@ export async function startGateway(
   quiet = false,
   options: Pick<GatewayOptions, 'connect' | 'metrics'> = {},
 ): Promise<Gateway> {
-  const { config, file } = loadConfig(configFile ? { file: configFile } : {});
+  const { config } = loadCliConfig(configFile, io);
   const count = Object.keys(config.mcpServers).length;
-  if (!quiet)
-    io.stderr(
-      `Connecting to ${count} server${count === 1 ? '' : 's'} (${file ?? 'bundled default config'})…\n`,
-    );
+  if (!quiet) io.stderr(`Connecting to ${count} server${count === 1 ? '' : 's'}…\n`);
+  const { createGateway } = await import('../gateway.js');
   const gateway = await createGateway(config, options);
   for (const server of gateway.listServers()) {
-    if (!server.ok) io.stderr(`warning: ${server.error}\n`);
+    if (!server.ok) io.stderr(`warning: ${server.error?.split('\n')[0]}\n`);
   }
   return gateway;
+}
+
+/**
+ * Loads the config as {@link loadConfig} does and says on stderr which file is used (and what in it
+ * was ignored), so a user never wonders where the servers came from.
+ * @throws {ConfigError}
+ */
+export function loadCliConfig(configFile: string | undefined, io: CliIO): LoadedConfig {
+  const loaded = loadConfig(configFile ? { file: configFile } : {});
+  io.stderr(
+    loaded.file
+      ? `config: ${loaded.file}\n`
+      : 'config: bundled default (filesystem over examples/data, memory); use your own servers with ./toolscript.config.json, ./.mcp.json or --config FILE\n',
+  );
+  for (const notice of loaded.notices) io.stderr(`notice: ${notice}\n`);
+  return loaded;
 }
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -85,7 +119,8 @@ export function defineCommand<T extends OptionSpec>(spec: {
   options: T;
   run: (parsed: ReturnType<typeof parse<T & CommonOptions>>, io: CliIO) => Promise<number>;
 }): Command {
-  return async (argv, io) => {
+  const command: Command = async (argv, io) => {
+    const verbose = argv.includes('--verbose') || /(^|,)\s*toolscript\s*(,|$)/.test(process.env.DEBUG ?? '');
     try {
       const parsed = parse(argv, { ...CONFIG_OPTION, ...HELP_OPTION, ...spec.options });
       if ((parsed.values as { help?: boolean }).help) {
@@ -94,21 +129,34 @@ export function defineCommand<T extends OptionSpec>(spec: {
       }
       return await spec.run(parsed, io);
     } catch (error) {
-      return reportError(error, io, spec.help);
+      return reportError(error, io, spec.help, verbose);
     }
   };
+  return Object.assign(command, { help: spec.help });
 }
 
-/** Prints a toolscript or usage error and returns its exit code (2 for usage and config, 1 otherwise). */
-export function reportError(error: unknown, io: CliIO, help: string): number {
+/**
+ * Prints an error as one line, `error: what happened (what to do)`, and returns its exit code: 2
+ * for usage and config errors, 1 otherwise. A stack trace is printed only with `verbose`
+ * (`--verbose` or `DEBUG=toolscript`), for errors toolscript did not expect.
+ */
+export function reportError(error: unknown, io: CliIO, help: string, verbose = false): number {
+  const command = /^Usage: (toolscript(?: \w+)?)/.exec(help)?.[1] ?? 'toolscript';
   if (error instanceof UsageError) {
-    io.stderr(`error: ${error.message}\n\n${help}`);
+    io.stderr(`error: ${error.message} (see ${command} --help)\n`);
     return 2;
+  }
+  if (error instanceof CliError) {
+    io.stderr(`error: ${error.message}\n`);
+    return error.exitCode;
   }
   if (ToolscriptError.isInstance(error)) {
     io.stderr(`error: ${error.message}\n`);
+    if (verbose && error.stack) io.stderr(`${error.stack}\n`);
     return error.code === 'CONFIG_INVALID' || error.code === 'MODEL_CONFIG' ? 2 : 1;
   }
-  io.stderr(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`error: ${message.split('\n')[0]}${verbose ? '' : ' (run again with --verbose for details)'}\n`);
+  if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return 1;
 }

@@ -13,12 +13,22 @@ export function workspaceHostFunctions(workspace: Workspace): Record<string, Hos
     return value;
   };
   return {
-    workspace: async (op, ...args) => (await run(op, args)) ?? undefined,
+    workspace: async (op, ...args) => {
+      try {
+        return (await run(op, args)) ?? undefined;
+      } catch (error) {
+        throw storageError(error);
+      }
+    },
     state: async (op, key, value) => {
-      if (op === 'get') return workspace.getState(text(key, 'key'));
-      if (op === 'set') {
-        await workspace.setState(text(key, 'key'), (value ?? null) as Json);
-        return undefined;
+      try {
+        if (op === 'get') return await workspace.getState(text(key, 'key'));
+        if (op === 'set') {
+          await workspace.setState(text(key, 'key'), (value ?? null) as Json);
+          return undefined;
+        }
+      } catch (error) {
+        throw storageError(error);
       }
       throw new WorkspaceError(`Unknown state operation ${JSON.stringify(op)}`);
     },
@@ -46,4 +56,19 @@ export function workspaceHostFunctions(workspace: Workspace): Record<string, Hos
         throw new WorkspaceError(`Unknown workspace operation ${JSON.stringify(op)}`);
     }
   }
+}
+
+/** File-system codes that mean the data folder itself cannot be used, not that a script erred. */
+const STORAGE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT']);
+
+/**
+ * A failure of the data folder as one line that says what to do, without host paths; other errors
+ * pass through unchanged.
+ */
+function storageError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (error instanceof WorkspaceError || code === undefined || !STORAGE_CODES.has(code)) return error;
+  return new WorkspaceError(
+    `The workspace cannot be written: toolscript's data folder is not usable (${code}). Set TOOLSCRIPT_DATA_DIR or "dataDir" in the config to a writable folder.`,
+  );
 }

@@ -25,7 +25,7 @@ Options:
       --max-steps N   most model calls per run (default 20)
       --out FILE      also write the report as JSON
       --json          print the report as JSON instead of the table
-  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 
 Exit codes: 0 every run finished (successful or not), 1 some run failed at the provider,

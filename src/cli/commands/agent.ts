@@ -25,7 +25,7 @@ Options:
       --session NAME  workspace and state of this session (default: a new one)
       --json          print the whole run as JSON on stdout instead of the answer
       --quiet         no progress output
-  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 
 Exit codes: 0 answered, 1 stopped at --max-steps or the provider failed, 2 bad usage, config or

@@ -9,7 +9,7 @@ Runs one TypeScript script against the configured MCP servers and prints its con
 and result. Reads the script from FILE, or from standard input with "-" (the default).
 
 Options:
-  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
       --session NAME  run in this session: its workspace files and state persist across runs
                       (default: a new session per run)
       --json          print exactly one ExecutionResult JSON object on stdout:
@@ -29,6 +29,10 @@ export const exec: Command = defineCommand({
     const source = positionals[0] ?? '-';
     let code: string;
     try {
+      if (source === '-' && io.stdinIsTTY?.())
+        io.stderr(
+          'Reading the script from standard input; end it with Ctrl-D (or pass a file: toolscript exec FILE).\n',
+        );
       code = source === '-' ? await io.readStdin() : await readFile(source, 'utf8');
     } catch (error) {
       throw new UsageError(`cannot read script ${source}: ${(error as Error).message}`);

@@ -12,7 +12,7 @@ Scripts beside DIR can import './servers/<server>' and type-check with tsc.
 
 Options:
       --out DIR       output folder (created if missing; files are overwritten)
-  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 `;
 

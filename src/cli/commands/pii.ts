@@ -1,17 +1,16 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../../config.js';
 import { PiiAuditLog } from '../../pii/audit.js';
-import { type Command, defineCommand, UsageError } from '../shared.js';
+import { type Command, defineCommand, loadCliConfig, UsageError } from '../shared.js';
 
 export const PII_HELP = `Usage: toolscript pii audit [--config FILE] [--json]
 
 Prints the PII audit log: every time a tool received real values for tokens the model passed
 back (time, session, server, tool, and how many tokens of each type; never the values).
-The log is pii.auditLog in the config (default .toolscript/pii-audit.jsonl).
+The log is pii.auditLog in the config (default <dataDir>/pii-audit.jsonl).
 
 Options:
       --json          print the entries as JSON lines
-  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 `;
 
@@ -22,7 +21,7 @@ export const pii: Command = defineCommand({
   run: async ({ values, positionals }, io) => {
     if (positionals[0] !== 'audit' || positionals.length > 1)
       throw new UsageError('expected "toolscript pii audit"');
-    const { config } = loadConfig(values.config ? { file: values.config } : {});
+    const { config } = loadCliConfig(values.config, io);
     const file = resolve(config.pii.auditLog);
     const entries = await PiiAuditLog.read(file);
     if (values.json) {

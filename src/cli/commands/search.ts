@@ -14,7 +14,7 @@ Options:
       --read-only     only tools annotated readOnlyHint: true
       --names LIST    exact selection: comma-separated qualified names (server.tool); detail defaults to full
       --json          print the hits as JSON
-  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 `;
 

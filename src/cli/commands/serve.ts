@@ -1,6 +1,7 @@
+import { createServer } from 'node:net';
 import { serveHttp } from '../../server/http.js';
 import { serveStdio } from '../../server/stdio.js';
-import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
+import { CliError, type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const SERVE_HELP = `Usage: toolscript serve [--http] [--host 127.0.0.1] [--port 8765] [--token TOKEN] [--config FILE]
 
@@ -19,7 +20,7 @@ Options:
       --token TOKEN   bearer token clients must send (Authorization: Bearer TOKEN); default
                       $TOOLSCRIPT_TOKEN. Required with a --host other than loopback.
       --session NAME  over stdio: resume the named session (workspace and state); default a new one
-  -c, --config FILE   config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 `;
 
@@ -40,6 +41,8 @@ export const serve: Command = defineCommand({
     if (!values.http && (values.host || values.port || values.token))
       throw new UsageError('--host, --port and --token need --http');
     const token = values.token ?? (process.env.TOOLSCRIPT_TOKEN || undefined);
+    // Before any upstream server starts: a busy port should cost the user nothing.
+    if (values.http) await checkPortFree(values.host ?? '127.0.0.1', port);
     const gateway = await startGateway(values.config, io);
     const servers = gateway.listServers();
     const summary = servers
@@ -56,7 +59,9 @@ export const serve: Command = defineCommand({
       http = await serveHttp(gateway, { ...(values.host ? { host: values.host } : {}), port, token });
     } catch (error) {
       await gateway.close();
-      throw error;
+      throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? portInUse(values.host ?? '127.0.0.1', port)
+        : error;
     }
     io.stdout(
       `toolscript gateway listening on ${http.url}\n\nUpstream servers:\n${summary}\n\n` +
@@ -73,3 +78,29 @@ export const serve: Command = defineCommand({
     return 0;
   },
 });
+
+function portInUse(host: string, port: number): CliError {
+  return new CliError(
+    `port ${port} on ${host} is already in use (is another toolscript running? pick another with --port ${port + 1}, or --port 0 for a free one)`,
+  );
+}
+
+/**
+ * Fails fast when `host:port` cannot be listened on, before any upstream server is started.
+ * @throws {CliError} naming --port when the port is taken, or --host when the address is not local.
+ */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(portInUse(host, port));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+        reject(new CliError(`cannot listen on ${host}: not an address of this machine (check --host)`));
+      else if (error.code === 'EACCES')
+        reject(new CliError(`no permission to listen on port ${port} (use a port above 1023 with --port)`));
+      else reject(error);
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}

@@ -17,7 +17,7 @@ imported by scripts as './skills/<name>'.
 Options:
       --description TEXT  what the skill does (save)
       --json              print JSON
-  -c, --config FILE       config file (default: ./toolscript.config.json, else the bundled default)
+  -c, --config FILE       config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help              show this help
 `;
 

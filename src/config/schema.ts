@@ -1,0 +1,277 @@
+import { dirname, join, resolve } from 'node:path';
+import { distance } from 'fastest-levenshtein';
+import { z } from 'zod';
+import { nearest } from '../discovery/nearest.js';
+import { ConfigError } from '../errors.js';
+import { defaultDataDir } from './data-dir.js';
+
+const stringMap = z.record(z.string(), z.string());
+
+/** Per-server PII policy: `untokenize: false` sends tokens, not real values, to that server. */
+const serverPii = z.strictObject({ untokenize: z.boolean().default(true) });
+
+/** Glob patterns over a server's MCP tool names (picomatch syntax, e.g. "delete_*", "{read,list}_*"). */
+const toolPatterns = z.array(z.string().min(1, 'a pattern must not be empty'));
+
+/**
+ * Per-server tool policy: `allowTools` keeps only matching tools, `denyTools` removes matching
+ * ones (deny wins). Removed tools are absent from bindings and search and cannot be called.
+ */
+const toolPolicy = {
+  allowTools: toolPatterns.optional(),
+  denyTools: toolPatterns.optional(),
+};
+
+const stdioServer = z.strictObject({
+  type: z.literal('stdio').optional(),
+  pii: serverPii.optional(),
+  ...toolPolicy,
+  command: z.string().min(1, 'must be a non-empty command'),
+  args: z.array(z.string()).default([]),
+  env: stringMap.optional(),
+  cwd: z.string().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+const remoteServer = z.strictObject({
+  type: z.enum(['http', 'sse', 'streamable-http']),
+  pii: serverPii.optional(),
+  ...toolPolicy,
+  url: z.url(),
+  headers: stringMap.optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+const serverSchema = z.union([stdioServer, remoteServer], {
+  error: () =>
+    'expected a stdio server { command, args?, env?, cwd? } or a remote one { type: "http"|"sse", url }',
+});
+
+/** `sandbox`: where and within which limits scripts run. */
+const sandboxSchema = z.strictObject({
+  /**
+   * Where scripts run: "quickjs" (WebAssembly, in process) or "deno" (a subprocess with every
+   * permission denied; needs Deno installed: the `deno` npm package or `deno` on PATH). @default "quickjs"
+   */
+  backend: z.enum(['quickjs', 'deno']).default('quickjs'),
+  /** Wall time of one execution in ms. @default 30000 */
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Heap limit of one execution in MiB. @default 256 */
+  memoryMb: z.number().int().min(8).max(4096).default(256),
+  /** Model-visible output (logs and result) kept at most, in o200k_base tokens. @default 4000 */
+  maxOutputTokens: z.number().int().positive().default(4000),
+});
+
+/** `workspace`: per-session files and state. */
+const workspaceSchema = z.strictObject({
+  /** Files and state one session may hold, in MiB. @default 100 */
+  quotaMb: z.number().positive().default(100),
+  /** Days a session's workspace may stay unused before it is removed. @default 7 */
+  ttlDays: z.number().positive().default(7),
+});
+
+/** `pii.detectors`: detector switches. */
+const detectorsSchema = z.strictObject({
+  email: z.boolean().default(true),
+  phone: z.boolean().default(true),
+  card: z.boolean().default(true),
+  iban: z.boolean().default(true),
+  ssn: z.boolean().default(true),
+  ip: z.boolean().default(true),
+  secret: z.boolean().default(true),
+});
+
+/** `pii`: tokenization of personal data in what the model sees. */
+const piiSchema = z.strictObject({
+  /** @default false */
+  enabled: z.boolean().default(false),
+  /** Region for phone numbers without a country code (ISO 3166-1 alpha-2). @default "US" */
+  region: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'a two-letter country code such as "US"')
+    .default('US'),
+  /** Detector switches. @default all on */
+  detectors: detectorsSchema.prefault({}),
+  /**
+   * Append-only JSON-lines log of untokenizations; relative paths are taken from the config
+   * file's folder. @default "<dataDir>/pii-audit.jsonl"
+   */
+  auditLog: z.string().min(1).optional(),
+});
+
+/** Schema of `toolscript.config.json`. `mcpServers` has the shape of Claude Desktop's and `.mcp.json`. */
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  mcpServers: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'server names use letters, digits, "_", "-" and "."'),
+      serverSchema,
+    )
+    .superRefine((servers, ctx) => {
+      // Scripts import './servers/<name>': two names differing only in case would share a folder
+      // on case-insensitive file systems (and confuse the TypeScript compiler everywhere).
+      const seen = new Map<string, string>();
+      for (const name of Object.keys(servers)) {
+        const other = seen.get(name.toLowerCase());
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `differs from server "${other}" only in letter case; rename one of them`,
+          });
+        }
+        seen.set(name.toLowerCase(), name);
+      }
+    }),
+  sandbox: sandboxSchema.prefault({}),
+  /**
+   * Folder for workspaces, skills, the PII audit log and the demo memory graph. Relative paths are
+   * taken from the config file's folder. @default TOOLSCRIPT_DATA_DIR, else the user's data folder
+   * (see `defaultDataDir`)
+   */
+  dataDir: z.string().min(1).optional(),
+  /** Per-session workspaces: size quota and idle time before removal. */
+  workspace: workspaceSchema.prefault({}),
+  /** PII tokenization of what the model sees. Off by default; see the README. */
+  pii: piiSchema.prefault({}),
+  /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */
+  callTimeoutMs: z.number().int().positive().default(30_000),
+  /** Largest tool result accepted, in bytes of JSON; larger ones fail with RESULT_TOO_LARGE. @default 16 MiB */
+  maxResultBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /** Time allowed for one upstream server to start and answer `initialize` and `tools/list`, in ms. @default 30000 */
+  connectTimeoutMs: z.number().int().positive().default(30_000),
+});
+
+export type StdioServerConfig = z.output<typeof stdioServer>;
+export type RemoteServerConfig = z.output<typeof remoteServer>;
+export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+type ParsedConfig = z.output<typeof configSchema>;
+/**
+ * A validated config with every default filled in; `dataDir` and `pii.auditLog` are absolute.
+ */
+export type ToolscriptConfig = Omit<ParsedConfig, 'dataDir' | 'pii'> & {
+  dataDir: string;
+  pii: Omit<ParsedConfig['pii'], 'auditLog'> & { auditLog: string };
+};
+/** A config as written by a person: every field with a default may be left out. */
+export type ToolscriptConfigInput = z.input<typeof configSchema>;
+
+/** Keys each object of the config accepts, by path (`""` for the top level), for "did you mean". */
+export const CONFIG_KEYS: Record<string, string[]> = {
+  '': Object.keys(configSchema.shape),
+  sandbox: Object.keys(sandboxSchema.shape),
+  workspace: Object.keys(workspaceSchema.shape),
+  pii: Object.keys(piiSchema.shape),
+  'pii.detectors': Object.keys(detectorsSchema.shape),
+  server: [...new Set([...Object.keys(stdioServer.shape), ...Object.keys(remoteServer.shape)])],
+};
+
+/** True when the server is reached over HTTP or SSE rather than started as a child process. */
+export function isRemoteServer(server: ServerConfig): server is RemoteServerConfig {
+  return 'url' in server;
+}
+
+/** Where relative paths of a config are resolved, and where its data goes by default. */
+export interface ParseOptions {
+  /** The config file, named in errors; relative paths are taken from its folder. */
+  file?: string;
+  /** Folder for relative paths when there is no file. @default process.cwd() */
+  baseDir?: string;
+  /** The data folder when the config has no `dataDir`. @default defaultDataDir() */
+  defaultDataDir?: () => string;
+}
+
+/**
+ * Validates a config object, fills in defaults and makes `dataDir` and `pii.auditLog` absolute.
+ * An unknown key is named with the nearest known one ("did you mean").
+ * @param options a file name (string, for errors and relative paths) or {@link ParseOptions}.
+ * @throws {ConfigError} naming each bad field and what is expected there.
+ */
+export function parseConfig(input: unknown, options: string | ParseOptions = {}): ToolscriptConfig {
+  const {
+    file,
+    baseDir,
+    defaultDataDir: dataDirDefault,
+  } = typeof options === 'string' ? { file: options } : options;
+  const problems = unknownServerKeys(input);
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success || problems.length) {
+    const issues = [
+      ...problems,
+      ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue, problems))),
+    ];
+    throw new ConfigError(
+      `Invalid config${file ? ` in ${file}` : ''}:\n  - ${issues.join('\n  - ')}`,
+      file,
+      issues,
+    );
+  }
+  const base = file ? dirname(file) : (baseDir ?? process.cwd());
+  const { dataDir: given, pii, ...rest } = parsed.data;
+  const dataDir = given !== undefined ? resolve(base, given) : (dataDirDefault ?? defaultDataDir)();
+  return {
+    ...rest,
+    dataDir,
+    pii: { ...pii, auditLog: pii.auditLog ? resolve(base, pii.auditLog) : join(dataDir, 'pii-audit.jsonl') },
+  };
+}
+
+/** One line per zod issue; unknown keys get the nearest known key. */
+function describeIssue(issue: z.core.$ZodIssue, already: string[]): string[] {
+  const path = issue.path.map(String);
+  const where = path.join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = CONFIG_KEYS[path.join('.')] ?? [];
+    return issue.keys.map(
+      (key) => `${where === '(root)' ? '' : `${where}.`}${key}: ${unknownKeyMessage(key, known)}`,
+    );
+  }
+  // A server entry with an unknown key was reported already, with its nearest key.
+  if (path[0] === 'mcpServers' && already.some((line) => line.startsWith(`${path.slice(0, 2).join('.')}.`)))
+    return [];
+  return [`${where}: ${issue.message}`];
+}
+
+/** Names people write for a key that edit distance would not find (`cmd` is closer to `cwd`). */
+const KEY_ALIASES: Record<string, string> = {
+  cmd: 'command',
+  exec: 'command',
+  arguments: 'args',
+  argv: 'args',
+  environment: 'env',
+  endpoint: 'url',
+  transport: 'type',
+  servers: 'mcpServers',
+};
+
+/** "unknown key (did you mean "x"?)" when a known key is within two edits, else the known keys. */
+export function unknownKeyMessage(key: string, known: string[]): string {
+  const alias = KEY_ALIASES[key.toLowerCase()];
+  if (alias !== undefined && known.includes(alias)) return `unknown key (did you mean "${alias}"?)`;
+  const [best] = nearest(key, known);
+  if (
+    best !== undefined &&
+    distance(key.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(key.length / 4))
+  )
+    return `unknown key (did you mean "${best}"?)`;
+  return `unknown key (expected one of: ${known.join(', ')})`;
+}
+
+/** Unknown keys of server entries, checked before the union so the message names the key. */
+function unknownServerKeys(input: unknown): string[] {
+  const servers = (input as { mcpServers?: unknown } | null)?.mcpServers;
+  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return [];
+  const known = CONFIG_KEYS.server ?? [];
+  const problems: string[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
+    for (const key of Object.keys(entry)) {
+      if (!known.includes(key)) problems.push(`mcpServers.${name}.${key}: ${unknownKeyMessage(key, known)}`);
+    }
+  }
+  return problems;
+}
