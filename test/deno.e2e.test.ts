@@ -50,7 +50,9 @@ describe.runIf(DENO_AVAILABLE)('sandbox.backend "deno" through the gateway (real
   });
 
   it('reports unknown tools, missing modules and timeouts with the usual codes, leaving no process', async () => {
-    const unknown = await gateway.execute(`import { nope } from './servers/fs'; export default await nope();`);
+    const unknown = await gateway.execute(
+      `import { nope } from './servers/fs'; export default await nope();`,
+    );
     expect(unknown.error?.code).toBe('UNKNOWN_TOOL');
     const missing = await gateway.execute(`import x from './servers/nothing'; export default x;`);
     expect(missing.error?.code).toBe('UNKNOWN_TOOL');

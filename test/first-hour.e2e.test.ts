@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { connectClient, text } from './support/mcp.js';
 import { childPids } from './support/processes.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 import { DATA_DIR } from './support/weather.js';
@@ -104,6 +105,36 @@ describe('a data folder that cannot be written', () => {
         `WorkspaceError: The workspace cannot be written: toolscript's data folder is not usable (ENOTDIR). Set TOOLSCRIPT_DATA_DIR or "dataDir" in the config to a writable folder.`,
       );
       expect(execution.error?.message).not.toContain(dir);
+    } finally {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('big results', () => {
+  it('answer over MCP with the output cut and a bounded _meta, and exec --json still has the whole value', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-big-'));
+    const gateway = await createGateway(parseConfig({ mcpServers: {}, dataDir: dir }));
+    try {
+      const client = await connectClient(gateway);
+      const answer = await client.callTool({
+        name: 'execute_code',
+        arguments: { code: `export default 'x'.repeat(3_000_000);` },
+      });
+      expect(text(answer)).toContain('output cut to 4000 of about');
+      const meta = (answer._meta as { toolscript: Record<string, unknown> }).toolscript;
+      expect(meta.result).toBeUndefined();
+      expect(meta.resultChars).toBe(3_000_002);
+      expect(JSON.stringify(answer).length).toBeLessThan(text(answer).length + 10_000);
+      const small = await client.callTool({
+        name: 'execute_code',
+        arguments: { code: 'export default [1, 2]' },
+      });
+      expect((small._meta as { toolscript: Record<string, unknown> }).toolscript.result).toEqual([1, 2]);
+      await client.close();
+      const whole = await gateway.execute(`export default 'y'.repeat(3_000_000);`);
+      expect((whole.result as string).length).toBe(3_000_000);
     } finally {
       await gateway.close();
       await rm(dir, { recursive: true, force: true });

@@ -20,19 +20,63 @@ const decode = (tokens: number[]) => o200k().decode(tokens);
 
 /** Texts longer than this many characters are counted from a sample and scaled. */
 const EXACT_LIMIT_CHARS = 200_000;
-/** Characters per token can never fall below 1, so this many characters always hold `n` tokens' worth. */
-const CHARS_PER_TOKEN_CEILING = 32;
+/**
+ * Longest piece handed to the tokenizer at once. BPE merging is quadratic in the length of a
+ * piece without spaces (a run of one letter, CJK text, control characters), so text is cut into
+ * pieces at whitespace, and long runs at this length. Cutting at whitespace keeps counts exact for
+ * ordinary text; a forced cut inside a run may change the count by a token.
+ */
+const PIECE_CHARS = 512;
+/**
+ * Time one count may take, in ms. A text that takes longer (hostile or unusual input) is counted
+ * up to this point and the rest scaled by length; the count is then `estimated`.
+ */
+const COUNT_BUDGET_MS = 250;
 
-/** Number of o200k_base tokens in `text`; `estimated` when counted from a sample of a huge text. */
-export function countTokens(text: string): { tokens: number; estimated: boolean } {
-  if (text.length <= EXACT_LIMIT_CHARS) return { tokens: encode(text).length, estimated: false };
-  const sample = text.slice(0, EXACT_LIMIT_CHARS);
-  return { tokens: Math.round((encode(sample).length * text.length) / sample.length), estimated: true };
+/** Start of each piece of `text` (see {@link PIECE_CHARS}), in order, ending with `text.length`. */
+function* pieceBounds(text: string, from = 0): Generator<number> {
+  let start = from;
+  while (start < text.length) {
+    yield start;
+    let end = Math.min(text.length, start + PIECE_CHARS);
+    if (end < text.length) {
+      // Cut before the last whitespace of the window, so " word" stays whole for the next piece.
+      let cut = end;
+      while (cut > start + PIECE_CHARS / 4 && !/\s/.test(text[cut] ?? '')) cut--;
+      if (cut > start + PIECE_CHARS / 4) end = cut;
+      // Never between the two halves of a surrogate pair.
+      const code = text.charCodeAt(end);
+      if (code >= 0xdc00 && code <= 0xdfff) end--;
+    }
+    start = end;
+  }
+  yield text.length;
 }
 
 /**
- * Cuts `text` to at most `maxTokens` o200k_base tokens.
- * @returns the kept text, and the token count of the whole text (estimated for huge texts).
+ * Number of o200k_base tokens in `text`, counted piece by piece within a time budget.
+ * `estimated` when the text was longer than 200,000 characters or took longer than 250 ms to
+ * count: the counted part is then scaled to the whole length.
+ */
+export function countTokens(text: string): { tokens: number; estimated: boolean } {
+  const limit = Math.min(text.length, EXACT_LIMIT_CHARS);
+  const started = performance.now();
+  let tokens = 0;
+  let previous = 0;
+  for (const bound of pieceBounds(text)) {
+    if (bound > previous) tokens += encode(text.slice(previous, bound)).length;
+    previous = bound;
+    if (bound >= limit) break;
+    if (performance.now() - started > COUNT_BUDGET_MS) break;
+  }
+  if (previous >= text.length) return { tokens, estimated: false };
+  return { tokens: Math.round((tokens * text.length) / Math.max(1, previous)), estimated: true };
+}
+
+/**
+ * Cuts `text` to at most `maxTokens` o200k_base tokens, tokenizing only as much of it as needed.
+ * @returns the kept text, and the token count of the whole text (estimated for huge texts; see
+ *   {@link countTokens}).
  */
 export function truncateToTokens(
   text: string,
@@ -40,6 +84,17 @@ export function truncateToTokens(
 ): { text: string; truncated: boolean; totalTokens: number; estimated: boolean } {
   const { tokens, estimated } = countTokens(text);
   if (tokens <= maxTokens) return { text, truncated: false, totalTokens: tokens, estimated };
-  const head = encode(text.slice(0, maxTokens * CHARS_PER_TOKEN_CEILING)).slice(0, maxTokens);
+  const head: number[] = [];
+  let previous = 0;
+  for (const bound of pieceBounds(text)) {
+    if (bound > previous) {
+      for (const token of encode(text.slice(previous, bound))) {
+        if (head.length >= maxTokens) break;
+        head.push(token);
+      }
+    }
+    previous = bound;
+    if (head.length >= maxTokens) break;
+  }
   return { text: decode(head), truncated: true, totalTokens: tokens, estimated };
 }

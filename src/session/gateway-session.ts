@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SessionLedger, type SessionSummary } from '../accounting/session.js';
 import { countTokens } from '../accounting/tokens.js';
 import type { DetailLevel } from '../discovery/search.js';
+import { executionMeta } from '../execution/meta.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway.js';
 import type { PiiVault } from '../pii/vault.js';
@@ -174,8 +175,7 @@ export class GatewaySession {
       session: this.id,
     });
     (await this.getLedger()).recordExecution(execution.tokens);
-    const { output, ...meta } = execution;
-    return { text: output, isError: !execution.ok, meta, execution };
+    return { text: execution.output, isError: !execution.ok, meta: executionMeta(execution), execution };
   }
 
   /** Token totals of this session so far: code mode against the direct-calling estimate. */
