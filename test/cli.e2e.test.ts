@@ -71,6 +71,15 @@ describe('toolscript CLI', () => {
     }
   });
 
+  it('search ranks deprecated tools below the others and keeps the word in their summary', () => {
+    const top = cli(['search', 'read a file', '--limit', '1', '--detail', 'name']);
+    expect(top.stdout.trim()).not.toBe('filesystem.readFile');
+    const all = cli(['search', 'read file', '--limit', '20']).stdout.trim().split('\n');
+    const deprecated = all.findIndex((line) => line.startsWith('filesystem.readFile '));
+    expect(all[deprecated]).toContain('[DEPRECATED: Use read_text_file instead.]');
+    expect(deprecated).toBe(all.length - 1);
+  });
+
   it('search finds tools and lists servers for an empty query', () => {
     const found = cli(['search', 'write a file', '--limit', '2', '--detail', 'name']);
     expect(found.code).toBe(0);
@@ -90,6 +99,13 @@ describe('toolscript CLI', () => {
     );
     expect(readFileSync(join(out, 'servers/memory/createEntities.ts'), 'utf8')).toContain(
       '@tool memory/create_entities',
+    );
+    // server-filesystem's read_file says "DEPRECATED: Use read_text_file instead."
+    expect(readFileSync(join(out, 'servers/filesystem/readFile.ts'), 'utf8')).toContain(
+      ' * @deprecated Use read_text_file instead.',
+    );
+    expect(readFileSync(join(out, 'servers/filesystem/readTextFile.ts'), 'utf8')).not.toContain(
+      '@deprecated',
     );
   });
 

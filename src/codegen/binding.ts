@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { deprecationNote } from '../catalog/deprecated.js';
 import { indentDeclarations } from './indent.js';
 import { toTypeName } from './names.js';
 import { schemaToTypeScript } from './schema-types.js';
@@ -74,6 +75,11 @@ export function renderSignatureDoc(spec: BindingSpec): string {
   lines.push(
     `@throws ToolError when the tool reports an error (isError); INVALID_ARGUMENTS when input does not match its inputSchema.`,
   );
+  const deprecated = deprecationNote(spec.tool);
+  if (deprecated !== undefined)
+    lines.push(
+      `@deprecated ${deprecated.replace(/^deprecated[:.]?\s*/i, '') || 'The server marks this tool deprecated.'}`,
+    );
   lines.push(`@tool ${spec.server}/${spec.tool.name}`);
   return ['/**', ...lines.map((line) => (line ? ` * ${line.replace(/\*\//g, '*\\/')}` : ' *')), ' */'].join(
     '\n',

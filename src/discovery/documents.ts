@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { deprecationNote } from '../catalog/deprecated.js';
 import { assignBindingNames, serverFolder, splitWords } from '../codegen/names.js';
 
 /** What a search hit is: an upstream tool, or (later) a saved skill. */
@@ -34,6 +35,8 @@ export interface SearchDocument {
   hints: ToolHints;
   /** Schema hash of the tool, to find the cached binding. */
   schemaHash: string;
+  /** What the tool says about its deprecation, when it is deprecated (see `deprecationNote`). */
+  deprecated?: string;
 }
 
 /** Search documents for one server's tools, with binding identifiers assigned as codegen does. */
@@ -47,6 +50,7 @@ export function toolDocuments(
   const folder = serverFolder(server);
   return tools.map((tool) => {
     const identifier = identifiers.get(tool.name) ?? tool.name;
+    const deprecated = deprecationNote(tool);
     const properties = (tool.inputSchema.properties ?? {}) as Record<string, { description?: unknown }>;
     const annotations = tool.annotations ?? {};
     const hints: ToolHints = {};
@@ -72,6 +76,7 @@ export function toolDocuments(
         .join(' '),
       hints,
       schemaHash: hashes.get(tool.name) ?? '',
+      ...(deprecated !== undefined ? { deprecated } : {}),
     };
   });
 }

@@ -225,7 +225,13 @@ export class ToolSearch {
         return document !== undefined && accept(document);
       };
     }
-    const results = index.search(query, searchOptions).slice(0, options.limit ?? 10);
+    // Deprecated tools rank below every other match (stable: each group keeps its score order).
+    const matches = index.search(query, searchOptions);
+    const isDeprecated = (id: unknown) => this.documents.get(String(id))?.deprecated !== undefined;
+    const results = [
+      ...matches.filter((m) => !isDeprecated(m.id)),
+      ...matches.filter((m) => isDeprecated(m.id)),
+    ].slice(0, options.limit ?? 10);
     return Promise.all(
       results.map((result) =>
         this.hit(this.documents.get(String(result.id)) as SearchDocument, result.score, detail),
@@ -268,7 +274,14 @@ export class ToolSearch {
       score: Math.round(score * 100) / 100,
     };
     if (Object.keys(document.hints).length) hit.hints = document.hints;
-    if (detail !== 'name') hit.summary = firstSentence(document.description);
+    if (detail !== 'name') {
+      const first = firstSentence(document.description);
+      // A deprecated tool's summary keeps the word, whichever sentence said it.
+      hit.summary =
+        document.deprecated === undefined || /deprecated/i.test(first)
+          ? first
+          : `${first} [${/deprecated/i.test(document.deprecated) ? document.deprecated : `Deprecated: ${document.deprecated}`}]`.trim();
+    }
     if (detail === 'full' && document.kind === 'tool') {
       const found = this.catalog.getTool(document.server, document.name);
       if (found) {

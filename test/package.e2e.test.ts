@@ -1,0 +1,131 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * The package as a registry user gets it: `npm pack` (which builds dist/ in prepack), then
+ * `npm install` of the tarball into a new project, then the bin, the imports and the types.
+ */
+describe('the packed package, installed into a new project', () => {
+  let work: string;
+  let project: string;
+  let tarball: string;
+  const figures: Record<string, string> = {};
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'toolscript-package-'));
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' }),
+    ) as { filename: string; size: number; unpackedSize: number; entryCount: number }[];
+    const [info] = packed;
+    if (!info) throw new Error('npm pack printed no tarball');
+    tarball = join(work, info.filename);
+    figures.tarball = `${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${info.entryCount} files`;
+    project = join(work, 'project');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'toolscript-user', version: '1.0.0', type: 'module', private: true }),
+    );
+    const started = performance.now();
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        tarball,
+        'typescript@5.9.3',
+        '@types/node@20',
+      ],
+      {
+        cwd: project,
+        stdio: 'pipe',
+      },
+    );
+    figures.install = `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  }, 600_000);
+
+  afterAll(() => {
+    process.stderr.write(`package: ${figures.tarball}; npm install of the tarball: ${figures.install}\n`);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('holds dist/ with types for every export, the bin, a LICENSE and the README, and no sources or tests', () => {
+    const installed = join(project, 'node_modules/toolscript');
+    const top = readdirSync(installed).sort();
+    expect(top).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'examples', 'package.json']);
+    for (const types of [
+      'dist/index.d.ts',
+      'dist/adapters/ai.d.ts',
+      'dist/adapters/anthropic.d.ts',
+      'dist/agent/index.d.ts',
+    ])
+      expect(statSync(join(installed, types)).isFile(), types).toBe(true);
+  });
+
+  it('runs the bin: --help, and exec of a trivial script', () => {
+    const npx = (args: string[], input = '') =>
+      spawnSync('npx', ['--no-install', 'toolscript', ...args], {
+        cwd: project,
+        input,
+        encoding: 'utf8',
+        env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
+        timeout: 60_000,
+      });
+    const help = npx(['--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: toolscript <command>');
+    const exec = npx(['exec', '-'], 'export default 6 * 7');
+    expect(exec.status, exec.stderr).toBe(0);
+    expect(exec.stdout).toBe('Result:\n42\n');
+  });
+
+  it('imports the library and runs a script against the bundled servers', () => {
+    writeFileSync(
+      join(project, 'use.mjs'),
+      `import { createGateway, defaultConfig } from 'toolscript';
+       const gateway = await createGateway(defaultConfig());
+       const run = await gateway.execute("import * as fs from './servers/filesystem'; export default (await fs.listAllowedDirectories()) !== null;");
+       await gateway.close();
+       console.log(JSON.stringify({ ok: run.ok, result: run.result, servers: gateway.listServers().map((s) => s.name) }));`,
+    );
+    const run = spawnSync(process.execPath, ['use.mjs'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ ok: true, result: true, servers: ['filesystem', 'memory'] });
+  });
+
+  it('type-checks a file importing every subpath under tsc --init defaults (nodenext, strict)', () => {
+    execFileSync(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '--init'], {
+      cwd: project,
+    });
+    writeFileSync(
+      join(project, 'all.ts'),
+      `import { createGateway, type ExecutionResult, type ToolscriptConfig } from 'toolscript';
+import { createToolscriptTools } from 'toolscript/ai';
+import { createAnthropicTools } from 'toolscript/anthropic';
+import { runAgent } from 'toolscript/agent';
+export type Used = [typeof createGateway, ExecutionResult, ToolscriptConfig, typeof createToolscriptTools, typeof createAnthropicTools, typeof runAgent];
+`,
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [join(project, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  });
+});
