@@ -95,7 +95,7 @@ describe('toolscript CLI', () => {
     expect(stdout).toContain('for 2 servers');
     expect(existsSync(join(out, 'client.ts'))).toBe(true);
     expect(readFileSync(join(out, 'servers/filesystem/index.ts'), 'utf8')).toContain(
-      "export { readTextFile } from './readTextFile';",
+      "export { readTextFile } from './readTextFile.js';",
     );
     expect(readFileSync(join(out, 'servers/memory/createEntities.ts'), 'utf8')).toContain(
       '@tool memory/create_entities',

@@ -7,7 +7,7 @@
 import type { ServerStatus } from '../gateway.js';
 
 /** Version of the prompt's wording. */
-export const PROMPT_VERSION = '1';
+export const PROMPT_VERSION = '2';
 
 /** Servers named one per line in tool descriptions at most; the rest are counted. */
 const MAX_LISTED_SERVERS = 15;
@@ -48,14 +48,22 @@ A tool's value is its structuredContent, else its text parsed as JSON, else the 
 /** Description of the gateway's `search_tools` tool. */
 export const SEARCH_TOOLS_DESCRIPTION = `Find tools of the connected MCP servers by what they do. Returns qualified names (server.binding); detail "summary" (default) adds the first sentence, "full" the exact TypeScript signature with docs and the import line. "names" fetches given tools exactly; "server" lists one server's tools; readOnly/destructive filter by annotations; an empty call lists the servers. Search first, then write one script for execute_code.`;
 
+/**
+ * The example in the `execute_code` description. It runs as written on the bundled default config
+ * (test/examples.e2e.test.ts) and type-checks against the generated bindings.
+ */
+export const EXECUTE_CODE_EXAMPLE = `import * as fs from './servers/filesystem';
+const { content } = await fs.listAllowedDirectories();
+const root = content.split('\\n')[1] ?? '';
+const { content: listing } = await fs.listDirectory({ path: root });
+export default listing.split('\\n').filter((line) => line.endsWith('.csv'));`;
+
 /** Description of `execute_code`, with the server list so clients that ignore instructions still see it. */
 export function executeCodeDescription(servers: ServerStatus[]): string {
   return `Run one TypeScript module in a secure sandbox that calls the MCP servers' tools as typed async functions, and return only its small final output.
 Servers (import from './servers/<name>'):
 ${serverLines(servers)}
 Example:
-import * as fs from './servers/filesystem';
-const files = await fs.listDirectory({ path: '/data' });
-export default files.length;
+${EXECUTE_CODE_EXAMPLE}
 Keep data in the script: filter and aggregate there, export default only what is needed. console.log is captured. Failing tools throw ToolError. Limits: time, memory and output tokens.`;
 }
