@@ -141,3 +141,32 @@ describe('big results', () => {
     }
   });
 });
+
+describe('a server that never answers initialize', () => {
+  it('is reported unavailable after connectTimeoutMs and its process is killed, even if it ignores SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-stuck-'));
+    const marker = `toolscript-stuck-${Date.now()}`;
+    const gateway = await createGateway(
+      parseConfig({
+        mcpServers: {
+          stuck: {
+            command: process.execPath,
+            args: ['-e', `process.on('SIGTERM', () => {}); /* ${marker} */ for (;;) {}`],
+          },
+        },
+        dataDir: dir,
+        connectTimeoutMs: 1_000,
+      }),
+    );
+    try {
+      const [status] = gateway.listServers();
+      expect(status).toMatchObject({ name: 'stuck', ok: false });
+      expect(status?.error).toContain('no answer within 1000 ms');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(childPids(marker)).toEqual([]);
+    } finally {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -197,9 +197,22 @@ export class UpstreamConnection {
         // The SDK's stdio reader closes the connection when one message is over its buffer size.
         if (/ReadBuffer exceeded maximum size/.test(error.message)) this.oversized = true;
       };
+      // Keep the child's pid as soon as it exists: the SDK may drop its process handle on failure.
+      let pid: number | null | undefined;
+      const start = transport.start.bind(transport);
+      transport.start = async () => {
+        await start();
+        pid = (transport as { pid?: number | null }).pid;
+      };
       try {
         await client.connect(transport, { timeout });
       } catch (error) {
+        // A child that never answered may be stuck where it cannot see stdin close: kill it.
+        if (typeof pid === 'number') {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {}
+        }
         await client.close().catch(() => {});
         throw error;
       }
