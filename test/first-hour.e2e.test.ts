@@ -165,6 +165,7 @@ describe('a server that never answers initialize', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(childPids(marker)).toEqual([]);
     } finally {
+      for (const pid of childPids(marker)) process.kill(pid, 'SIGKILL');
       await gateway.close();
       await rm(dir, { recursive: true, force: true });
     }
