@@ -112,6 +112,7 @@ describe('config', () => {
         mcpServers: {
           files: { type: 'stdio', command: 'node', args: ['server.js'], autoApprove: ['read_file'] },
           off: { command: 'node', disabled: true },
+          toolscript: { command: 'npx', args: ['-y', 'toolscript', 'serve'] },
         },
       }),
     );
@@ -120,6 +121,7 @@ describe('config', () => {
     expect(notices).toEqual([
       'ignoring keys toolscript does not use: globalShortcut, preferences (only "mcpServers" and toolscript\'s own settings are read)',
       'skipping disabled servers: off',
+      "skipping toolscript: it starts toolscript itself (a client's entry for this gateway)",
     ]);
   });
 

@@ -133,6 +133,7 @@ export function normalizeConfigInput(raw: unknown, file?: string): { input: unkn
   if (servers && typeof servers === 'object' && !Array.isArray(servers)) {
     const kept: Record<string, unknown> = {};
     const disabled: string[] = [];
+    const itself: string[] = [];
     for (const [name, entry] of Object.entries(servers)) {
       if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
         kept[name] = entry;
@@ -143,12 +144,32 @@ export function normalizeConfigInput(raw: unknown, file?: string): { input: unkn
         disabled.push(name);
         continue;
       }
+      if (startsToolscript(rest)) {
+        itself.push(name);
+        continue;
+      }
       kept[name] = Object.fromEntries(Object.entries(rest).filter(([key]) => !FOREIGN_SERVER_KEYS.has(key)));
     }
     if (disabled.length) notices.push(`skipping disabled servers: ${disabled.join(', ')}`);
+    if (itself.length)
+      notices.push(
+        `skipping ${itself.join(', ')}: it starts toolscript itself (a client's entry for this gateway)`,
+      );
     input.mcpServers = kept;
   }
   return { input, notices };
+}
+
+/**
+ * True for a server entry that runs `toolscript serve` (a client's entry for this very gateway, as
+ * in a shared `.mcp.json`): starting it would start toolscript inside itself, again and again.
+ */
+function startsToolscript(entry: Record<string, unknown>): boolean {
+  const words = [entry.command, ...(Array.isArray(entry.args) ? entry.args : [])].filter(
+    (word): word is string => typeof word === 'string',
+  );
+  const named = words.some((word) => /(^|[/\\])toolscript(@[^/\\\s]*)?(\.js)?$/.test(word));
+  return named && words.includes('serve');
 }
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
