@@ -86,6 +86,49 @@ describe('the packed package, installed into a new project', () => {
     expect(exec.stdout).toBe('Result:\n42\n');
   });
 
+  it('loads neither tsx, the TypeScript compiler, the AI SDK, the tokenizer nor the MCP client for a trivial exec', () => {
+    // A loader hook that lists every module the process resolves.
+    writeFileSync(
+      join(project, 'hook.mjs'),
+      `export async function resolve(specifier, context, next) {
+         const result = await next(specifier, context);
+         process.stderr.write('MODULE ' + result.url + '\\n');
+         return result;
+       }`,
+    );
+    writeFileSync(
+      join(project, 'register.mjs'),
+      "import { register } from 'node:module'; register('./hook.mjs', import.meta.url);",
+    );
+    const run = spawnSync(
+      process.execPath,
+      ['--import', './register.mjs', 'node_modules/toolscript/bin/toolscript.js', 'exec', '-'],
+      {
+        cwd: project,
+        input: 'export default 6 * 7',
+        encoding: 'utf8',
+        env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const modules = run.stderr.split('\n').filter((line) => line.startsWith('MODULE '));
+    expect(modules.some((m) => m.includes('/toolscript/dist/gateway.js'))).toBe(true);
+    for (const heavy of [
+      '/node_modules/tsx/',
+      '/node_modules/typescript/',
+      '/node_modules/ai/',
+      '/node_modules/@ai-sdk/',
+      '/node_modules/gpt-tokenizer/',
+      '/node_modules/@modelcontextprotocol/sdk/',
+      '/node_modules/json-schema-to-typescript/',
+      '/node_modules/prom-client/',
+    ])
+      expect(
+        modules.filter((m) => m.includes(heavy)),
+        heavy,
+      ).toEqual([]);
+  });
+
   it('imports the library and runs a script against the bundled servers', () => {
     writeFileSync(
       join(project, 'use.mjs'),

@@ -80,6 +80,8 @@ export function detectMemoryEnforcement(): MemoryEnforcement {
 export interface DenoSandboxOptions {
   /** Where warnings go (the cgroup notice at start). @default process.stderr */
   warn?: (message: string) => void;
+  /** Environment in which Deno is looked for (`TOOLSCRIPT_DENO`, `PATH`). @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -106,7 +108,7 @@ export class DenoSandbox implements Sandbox {
    * @throws {ConfigError} when no Deno binary is found (see {@link locateDeno}).
    */
   static async create(options: DenoSandboxOptions = {}): Promise<DenoSandbox> {
-    const binary = locateDeno();
+    const binary = locateDeno(options.env);
     if (!binary)
       throw new ConfigError(
         `sandbox.backend "deno" needs Deno, which was not found (${DENO_INSTALL_HINT})`,

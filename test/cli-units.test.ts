@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { exec, tokenLine } from '../src/cli/commands/exec.js';
+import { DenoSandbox } from '../src/sandbox/deno/index.js';
+import { locateDeno } from '../src/sandbox/deno/locate.js';
+
+const tokens = (codeMode: number, direct: number) => ({
+  codeMode,
+  direct,
+  directCumulative: direct,
+  reduction: 1 - codeMode / direct,
+  definitions: 0,
+  estimated: false,
+  countingMs: 0,
+  tokenizer: 'o200k_base',
+});
+const call = { server: 's', tool: 't', ms: 1, ok: true, argsBytes: 2, resultBytes: 2 };
+
+describe('the exec token line', () => {
+  it('never claims a negative saving', () => {
+    expect(tokenLine({ calls: [], tokens: tokens(50, 10) })).toBe(
+      'tokens: the script made no tool calls, so there is nothing to compare with direct tool calling',
+    );
+    const worse = tokenLine({ calls: [call], tokens: tokens(120, 100) });
+    expect(worse).toContain('no saving here: direct calling would have used fewer');
+    expect(worse).not.toMatch(/-\d/);
+    expect(tokenLine({ calls: [call], tokens: tokens(10, 1000) })).toContain('(99.0% fewer;');
+  });
+});
+
+describe('exec on a terminal', () => {
+  it('says it reads the script from standard input', async () => {
+    const err: string[] = [];
+    const code = await exec(['-', '--config', '/nonexistent/config.json'], {
+      stdout: () => {},
+      stderr: (text) => err.push(text),
+      readStdin: async () => 'export default 1',
+      stdinIsTTY: () => true,
+    });
+    expect(err[0]).toBe(
+      'Reading the script from standard input; end it with Ctrl-D (or pass a file: toolscript exec FILE).\n',
+    );
+    expect(code).toBe(2); // then the missing config, in one line
+    expect(err[1]).toMatch(/^error: config file not found: \/nonexistent\/config\.json/);
+  });
+});
+
+describe('Deno is opt-in', () => {
+  it('is not found without the package, PATH or TOOLSCRIPT_DENO, and the error says how to get it', async () => {
+    const nowhere = { PATH: '/nonexistent' };
+    expect(locateDeno({ ...nowhere, TOOLSCRIPT_DENO: '/nonexistent/deno' })).toBeUndefined();
+    // The deno npm package is not a dependency, so only PATH or TOOLSCRIPT_DENO can find it here.
+    expect(locateDeno(nowhere)).toBeUndefined();
+    await expect(DenoSandbox.create({ env: nowhere })).rejects.toThrow(
+      /sandbox.backend "deno" needs Deno, which was not found \(install it with "npm install deno"/,
+    );
+  });
+});
