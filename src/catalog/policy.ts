@@ -1,7 +1,11 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import picomatch from 'picomatch';
 
-/** A server's tool policy: glob patterns over MCP tool names (picomatch syntax, e.g. `delete_*`). */
+/**
+ * A server's tool policy: glob patterns over MCP tool names (picomatch syntax, e.g. `delete_*`).
+ * Tool names are not paths: `*` also matches `/` and a leading `.`, and matching ignores case, so
+ * `*delete*` catches `admin/delete_all`, `.delete_hidden` and `DELETE_USER`.
+ */
 export interface ToolPolicy {
   /** Only tools matching one of these are kept. @default every tool */
   allowTools?: string[] | undefined;
@@ -16,8 +20,8 @@ export interface ToolPolicy {
  */
 export function applyToolPolicy(tools: Tool[], policy: ToolPolicy): { tools: Tool[]; denied: string[] } {
   if (!policy.allowTools && !policy.denyTools?.length) return { tools, denied: [] };
-  const allowed = policy.allowTools ? picomatch(policy.allowTools) : () => true;
-  const denied = policy.denyTools?.length ? picomatch(policy.denyTools) : () => false;
+  const allowed = policy.allowTools ? toolMatcher(policy.allowTools) : () => true;
+  const denied = policy.denyTools?.length ? toolMatcher(policy.denyTools) : () => false;
   const kept: Tool[] = [];
   const removed: string[] = [];
   for (const tool of tools) {
@@ -25,4 +29,16 @@ export function applyToolPolicy(tools: Tool[], policy: ToolPolicy): { tools: Too
     else removed.push(tool.name);
   }
   return { tools: kept, denied: removed };
+}
+
+/** Stands in for "/" on both sides, so that picomatch treats it as an ordinary character. */
+const SLASH = '\uE000';
+
+/** A matcher of tool names by glob patterns, without path semantics (see {@link ToolPolicy}). */
+export function toolMatcher(patterns: string[]): (name: string) => boolean {
+  const match = picomatch(
+    patterns.map((p) => p.replaceAll('/', SLASH)),
+    { dot: true, nocase: true, windows: false },
+  );
+  return (name) => match(name.replaceAll('/', SLASH));
 }
