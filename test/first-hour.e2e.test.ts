@@ -171,3 +171,41 @@ describe('a server that never answers initialize', () => {
     }
   });
 });
+
+describe('names a script makes up', () => {
+  it('never reach traces, metrics labels or the model as given', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-names-'));
+    const gateway = await createGateway(
+      parseConfig({
+        mcpServers: { files: stdioServer(...FILESYSTEM, [DATA_DIR]) },
+        dataDir: dir,
+        pii: { enabled: true },
+      }),
+    );
+    try {
+      const execution = await gateway.execute(
+        `import { callTool } from './client';
+         const huge = 'x'.repeat(1024 * 1024);
+         for (const [server, tool] of [['bob@example.org', '+1 415 555 0100'], [huge, huge], ['files', 'carol@example.org']]) {
+           try { await callTool(server, tool, {}); } catch (e) { console.log(e.code); }
+         }`,
+      );
+      expect(execution.logs).toEqual(['UNKNOWN_TOOL', 'UNKNOWN_TOOL', 'UNKNOWN_TOOL']);
+      expect(execution.calls.map((c) => [c.server, c.tool])).toEqual([
+        ['(unknown)', '(unknown)'],
+        ['(unknown)', '(unknown)'],
+        ['files', '(unknown)'],
+      ]);
+      const everything = JSON.stringify(execution) + (await gateway.metrics.registry.metrics());
+      expect(everything).not.toContain('bob@example.org');
+      expect(everything).not.toContain('carol@example.org');
+      expect(everything).not.toContain(
+        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      );
+      expect(everything.length).toBeLessThan(100_000);
+    } finally {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { resultContextText, sampleText, type TextSample } from '../accounting/execution.js';
-import type { Catalog } from '../catalog/catalog.js';
+import type { Catalog, CatalogTool } from '../catalog/catalog.js';
 import { assignBindingNames } from '../codegen/names.js';
 import { nearest } from '../discovery/nearest.js';
 import {
@@ -13,6 +13,14 @@ import {
 import type { HostFunction, JsonValue } from '../sandbox.js';
 import { errorText, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
+
+/** What traces say for a server or tool name the catalog does not know. */
+const UNKNOWN = '(unknown)';
+
+/** A name as given by a script, cut for an error message. */
+function cut(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 61)}...` : name;
+}
 
 /** What the bridge needs of the upstream side: one method, so tests can pass real connections. */
 export interface ToolCaller {
@@ -30,8 +38,9 @@ export interface ToolCaller {
 
 /** One call made by a script. */
 export interface CallTrace {
+  /** The server, as configured; `(unknown)` when the script named no configured server. */
   server: string;
-  /** Original MCP tool name. */
+  /** Original MCP tool name; `(unknown)` when the server has no such tool (the error names it). */
   tool: string;
   /** Wall time of the call in ms, validation included. */
   ms: number;
@@ -81,21 +90,29 @@ export class Bridge {
     const payloads: CallPayload[] = [];
     const callTool: HostFunction = async (server, tool, args) => {
       const started = performance.now();
-      if (prepareArgs) args = await prepareArgs(String(server), String(tool), args ?? {});
-      const argsJson = JSON.stringify(args ?? {});
       const trace: CallTrace = {
-        server: String(server),
-        tool: String(tool),
+        server: UNKNOWN,
+        tool: UNKNOWN,
         ms: 0,
         ok: false,
-        argsBytes: Buffer.byteLength(argsJson),
+        argsBytes: 0,
         resultBytes: 0,
       };
-      const payload: CallPayload = { args: sampleText(argsJson), result: sampleText('') };
+      const payload: CallPayload = { args: sampleText(''), result: sampleText('') };
       calls.push(trace);
       payloads.push(payload);
       try {
-        const value = await this.call(trace, payload, args);
+        // Names reach traces, metrics labels and the audit log only once they are known to the
+        // catalog: a script can pass anything here, personal data included.
+        if (this.catalog.getServer(String(server))) trace.server = String(server);
+        const found = await this.resolve(String(server), String(tool));
+        trace.server = found.server;
+        trace.tool = found.tool.name;
+        if (prepareArgs) args = await prepareArgs(found.server, found.tool.name, args ?? {});
+        const argsJson = JSON.stringify(args ?? {});
+        trace.argsBytes = Buffer.byteLength(argsJson);
+        payload.args = sampleText(argsJson);
+        const value = await this.call(found, trace, payload, args);
         trace.ok = true;
         return value as JsonValue;
       } catch (error) {
@@ -122,29 +139,41 @@ export class Bridge {
     return new Map([...names].map(([tool, identifier]) => [identifier, tool]));
   }
 
-  private async call(trace: CallTrace, payload: CallPayload, args: JsonValue | undefined): Promise<unknown> {
-    const { server } = trace;
-    let found = this.find(server, trace.tool);
+  /**
+   * The catalogued tool a script names, by MCP name or binding identifier; a server that is down is
+   * tried once more.
+   * @throws {UnknownToolError} naming the nearest tools (names cut to 64 characters)
+   * @throws {UpstreamUnavailableError} when the server is down
+   */
+  private async resolve(server: string, tool: string): Promise<CatalogTool> {
+    let found = this.find(server, tool);
     const down = () => this.catalog.getServer(server)?.error;
     if (!found && this.caller.recover && down() !== undefined) {
       await this.caller.recover(server);
-      found = this.find(server, trace.tool);
+      found = this.find(server, tool);
     }
-    if (!found) {
-      const reason = down();
-      if (reason !== undefined) {
-        throw reason.startsWith('Upstream server')
-          ? new ToolscriptError('UPSTREAM_UNAVAILABLE', reason, { server })
-          : new UpstreamUnavailableError(server, reason);
-      }
-      const names = [
-        ...this.identifiers(server).keys(),
-        ...(this.catalog.getServer(server)?.tools ?? []).map((t) => t.name),
-      ];
-      throw new UnknownToolError(server, trace.tool, nearest(trace.tool, [...new Set(names)]));
+    if (found) return found;
+    const reason = down();
+    if (reason !== undefined) {
+      throw reason.startsWith('Upstream server')
+        ? new ToolscriptError('UPSTREAM_UNAVAILABLE', reason, { server })
+        : new UpstreamUnavailableError(server, reason);
     }
+    const names = [
+      ...this.identifiers(server).keys(),
+      ...(this.catalog.getServer(server)?.tools ?? []).map((t) => t.name),
+    ];
+    throw new UnknownToolError(cut(server), cut(tool), nearest(cut(tool), [...new Set(names)]));
+  }
+
+  private async call(
+    found: CatalogTool,
+    trace: CallTrace,
+    payload: CallPayload,
+    args: JsonValue | undefined,
+  ): Promise<unknown> {
+    const { server } = found;
     const tool = found.tool.name;
-    trace.tool = tool;
     const input = args ?? {};
     if (typeof input !== 'object' || Array.isArray(input)) {
       throw new InvalidArgumentsError(server, tool, [{ path: 'input', message: 'must be object' }]);
