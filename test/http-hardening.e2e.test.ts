@@ -141,6 +141,24 @@ describe('serve --http hardening', () => {
     }
   });
 
+  it('keeps nothing of an initialize it refuses (bad Accept header)', async () => {
+    const http = await serveHttp(gateway, { port: 0 });
+    try {
+      const before = gateway.catalog.listenerCount('changed');
+      for (let i = 0; i < 200; i++) {
+        const refused = await raw(http.url, {
+          body: JSON.stringify(INIT),
+          headers: { accept: 'text/plain' },
+        });
+        expect(refused.status).toBe(406);
+      }
+      // Each MCP server listens to the catalog while it lives: none of the 200 is left.
+      expect(gateway.catalog.listenerCount('changed')).toBe(before);
+    } finally {
+      await http.close();
+    }
+  });
+
   it('closes idle sessions; their id then gets 404', async () => {
     const http = await serveHttp(gateway, { port: 0, sessionIdleMs: 300 });
     try {

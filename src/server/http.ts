@@ -172,8 +172,13 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
           }
         };
         // The Mcp-Session-Id names the session's workspace, state and PII vault.
-        await createMcpServer(gateway, { session }).connect(transport);
-        return transport.handleRequest(req, res, body);
+        const mcp = createMcpServer(gateway, { session });
+        await mcp.connect(transport);
+        await transport.handleRequest(req, res, body);
+        // An initialize the transport refused (e.g. 406 for a bad Accept header) made no session:
+        // close its server now, or it would stay listening to the catalog outside the session cap.
+        if (!transports.has(session)) await mcp.close().catch(() => {});
+        return;
       }
       return unknownSession(res, sessionId);
     }
@@ -199,7 +204,9 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   );
   sweeper.unref();
 
-  const server = createServer((req, res) => {
+  // A client gets 10 s to send its headers and 30 s for a whole request, so slow-body connections
+  // cannot pile up (Node's defaults are 60 s and 300 s).
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, 500, `Internal error: ${(error as Error).message}`);
     });
