@@ -147,10 +147,14 @@ export class Gateway {
   ) {
     this.recordMetrics = recordMetrics;
     this.upstream = new UpstreamServers(this.catalog, config, servers);
-    this.bridge = new Bridge(this.catalog, {
-      callTool: (server, tool, args) => this.upstream.callTool(server, tool, args),
-      recover: (server) => this.recover(server),
-    });
+    this.bridge = new Bridge(
+      this.catalog,
+      {
+        callTool: (server, tool, args) => this.upstream.callTool(server, tool, args),
+        recover: (server) => this.recover(server),
+      },
+      { maxArgumentBytes: config.maxArgumentBytes },
+    );
     this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
     this.pii = new PiiGuard(config);
     this.skillLibrary = new SkillLibrary(

@@ -14,6 +14,11 @@ import type { HostFunction, JsonValue } from '../sandbox.js';
 import { errorText, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
 
+/** Default of `maxArgumentBytes`: 8 MiB. */
+export const DEFAULT_MAX_ARGUMENT_BYTES = 8 * 1024 * 1024;
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
 /** What traces say for a server or tool name the catalog does not know. */
 const UNKNOWN = '(unknown)';
 
@@ -72,9 +77,15 @@ export interface CallPayload {
 export class Bridge {
   private readonly validator = new ArgumentValidator();
 
+  /**
+   * @param options.maxArgumentBytes largest arguments sent to a server, in bytes of JSON; larger
+   *   ones fail with INVALID_ARGUMENTS before anything is sent. @default 8 MiB (the MCP SDK's stdio
+   *   servers close the connection at 10 MiB, which would count against the server for everyone)
+   */
   constructor(
     private readonly catalog: Catalog,
     private readonly caller: ToolCaller,
+    private readonly options: { maxArgumentBytes?: number } = {},
   ) {}
 
   /**
@@ -112,6 +123,15 @@ export class Bridge {
         const argsJson = JSON.stringify(args ?? {});
         trace.argsBytes = Buffer.byteLength(argsJson);
         payload.args = sampleText(argsJson);
+        const limit = this.options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES;
+        if (trace.argsBytes > limit) {
+          throw new InvalidArgumentsError(found.server, found.tool.name, [
+            {
+              path: 'input',
+              message: `is ${mib(trace.argsBytes)} of JSON, over maxArgumentBytes (${mib(limit)}); send less per call`,
+            },
+          ]);
+        }
         const value = await this.call(found, trace, payload, args);
         trace.ok = true;
         return value as JsonValue;

@@ -142,6 +142,15 @@ export const configSchema = z.strictObject({
     .int()
     .positive()
     .default(16 * 1024 * 1024),
+  /**
+   * Largest arguments of one tool call, in bytes of JSON; larger ones fail with INVALID_ARGUMENTS
+   * before they are sent. @default 8 MiB (MCP SDK stdio servers drop the connection at 10 MiB)
+   */
+  maxArgumentBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
   /** Time allowed for one upstream server to start and answer `initialize` and `tools/list`, in ms. @default 30000 */
   connectTimeoutMs: z.number().int().positive().default(30_000),
 });
