@@ -1,6 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
@@ -46,5 +50,67 @@ describe('one script cannot take an upstream down for everyone', () => {
       `import { listAllowedDirectories } from './servers/files'; export default (await listAllowedDirectories()) !== null;`,
     );
     expect(next.result).toBe(true);
+  });
+});
+
+describe('odd upstream servers', () => {
+  it('gen writes a binding for a 300-character tool name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-longname-'));
+    const upstream = new McpServer({ name: 'long', version: '1.0.0' });
+    const name = `get_${'very_long_segment_'.repeat(17)}end`;
+    upstream.registerTool(name, { description: 'A tool with a long name.', inputSchema: {} }, async () => ({
+      content: [{ type: 'text', text: '"ok"' }],
+    }));
+    const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair();
+    await upstream.connect(serverSide);
+    const gateway = await createGateway(parseConfig({ mcpServers: {}, dataDir: join(dir, 'data') }), {
+      servers: { long: { transport: () => gatewaySide } },
+    });
+    try {
+      expect(name.length).toBeGreaterThan(300);
+      const files = await gateway.generateFiles();
+      for (const [path, source] of files) {
+        await mkdir(dirname(join(dir, 'out', path)), { recursive: true });
+        await writeFile(join(dir, 'out', path), source);
+      }
+      const binding = [...files.keys()].find((p) => p.startsWith('servers/long/') && !p.endsWith('index.ts'));
+      expect(Buffer.byteLength(basename(binding ?? ''))).toBeLessThanOrEqual(130);
+      const identifier = basename(binding ?? '', '.ts');
+      const run = await gateway.execute(
+        `import { ${identifier} } from './servers/long'; export default await ${identifier}();`,
+      );
+      expect(run.result).toBe('ok');
+    } finally {
+      await gateway.close();
+      await upstream.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a server that never answers tools/list delays start-up by connectTimeoutMs, not callTimeoutMs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-nolist-'));
+    const upstream = new Server({ name: 'silent', version: '1.0.0' }, { capabilities: { tools: {} } });
+    upstream.setRequestHandler(ListToolsRequestSchema, () => new Promise(() => {}));
+    const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair();
+    await upstream.connect(serverSide);
+    const started = performance.now();
+    const gateway = await createGateway(
+      parseConfig({
+        mcpServers: {},
+        dataDir: join(dir, 'data'),
+        connectTimeoutMs: 500,
+        callTimeoutMs: 20_000,
+      }),
+      { servers: { silent: { transport: () => gatewaySide } } },
+    );
+    try {
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(gateway.listServers()[0]).toMatchObject({ name: 'silent', ok: false });
+      expect(gateway.listServers()[0]?.error).toContain('no answer within 500 ms');
+    } finally {
+      await gateway.close();
+      await upstream.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Identifier sanitising for generated bindings, in one place.
  *
@@ -41,8 +43,19 @@ export function toIdentifier(name: string): string {
   // Digits (and other characters that may not start a name, such as "⁴") get a leading "_".
   if (!/^\p{ID_Start}/u.test(id)) id = `_${id}`;
   if (RESERVED.has(id)) id = `${id}_`;
+  // Bindings are files named after the identifier: keep it well inside the 255-byte limit of file
+  // names (with "Input"/"Output" and ".ts" added, in UTF-8), ending with a hash of the full name.
+  if (Buffer.byteLength(id) > MAX_IDENTIFIER_BYTES) {
+    const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+    const head = Array.from(id);
+    while (Buffer.byteLength(head.join('')) > MAX_IDENTIFIER_BYTES - 9) head.pop();
+    id = `${head.join('')}_${hash}`;
+  }
   return id;
 }
+
+/** Longest binding identifier, in UTF-8 bytes (file names allow 255). */
+const MAX_IDENTIFIER_BYTES = 120;
 
 /** PascalCase form of an identifier, for type names: `readTextFile` → `ReadTextFile`. */
 export function toTypeName(identifier: string): string {

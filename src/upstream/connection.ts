@@ -305,14 +305,17 @@ export class UpstreamConnection {
     let cursor: string | undefined;
     try {
       do {
-        const page = await client.listTools(cursor ? { cursor } : {}, { timeout: this.callTimeout() });
+        // Listing tools is part of starting a server: connectTimeoutMs bounds it, not callTimeoutMs.
+        const page = await client.listTools(cursor ? { cursor } : {}, {
+          timeout: this.options.connectTimeoutMs,
+        });
         tools.push(...page.tools);
         cursor = page.nextCursor;
       } while (cursor);
     } catch (error) {
       throw new UpstreamUnavailableError(
         this.name,
-        describeFailure(error, this.callTimeout()),
+        describeFailure(error, this.options.connectTimeoutMs),
         this.stderrTail,
         {
           cause: error,
