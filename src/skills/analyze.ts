@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path';
 import ts from 'typescript';
 
 /** A binding a skill uses: the `servers/<folder>` module and the exported identifier. */
@@ -64,20 +65,26 @@ export function typeCheck(files: VirtualFiles, entry: string): string[] {
   const all = new Map([...files].map(([path, source]) => [root + path, source]));
   all.set(`${root}globals.d.ts`, GLOBALS);
   const host = ts.createCompilerHost(options);
+  // Only the virtual files and TypeScript's own lib files exist for the checker: an import of a
+  // host path (e.g. '/etc/app/secrets.ts') resolves to nothing, so no host file is ever read.
+  const libDir = dirname(ts.getDefaultLibFilePath(options));
+  const isLib = (name: string) => dirname(name) === libDir && /^lib\.[\w.]+\.d\.ts$/.test(basename(name));
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language) => {
     const source = all.get(name);
-    return source !== undefined ? ts.createSourceFile(name, source, language) : getSourceFile(name, language);
+    if (source !== undefined) return ts.createSourceFile(name, source, language);
+    return isLib(name) ? getSourceFile(name, language) : undefined;
   };
   const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => all.has(name) || fileExists(name);
+  host.fileExists = (name) => all.has(name) || (isLib(name) && fileExists(name));
   const readFile = host.readFile.bind(host);
-  host.readFile = (name) => all.get(name) ?? readFile(name);
-  const directoryExists = host.directoryExists?.bind(host);
+  host.readFile = (name) => all.get(name) ?? (isLib(name) ? readFile(name) : undefined);
   host.directoryExists = (name) => {
     const prefix = name.endsWith('/') ? name : `${name}/`;
-    return [...all.keys()].some((path) => path.startsWith(prefix)) || (directoryExists?.(name) ?? false);
+    return [...all.keys()].some((path) => path.startsWith(prefix)) || name === libDir;
   };
+  host.getDirectories = () => [];
+  host.realpath = (name) => name;
   const program = ts.createProgram([root + entry, `${root}globals.d.ts`], options, host);
   return ts.getPreEmitDiagnostics(program).map((d) => {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');

@@ -35,6 +35,9 @@ export interface SkillStats {
 }
 
 /** A skill refused: bad name, code that does not transpile or type-check. */
+/** Largest skill source accepted, in bytes: type-checking far larger code would stall the gateway. */
+export const MAX_SKILL_BYTES = 128 * 1024;
+
 export class SkillError extends ToolscriptError {
   constructor(
     message: string,
@@ -112,6 +115,11 @@ export class SkillStore {
     }
     if (!description.trim())
       throw new SkillError('A skill needs a description: what it does and when to use it.');
+    if (Buffer.byteLength(code) > MAX_SKILL_BYTES || description.length > 4096) {
+      throw new SkillError(
+        `Skill ${name} is too large: code is ${Math.round(Buffer.byteLength(code) / 1024)} KiB (at most ${MAX_SKILL_BYTES / 1024} KiB) and a description at most 4,096 characters. Keep skills small; put data in the workspace.`,
+      );
+    }
     const transpiled = await transpileScript(code);
     if (!transpiled.ok)
       throw new SkillError(`Skill ${name} does not compile:\n${transpiled.message}`, [transpiled.message]);
