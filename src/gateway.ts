@@ -27,6 +27,7 @@ import {
   type UnknownName,
 } from './discovery/search.js';
 import { UnknownToolError } from './errors.js';
+import { describeError, formatLog, jsonDepth, MAX_RESULT_DEPTH } from './execution/describe.js';
 import { type ServerImports, scanServerImports } from './execution/imports.js';
 import { renderOutput } from './execution/output.js';
 import type { ExecutionResult } from './execution/result.js';
@@ -105,18 +106,6 @@ export interface ExecuteOptions {
 /** One line added to tokenized output, so the model knows what to do with tokens. */
 export const PII_NOTE =
   '[toolscript: personal data is shown as tokens such as [EMAIL_1]; pass tokens to tools as they are.]';
-
-const EXECUTION_CODES = new Set([
-  'SYNTAX_ERROR',
-  'RUNTIME_ERROR',
-  'TOOL_ERROR',
-  'INVALID_ARGUMENTS',
-  'UNKNOWN_TOOL',
-  'TIMEOUT',
-  'MEMORY_LIMIT',
-  'UPSTREAM_UNAVAILABLE',
-  'RESULT_TOO_LARGE',
-]);
 
 /**
  * The gateway: upstream connections, the catalog, codegen, discovery, the bridge and the sandbox.
@@ -293,6 +282,32 @@ export class Gateway {
     options: ExecuteOptions = {},
   ): Promise<Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] }> {
     const started = performance.now();
+    try {
+      return await this.runScript(code, options, started);
+    } catch (error) {
+      // Never thrown to the caller. The host error's own text may quote the script's data (PII),
+      // so only its kind is shown.
+      const kind = error instanceof Error ? error.name : 'Error';
+      return {
+        ok: false,
+        result: null,
+        logs: [],
+        calls: [],
+        error: {
+          code: 'RUNTIME_ERROR',
+          message: `toolscript could not process this execution (${kind}). Return a smaller, flatter value and try again.`,
+        },
+        output: `Error [RUNTIME_ERROR]: toolscript could not process this execution (${kind}). Return a smaller, flatter value and try again.`,
+        ms: performance.now() - started,
+      };
+    }
+  }
+
+  private async runScript(
+    code: string,
+    options: ExecuteOptions,
+    started: number,
+  ): Promise<Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] }> {
     const { vault: given, session = 'local', accounting = 'always', ...overrides } = options;
     const limits = { ...this.config.sandbox, ...overrides };
     const vault = this.pii.enabled ? (given ?? this.newVault()) : undefined;
@@ -355,13 +370,26 @@ export class Gateway {
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
     for (const skill of usedSkills) await this.skills.recordUse(skill, run.ok, run.ms).catch(() => {});
+    const depth = run.ok ? jsonDepth(run.result ?? null, MAX_RESULT_DEPTH) : 0;
+    if (depth > MAX_RESULT_DEPTH) {
+      run.ok = false;
+      run.error = {
+        code: 'RUNTIME_ERROR',
+        message: `The result is nested more than ${MAX_RESULT_DEPTH} levels deep. Return a flatter value.`,
+      };
+    }
     return finish(
       {
         ok: run.ok,
         result: run.ok ? (run.result ?? null) : null,
         logs: run.logs.map(formatLog),
         calls,
-        error: run.error ? this.describeError(run.error) : null,
+        error: run.error
+          ? describeError(run.error, {
+              servers: () => this.catalog.listServers().map((server) => server.name),
+              skills: () => this.skillLibrary.names(),
+            })
+          : null,
       },
       payloads,
       run.memoryBytes,
@@ -446,38 +474,6 @@ export class Gateway {
     return this.definitions;
   }
 
-  private describeError(error: SandboxError): NonNullable<ExecutionResult['error']> {
-    if (error.code === 'MODULE_NOT_FOUND') {
-      const servers = this.catalog.listServers().map((s) => s.name);
-      if (/servers\//.test(error.message)) {
-        return {
-          code: 'UNKNOWN_TOOL',
-          message: `${error.message}. Servers: ${servers.join(', ')}. Import as './servers/<server>' and find tools with search_tools.`,
-        };
-      }
-      if (/skills\//.test(error.message)) {
-        const skills = this.skillLibrary.names();
-        return {
-          code: 'RUNTIME_ERROR',
-          message: `${error.message}. Saved skills: ${skills.join(', ') || 'none'}. See list_skills.`,
-        };
-      }
-      return {
-        code: 'RUNTIME_ERROR',
-        message: `${error.message}. Scripts can import './servers/<server>', './skills/<name>', './runtime' and './client' only.`,
-      };
-    }
-    const code = EXECUTION_CODES.has(error.code) ? error.code : 'RUNTIME_ERROR';
-    const name = error.name && error.name !== 'Error' && code === 'RUNTIME_ERROR' ? `${error.name}: ` : '';
-    const where = error.stack?.match(/script:(\d+):(\d+)/);
-    const location = code === 'RUNTIME_ERROR' && where ? ` (script line ${where[1]})` : '';
-    return {
-      code,
-      message: `${name}${error.message}${location}`,
-      ...(error.details && Object.keys(error.details).length ? { details: error.details } : {}),
-    };
-  }
-
   /** Closes every upstream connection; no child process is left running. */
   async close(): Promise<void> {
     clearInterval(this.cleanupTimer);
@@ -511,10 +507,4 @@ export async function createGateway(
   const gateway = new Gateway(config, sandbox, options.servers, options.connect, options.metrics);
   await gateway.start();
   return gateway;
-}
-
-function formatLog(entry: LogEntry): string {
-  return entry.level === 'warn' || entry.level === 'error'
-    ? `[${entry.level}] ${entry.message}`
-    : entry.message;
 }

@@ -114,3 +114,37 @@ describe('odd upstream servers', () => {
     }
   });
 });
+
+describe('results the host cannot walk', () => {
+  it('a result nested hundreds or thousands of levels deep fails cleanly, PII on or off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-deep-'));
+    const deep = (levels: number) =>
+      `let v = 1; for (let i = 0; i < ${levels}; i++) v = [v]; export default v;`;
+    try {
+      for (const enabled of [false, true]) {
+        const gateway = await createGateway(
+          parseConfig({ mcpServers: {}, dataDir: join(dir, 'data'), pii: { enabled } }),
+        );
+        try {
+          const execution = await gateway.execute(deep(300));
+          expect(execution.ok).toBe(false);
+          expect(execution.error?.message).toBe(
+            'The result is nested more than 256 levels deep. Return a flatter value.',
+          );
+          expect(execution.output).toContain('nested more than 256 levels');
+          // Deeper still: whichever step gives up first, execute answers (it never throws).
+          for (const levels of [2_500, 4_500, 10_000]) {
+            const deeper = await gateway.execute(deep(levels));
+            expect(deeper.ok, String(levels)).toBe(false);
+            expect(deeper.error?.code).toBe('RUNTIME_ERROR');
+            expect(deeper.output).toMatch(/^Error \[RUNTIME_ERROR\]/);
+          }
+        } finally {
+          await gateway.close();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
