@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectPii, PII_TYPES, type PiiType } from '../src/pii/detectors.js';
+import { PiiVault } from '../src/pii/vault.js';
 
 const SIZE = 200_000;
 const fill = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
@@ -45,5 +46,19 @@ describe('PII detectors on hostile input (200 KB each)', () => {
       types: ['EMAIL'],
     });
     expect(found.map((m) => m.value)).toEqual(['bob@example.org', 'a.b+c@mail.dept.example.co.uk']);
+  });
+});
+
+describe('personal data stored as JSON numbers', () => {
+  it('is scanned as well: a card number becomes its token, ordinary numbers stay numbers', () => {
+    const vault = new PiiVault();
+    const shown = vault.tokenize({ card: 4111111111111111, amount: 1250, year: 2024, id: 12345678 });
+    expect(shown).toEqual({ card: '[CARD_1]', amount: 1250, year: 2024, id: 12345678 });
+    expect(vault.untokenize(shown).value).toEqual({
+      card: '4111111111111111',
+      amount: 1250,
+      year: 2024,
+      id: 12345678,
+    });
   });
 });

@@ -34,9 +34,13 @@ export class PiiVault {
     return out + text.slice(position);
   }
 
-  /** Tokenizes every string inside a JSON value (keys included), returning a copy. */
+  /**
+   * Tokenizes every string inside a JSON value (keys included), returning a copy. Integers of 7 to
+   * 19 digits are scanned as their decimal text too (a card or phone number stored as a JSON
+   * number); one that holds personal data becomes its token, a string.
+   */
   tokenize<T>(value: T): T {
-    return mapStrings(value, (s) => this.tokenizeText(s)) as T;
+    return mapStrings(value, (s) => this.tokenizeText(s), true) as T;
   }
 
   /**
@@ -103,11 +107,19 @@ export class PiiVault {
   }
 }
 
-function mapStrings(value: unknown, map: (s: string) => string): unknown {
+function mapStrings(value: unknown, map: (s: string) => string, numbers = false): unknown {
   if (typeof value === 'string') return map(value);
-  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
+  if (numbers && typeof value === 'number' && Number.isInteger(value)) {
+    const text = String(value);
+    if (/^-?\d{7,19}$/.test(text)) {
+      const mapped = map(text);
+      return mapped === text ? value : mapped;
+    }
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map, numbers));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [map(k), mapStrings(v, map)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [map(k), mapStrings(v, map, numbers)]));
   }
   return value;
 }
