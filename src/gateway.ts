@@ -356,7 +356,9 @@ export class Gateway {
     const { hostFunctions, calls, payloads } = this.bridge.session(
       vault ? (server, tool, args) => this.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
     );
-    Object.assign(hostFunctions, workspaceHostFunctions(this.workspace(session)));
+    // Workspace operations still queued when the script ends (e.g. on TIMEOUT) are dropped.
+    let running = true;
+    Object.assign(hostFunctions, workspaceHostFunctions(this.workspace(session).forExecution(() => running)));
     const usedSkills = new Set<string>();
     const run = await this.sandbox.run(transpiled.code, {
       modules: (path) => {
@@ -369,6 +371,7 @@ export class Gateway {
       hostFunctions,
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
+    running = false;
     for (const skill of usedSkills) await this.skills.recordUse(skill, run.ok, run.ms).catch(() => {});
     const depth = run.ok ? jsonDepth(run.result ?? null, MAX_RESULT_DEPTH) : 0;
     if (depth > MAX_RESULT_DEPTH) {

@@ -19,7 +19,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw error;
   }
   await file.close();
-  await rename(temporary, path);
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => {});
+    throw error;
+  }
   const folder = await open(dirname(path), 'r');
   try {
     await folder.sync();

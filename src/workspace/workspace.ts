@@ -24,16 +24,27 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * `state.set` changes one key of the latest state, and the last write of a key wins.
  */
 export class Workspace {
-  private queue: Promise<unknown> = Promise.resolve();
-
   /**
    * @param root the session folder.
-   * @param quotaBytes most bytes the session's files and state may hold. @default 100 MiB
+   * @param quotaBytes most bytes the session folder may hold: files, state and checkpoints.
+   *   @default 100 MiB
+   * @param lane the queue shared by every view of this workspace (see {@link forExecution}).
+   * @param isOpen false once the execution this view belongs to has ended.
    */
   constructor(
     readonly root: string,
     readonly quotaBytes = 100 * 1024 * 1024,
+    private readonly lane: { tail: Promise<unknown> } = { tail: Promise.resolve() },
+    private readonly isOpen: () => boolean = () => true,
   ) {}
+
+  /**
+   * This workspace as one execution sees it: same files, same queue, but operations still waiting
+   * when `isOpen()` turns false (the script ended, timed out or was stopped) are not done.
+   */
+  forExecution(isOpen: () => boolean): Workspace {
+    return new Workspace(this.root, this.quotaBytes, this.lane, isOpen);
+  }
 
   private get files(): string {
     return join(this.root, 'files');
@@ -41,13 +52,15 @@ export class Workspace {
 
   /** Runs `operation` after every earlier one of this workspace has finished. */
   private serial<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
+    const run = this.lane.tail.then(async () => {
+      if (!this.isOpen())
+        throw new WorkspaceError('The execution ended before this workspace operation ran; it was not done.');
       await mkdir(this.files, { recursive: true });
       const now = new Date();
       await utimes(this.root, now, now).catch(() => {});
       return operation();
     });
-    this.queue = run.catch(() => {});
+    this.lane.tail = run.catch(() => {});
     return run;
   }
 
@@ -91,6 +104,17 @@ export class Workspace {
   writeText(path: string, text: string): Promise<void> {
     return this.serial(async () => {
       const full = this.resolve(path);
+      if (
+        full === this.files ||
+        (await stat(full).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        throw new WorkspaceError(
+          `${JSON.stringify(path)} is a folder: give a file path such as "notes/a.txt".`,
+          { path },
+        );
       const size = Buffer.byteLength(String(text));
       const previous = await stat(full).then(
         (s) => s.size,
@@ -176,6 +200,16 @@ export class Workspace {
   checkpoint(name: string): Promise<void> {
     return this.serial(async () => {
       const target = this.checkpointPath(name);
+      // A checkpoint copies files and state: it must fit in the quota like any write.
+      const copied = (await folderSize(this.files)) + (await fileSize(join(this.root, 'state.json')));
+      const replaced = await folderSize(target);
+      const used = await this.usage();
+      if (used - replaced + copied > this.quotaBytes) {
+        throw new WorkspaceError(
+          `Workspace quota exceeded: checkpoint ${JSON.stringify(name)} would use ${used - replaced + copied} of ${this.quotaBytes} bytes. Remove files or older checkpoints first.`,
+          { name, used, quotaBytes: this.quotaBytes },
+        );
+      }
       await rm(target, { recursive: true, force: true });
       await mkdir(target, { recursive: true });
       await cp(this.files, join(target, 'files'), { recursive: true });
@@ -221,22 +255,27 @@ export class Workspace {
     }
   }
 
-  /** Bytes used by files and state (checkpoints not counted). */
-  private async usage(): Promise<number> {
-    const entries = await readdir(this.files, { recursive: true, withFileTypes: true }).catch(() => []);
-    let total = await stat(join(this.root, 'state.json')).then(
-      (s) => s.size,
-      () => 0,
-    );
-    for (const entry of entries) {
-      if (entry.isFile())
-        total += await stat(join(entry.parentPath, entry.name)).then(
-          (s) => s.size,
-          () => 0,
-        );
-    }
-    return total;
+  /** Bytes used under the session folder: files, state, checkpoints and any temporary file. */
+  private usage(): Promise<number> {
+    return folderSize(this.root);
   }
+}
+
+/** Bytes of a file, 0 when it does not exist. */
+function fileSize(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
+/** Bytes of every file under a folder, 0 when it does not exist. */
+async function folderSize(folder: string): Promise<number> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const entry of entries)
+    if (entry.isFile()) total += await fileSize(join(entry.parentPath, entry.name));
+  return total;
 }
 
 /**
