@@ -482,8 +482,12 @@ export class Gateway {
     clearInterval(this.cleanupTimer);
     this.skillLibrary.close();
     await this.upstream.close();
+    if (OWNED_SANDBOXES.has(this.sandbox)) await this.sandbox.close?.();
   }
 }
+
+/** Sandboxes a gateway made itself, and so closes with itself (a given one is the caller's). */
+const OWNED_SANDBOXES = new WeakSet<Sandbox>();
 
 /**
  * Creates a gateway, connects to all configured servers in parallel and lists their tools.
@@ -507,6 +511,7 @@ export async function createGateway(
     (config.sandbox.backend === 'deno'
       ? await (await import('./sandbox/deno/index.js')).DenoSandbox.create()
       : await QuickJSSandbox.create());
+  if (!options.sandbox) OWNED_SANDBOXES.add(sandbox);
   const gateway = new Gateway(config, sandbox, options.servers, options.connect, options.metrics);
   await gateway.start();
   return gateway;

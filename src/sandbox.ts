@@ -75,4 +75,6 @@ export interface SandboxRunResult {
 export interface Sandbox {
   /** Runs `code` (a JavaScript ES module). Never rejects. */
   run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult>;
+  /** Frees what the sandbox holds outside the process (temporary folders). Called by `Gateway.close`. */
+  close?(): void | Promise<void>;
 }

@@ -69,3 +69,34 @@ describe.runIf(DENO_AVAILABLE)('sandbox.backend "deno" through the gateway (real
     else expect(warnings).toEqual([]);
   });
 });
+
+describe.runIf(DENO_AVAILABLE)('Deno sandbox temporary folders', () => {
+  it('are removed when the gateway closes, and stale ones of dead processes are swept at start', async () => {
+    const { readdirSync, mkdirSync, writeFileSync, existsSync } = await import('node:fs');
+    const stale = join(tmpdir(), 'toolscript-deno-stale-test');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'owner.pid'), '999999999');
+    const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('toolscript-deno-')));
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-denodirs-'));
+    const gateway = await createGateway(
+      parseConfig({ mcpServers: {}, dataDir: dir, sandbox: { backend: 'deno' } }),
+    );
+    expect(existsSync(stale)).toBe(false);
+    const { readFileSync } = await import('node:fs');
+    const ownedHere = (n: string) => {
+      try {
+        return readFileSync(join(tmpdir(), n, 'owner.pid'), 'utf8') === String(process.pid);
+      } catch {
+        return false;
+      }
+    };
+    // Other test files may make Deno sandboxes at the same time: keep this process's new folders.
+    const mine = readdirSync(tmpdir()).filter(
+      (n) => n.startsWith('toolscript-deno-') && !before.has(n) && ownedHere(n),
+    );
+    expect(mine).toHaveLength(1);
+    await gateway.close();
+    expect(existsSync(join(tmpdir(), mine[0] as string))).toBe(false);
+    await rm(dir, { recursive: true, force: true });
+  });
+});

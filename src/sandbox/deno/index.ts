@@ -1,6 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +85,35 @@ export function detectMemoryEnforcement(): MemoryEnforcement {
   };
 }
 
+/** Prefix of each Deno sandbox's temporary folder under the OS temp dir. */
+const TEMP_PREFIX = 'toolscript-deno-';
+
+/**
+ * Removes temporary folders of Deno sandboxes whose process is gone (it crashed or was killed
+ * before it could clean up). A folder without an owner file is left alone.
+ */
+function sweepStaleFolders(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(TEMP_PREFIX))) {
+    const folder = join(tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(join(folder, 'owner.pid'), 'utf8'));
+      if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
+      rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // no owner file, or gone already
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Options of {@link DenoSandbox.create}. */
 export interface DenoSandboxOptions {
   /** Where warnings go (the cgroup notice at start). @default process.stderr */
@@ -100,6 +138,7 @@ export class DenoSandbox implements Sandbox {
     private readonly runner: string,
     private readonly denoDir: string,
     readonly memory: MemoryEnforcement,
+    private readonly folder: string,
   ) {}
 
   /**
@@ -114,7 +153,9 @@ export class DenoSandbox implements Sandbox {
         `sandbox.backend "deno" needs Deno, which was not found (${DENO_INSTALL_HINT})`,
         undefined,
       );
-    const dir = mkdtempSync(join(tmpdir(), 'toolscript-deno-'));
+    sweepStaleFolders();
+    const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
+    writeFileSync(join(dir, 'owner.pid'), String(process.pid));
     const runner = join(dir, 'runner.js');
     writeFileSync(runner, RUNNER_SOURCE);
     // Node built-ins exist in Deno without any permission; map every one to a module that does not
@@ -134,8 +175,21 @@ export class DenoSandbox implements Sandbox {
         `toolscript: deno sandbox: memory is not capped by the OS: ${memory.reason}.`,
       );
     }
-    return new DenoSandbox(binary, runner, denoDir, memory);
+    const sandbox = new DenoSandbox(binary, runner, denoDir, memory, dir);
+    // Also when the process exits without closing the gateway.
+    process.once('exit', sandbox.removeFolder);
+    return sandbox;
   }
+
+  /** Removes this sandbox's temporary folder (runner, import map, DENO_DIR). */
+  close(): void {
+    process.off('exit', this.removeFolder);
+    this.removeFolder();
+  }
+
+  private readonly removeFolder = (): void => {
+    rmSync(this.folder, { recursive: true, force: true });
+  };
 
   async run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
     const started = performance.now();
