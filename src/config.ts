@@ -2,6 +2,7 @@
 export { defaultDataDir } from './config/data-dir.js';
 export {
   CONFIG_FILE_NAME,
+  dataDirExposures,
   defaultConfig,
   expandVariables,
   type LoadedConfig,

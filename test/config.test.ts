@@ -159,6 +159,21 @@ describe('config', () => {
     );
   });
 
+  it('warns loudly about a server given a folder that holds the data folder', () => {
+    const dir = writeConfig(
+      JSON.stringify({
+        dataDir: 'state/toolscript',
+        mcpServers: {
+          wide: { command: 'node', args: ['server.js', tmpdir()] },
+          narrow: { command: 'node', args: ['server.js', join(tmpdir(), 'elsewhere')] },
+        },
+      }),
+    );
+    const { notices } = loadConfig({ cwd: dir });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^WARNING: server "wide" is given .* which holds toolscript's data folder/);
+  });
+
   it('loads toolscript.config.json from the working directory, resolving a relative cwd', () => {
     const dir = writeConfig(JSON.stringify({ mcpServers: { a: { command: 'node', cwd: 'sub' } } }));
     const { config, file } = loadConfig({ cwd: dir });

@@ -102,7 +102,8 @@ export function loadCliConfig(configFile: string | undefined, io: CliIO): Loaded
       ? `config: ${loaded.file}\n`
       : 'config: bundled default (filesystem over examples/data, memory); use your own servers with ./toolscript.config.json, ./.mcp.json or --config FILE\n',
   );
-  for (const notice of loaded.notices) io.stderr(`notice: ${notice}\n`);
+  for (const notice of loaded.notices)
+    io.stderr(notice.startsWith('WARNING: ') ? `warning: ${notice.slice(9)}\n` : `notice: ${notice}\n`);
   return loaded;
 }
 

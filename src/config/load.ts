@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { defaultDataDir } from './data-dir.js';
@@ -77,7 +77,31 @@ export function loadConfig(
   for (const server of Object.values(config.mcpServers)) {
     if ('command' in server && server.cwd) server.cwd = resolve(dirname(file), server.cwd);
   }
+  notices.push(...dataDirExposures(config));
   return { config, file, notices };
+}
+
+/**
+ * Warnings for stdio servers given a folder that holds toolscript's data folder (for example a
+ * filesystem server over the home folder): through it, a script of one session could read the
+ * workspaces of every other session.
+ */
+export function dataDirExposures(config: ToolscriptConfig): string[] {
+  const data = resolve(config.dataDir);
+  const warnings: string[] = [];
+  for (const [name, server] of Object.entries(config.mcpServers)) {
+    if (!('command' in server)) continue;
+    const exposed = server.args.find((arg) => {
+      if (!isAbsolute(arg)) return false;
+      const folder = resolve(arg);
+      return data === folder || data.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+    });
+    if (exposed !== undefined)
+      warnings.push(
+        `WARNING: server "${name}" is given ${exposed}, which holds toolscript's data folder ${data}: scripts could read every session's workspace through it. Narrow the server's folders, or set dataDir elsewhere.`,
+      );
+  }
+  return warnings;
 }
 
 /**
