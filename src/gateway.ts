@@ -36,7 +36,7 @@ import { GatewayMetrics } from './metrics/metrics.js';
 import { PiiGuard } from './pii/guard.js';
 import type { PiiVault } from './pii/vault.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
-import type { LogEntry, Sandbox, SandboxError } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
 import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStore } from './skills/store.js';
 import type { InProcessServer } from './upstream/connection.js';
