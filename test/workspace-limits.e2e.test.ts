@@ -69,3 +69,24 @@ describe('workspace quota and lifetime (2 MiB quota)', () => {
     expect(everything.filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('workspace errors', () => {
+  it('name the path inside the workspace, never a host path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-wserr-'));
+    const gateway = await createGateway(parseConfig({ mcpServers: {}, dataDir: dir }));
+    try {
+      const execution = await gateway.execute(
+        `import { workspace } from './runtime';
+         await workspace.writeText('a.txt', 'x');
+         await workspace.writeText('a.txt/b.txt', 'y');`,
+        { session: 'errors' },
+      );
+      expect(execution.error?.message).toContain('Workspace operation failed on "a.txt');
+      expect(execution.error?.message).toContain('a folder in that path is a file');
+      expect(execution.output).not.toContain(dir);
+    } finally {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { join, relative, sep } from 'node:path';
 import type { HostFunction, JsonValue } from '../sandbox.js';
 import { type Workspace, WorkspaceError } from './workspace.js';
 
@@ -17,7 +18,7 @@ export function workspaceHostFunctions(workspace: Workspace): Record<string, Hos
       try {
         return (await run(op, args)) ?? undefined;
       } catch (error) {
-        throw storageError(error);
+        throw storageError(error, workspace.root);
       }
     },
     state: async (op, key, value) => {
@@ -28,7 +29,7 @@ export function workspaceHostFunctions(workspace: Workspace): Record<string, Hos
           return undefined;
         }
       } catch (error) {
-        throw storageError(error);
+        throw storageError(error, workspace.root);
       }
       throw new WorkspaceError(`Unknown state operation ${JSON.stringify(op)}`);
     },
@@ -62,12 +63,23 @@ export function workspaceHostFunctions(workspace: Workspace): Record<string, Hos
 const STORAGE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT']);
 
 /**
- * A failure of the data folder as one line that says what to do, without host paths; other errors
- * pass through unchanged.
+ * A file-system failure as one line without host paths: about the script's own path when it
+ * happened inside the session's files (e.g. a parent that is a file), else about the data folder,
+ * saying what to do. Other errors pass through unchanged.
  */
-function storageError(error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (error instanceof WorkspaceError || code === undefined || !STORAGE_CODES.has(code)) return error;
+function storageError(error: unknown, root: string): unknown {
+  const failure = error as NodeJS.ErrnoException | null;
+  const code = failure?.code;
+  if (error instanceof WorkspaceError || code === undefined) return error;
+  const files = join(root, 'files') + sep;
+  if (typeof failure?.path === 'string' && failure.path.startsWith(files)) {
+    const inside = relative(join(root, 'files'), failure.path).split(sep).join('/');
+    return new WorkspaceError(
+      `Workspace operation failed on "${inside}" (${code}): ${code === 'ENOTDIR' || code === 'EEXIST' ? 'a folder in that path is a file' : code === 'EISDIR' ? 'that path is a folder' : 'check the path'}.`,
+      { path: inside },
+    );
+  }
+  if (!STORAGE_CODES.has(code)) return new WorkspaceError(`Workspace operation failed (${code}).`);
   return new WorkspaceError(
     `The workspace cannot be written: toolscript's data folder is not usable (${code}). Set TOOLSCRIPT_DATA_DIR or "dataDir" in the config to a writable folder.`,
   );
