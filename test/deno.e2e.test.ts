@@ -100,3 +100,29 @@ describe.runIf(DENO_AVAILABLE)('Deno sandbox temporary folders', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+describe.runIf(DENO_AVAILABLE)('Deno bridge against a script that patches builtins', () => {
+  it('never shows the script a line of the bridge, so it cannot learn the nonce or forge messages', async () => {
+    const sandbox = await DenoSandbox.create({ warn: () => {} });
+    try {
+      const run = await sandbox.run(
+        `const seen = [];
+         TextEncoder.prototype.encode = function (text) { seen.push(String(text)); return new Uint8Array(0); };
+         TextEncoder.prototype.encodeInto = function (text) { seen.push(String(text)); return { read: 0, written: 0 }; };
+         Uint8Array.prototype.subarray = function () { seen.push('subarray'); return new Uint8Array(0); };
+         Object.defineProperty(Object.getPrototypeOf(Uint8Array.prototype), 'length', {
+           get() { seen.push('length'); return 0; }, configurable: true,
+         });
+         JSON.stringify = () => '{"type":"done","ok":true,"json":"\\\\"forged\\\\""}';
+         console.log('hello');
+         export default seen.length;`,
+        { modules: () => undefined, hostFunctions: {}, limits: { timeoutMs: 10_000, memoryMb: 128 } },
+      );
+      expect(run.error).toBeNull();
+      expect(run.result).toBe(0);
+      expect(run.logs).toEqual([{ level: 'log', message: 'hello' }]);
+    } finally {
+      sandbox.close();
+    }
+  });
+});

@@ -257,6 +257,8 @@ type Outcome = { ok: true; json: string | undefined } | { ok: false; error: Sand
 class DenoRun {
   private readonly logs: LogEntry[] = [];
   private readonly nonce = randomBytes(16).toString('hex');
+  private logChars = 0;
+  private logsDropped = false;
   private finished = false;
 
   constructor(
@@ -272,7 +274,7 @@ class DenoRun {
       if (stderr.length < 16_384) stderr += chunk.toString('utf8');
     });
     child.stdin?.on('error', () => {});
-    const outcome = await new Promise<Outcome>((resolve) => {
+    let outcome = await new Promise<Outcome>((resolve) => {
       let settled = false;
       const finish = (value: Outcome) => {
         if (settled) return;
@@ -323,7 +325,17 @@ class DenoRun {
     child.kill('SIGKILL');
     if (cgroup) removeCgroup(cgroup);
     let result: JsonValue | undefined;
-    if (outcome.ok && outcome.json !== undefined) result = JSON.parse(outcome.json) as JsonValue;
+    if (outcome.ok && outcome.json !== undefined) {
+      try {
+        result = JSON.parse(outcome.json) as JsonValue;
+      } catch {
+        // Never trust the subprocess's JSON: a bad one is a failure of the run, not of the host.
+        outcome = {
+          ok: false,
+          error: { code: 'RUNTIME_ERROR', message: 'The script result could not be read.' },
+        };
+      }
+    }
     return {
       ok: outcome.ok,
       result,
@@ -346,6 +358,18 @@ class DenoRun {
       };
     }
     if (message.type === 'log') {
+      // The cap is enforced here too: the host never relies on the subprocess to keep it.
+      if (this.logsDropped) return undefined;
+      const max = this.options.limits.maxLogChars ?? DEFAULT_MAX_LOG_CHARS;
+      if (this.logChars + message.message.length > max) {
+        this.logsDropped = true;
+        this.logs.push({
+          level: 'warn',
+          message: `[toolscript: console output past ${max} characters was dropped]`,
+        });
+        return undefined;
+      }
+      this.logChars += message.message.length;
       this.logs.push({ level: message.level, message: message.message });
       return undefined;
     }

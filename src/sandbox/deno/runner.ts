@@ -3,14 +3,23 @@
  * message from stdin, takes private references to stdin, stdout and `Deno.exit`, removes `Deno`,
  * `process` and the other Node globals, installs `__host` and `console`, imports the bundled
  * script from a `data:` URL and reports the outcome. Every line it writes starts with the run's
- * nonce, which the script cannot read, so the script cannot forge a message.
+ * nonce, which the script cannot read (the line is built and written only through references
+ * taken before the script runs), so the script cannot forge a message. The host enforces the
+ * log cap again on its side.
  */
 export const RUNNER_SOURCE = `
-// Builtins the runner relies on, taken before the script can replace them.
+// Builtins the runner relies on, taken before the script can replace them. Everything that
+// touches a line holding the nonce is called through these private references (Reflect.apply on
+// captured functions), never through a prototype the script could patch.
 const { parse, stringify } = JSON;
 const { keys } = Object;
+const apply = Reflect.apply;
 const encoder = new TextEncoder();
+const encode = TextEncoder.prototype.encode;
+const subarray = Uint8Array.prototype.subarray;
+const byteLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length').get;
 const stdout = Deno.stdout;
+const writeSync = Deno.stdout.writeSync;
 const exit = Deno.exit;
 const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
 let buffered = '';
@@ -26,8 +35,8 @@ async function nextLine() {
 const first = parse(await nextLine());
 const nonce = first.nonce;
 function send(message) {
-  let bytes = encoder.encode(nonce + stringify(message) + '\\n');
-  while (bytes.length) bytes = bytes.subarray(stdout.writeSync(bytes));
+  let bytes = apply(encode, encoder, [nonce + stringify(message) + '\\n']);
+  while (apply(byteLength, bytes, []) > 0) bytes = apply(subarray, bytes, [apply(writeSync, stdout, [bytes])]);
 }
 // The same globals as the QuickJS sandbox: no runtime namespace, no network, no timers, no storage.
 for (const name of ['Deno', 'process', 'Buffer', 'global', 'setImmediate', 'clearImmediate', 'require', 'module',
