@@ -1,39 +1,16 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, McpError, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { isRemoteServer, type ServerConfig } from '../config.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
+import {
+  describeFailure,
+  ensureExited,
+  isMcpError,
+  isTransportFailure,
+  loadedSdk,
+  REQUEST_TIMEOUT,
+} from './sdk.js';
 import { StderrTail } from './stderr-tail.js';
-
-/** The MCP SDK's client side, loaded on the first connection (a gateway that starts no server never loads it). */
-async function loadSdk() {
-  const [client, sse, stdio, http, types] = await Promise.all([
-    import('@modelcontextprotocol/sdk/client/index.js'),
-    import('@modelcontextprotocol/sdk/client/sse.js'),
-    import('@modelcontextprotocol/sdk/client/stdio.js'),
-    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-    import('@modelcontextprotocol/sdk/types.js'),
-  ]);
-  return {
-    Client: client.Client,
-    SSEClientTransport: sse.SSEClientTransport,
-    StdioClientTransport: stdio.StdioClientTransport,
-    getDefaultEnvironment: stdio.getDefaultEnvironment,
-    StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
-    McpError: types.McpError,
-    ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema,
-  };
-}
-let sdkLoading: ReturnType<typeof loadSdk> | undefined;
-/** Set once the SDK is loaded: every code path that needs it synchronously runs after a connection. */
-let sdk: Awaited<ReturnType<typeof loadSdk>> | undefined;
-/** Error codes of the SDK's `McpError` (from `ErrorCode`; fixed by JSON-RPC and the SDK). */
-const CONNECTION_CLOSED = -32000;
-const REQUEST_TIMEOUT = -32001;
-
-function isMcpError(error: unknown): error is McpError {
-  return sdk !== undefined && error instanceof sdk.McpError;
-}
+import { openClient, type UpstreamTarget } from './transports.js';
 
 /** First wait before restarting a server that went away, in ms; doubled per failure in a row. */
 export const RESTART_BACKOFF_MS = 250;
@@ -49,21 +26,7 @@ const PING_AFTER_TIMEOUT_MS = 2_000;
 /** Default of `maxResultBytes`: 16 MiB. */
 export const DEFAULT_MAX_RESULT_BYTES = 16 * 1024 * 1024;
 
-/** Name and version toolscript announces to upstream servers. */
-export const CLIENT_INFO = { name: 'toolscript', version: '0.1.0' } as const;
-
-/**
- * A server reached through a transport the caller creates, e.g. one half of the MCP SDK's
- * `InMemoryTransport.createLinkedPair()` for a server running in the same process.
- */
-export interface InProcessServer {
-  transport: () => Transport | Promise<Transport>;
-  /** Timeout of one call to this server, in ms. */
-  timeoutMs?: number;
-}
-
-/** How to reach an upstream server: a config entry, or a transport factory. */
-export type UpstreamTarget = ServerConfig | InProcessServer;
+export { CLIENT_INFO, type InProcessServer, type UpstreamTarget } from './transports.js';
 
 export interface UpstreamOptions {
   /** Time for connecting and `initialize`, in ms. */
@@ -175,92 +138,31 @@ export class UpstreamConnection {
   }
 
   private async open(): Promise<Client> {
-    sdkLoading ??= loadSdk();
-    sdk = await sdkLoading;
-    const {
-      Client,
-      SSEClientTransport,
-      StdioClientTransport,
-      StreamableHTTPClientTransport,
-      getDefaultEnvironment,
-    } = sdk;
-    const timeout = this.options.connectTimeoutMs;
-    const attempt = async (transport: Transport): Promise<Client> => {
-      // The SDK hands the version agreed at initialize to the transport; keep a copy.
-      const forward = transport.setProtocolVersion?.bind(transport);
-      transport.setProtocolVersion = (version: string) => {
-        this.negotiatedVersion = version;
-        forward?.(version);
-      };
-      const client = new Client(CLIENT_INFO, { capabilities: {} });
-      client.onerror = (error) => {
-        // The SDK's stdio reader closes the connection when one message is over its buffer size.
-        if (/ReadBuffer exceeded maximum size/.test(error.message)) this.oversized = true;
-      };
-      // Keep the child's pid as soon as it exists: the SDK may drop its process handle on failure.
-      let pid: number | null | undefined;
-      const start = transport.start.bind(transport);
-      transport.start = async () => {
-        await start();
-        pid = (transport as { pid?: number | null }).pid;
-      };
-      try {
-        await client.connect(transport, { timeout });
-      } catch (error) {
-        // A child that never answered may be stuck where it cannot see stdin close: kill it.
-        if (typeof pid === 'number') {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {}
-        }
-        await client.close().catch(() => {});
-        throw error;
-      }
-      return client;
-    };
-    let client: Client;
     const reconnecting = this.everConnected;
+    const timeout = this.options.connectTimeoutMs;
+    let opened: Awaited<ReturnType<typeof openClient>>;
     try {
-      if ('transport' in this.config) {
-        client = await attempt(await this.config.transport());
-      } else if (isRemoteServer(this.config)) {
-        const url = new URL(this.config.url);
-        const requestInit = this.config.headers ? { headers: this.config.headers } : undefined;
-        const sse = () => attempt(new SSEClientTransport(url, requestInit ? { requestInit } : {}));
-        if (this.config.type === 'sse') client = await sse();
-        else {
-          try {
-            client = await attempt(
-              new StreamableHTTPClientTransport(url, requestInit ? { requestInit } : {}),
-            );
-          } catch (error) {
-            // Servers from before 2025-03-26 speak only the HTTP+SSE transport.
-            try {
-              client = await sse();
-            } catch {
-              throw error;
-            }
-          }
-        }
-      } else {
-        const transport = new StdioClientTransport({
-          command: this.config.command,
-          args: this.config.args,
-          env: { ...getDefaultEnvironment(), ...this.config.env },
-          ...(this.config.cwd ? { cwd: this.config.cwd } : {}),
-          stderr: 'pipe',
-          // One JSON-RPC message may be as large as the largest accepted result, plus its envelope.
-          maxBufferSize: this.maxResultBytes() + 1024 * 1024,
-        });
-        transport.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
-        client = await attempt(transport);
-        this.pid = transport.pid;
-      }
+      opened = await openClient(
+        this.config,
+        // One JSON-RPC message may be as large as the largest accepted result, plus its envelope.
+        { timeoutMs: timeout, maxBufferSize: this.maxResultBytes() + 1024 * 1024 },
+        {
+          onProtocolVersion: (version) => {
+            this.negotiatedVersion = version;
+          },
+          onOversized: () => {
+            this.oversized = true;
+          },
+          onStderr: (text) => this.stderr.push(text),
+        },
+      );
     } catch (error) {
       throw new UpstreamUnavailableError(this.name, describeFailure(error, timeout), this.stderrTail, {
         cause: error,
       });
     }
+    const { client } = opened;
+    if (opened.pid !== null) this.pid = opened.pid;
     this.client = client;
     this.everConnected = true;
     this.watch(client);
@@ -282,16 +184,13 @@ export class UpstreamConnection {
     };
     if (client.getServerCapabilities()?.tools?.listChanged && this.options.onToolsChanged) {
       const onToolsChanged = this.options.onToolsChanged;
-      client.setNotificationHandler(
-        (sdk as NonNullable<typeof sdk>).ToolListChangedNotificationSchema,
-        async () => {
-          try {
-            onToolsChanged(await this.listTools());
-          } catch {
-            // The next explicit listing reports the failure.
-          }
-        },
-      );
+      client.setNotificationHandler(loadedSdk().ToolListChangedNotificationSchema, async () => {
+        try {
+          onToolsChanged(await this.listTools());
+        } catch {
+          // The next explicit listing reports the failure.
+        }
+      });
     }
   }
 
@@ -444,33 +343,5 @@ export class UpstreamConnection {
     await client?.close().catch(() => {});
     const pid = this.pid;
     if (pid !== null) await ensureExited(pid);
-  }
-}
-
-function isTransportFailure(error: McpError): boolean {
-  return error.code === CONNECTION_CLOSED || error.code === REQUEST_TIMEOUT;
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (isMcpError(error) && error.code === REQUEST_TIMEOUT) return `no answer within ${timeoutMs} ms`;
-  if (isMcpError(error) && error.code === CONNECTION_CLOSED) return 'the connection closed';
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^MCP error -?\d+: /, '');
-}
-
-async function ensureExited(pid: number): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (let waited = 0; waited < 2000 && alive(); waited += 50) await new Promise((r) => setTimeout(r, 50));
-  if (alive()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
   }
 }

@@ -1,17 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
@@ -25,8 +15,18 @@ import type {
 } from '../../sandbox.js';
 import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
 import { bundle } from './bundle.js';
+import { makeSandboxFolder } from './folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from './locate.js';
+import {
+  createCgroup,
+  detectMemoryEnforcement,
+  type MemoryEnforcement,
+  oomKilled,
+  removeCgroup,
+} from './memory.js';
 import { RUNNER_SOURCE } from './runner.js';
+
+export { detectMemoryEnforcement, type MemoryEnforcement } from './memory.js';
 
 const DEFAULT_MAX_LOG_CHARS = 1_000_000;
 /** Memory the Deno runtime needs besides the script's heap, added to the cgroup limit, in MiB. */
@@ -53,66 +53,6 @@ const messageSchema = z.union([
   z.object({ type: z.literal('done'), ok: z.literal(true), json: z.string().optional() }),
   z.object({ type: z.literal('done'), ok: z.literal(false), error: errorShape }),
 ]);
-
-/** How the OS caps a run's memory: a cgroup (v2 or v1 memory controller), or nothing. */
-export type MemoryEnforcement =
-  | { kind: 'cgroup-v2'; root: string }
-  | { kind: 'cgroup-v1'; root: string }
-  | { kind: 'none'; reason: string };
-
-/** Finds a cgroup this process may create children in, to cap each subprocess's memory. */
-export function detectMemoryEnforcement(): MemoryEnforcement {
-  const probe = (root: string) => {
-    const dir = join(root, `toolscript-probe-${process.pid}`);
-    try {
-      mkdirSync(dir);
-      rmdirSync(dir);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (existsSync('/sys/fs/cgroup/cgroup.controllers') && probe('/sys/fs/cgroup')) {
-    return { kind: 'cgroup-v2', root: '/sys/fs/cgroup' };
-  }
-  if (existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') && probe('/sys/fs/cgroup/memory')) {
-    return { kind: 'cgroup-v1', root: '/sys/fs/cgroup/memory' };
-  }
-  return {
-    kind: 'none',
-    reason:
-      'no writable cgroup memory controller (run as root on Linux, or delegate a cgroup); only the V8 heap limit applies, so buffers outside the heap are not capped',
-  };
-}
-
-/** Prefix of each Deno sandbox's temporary folder under the OS temp dir. */
-const TEMP_PREFIX = 'toolscript-deno-';
-
-/**
- * Removes temporary folders of Deno sandboxes whose process is gone (it crashed or was killed
- * before it could clean up). A folder without an owner file is left alone.
- */
-function sweepStaleFolders(): void {
-  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const folder = join(tmpdir(), name);
-    try {
-      const owner = Number(readFileSync(join(folder, 'owner.pid'), 'utf8'));
-      if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
-      rmSync(folder, { recursive: true, force: true });
-    } catch {
-      // no owner file, or gone already
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Options of {@link DenoSandbox.create}. */
 export interface DenoSandboxOptions {
@@ -153,9 +93,7 @@ export class DenoSandbox implements Sandbox {
         `sandbox.backend "deno" needs Deno, which was not found (${DENO_INSTALL_HINT})`,
         undefined,
       );
-    sweepStaleFolders();
-    const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
-    writeFileSync(join(dir, 'owner.pid'), String(process.pid));
+    const dir = makeSandboxFolder();
     const runner = join(dir, 'runner.js');
     writeFileSync(runner, RUNNER_SOURCE);
     // Node built-ins exist in Deno without any permission; map every one to a module that does not
@@ -220,22 +158,7 @@ export class DenoSandbox implements Sandbox {
       this.runner,
     ];
     const env = { DENO_DIR: this.denoDir, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
-    let cgroup: string | undefined;
-    if (this.memory.kind !== 'none') {
-      cgroup = join(this.memory.root, `toolscript-${process.pid}-${randomBytes(6).toString('hex')}`);
-      try {
-        mkdirSync(cgroup);
-        const bytes = String((memoryMb + RUNTIME_OVERHEAD_MB) * 1024 * 1024);
-        if (this.memory.kind === 'cgroup-v2') {
-          writeFileSync(join(cgroup, 'memory.max'), bytes);
-          writeFileSync(join(cgroup, 'memory.swap.max'), '0');
-        } else {
-          writeFileSync(join(cgroup, 'memory.limit_in_bytes'), bytes);
-        }
-      } catch {
-        cgroup = undefined;
-      }
-    }
+    const cgroup = createCgroup(this.memory, memoryMb + RUNTIME_OVERHEAD_MB);
     // The shell moves itself into the cgroup before it becomes Deno, so no allocation escapes it.
     const child = cgroup
       ? spawn(
@@ -445,28 +368,4 @@ function errorCode(name: string, message: string, code: JsonValue | undefined): 
     return 'MEMORY_LIMIT';
   }
   return 'RUNTIME_ERROR';
-}
-
-function oomKilled(cgroup: string): boolean {
-  for (const file of ['memory.events', 'memory.oom_control', 'memory.failcnt']) {
-    try {
-      const text = readFileSync(join(cgroup, file), 'utf8');
-      if (file === 'memory.events' && /oom_kill [1-9]/.test(text)) return true;
-      if (file === 'memory.oom_control' && /oom_kill [1-9]/.test(text)) return true;
-      if (file === 'memory.failcnt' && Number(text.trim()) > 0) return true;
-    } catch {}
-  }
-  return false;
-}
-
-function removeCgroup(cgroup: string): void {
-  // The directory can be removed once its last process has exited; retry briefly.
-  const attempt = (left: number) => {
-    try {
-      rmdirSync(cgroup);
-    } catch {
-      if (left > 0) setTimeout(() => attempt(left - 1), 50);
-    }
-  };
-  attempt(40);
 }

@@ -1,0 +1,45 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Prefix of each Deno sandbox's temporary folder under the OS temp dir. */
+const TEMP_PREFIX = 'toolscript-deno-';
+
+/**
+ * Removes temporary folders of Deno sandboxes whose process is gone (it crashed or was killed
+ * before it could clean up). A folder without an owner file is left alone.
+ */
+function sweepStaleFolders(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(TEMP_PREFIX))) {
+    const folder = join(tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(join(folder, 'owner.pid'), 'utf8'));
+      if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
+      rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // no owner file, or gone already
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A new temporary folder for one Deno sandbox (`$TMPDIR/toolscript-deno-*`), marked with this
+ * process's pid so that a later start can sweep it if this process dies without cleaning up.
+ * Sweeps stale ones first.
+ * @returns the folder's path.
+ */
+export function makeSandboxFolder(): string {
+  sweepStaleFolders();
+  const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
+  writeFileSync(join(dir, 'owner.pid'), String(process.pid));
+  return dir;
+}

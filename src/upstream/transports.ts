@@ -1,0 +1,118 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isRemoteServer, type ServerConfig } from '../config.js';
+import { loadSdk } from './sdk.js';
+
+/** Name and version toolscript announces to upstream servers (and to its own clients). */
+export const CLIENT_INFO = { name: 'toolscript', version: '0.1.0' } as const;
+
+/**
+ * A server reached through a transport the caller creates, e.g. one half of the MCP SDK's
+ * `InMemoryTransport.createLinkedPair()` for a server running in the same process.
+ */
+export interface InProcessServer {
+  transport: () => Transport | Promise<Transport>;
+  /** Timeout of one call to this server, in ms. */
+  timeoutMs?: number;
+}
+
+/** How to reach an upstream server: a config entry, or a transport factory. */
+export type UpstreamTarget = ServerConfig | InProcessServer;
+
+/** What opening a connection reports while it happens. */
+export interface OpenHooks {
+  /** The protocol version agreed at `initialize`. */
+  onProtocolVersion: (version: string) => void;
+  /** The SDK's stdio reader refused one message over its buffer size (not the server's failure). */
+  onOversized: () => void;
+  /** A chunk of a stdio server's stderr. */
+  onStderr: (text: string) => void;
+}
+
+/**
+ * Connects an MCP client to one server and completes `initialize`: stdio (a child process with
+ * stderr piped to `hooks.onStderr`), Streamable HTTP falling back to HTTP+SSE for servers from
+ * before 2025-03-26, SSE, or an in-process transport. A child that does not answer within
+ * `timeoutMs` is SIGKILLed, even if it ignores SIGTERM.
+ * @param options.timeoutMs time for `initialize`, in ms.
+ * @param options.maxBufferSize largest JSON-RPC message read from a stdio server, in bytes.
+ * @returns the client, and the child's pid for stdio servers (else `null`).
+ * @throws the SDK's error when the server cannot be reached or does not answer in time.
+ */
+export async function openClient(
+  target: UpstreamTarget,
+  options: { timeoutMs: number; maxBufferSize: number },
+  hooks: OpenHooks,
+): Promise<{ client: Client; pid: number | null }> {
+  const {
+    Client,
+    SSEClientTransport,
+    StdioClientTransport,
+    StreamableHTTPClientTransport,
+    getDefaultEnvironment,
+  } = await loadSdk();
+  const attempt = async (transport: Transport): Promise<Client> => {
+    // The SDK hands the version agreed at initialize to the transport; keep a copy.
+    const forward = transport.setProtocolVersion?.bind(transport);
+    transport.setProtocolVersion = (version: string) => {
+      hooks.onProtocolVersion(version);
+      forward?.(version);
+    };
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    client.onerror = (error) => {
+      // The SDK's stdio reader closes the connection when one message is over its buffer size.
+      if (/ReadBuffer exceeded maximum size/.test(error.message)) hooks.onOversized();
+    };
+    // Keep the child's pid as soon as it exists: the SDK may drop its process handle on failure.
+    let pid: number | null | undefined;
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
+      pid = (transport as { pid?: number | null }).pid;
+    };
+    try {
+      await client.connect(transport, { timeout: options.timeoutMs });
+    } catch (error) {
+      // A child that never answered may be stuck where it cannot see stdin close: kill it.
+      if (typeof pid === 'number') {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+      await client.close().catch(() => {});
+      throw error;
+    }
+    return client;
+  };
+  if ('transport' in target) return { client: await attempt(await target.transport()), pid: null };
+  if (isRemoteServer(target)) {
+    const url = new URL(target.url);
+    const requestInit = target.headers ? { headers: target.headers } : undefined;
+    const sse = () => attempt(new SSEClientTransport(url, requestInit ? { requestInit } : {}));
+    if (target.type === 'sse') return { client: await sse(), pid: null };
+    try {
+      return {
+        client: await attempt(new StreamableHTTPClientTransport(url, requestInit ? { requestInit } : {})),
+        pid: null,
+      };
+    } catch (error) {
+      // Servers from before 2025-03-26 speak only the HTTP+SSE transport.
+      try {
+        return { client: await sse(), pid: null };
+      } catch {
+        throw error;
+      }
+    }
+  }
+  const transport = new StdioClientTransport({
+    command: target.command,
+    args: target.args,
+    env: { ...getDefaultEnvironment(), ...target.env },
+    ...(target.cwd ? { cwd: target.cwd } : {}),
+    stderr: 'pipe',
+    maxBufferSize: options.maxBufferSize,
+  });
+  transport.stderr?.on('data', (chunk: Buffer) => hooks.onStderr(chunk.toString('utf8')));
+  const client = await attempt(transport);
+  return { client, pid: transport.pid };
+}
