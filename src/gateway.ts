@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { accountExecution } from './accounting/execution.js';
 import { countTokens } from './accounting/tokens.js';
-import { Bridge, type CallPayload } from './bridge/bridge.js';
+import { Bridge } from './bridge/bridge.js';
 import { Catalog } from './catalog/catalog.js';
 import { UpstreamServers } from './catalog/upstreams.js';
 import { BindingCache } from './codegen/cache.js';
@@ -27,11 +26,9 @@ import {
   type UnknownName,
 } from './discovery/search.js';
 import { UnknownToolError } from './errors.js';
-import { describeError, formatLog, jsonDepth, MAX_RESULT_DEPTH } from './execution/describe.js';
-import { type ServerImports, scanServerImports } from './execution/imports.js';
-import { renderOutput } from './execution/output.js';
+import type { ServerImports } from './execution/imports.js';
+import { type ExecuteOptions, type PipelineParts, runExecution } from './execution/pipeline.js';
 import type { ExecutionResult } from './execution/result.js';
-import { transpileScript } from './execution/transpile.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { PiiGuard } from './pii/guard.js';
 import type { PiiVault } from './pii/vault.js';
@@ -40,7 +37,6 @@ import type { Sandbox } from './sandbox.js';
 import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStore } from './skills/store.js';
 import type { InProcessServer } from './upstream/connection.js';
-import { workspaceHostFunctions } from './workspace/host.js';
 import { removeIdleWorkspaces, Workspace } from './workspace/workspace.js';
 
 /** Options of {@link createGateway}. */
@@ -84,28 +80,7 @@ export interface ServerStatus {
   description: string;
 }
 
-/** Per-execution options: overrides of the config's `sandbox` limits, and the session's PII vault. */
-export interface ExecuteOptions {
-  timeoutMs?: number;
-  memoryMb?: number;
-  maxOutputTokens?: number;
-  /**
-   * The session's vault, so tokens stay the same across its executions. With `pii.enabled` and no
-   * vault, the execution gets a vault of its own.
-   */
-  vault?: PiiVault;
-  /** Session id written to the PII audit log. @default "local" */
-  session?: string;
-  /**
-   * `"with-calls"` skips token accounting for an execution that made no tool call (`tokens` is
-   * then absent): there is nothing to compare, and the tokenizer need not load. @default "always"
-   */
-  accounting?: 'always' | 'with-calls';
-}
-
-/** One line added to tokenized output, so the model knows what to do with tokens. */
-export const PII_NOTE =
-  '[toolscript: personal data is shown as tokens such as [EMAIL_1]; pass tokens to tools as they are.]';
+export { type ExecuteOptions, PII_NOTE } from './execution/pipeline.js';
 
 /**
  * The gateway: upstream connections, the catalog, codegen, discovery, the bridge and the sandbox.
@@ -281,122 +256,26 @@ export class Gateway {
     code: string,
     options: ExecuteOptions = {},
   ): Promise<Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] }> {
-    const started = performance.now();
-    try {
-      return await this.runScript(code, options, started);
-    } catch (error) {
-      // Never thrown to the caller. The host error's own text may quote the script's data (PII),
-      // so only its kind is shown.
-      const kind = error instanceof Error ? error.name : 'Error';
-      return {
-        ok: false,
-        result: null,
-        logs: [],
-        calls: [],
-        error: {
-          code: 'RUNTIME_ERROR',
-          message: `toolscript could not process this execution (${kind}). Return a smaller, flatter value and try again.`,
-        },
-        output: `Error [RUNTIME_ERROR]: toolscript could not process this execution (${kind}). Return a smaller, flatter value and try again.`,
-        ms: performance.now() - started,
-      };
-    }
+    return runExecution(this.pipeline, code, options);
   }
 
-  private async runScript(
-    code: string,
-    options: ExecuteOptions,
-    started: number,
-  ): Promise<Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] }> {
-    const { vault: given, session = 'local', accounting = 'always', ...overrides } = options;
-    const limits = { ...this.config.sandbox, ...overrides };
-    const vault = this.pii.enabled ? (given ?? this.newVault()) : undefined;
-    const finish = (
-      raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
-      payloads: CallPayload[] = [],
-      memoryBytes?: number,
-    ): Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] } => {
-      const partial = vault ? this.pii.tokenize(raw, vault) : raw;
-      const rendered = renderOutput(partial, limits.maxOutputTokens);
-      if (vault && JSON.stringify(partial) !== JSON.stringify(raw)) rendered.output += `\n\n${PII_NOTE}`;
-      const ms = performance.now() - started;
-      const accounted =
-        accounting === 'always' || payloads.length > 0
-          ? accountExecution({
-              script: code,
-              output: rendered.output,
-              definitions: this.definitionTokens(),
-              calls: payloads,
-            })
-          : undefined;
-      for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted?.calls[i]);
-      const execution = {
-        ...partial,
-        output: rendered.output,
-        ...(rendered.truncated ? { truncated: rendered.truncated } : {}),
-        ...(accounted ? { tokens: accounted.tokens } : {}),
-        ms,
-      };
-      if (this.recordMetrics) this.metrics.record(execution, memoryBytes);
-      return execution;
+  /** What the execution pipeline uses of this gateway (see src/execution/pipeline.ts). */
+  private get pipeline(): PipelineParts {
+    return {
+      sandbox: this.sandbox,
+      limits: this.config.sandbox,
+      catalog: this.catalog,
+      bridge: this.bridge,
+      modules: this.runtimeModules,
+      skills: this.skillLibrary,
+      pii: this.pii,
+      workspace: (session) => this.workspace(session),
+      connectFor: (used) => (this.connectMode === 'on-demand' ? this.connectFor(used) : Promise.resolve()),
+      definitionTokens: () => this.definitionTokens(),
+      ...(this.recordMetrics
+        ? { record: (execution, memoryBytes) => this.metrics.record(execution, memoryBytes) }
+        : {}),
     };
-    const transpiled = await transpileScript(code);
-    if (!transpiled.ok) {
-      return finish({
-        ok: false,
-        result: null,
-        logs: [],
-        calls: [],
-        error: { code: 'SYNTAX_ERROR', message: transpiled.message },
-      });
-    }
-    const used = scanServerImports(transpiled.code);
-    if (this.connectMode === 'on-demand') await this.connectFor(used);
-    const serverModules = this.runtimeModules.lookup(used.folders);
-    const { hostFunctions, calls, payloads } = this.bridge.session(
-      vault ? (server, tool, args) => this.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
-    );
-    // Workspace operations still queued when the script ends (e.g. on TIMEOUT) are dropped.
-    let running = true;
-    Object.assign(hostFunctions, workspaceHostFunctions(this.workspace(session).forExecution(() => running)));
-    const usedSkills = new Set<string>();
-    const run = await this.sandbox.run(transpiled.code, {
-      modules: (path) => {
-        const skill = /^skills\/([a-z0-9-]+)\/index$/.exec(path)?.[1];
-        if (skill === undefined) return serverModules(path);
-        const source = this.skillLibrary.moduleSource(skill);
-        if (source !== undefined) usedSkills.add(skill);
-        return source;
-      },
-      hostFunctions,
-      limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
-    });
-    running = false;
-    for (const skill of usedSkills) await this.skills.recordUse(skill, run.ok, run.ms).catch(() => {});
-    const depth = run.ok ? jsonDepth(run.result ?? null, MAX_RESULT_DEPTH) : 0;
-    if (depth > MAX_RESULT_DEPTH) {
-      run.ok = false;
-      run.error = {
-        code: 'RUNTIME_ERROR',
-        message: `The result is nested more than ${MAX_RESULT_DEPTH} levels deep. Return a flatter value.`,
-      };
-    }
-    return finish(
-      {
-        ok: run.ok,
-        result: run.ok ? (run.result ?? null) : null,
-        logs: run.logs.map(formatLog),
-        calls,
-        error: run.error
-          ? describeError(run.error, {
-              servers: () => this.catalog.listServers().map((server) => server.name),
-              skills: () => this.skillLibrary.names(),
-            })
-          : null,
-      },
-      payloads,
-      run.memoryBytes,
-    );
   }
 
   /**

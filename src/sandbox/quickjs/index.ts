@@ -1,15 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
-import {
-  newQuickJSWASMModuleFromVariant,
-  newVariant,
-  type QuickJSContext,
-  type QuickJSDeferredPromise,
-  type QuickJSHandle,
-  type QuickJSSyncVariant,
-  type QuickJSWASMModule,
-} from 'quickjs-emscripten-core';
+import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core';
 import type {
   JsonValue,
   LogEntry,
@@ -20,7 +9,10 @@ import type {
 } from '../../sandbox.js';
 import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
 import { resolveModule } from '../modules.js';
+import { compiledModule, hasGrown, type Instance, instantiate, MAX_IDLE_INSTANCES } from './instances.js';
 import { preludeSource } from './prelude.js';
+
+export { loadQuickJS } from './instances.js';
 
 const SCRIPT_NAME = 'script';
 const DEFAULT_MAX_LOG_CHARS = 1_000_000;
@@ -28,66 +20,6 @@ const DEFAULT_MAX_LOG_CHARS = 1_000_000;
 const MAX_STACK_BYTES = 256 * 1024;
 /** Prefix of a module name that did not resolve; the loader then fails with a clear message. */
 const MISSING = 'missing:';
-
-/** WebAssembly page size, in bytes. */
-const PAGE_BYTES = 64 * 1024;
-/** Linear memory the QuickJS build starts with (its static data, stack and allocator), in MiB. */
-const BASE_MEMORY_MB = 16;
-/** Idle instances kept per memory limit for reuse; more are dropped after use. */
-const MAX_IDLE_INSTANCES = 4;
-/** An instance whose memory grew by more than this (MiB) is dropped after its run, returning it to the OS. */
-const REUSE_GROWTH_MB = 16;
-
-let compiled: Promise<WebAssembly.Module> | undefined;
-
-/** The QuickJS WebAssembly module, compiled once per process. */
-function compiledModule(): Promise<WebAssembly.Module> {
-  compiled ??= readFile(
-    createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
-  ).then((bytes) => WebAssembly.compile(bytes));
-  return compiled;
-}
-
-/** One QuickJS WebAssembly instance with linear memory of its own, capped at `maxBytes`. */
-interface Instance {
-  wasm: QuickJSWASMModule;
-  memory: WebAssembly.Memory;
-  maxBytes: number;
-}
-
-/**
- * A new QuickJS instance whose linear memory may grow to `memoryMb` plus the build's base. The cap
- * is enforced by the WebAssembly engine: QuickJS's own `setMemoryLimit` cannot see the size of
- * allocations in this build (emscripten has no `malloc_usable_size`), so a script could otherwise
- * allocate gigabytes in a few large buffers. Emscripten's report of a failed assertion while
- * freeing a runtime ("Aborted(…)", see `QuickJSRun.dispose`) is dropped; anything else it prints
- * goes to stderr.
- */
-async function instantiate(memoryMb: number): Promise<Instance> {
-  // The variant package is CommonJS; its default export is the variant object.
-  const base = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
-  const printErr = (text: string) => {
-    if (!text.startsWith('Aborted(')) process.stderr.write(`${text}\n`);
-  };
-  const maxBytes = (memoryMb + BASE_MEMORY_MB) * 1024 * 1024;
-  const memory = new WebAssembly.Memory({
-    initial: (BASE_MEMORY_MB * 1024 * 1024) / PAGE_BYTES,
-    maximum: Math.ceil(maxBytes / PAGE_BYTES),
-  });
-  const wasm = await newQuickJSWASMModuleFromVariant(
-    newVariant(base, {
-      wasmModule: () => compiledModule(),
-      wasmMemory: memory,
-      emscriptenModule: { printErr } as never,
-    }),
-  );
-  return { wasm, memory, maxBytes };
-}
-
-/** Loads and compiles the QuickJS WebAssembly module once per process; later calls reuse it. */
-export async function loadQuickJS(): Promise<void> {
-  await compiledModule();
-}
 
 /**
  * The default {@link Sandbox}: QuickJS compiled to WebAssembly (quickjs-emscripten, sync variant).
@@ -113,7 +45,7 @@ export class QuickJSSandbox implements Sandbox {
     const instance = this.idle.get(memoryMb)?.pop() ?? (await instantiate(memoryMb));
     const run = new QuickJSRun(instance, options);
     const result = await run.execute(code);
-    const grown = instance.memory.buffer.byteLength > (BASE_MEMORY_MB + REUSE_GROWTH_MB) * 1024 * 1024;
+    const grown = hasGrown(instance);
     const idle = this.idle.get(memoryMb) ?? [];
     if (run.disposedCleanly && !grown && idle.length < MAX_IDLE_INSTANCES) {
       idle.push(instance);

@@ -1,0 +1,188 @@
+import { accountExecution } from '../accounting/execution.js';
+import type { Bridge, CallPayload } from '../bridge/bridge.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { RuntimeModules } from '../codegen/tree.js';
+import type { ToolscriptConfig } from '../config.js';
+import type { PiiGuard } from '../pii/guard.js';
+import type { PiiVault } from '../pii/vault.js';
+import type { Sandbox } from '../sandbox.js';
+import type { SkillLibrary } from '../skills/library.js';
+import { workspaceHostFunctions } from '../workspace/host.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { describeError, formatLog, jsonDepth, MAX_RESULT_DEPTH } from './describe.js';
+import { type ServerImports, scanServerImports } from './imports.js';
+import { renderOutput } from './output.js';
+import type { ExecutionResult } from './result.js';
+import { transpileScript } from './transpile.js';
+
+/** Per-execution options: overrides of the config's `sandbox` limits, and the session's PII vault. */
+export interface ExecuteOptions {
+  timeoutMs?: number;
+  memoryMb?: number;
+  maxOutputTokens?: number;
+  /**
+   * The session's vault, so tokens stay the same across its executions. With `pii.enabled` and no
+   * vault, the execution gets a vault of its own.
+   */
+  vault?: PiiVault;
+  /** Session id written to the PII audit log. @default "local" */
+  session?: string;
+  /**
+   * `"with-calls"` skips token accounting for an execution that made no tool call (`tokens` is
+   * then absent): there is nothing to compare, and the tokenizer need not load. @default "always"
+   */
+  accounting?: 'always' | 'with-calls';
+}
+
+/** One line added to tokenized output, so the model knows what to do with tokens. */
+export const PII_NOTE =
+  '[toolscript: personal data is shown as tokens such as [EMAIL_1]; pass tokens to tools as they are.]';
+
+/** An execution's record; `tokens` is absent only with `accounting: "with-calls"` and no call. */
+export type Execution = Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] };
+
+/** What the pipeline uses of the gateway, passed in so each step's owner stays in one place. */
+export interface PipelineParts {
+  sandbox: Sandbox;
+  /** The config's `sandbox` limits; `ExecuteOptions` override them per execution. */
+  limits: ToolscriptConfig['sandbox'];
+  catalog: Catalog;
+  bridge: Bridge;
+  modules: RuntimeModules;
+  skills: SkillLibrary;
+  pii: PiiGuard;
+  /** The session's workspace (`<dataDir>/workspaces/<session>/`). */
+  workspace: (session: string) => Workspace;
+  /** Starts the servers a script imports (a no-op when every server is started at once). */
+  connectFor: (used: ServerImports) => Promise<void>;
+  /** o200k_base tokens of every connected tool's definition. */
+  definitionTokens: () => number;
+  /** Records the execution in the metrics, when the gateway keeps them. */
+  record?: (execution: Execution, memoryBytes: number | undefined) => void;
+}
+
+/**
+ * One execution from script to answer: transpile, start the servers it imports, run it in the
+ * sandbox with the bridge and the session's workspace, then PII tokenization, the model-visible
+ * output, token accounting and metrics. Never throws: a failure of the host itself becomes
+ * `RUNTIME_ERROR`, naming only its kind (its text may quote the script's data).
+ */
+export async function runExecution(
+  parts: PipelineParts,
+  code: string,
+  options: ExecuteOptions = {},
+): Promise<Execution> {
+  const started = performance.now();
+  try {
+    return await run(parts, code, options, started);
+  } catch (error) {
+    const kind = error instanceof Error ? error.name : 'Error';
+    const message = `toolscript could not process this execution (${kind}). Return a smaller, flatter value and try again.`;
+    return {
+      ok: false,
+      result: null,
+      logs: [],
+      calls: [],
+      error: { code: 'RUNTIME_ERROR', message },
+      output: `Error [RUNTIME_ERROR]: ${message}`,
+      ms: performance.now() - started,
+    };
+  }
+}
+
+async function run(
+  parts: PipelineParts,
+  code: string,
+  options: ExecuteOptions,
+  started: number,
+): Promise<Execution> {
+  const { vault: given, session = 'local', accounting = 'always', ...overrides } = options;
+  const limits = { ...parts.limits, ...overrides };
+  const vault = parts.pii.enabled ? (given ?? parts.pii.newVault()) : undefined;
+  const finish = (
+    raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
+    payloads: CallPayload[] = [],
+    memoryBytes?: number,
+  ): Execution => {
+    const partial = vault ? parts.pii.tokenize(raw, vault) : raw;
+    const rendered = renderOutput(partial, limits.maxOutputTokens);
+    if (vault && JSON.stringify(partial) !== JSON.stringify(raw)) rendered.output += `\n\n${PII_NOTE}`;
+    const ms = performance.now() - started;
+    const accounted =
+      accounting === 'always' || payloads.length > 0
+        ? accountExecution({
+            script: code,
+            output: rendered.output,
+            definitions: parts.definitionTokens(),
+            calls: payloads,
+          })
+        : undefined;
+    for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted?.calls[i]);
+    const execution = {
+      ...partial,
+      output: rendered.output,
+      ...(rendered.truncated ? { truncated: rendered.truncated } : {}),
+      ...(accounted ? { tokens: accounted.tokens } : {}),
+      ms,
+    };
+    parts.record?.(execution, memoryBytes);
+    return execution;
+  };
+  const transpiled = await transpileScript(code);
+  if (!transpiled.ok) {
+    return finish({
+      ok: false,
+      result: null,
+      logs: [],
+      calls: [],
+      error: { code: 'SYNTAX_ERROR', message: transpiled.message },
+    });
+  }
+  const used = scanServerImports(transpiled.code);
+  await parts.connectFor(used);
+  const serverModules = parts.modules.lookup(used.folders);
+  const { hostFunctions, calls, payloads } = parts.bridge.session(
+    vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
+  );
+  // Workspace operations still queued when the script ends (e.g. on TIMEOUT) are dropped.
+  let running = true;
+  Object.assign(hostFunctions, workspaceHostFunctions(parts.workspace(session).forExecution(() => running)));
+  const usedSkills = new Set<string>();
+  const run = await parts.sandbox.run(transpiled.code, {
+    modules: (path) => {
+      const skill = /^skills\/([a-z0-9-]+)\/index$/.exec(path)?.[1];
+      if (skill === undefined) return serverModules(path);
+      const source = parts.skills.moduleSource(skill);
+      if (source !== undefined) usedSkills.add(skill);
+      return source;
+    },
+    hostFunctions,
+    limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
+  });
+  running = false;
+  for (const skill of usedSkills) await parts.skills.store.recordUse(skill, run.ok, run.ms).catch(() => {});
+  const depth = run.ok ? jsonDepth(run.result ?? null, MAX_RESULT_DEPTH) : 0;
+  if (depth > MAX_RESULT_DEPTH) {
+    run.ok = false;
+    run.error = {
+      code: 'RUNTIME_ERROR',
+      message: `The result is nested more than ${MAX_RESULT_DEPTH} levels deep. Return a flatter value.`,
+    };
+  }
+  return finish(
+    {
+      ok: run.ok,
+      result: run.ok ? (run.result ?? null) : null,
+      logs: run.logs.map(formatLog),
+      calls,
+      error: run.error
+        ? describeError(run.error, {
+            servers: () => parts.catalog.listServers().map((server) => server.name),
+            skills: () => parts.skills.names(),
+          })
+        : null,
+    },
+    payloads,
+    run.memoryBytes,
+  );
+}
