@@ -1,28 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, spawnCli } from './support/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 /** The CLI's data folder in these tests (workspaces, skills, the demo memory graph). */
 const DATA = mkdtempSync(join(tmpdir(), 'toolscript-cli-data-'));
 
-/** Runs `npm run --silent cli -- ARGS` in the checkout, as a user would. */
+/** Runs the CLI in the checkout, as `npm run cli` does. */
 function cli(args: string[], input?: string, cwd = ROOT) {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), resolve(ROOT, 'src/cli/main.ts'), ...args],
-    {
-      cwd,
-      encoding: 'utf8',
-      input: input ?? '',
-      env: { ...process.env, NO_COLOR: '1', TOOLSCRIPT_DATA_DIR: DATA },
-      timeout: 60_000,
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return spawnCli(args, { dataDir: DATA, ...(input !== undefined ? { input } : {}), cwd });
 }
 
 describe('toolscript CLI', () => {

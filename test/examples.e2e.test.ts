@@ -1,30 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config.js';
 import { createGateway } from '../src/gateway.js';
 import { EXECUTE_CODE_EXAMPLE, executeCodeDescription } from '../src/prompt/code-first.js';
+import { ROOT, spawnCli } from './support/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const work = mkdtempSync(join(tmpdir(), 'toolscript-examples-'));
 const DATA = join(work, 'data');
 
-/** Runs the CLI from the checkout with its own data folder. */
+/** Runs the CLI from the checkout with its own data folder; throws with its stderr on failure. */
 function cli(args: string[]) {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/main.ts'), ...args],
-    {
-      cwd: work,
-      encoding: 'utf8',
-      env: { ...process.env, TOOLSCRIPT_DATA_DIR: DATA },
-      timeout: 120_000,
-    },
-  );
-  if (run.status !== 0) throw new Error(`toolscript ${args.join(' ')} failed: ${run.stderr}`);
+  const run = spawnCli(args, { dataDir: DATA, cwd: work, timeoutMs: 120_000 });
+  if (run.code !== 0) throw new Error(`toolscript ${args.join(' ')} failed: ${run.stderr}`);
   return run.stdout;
 }
 

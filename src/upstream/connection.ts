@@ -1,14 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
-import {
-  describeFailure,
-  ensureExited,
-  isMcpError,
-  isTransportFailure,
-  loadedSdk,
-  REQUEST_TIMEOUT,
-} from './sdk.js';
+import { ensureExited } from '../util/process.js';
+import { describeFailure, isMcpError, isTransportFailure, loadedSdk, REQUEST_TIMEOUT } from './sdk.js';
 import { StderrTail } from './stderr-tail.js';
 import { openClient, type UpstreamTarget } from './transports.js';
 

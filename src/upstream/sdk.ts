@@ -64,21 +64,3 @@ export function describeFailure(error: unknown, timeoutMs: number): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/^MCP error -?\d+: /, '');
 }
-
-/** Waits up to 2 s for a process to exit, then SIGKILLs it. */
-export async function ensureExited(pid: number): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (let waited = 0; waited < 2000 && alive(); waited += 50) await new Promise((r) => setTimeout(r, 50));
-  if (alive()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-}

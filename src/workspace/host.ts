@@ -79,7 +79,10 @@ function storageError(error: unknown, root: string): unknown {
       { path: inside },
     );
   }
-  if (!STORAGE_CODES.has(code)) return new WorkspaceError(`Workspace operation failed (${code}).`);
+  if (!STORAGE_CODES.has(code))
+    return new WorkspaceError(
+      `Workspace operation failed (${code}); try again, and if it persists check the data folder (TOOLSCRIPT_DATA_DIR or dataDir).`,
+    );
   return new WorkspaceError(
     `The workspace cannot be written: toolscript's data folder is not usable (${code}). Set TOOLSCRIPT_DATA_DIR or "dataDir" in the config to a writable folder.`,
   );

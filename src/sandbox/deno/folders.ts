@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../util/process.js';
 
 /** Prefix of each Deno sandbox's temporary folder under the OS temp dir. */
 const TEMP_PREFIX = 'toolscript-deno-';
@@ -19,15 +20,6 @@ function sweepStaleFolders(): void {
     } catch {
       // no owner file, or gone already
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
