@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { countTokens } from './accounting/tokens.js';
+import { countTokensOffThread } from './accounting/counter.js';
 import { Bridge } from './bridge/bridge.js';
 import { Catalog } from './catalog/catalog.js';
 import { UpstreamServers } from './catalog/upstreams.js';
@@ -93,7 +93,7 @@ export class Gateway {
   private readonly toolSearch: ToolSearch;
   private readonly bindings = new BindingCache();
   private readonly runtimeModules = new RuntimeModules(this.catalog);
-  private definitions: number | undefined;
+  private definitions: Promise<number> | undefined;
   private readonly pii: PiiGuard;
   private readonly workspaces = new Map<string, Workspace>();
   private readonly skillLibrary: SkillLibrary;
@@ -126,6 +126,7 @@ export class Gateway {
       this.catalog,
       this.bindings,
       this.toolSearch,
+      config.skills.shared,
     );
     this.catalog.on('changed', (server) => {
       this.definitions = undefined;
@@ -325,15 +326,17 @@ export class Gateway {
 
   /**
    * Saves a skill (see {@link SkillStore.save}); it is importable and searchable at once.
-   * @throws {SkillError} with the compiler's messages when it does not type-check.
+   * @param author `"operator"` (default) or `"session:<id>"` for a session's own save.
+   * @throws {SkillError} with the compiler's messages when it does not type-check, or when the
+   *   skill belongs to another session under `skills.shared: "read-only"`.
    */
-  saveSkill(input: { name: string; description: string; code: string }): Promise<SkillInfo> {
-    return this.skillLibrary.save(input);
+  saveSkill(input: { name: string; description: string; code: string }, author?: string): Promise<SkillInfo> {
+    return this.skillLibrary.save(input, author);
   }
 
-  /** Removes a skill; true when it existed. */
-  removeSkill(name: string): Promise<boolean> {
-    return this.skillLibrary.remove(name);
+  /** Removes a skill (see {@link SkillStore.remove}); true when it existed. */
+  removeSkill(name: string, author?: string): Promise<boolean> {
+    return this.skillLibrary.remove(name, author);
   }
 
   /** Re-checks skills against the current bindings (all, or those calling `tools`). */
@@ -351,8 +354,10 @@ export class Gateway {
    * `tools` array as JSON): what direct tool calling loads into the context. Cached until the
    * catalog changes.
    */
-  definitionTokens(): number {
-    this.definitions ??= countTokens(JSON.stringify(this.catalog.allTools().map((t) => t.tool))).tokens;
+  definitionTokens(): Promise<number> {
+    this.definitions ??= countTokensOffThread([
+      JSON.stringify(this.catalog.allTools().map((t) => t.tool)),
+    ]).then(([counted]) => counted?.tokens ?? 0);
     return this.definitions;
   }
 

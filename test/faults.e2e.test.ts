@@ -185,9 +185,9 @@ describe('upstream faults (real servers)', () => {
       messages.push(run.error?.message ?? '');
       expect(run.error?.code).toMatch(/^(UPSTREAM_UNAVAILABLE|UNKNOWN_TOOL)$/);
     }
-    // Waits before each new start double (250, 500, 1000, 2000 ms)…
-    expect(times[3]).toBeGreaterThanOrEqual(1_900);
-    expect(times[3]).toBeGreaterThan((times[1] ?? 0) * 2);
+    // Waits before each new start double (250, 500, 1000, 2000 ms): each attempt takes at least
+    // its wait (start-up time on a loaded machine only adds to it)…
+    expect(times.slice(0, 4).map((ms, i) => ms >= 250 * 2 ** i - 50)).toEqual([true, true, true, true]);
     // …and the last attempt fails fast: the server is left down, and the message says what to do.
     expect(messages.at(-1)).toMatch(/left down|failed \d+ times/);
     expect(times.at(-1)).toBeLessThan(1_000);

@@ -89,7 +89,7 @@ describe('gateway on real servers and real data', () => {
 
     // Direct tool calling would have put all 400 mails into the context.
     const { tokens } = execution;
-    expect(tokens.definitions).toBe(gateway.definitionTokens());
+    expect(tokens.definitions).toBe(await gateway.definitionTokens());
     const callTokens = execution.calls.reduce(
       (sum, c) => sum + (c.argsTokens ?? 0) + (c.resultTokens ?? 0),
       0,

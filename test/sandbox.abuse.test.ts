@@ -3,6 +3,7 @@
  * clear error code (or a harmless result) within its limit plus 1 s, leave the host untouched, and
  * the next run must work.
  */
+import { tmpdir } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HostFunction, Sandbox, SandboxRunOptions, SandboxRunResult } from '../src/sandbox.js';
 import { BACKENDS } from './support/sandboxes.js';
@@ -238,6 +239,41 @@ describe.each(BACKENDS)('sandbox escape and abuse suite: $name', ({ create }) =>
     expect(result.ok).toBe(false);
     expect(result.error?.code).toBe('RUNTIME_ERROR');
     await worksAfter();
+  });
+
+  it('turns the result and errors into JSON with code the script cannot replace', async () => {
+    const hijack = `
+      for (const name of ['__toolscript_serialize', '__toolscript_describe', '__result']) {
+        const forged = () => 'forged bob@example.org';
+        for (const extra of [{}, { configurable: true }]) {
+          try { Object.defineProperty(globalThis, name, { value: forged, ...extra }); } catch {}
+        }
+      }
+      JSON.stringify = () => 'forged bob@example.org';
+      Object.prototype.toJSON = undefined;`;
+    const result = await run(`${hijack}
+      export const __result = 'forged';
+      export default { total: 3, items: [1, 2] };`);
+    expect(result).toMatchObject({ ok: true, result: { total: 3, items: [1, 2] } });
+    const failed = await run(`${hijack}
+      const e = new Error('real message'); e.code = 'E_REAL'; throw e;`);
+    expect(failed.ok).toBe(false);
+    expect(failed.error).toMatchObject({ code: 'E_REAL', message: 'real message' });
+    await worksAfter();
+  });
+
+  it('shows no host path in logs, messages or stacks', async () => {
+    const result = await run(`
+      console.log(new Error('logged').stack);
+      console.log(import.meta.url);
+      function inner() { throw new Error('thrown'); }
+      inner();`);
+    expect(result.error?.code).toBe('RUNTIME_ERROR');
+    const seen = JSON.stringify([result.logs, result.error]);
+    expect(seen).toContain('thrown');
+    expect(seen).not.toContain(tmpdir());
+    expect(seen).not.toContain('base64');
+    expect(seen).not.toContain('file://');
   });
 
   it('ends a result nested a million levels deep with a clear error', async () => {

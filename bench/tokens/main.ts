@@ -90,7 +90,7 @@ async function runWorkflow(
     const direct = accountExecution({
       script: '',
       output: '',
-      definitions: gateway.definitionTokens(),
+      definitions: await gateway.definitionTokens(),
       calls: payloads,
     }).tokens;
     const codeMode = meta.session.codeMode;

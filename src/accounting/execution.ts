@@ -90,16 +90,33 @@ export interface CallTokens {
   resultTokens: number;
 }
 
-/**
- * Accounts one execution (see {@link ExecutionTokens}).
- * @param input.definitions tokens of the connected tools' definitions (see `definitionTokens`).
- */
-export function accountExecution(input: {
+/** Like {@link countSample}, from length alone (about 4 characters per token); always `estimated`. */
+export function countSampleRoughly(sample: TextSample): { tokens: number; estimated: boolean } {
+  return { tokens: Math.ceil(sample.length / 4), estimated: true };
+}
+
+/** What {@link accountExecution} accounts: the script, its output and every tool call's payloads. */
+export interface AccountingInput {
   script: string;
   output: string;
+  /** Tokens of the connected tools' definitions (see `Gateway.definitionTokens`). */
   definitions: number;
   calls: { args: TextSample; result: TextSample }[];
-}): { tokens: ExecutionTokens; calls: CallTokens[] } {
+}
+
+/**
+ * Accounts one execution (see {@link ExecutionTokens}) with the o200k_base tokenizer, on the
+ * calling thread; the gateway runs it on its counting worker (`counter.ts`).
+ */
+export function accountExecution(input: AccountingInput): { tokens: ExecutionTokens; calls: CallTokens[] } {
+  return accountWith(input, countSample);
+}
+
+/** {@link accountExecution} with a given way of counting one payload. */
+export function accountWith(
+  input: AccountingInput,
+  countOne: (sample: TextSample, maxChars: number) => { tokens: number; estimated: boolean },
+): { tokens: ExecutionTokens; calls: CallTokens[] } {
   const started = performance.now();
   let estimated = false;
   const texts = [
@@ -113,7 +130,7 @@ export function accountExecution(input: {
       ? SAMPLE_CHARS
       : Math.max(MIN_PREFIX_CHARS, Math.floor(COUNT_BUDGET_CHARS / texts.length));
   const count = (sample: TextSample) => {
-    const counted = countSample(sample, maxChars);
+    const counted = countOne(sample, maxChars);
     estimated ||= counted.estimated;
     return counted.tokens;
   };

@@ -1,5 +1,4 @@
 import type { ExecutionTokens } from './execution.js';
-import { countTokens } from './tokens.js';
 
 /** What one session (one agent connection) cost so far, against the direct-calling estimate. */
 export interface SessionSummary {
@@ -33,10 +32,13 @@ export class SessionLedger {
     this.codeMode = gatewayDefinitions;
   }
 
-  /** Records one discovery call: the request arguments and the answer text the model read. */
-  recordDiscovery(request: unknown, answer: string): void {
+  /**
+   * Records one discovery call.
+   * @param tokens o200k_base tokens of the request arguments (as JSON) plus the answer text.
+   */
+  recordDiscovery(tokens: number): void {
     this.discoveryCalls++;
-    this.codeMode += countTokens(JSON.stringify(request)).tokens + countTokens(answer).tokens;
+    this.codeMode += tokens;
   }
 
   /** Records one execution's accounting. */

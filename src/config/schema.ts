@@ -62,6 +62,16 @@ const sandboxSchema = z.strictObject({
   maxOutputTokens: z.number().int().positive().default(4000),
 });
 
+/** `skills`: who may change a saved skill. */
+const skillsSchema = z.strictObject({
+  /**
+   * `"read-only"`: a skill's new versions and its removal are for the session that created it
+   * and the operator (CLI, library, stdio clients) only; `"open"`: any session may publish a new
+   * version. Either way a script can pin a version (`./skills/<name>/v<n>`). @default "read-only"
+   */
+  shared: z.enum(['read-only', 'open']).default('read-only'),
+});
+
 /** `workspace`: per-session files and state. */
 const workspaceSchema = z.strictObject({
   /** Files and state one session may hold, in MiB. @default 100 */
@@ -132,6 +142,8 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   /** Per-session workspaces: size quota and idle time before removal. */
   workspace: workspaceSchema.prefault({}),
+  /** Saved skills: who may publish new versions of a skill another session created. */
+  skills: skillsSchema.prefault({}),
   /** PII tokenization of what the model sees. Off by default; see the README. */
   pii: piiSchema.prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */
@@ -174,6 +186,7 @@ export const CONFIG_KEYS: Record<string, string[]> = {
   '': Object.keys(configSchema.shape),
   sandbox: Object.keys(sandboxSchema.shape),
   workspace: Object.keys(workspaceSchema.shape),
+  skills: Object.keys(skillsSchema.shape),
   pii: Object.keys(piiSchema.shape),
   'pii.detectors': Object.keys(detectorsSchema.shape),
   server: [...new Set([...Object.keys(stdioServer.shape), ...Object.keys(remoteServer.shape)])],

@@ -1,15 +1,17 @@
-import { truncateToTokens } from '../accounting/tokens.js';
+import { truncateOffThread } from '../accounting/counter.js';
 import type { ExecutionResult } from './result.js';
 
 /**
  * The model-visible text of an execution: the logs, then `Result:` and the result as indented
  * JSON, or `Error [CODE]: message`. Cut to `maxTokens` o200k_base tokens with a closing note
- * saying how much was cut and what to do.
+ * saying how much was cut and what to do. The cut is tokenized on the counting worker within
+ * `deadlineMs` (past it, the text is cut by bytes and the total estimated).
  */
-export function renderOutput(
+export async function renderOutput(
   execution: Pick<ExecutionResult, 'logs' | 'result' | 'error'>,
   maxTokens: number,
-): { output: string; truncated?: ExecutionResult['truncated'] } {
+  deadlineMs?: number,
+): Promise<{ output: string; truncated?: ExecutionResult['truncated'] }> {
   const parts: string[] = [];
   if (execution.logs.length) parts.push(execution.logs.join('\n'));
   if (execution.error) parts.push(`Error [${execution.error.code}]: ${execution.error.message}`);
@@ -21,7 +23,7 @@ export function renderOutput(
   const full = parts.join('\n\n');
   // An o200k_base token covers at least one UTF-8 byte, so a text of at most maxTokens bytes fits.
   if (full.length <= maxTokens && Buffer.byteLength(full) <= maxTokens) return { output: full };
-  const cut = truncateToTokens(full, maxTokens);
+  const cut = await truncateOffThread(full, maxTokens, deadlineMs);
   if (!cut.truncated) return { output: full };
   const about = cut.estimated ? 'about ' : '';
   return {

@@ -1,4 +1,4 @@
-import { accountExecution } from '../accounting/execution.js';
+import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
 import type { Bridge, CallPayload } from '../bridge/bridge.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { RuntimeModules } from '../codegen/tree.js';
@@ -56,7 +56,7 @@ export interface PipelineParts {
   /** Starts the servers a script imports (a no-op when every server is started at once). */
   connectFor: (used: ServerImports) => Promise<void>;
   /** o200k_base tokens of every connected tool's definition. */
-  definitionTokens: () => number;
+  definitionTokens: () => Promise<number>;
   /** Records the execution in the metrics, when the gateway keeps them. */
   record?: (execution: Execution, memoryBytes: number | undefined) => void;
 }
@@ -99,23 +99,29 @@ async function run(
   const { vault: given, session = 'local', accounting = 'always', ...overrides } = options;
   const limits = { ...parts.limits, ...overrides };
   const vault = parts.pii.enabled ? (given ?? parts.pii.newVault()) : undefined;
-  const finish = (
+  const finish = async (
     raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
     payloads: CallPayload[] = [],
     memoryBytes?: number,
-  ): Execution => {
+  ): Promise<Execution> => {
+    // Counting runs on the worker thread and never takes longer than the execution may run.
+    const countBy = performance.now() + Math.min(limits.timeoutMs, COUNT_DEADLINE_MS);
+    const left = () => countBy - performance.now();
     const partial = vault ? parts.pii.tokenize(raw, vault) : raw;
-    const rendered = renderOutput(partial, limits.maxOutputTokens);
+    const rendered = await renderOutput(partial, limits.maxOutputTokens, left());
     if (vault && JSON.stringify(partial) !== JSON.stringify(raw)) rendered.output += `\n\n${PII_NOTE}`;
     const ms = performance.now() - started;
     const accounted =
       accounting === 'always' || payloads.length > 0
-        ? accountExecution({
-            script: code,
-            output: rendered.output,
-            definitions: parts.definitionTokens(),
-            calls: payloads,
-          })
+        ? await accountOffThread(
+            {
+              script: code,
+              output: rendered.output,
+              definitions: await parts.definitionTokens(),
+              calls: payloads,
+            },
+            left(),
+          )
         : undefined;
     for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted?.calls[i]);
     const execution = {
@@ -148,8 +154,14 @@ async function run(
   let running = true;
   Object.assign(hostFunctions, workspaceHostFunctions(parts.workspace(session).forExecution(() => running)));
   const usedSkills = new Set<string>();
+  const pinned = used.skills ? await parts.skills.pinnedModules(transpiled.code) : new Map<string, string>();
   const run = await parts.sandbox.run(transpiled.code, {
     modules: (path) => {
+      const pin = pinned.get(path);
+      if (pin !== undefined) {
+        usedSkills.add(path.split('/')[1] as string);
+        return pin;
+      }
       const skill = /^skills\/([a-z0-9-]+)\/index$/.exec(path)?.[1];
       if (skill === undefined) return serverModules(path);
       const source = parts.skills.moduleSource(skill);

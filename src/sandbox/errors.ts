@@ -2,7 +2,26 @@
  * Errors every sandbox backend reports the same way: the time limit, the memory limit, and the
  * shape in which a host function's error crosses into the script.
  */
-import type { SandboxError } from '../sandbox.js';
+import type { JsonValue, SandboxError } from '../sandbox.js';
+
+/** How a run ended, as a backend sees it: the result as JSON text, or an error. */
+export type Outcome = { ok: true; json: string | undefined } | { ok: false; error: SandboxError };
+
+/**
+ * The result of an outcome, parsed. JSON that does not parse (never trusted from the guest) makes
+ * the run fail with `RUNTIME_ERROR`, never the host.
+ */
+export function readOutcome(
+  outcome: Outcome,
+): { ok: true; result: JsonValue | undefined } | { ok: false; error: SandboxError } {
+  if (!outcome.ok) return outcome;
+  if (outcome.json === undefined) return { ok: true, result: undefined };
+  try {
+    return { ok: true, result: JSON.parse(outcome.json) as JsonValue };
+  } catch {
+    return { ok: false, error: { code: 'RUNTIME_ERROR', message: 'The script result could not be read.' } };
+  }
+}
 
 /** `TIMEOUT`: the run went past `timeoutMs`. */
 export function timeoutError(timeoutMs: number): SandboxError {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { warmCounter } from '../accounting/counter.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { createMcpServer } from './mcp-server.js';
@@ -206,6 +207,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
 
   // A client gets 10 s to send its headers and 30 s for a whole request, so slow-body connections
   // cannot pile up (Node's defaults are 60 s and 300 s).
+  warmCounter();
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, 500, `Internal error: ${(error as Error).message}`);

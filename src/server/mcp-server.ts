@@ -10,7 +10,7 @@ import {
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { countTokens } from '../accounting/tokens.js';
+import { countTokensOffThread } from '../accounting/counter.js';
 import type { Gateway } from '../gateway.js';
 import {
   executeCodeDescription,
@@ -23,6 +23,7 @@ import {
   searchToolsShape,
   type ToolAnswer,
 } from '../session/gateway-session.js';
+import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 
 /** Resources per `resources/list` page. */
@@ -38,9 +39,13 @@ const NOTIFY_DELAY_MS = 50;
  * paginated). When an upstream server's tools change, the client gets `notifications/tools/list_changed`
  * (the execute_code description lists the servers) and `notifications/resources/list_changed`.
  * One instance per client session; they share the gateway. `options.session` names the session
- * (its workspace, state and PII vault); default a random id.
+ * (its workspace, state and PII vault); default a random id. Skills it saves are the session's
+ * (`session:<id>`), or the operator's with `options.operator` (a stdio client, run by the user).
  */
-export function createMcpServer(gateway: Gateway, options: { session?: string } = {}): McpServer {
+export function createMcpServer(
+  gateway: Gateway,
+  options: { session?: string; operator?: boolean } = {},
+): McpServer {
   // `logging`: clients may set a level (logging/setLevel); the gateway's own messages use it.
   const server = new McpServer(CLIENT_INFO, {
     instructions: gatewayInstructions(gateway.listServers()),
@@ -50,6 +55,7 @@ export function createMcpServer(gateway: Gateway, options: { session?: string } 
     ...(options.session !== undefined ? { id: options.session } : {}),
     definitionTokens: () => gatewayToolsTokens(gateway),
   });
+  const author = options.operator ? OPERATOR : `session:${session.id}`;
   server.server.registerCapabilities({ resources: { listChanged: true } });
   const answer = async ({ text, isError, meta }: ToolAnswer): Promise<CallToolResult> => ({
     content: [{ type: 'text', text }],
@@ -95,12 +101,12 @@ export function createMcpServer(gateway: Gateway, options: { session?: string } 
     },
     async ({ name, description, code }): Promise<CallToolResult> => {
       try {
-        const info = await gateway.saveSkill({ name, description, code });
+        const info = await gateway.saveSkill({ name, description, code }, author);
         return {
           content: [
             {
               type: 'text',
-              text: `Saved skill ${info.name} (version ${info.version}). Import it: import { … } from './skills/${info.name}';`,
+              text: `Saved skill ${info.name} (version ${info.version}). Import it: import { … } from './skills/${info.name}'; or pin this version: './skills/${info.name}/v${info.version}'.`,
             },
           ],
           isError: false,
@@ -208,7 +214,7 @@ export function gatewayToolsTokens(gateway: Gateway): Promise<number> {
       const { tools } = await client.listTools();
       await client.close();
       await probe.close();
-      return countTokens(JSON.stringify(tools)).tokens;
+      return (await countTokensOffThread([JSON.stringify(tools)]))[0]?.tokens ?? 0;
     })();
     toolsTokens.set(gateway, tokens);
     gateway.catalog.once('changed', () => toolsTokens.delete(gateway));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { countTokensOffThread } from '../accounting/counter.js';
 import { SessionLedger, type SessionSummary } from '../accounting/session.js';
-import { countTokens } from '../accounting/tokens.js';
 import type { DetailLevel } from '../discovery/search.js';
 import { executionMeta } from '../execution/meta.js';
 import type { ExecutionResult } from '../execution/result.js';
@@ -114,7 +114,8 @@ export class GatewaySession {
     this.id = options.id ?? randomUUID();
     this.vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
     this.definitionTokens =
-      options.definitionTokens ?? (async () => countTokens(JSON.stringify(this.definitions())).tokens);
+      options.definitionTokens ??
+      (async () => (await countTokensOffThread([JSON.stringify(this.definitions())]))[0]?.tokens ?? 0);
   }
 
   /** The code-first prompt for the connected servers (see `src/prompt/code-first.ts`). */
@@ -164,7 +165,8 @@ export class GatewaySession {
   /** One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the ledger. */
   async searchTools(request: SearchToolsInput): Promise<ToolAnswer> {
     const answer = await searchTools(this.gateway, request);
-    (await this.getLedger()).recordDiscovery(request, answer.text);
+    const counted = await countTokensOffThread([JSON.stringify(request), answer.text]);
+    (await this.getLedger()).recordDiscovery(counted.reduce((sum, c) => sum + c.tokens, 0));
     return answer;
   }
 

@@ -2,7 +2,10 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { BindingCache } from '../codegen/cache.js';
 import type { ToolSearch } from '../discovery/search.js';
 import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
-import { exportedNames, type SkillInfo, SkillStore } from './store.js';
+import { exportedNames, type SkillInfo, type SkillSharing, SkillStore } from './store.js';
+
+/** An import of a pinned skill version: `./skills/<name>/v<n>`, with or without an extension. */
+const PINNED = /["']\.\/skills\/([a-z0-9-]+)\/v(\d{1,9})(?:\.[mc]?[jt]s)?["']/g;
 
 /**
  * The gateway's skills: the store on disk, each skill compiled for the sandbox, and their entries
@@ -20,8 +23,9 @@ export class SkillLibrary {
     private readonly catalog: Catalog,
     bindings: BindingCache,
     private readonly search: ToolSearch,
+    sharing: SkillSharing = 'read-only',
   ) {
-    this.store = new SkillStore(root, catalogChecker(catalog, bindings));
+    this.store = new SkillStore(root, catalogChecker(catalog, bindings), sharing);
   }
 
   /** Names of the loaded skills. */
@@ -35,18 +39,37 @@ export class SkillLibrary {
   }
 
   /**
+   * Pinned skill versions a script imports (`./skills/<name>/v<n>`), compiled for the sandbox, by
+   * module path (`skills/<name>/v<n>`). A version that does not exist is left out, so the import
+   * fails with MODULE_NOT_FOUND.
+   */
+  async pinnedModules(code: string): Promise<Map<string, string>> {
+    const modules = new Map<string, string>();
+    for (const [, name = '', version = ''] of code.matchAll(PINNED)) {
+      const path = `skills/${name}/v${version}`;
+      if (modules.has(path)) continue;
+      const pinned = await this.store.version(name, Number(version));
+      if (pinned) modules.set(path, (await compileSkill(pinned.info, pinned.code)).source);
+    }
+    return modules;
+  }
+
+  /**
    * Saves a skill (see {@link SkillStore.save}); it is importable and searchable at once.
    * @throws {SkillError} with the compiler's messages when it does not type-check.
    */
-  async save(input: { name: string; description: string; code: string }): Promise<SkillInfo> {
-    const info = await this.store.save(input);
+  async save(
+    input: { name: string; description: string; code: string },
+    author?: string,
+  ): Promise<SkillInfo> {
+    const info = await this.store.save(input, author);
     await this.reload();
     return info;
   }
 
-  /** Removes a skill; true when it existed. */
-  async remove(name: string): Promise<boolean> {
-    const removed = await this.store.remove(name);
+  /** Removes a skill (see {@link SkillStore.remove}); true when it existed. */
+  async remove(name: string, author?: string): Promise<boolean> {
+    const removed = await this.store.remove(name, author);
     await this.reload();
     return removed;
   }

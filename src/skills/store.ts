@@ -1,43 +1,30 @@
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToolscriptError } from '../errors.js';
 import { transpileScript } from '../execution/transpile.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
+import {
+  OPERATOR,
+  parseFront,
+  renderSkillMd,
+  type SkillInfo,
+  type SkillStats,
+  type SkillTool,
+} from './skill-md.js';
 
-/** A tool a skill calls, with the schema hash it was written against. */
-export interface SkillTool {
-  /** `server.tool_name` (original MCP name). */
-  name: string;
-  schemaHash: string;
-}
+export type { SkillInfo, SkillStats, SkillTool } from './skill-md.js';
+export { exportedNames, OPERATOR } from './skill-md.js';
 
-/** What SKILL.md's front matter holds, plus the status of the last check. */
-export interface SkillInfo {
-  name: string;
-  description: string;
-  version: number;
-  /** ISO 8601 times. */
-  created: string;
-  updated: string;
-  tools: SkillTool[];
-  /** Set when the skill no longer type-checks against the current bindings: the compiler's messages. */
-  broken?: string;
-}
-
-/** Usage counters of a skill, kept beside SKILL.md in stats.json. */
-export interface SkillStats {
-  uses: number;
-  successes: number;
-  failures: number;
-  meanMs: number;
-  p95Ms: number;
-}
-
-/** A skill refused: bad name, code that does not transpile or type-check. */
 /** Largest skill source accepted, in bytes: type-checking far larger code would stall the gateway. */
 export const MAX_SKILL_BYTES = 128 * 1024;
 
+/**
+ * Who may publish a new version of a skill another author owns (config `skills.shared`):
+ * `"read-only"` (default): only its owner and the operator; `"open"`: any session.
+ */
+export type SkillSharing = 'read-only' | 'open';
+
+/** A skill refused: bad name, code that does not transpile or type-check, or owned by another session. */
 export class SkillError extends ToolscriptError {
   constructor(
     message: string,
@@ -64,12 +51,15 @@ const KEPT_DURATIONS = 200;
  * Skills on disk, one folder each under `<dataDir>/skills/<name>/`: `SKILL.md` (YAML front matter:
  * name, description, version, created, updated, tools with schema hashes; body: usage), `index.ts`
  * (exported functions), `stats.json` (usage counters), `status.json` (last check), and
- * `versions/<n>/` with earlier versions. Writes are atomic.
+ * `versions/<n>/` with earlier versions, never changed once written (a script imports one with
+ * `./skills/<name>/v<n>`). Writes are atomic. Every save, refused save and removal is appended to
+ * `<root>/audit.jsonl` (see {@link SkillAudit}).
  */
 export class SkillStore {
   constructor(
     readonly root: string,
     private readonly checker: SkillChecker,
+    private readonly sharing: SkillSharing = 'read-only',
   ) {}
 
   /** Every skill, sorted by name. */
@@ -90,9 +80,29 @@ export class SkillStore {
     if (!NAME.test(name)) return undefined;
     const text = await readFile(join(this.root, name, 'SKILL.md'), 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
-    const front = yaml().parse(text.split(/^---$/m)[1] ?? '') as Omit<SkillInfo, 'broken'>;
+    const front = parseFront(text);
     const status = await readJson<{ broken?: string }>(join(this.root, name, 'status.json'));
     return { ...front, ...(status?.broken ? { broken: status.broken } : {}) };
+  }
+
+  /**
+   * A pinned version's metadata and source: the current one, or one kept under `versions/<n>/`.
+   * @returns undefined when the skill or that version does not exist.
+   */
+  async version(name: string, version: number): Promise<{ info: SkillInfo; code: string } | undefined> {
+    if (!NAME.test(name) || !Number.isSafeInteger(version) || version < 1) return undefined;
+    const current = await this.info(name);
+    if (!current) return undefined;
+    const folder =
+      version === current.version
+        ? join(this.root, name)
+        : join(this.root, name, 'versions', String(version));
+    const [text, code] = await Promise.all([
+      readFile(join(folder, 'SKILL.md'), 'utf8').catch(() => undefined),
+      readFile(join(folder, 'index.ts'), 'utf8').catch(() => undefined),
+    ]);
+    if (text === undefined || code === undefined) return undefined;
+    return { info: version === current.version ? current : parseFront(text), code };
   }
 
   /** A skill's TypeScript source, or undefined. */
@@ -103,10 +113,16 @@ export class SkillStore {
 
   /**
    * Saves a skill after checking that it transpiles and type-checks against the current bindings.
-   * Saving over an existing skill keeps the previous one as `versions/<n>/`.
-   * @throws {SkillError} for a bad name, or with the compiler's messages.
+   * Saving over an existing skill publishes a new version and keeps the previous one, unchanged,
+   * as `versions/<n>/`.
+   * @param author who saves: {@link OPERATOR} (default) or `"session:<id>"`.
+   * @throws {SkillError} for a bad name, with the compiler's messages, or when the skill belongs
+   *   to another session and `skills.shared` is `"read-only"`.
    */
-  async save(input: { name: string; description: string; code: string }): Promise<SkillInfo> {
+  async save(
+    input: { name: string; description: string; code: string },
+    author = OPERATOR,
+  ): Promise<SkillInfo> {
     const { name, description, code } = input;
     if (!NAME.test(name) || name.length > 64) {
       throw new SkillError(
@@ -132,6 +148,18 @@ export class SkillStore {
     }
     const folder = join(this.root, name);
     const previous = await this.info(name);
+    if (previous && !this.mayPublish(previous, author)) {
+      await this.audit({
+        action: 'refused',
+        skill: name,
+        version: previous.version,
+        author,
+        owner: previous.owner,
+      });
+      throw new SkillError(
+        `Skill ${name} belongs to another session (${previous.owner}): save yours under a new name, or import a pinned version (./skills/${name}/v${previous.version}). The operator may allow this with skills.shared: "open".`,
+      );
+    }
     if (previous) {
       const versions = join(folder, 'versions', String(previous.version));
       await mkdir(versions, { recursive: true });
@@ -144,6 +172,8 @@ export class SkillStore {
       name,
       description: description.trim(),
       version: (previous?.version ?? 0) + 1,
+      owner: previous?.owner ?? author,
+      author,
       created: previous?.created ?? now,
       updated: now,
       tools,
@@ -151,19 +181,55 @@ export class SkillStore {
     await writeFileAtomic(join(folder, 'index.ts'), code);
     await writeFileAtomic(join(folder, 'SKILL.md'), renderSkillMd(info, code));
     await writeFileAtomic(join(folder, 'status.json'), '{}');
+    await this.audit({ action: 'save', skill: name, version: info.version, author, owner: info.owner });
     return info;
   }
 
-  /** Removes a skill with its versions; true when it existed. */
-  async remove(name: string): Promise<boolean> {
+  /**
+   * Removes a skill with its versions.
+   * @param author who removes (see {@link save}); under `"read-only"` sharing only the owner or
+   *   the operator may.
+   * @returns true when it existed and was removed.
+   * @throws {SkillError} when it belongs to another session.
+   */
+  async remove(name: string, author = OPERATOR): Promise<boolean> {
     if (!NAME.test(name)) return false;
     const folder = join(this.root, name);
+    const info = await this.info(name);
+    if (info && !this.mayPublish(info, author)) {
+      await this.audit({ action: 'refused', skill: name, version: info.version, author, owner: info.owner });
+      throw new SkillError(
+        `Skill ${name} belongs to another session (${info.owner}); only it or the operator may remove it.`,
+      );
+    }
     const existed = await stat(folder).then(
       () => true,
       () => false,
     );
     await rm(folder, { recursive: true, force: true });
+    if (existed)
+      await this.audit({
+        action: 'remove',
+        skill: name,
+        version: info?.version ?? 0,
+        author,
+        owner: info?.owner ?? OPERATOR,
+      });
     return existed;
+  }
+
+  /** True when `author` may publish over or remove `info` under the sharing policy. */
+  private mayPublish(info: SkillInfo, author: string): boolean {
+    return this.sharing === 'open' || author === OPERATOR || author === info.owner;
+  }
+
+  /** Appends one line to `audit.jsonl`; a failure to write it fails the change. */
+  private async audit(entry: Omit<SkillAudit, 'time'>): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await appendFile(
+      join(this.root, 'audit.jsonl'),
+      `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`,
+    );
   }
 
   /**
@@ -226,30 +292,16 @@ export class SkillStore {
   }
 }
 
-/** SKILL.md: Agent Skills front matter, then usage with an example import. */
-function renderSkillMd(info: SkillInfo, code: string): string {
-  const exported = [
-    ...code.matchAll(/export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)/g),
-  ].map((m) => m[1]);
-  const front = yaml().stringify({
-    name: info.name,
-    description: info.description,
-    version: info.version,
-    created: info.created,
-    updated: info.updated,
-    tools: info.tools,
-  });
-  const example = exported.length
-    ? `import { ${exported.join(', ')} } from './skills/${info.name}';`
-    : `import * as skill from './skills/${info.name}';`;
-  return `---\n${front}---\n\n# ${info.name}\n\n${info.description}\n\n## Usage\n\n\`\`\`ts\n${example}\n\`\`\`\n\nExports: ${exported.join(', ') || '(none)'}.\nCalls: ${info.tools.map((t) => t.name).join(', ') || '(no tools)'}.\n`;
-}
-
-/** Names a module exports (`export function|const|let|class NAME`). */
-export function exportedNames(code: string): string[] {
-  return [
-    ...code.matchAll(/export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)/g),
-  ].map((m) => m[1] as string);
+/** One line of `<dataDir>/skills/audit.jsonl`: who changed (or tried to change) which skill. */
+export interface SkillAudit {
+  /** ISO 8601. */
+  time: string;
+  action: 'save' | 'remove' | 'refused';
+  skill: string;
+  /** The version saved, removed, or (refused) the current one. */
+  version: number;
+  author: string;
+  owner: string;
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
@@ -258,9 +310,4 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** The yaml package (CommonJS build), loaded when the first skill is read or written. */
-function yaml(): typeof import('yaml') {
-  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
 }

@@ -13,7 +13,7 @@ import type {
   SandboxRunOptions,
   SandboxRunResult,
 } from '../../sandbox.js';
-import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
+import { hostErrorFields, memoryError, type Outcome, readOutcome, timeoutError } from '../errors.js';
 import { bundle } from './bundle.js';
 import { makeSandboxFolder } from './folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from './locate.js';
@@ -119,6 +119,17 @@ export class DenoSandbox implements Sandbox {
     return sandbox;
   }
 
+  /**
+   * `text` (a log line, an error message or stack, the subprocess's stderr) without host paths:
+   * this sandbox's temporary folder becomes `<sandbox>` and the script's `data:` URL `script`.
+   */
+  tidy(text: string): string {
+    return text
+      .replaceAll(`file://${this.folder}`, '<sandbox>')
+      .replaceAll(this.folder, '<sandbox>')
+      .replace(/data:text\/javascript;base64,[A-Za-z0-9+/=.]+/g, 'script');
+  }
+
   /** Removes this sandbox's temporary folder (runner, import map, DENO_DIR). */
   close(): void {
     process.off('exit', this.removeFolder);
@@ -174,8 +185,6 @@ export class DenoSandbox implements Sandbox {
   }
 }
 
-type Outcome = { ok: true; json: string | undefined } | { ok: false; error: SandboxError };
-
 /** One execution in one subprocess. */
 class DenoRun {
   private readonly logs: LogEntry[] = [];
@@ -197,7 +206,7 @@ class DenoRun {
       if (stderr.length < 16_384) stderr += chunk.toString('utf8');
     });
     child.stdin?.on('error', () => {});
-    let outcome = await new Promise<Outcome>((resolve) => {
+    const outcome = await new Promise<Outcome>((resolve) => {
       let settled = false;
       const finish = (value: Outcome) => {
         if (settled) return;
@@ -247,23 +256,12 @@ class DenoRun {
     });
     child.kill('SIGKILL');
     if (cgroup) removeCgroup(cgroup);
-    let result: JsonValue | undefined;
-    if (outcome.ok && outcome.json !== undefined) {
-      try {
-        result = JSON.parse(outcome.json) as JsonValue;
-      } catch {
-        // Never trust the subprocess's JSON: a bad one is a failure of the run, not of the host.
-        outcome = {
-          ok: false,
-          error: { code: 'RUNTIME_ERROR', message: 'The script result could not be read.' },
-        };
-      }
-    }
+    const read = readOutcome(outcome);
     return {
-      ok: outcome.ok,
-      result,
+      ok: read.ok,
+      result: read.ok ? read.result : undefined,
       logs: this.logs,
-      error: outcome.ok ? null : outcome.error,
+      error: read.ok ? null : read.error,
       ms: performance.now() - started,
     };
   }
@@ -293,7 +291,7 @@ class DenoRun {
         return undefined;
       }
       this.logChars += message.message.length;
-      this.logs.push({ level: message.level, message: message.message });
+      this.logs.push({ level: message.level, message: this.sandbox.tidy(message.message) });
       return undefined;
     }
     if (message.type === 'call') {
@@ -313,7 +311,10 @@ class DenoRun {
       return undefined;
     }
     if (message.ok) return { ok: true, json: message.json };
-    return { ok: false, error: describeError(message.error) };
+    const error = describeError(message.error);
+    error.message = this.sandbox.tidy(error.message);
+    if (error.stack) error.stack = this.sandbox.tidy(error.stack);
+    return { ok: false, error };
   }
 
   private exitOutcome(
@@ -334,7 +335,7 @@ class DenoRun {
       ok: false,
       error: {
         code: 'RUNTIME_ERROR',
-        message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished (it may have crashed or been killed). Run it again; if it keeps happening, check that \`${this.sandbox.binaryPath} --version\` runs.${stderr ? ` ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
+        message: `The sandbox process ended (${signal ?? `exit code ${exitCode}`}) before the script finished (it may have crashed or been killed). Run it again; if it keeps happening, check that \`${this.sandbox.binaryPath} --version\` runs.${stderr ? ` ${this.sandbox.tidy(stderr).trim().split('\n').slice(-3).join(' ')}` : ''}`,
       },
     };
   }

@@ -7,7 +7,7 @@ import type {
   SandboxRunOptions,
   SandboxRunResult,
 } from '../../sandbox.js';
-import { hostErrorFields, memoryError, timeoutError } from '../errors.js';
+import { hostErrorFields, memoryError, type Outcome, readOutcome, timeoutError } from '../errors.js';
 import { resolveModule } from '../modules.js';
 import { compiledModule, hasGrown, type Instance, instantiate, MAX_IDLE_INSTANCES } from './instances.js';
 import { preludeSource } from './prelude.js';
@@ -55,8 +55,6 @@ export class QuickJSSandbox implements Sandbox {
   }
 }
 
-type Outcome = { ok: true; json: string | undefined } | { ok: false; error: SandboxError };
-
 /** The state of one execution; used once. */
 class QuickJSRun {
   private readonly started = performance.now();
@@ -67,6 +65,8 @@ class QuickJSRun {
   private readonly pending = new Set<QuickJSDeferredPromise>();
   private finished = false;
   private context!: QuickJSContext;
+  /** The prelude's `describe` and `serialize`, held by the host only (see `preludeSource`). */
+  private hooks: { describe: QuickJSHandle; serialize: QuickJSHandle } | undefined;
   /** False when freeing the runtime failed (see {@link QuickJSRun.dispose}) or the instance broke. */
   disposedCleanly = true;
   /** Ends the run early with an outcome (host-side failures). */
@@ -123,7 +123,7 @@ class QuickJSRun {
         ok: false,
         error: this.memoryExhausted()
           ? memoryError(this.options.limits.memoryMb)
-          : { code: 'RUNTIME_ERROR', message: String(error) },
+          : { code: 'RUNTIME_ERROR', message: hostFailure(error) },
       };
     } finally {
       clearTimeout(timer);
@@ -131,13 +131,12 @@ class QuickJSRun {
     }
     const memoryBytes = this.memoryInUse(runtime);
     this.dispose(runtime);
-    let result: JsonValue | undefined;
-    if (outcome.ok && outcome.json !== undefined) result = JSON.parse(outcome.json) as JsonValue;
+    const read = readOutcome(outcome);
     return {
-      ok: outcome.ok,
-      result,
+      ok: read.ok,
+      result: read.ok ? read.result : undefined,
       logs: this.logs,
-      error: outcome.ok ? null : outcome.error,
+      error: read.ok ? null : read.error,
       ms: performance.now() - this.started,
       ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     };
@@ -167,11 +166,15 @@ class QuickJSRun {
       type: 'global',
     });
     if (prelude.error) return { ok: false, error: this.describe(prelude.error) };
+    this.hooks = {
+      describe: context.getProp(prelude.value, 0),
+      serialize: context.getProp(prelude.value, 1),
+    };
     prelude.value.dispose();
 
     const evaluated = context.evalCode(
       `export * from './${SCRIPT_NAME}'; import * as m from './${SCRIPT_NAME}';
-export const __result = __toolscript_serialize(await m.default);`,
+export const __result = await m.default;`,
       'main.js',
       { type: 'module' },
     );
@@ -197,8 +200,17 @@ export const __result = __toolscript_serialize(await m.default);`,
     const namespace = settled.value;
     const result = context.getProp(namespace, '__result');
     namespace.dispose();
-    const json = context.typeof(result) === 'string' ? context.getString(result) : undefined;
+    const serialize = this.hooks?.serialize;
+    if (!serialize) {
+      result.dispose();
+      return { ok: false, error: { code: 'RUNTIME_ERROR', message: 'The sandbox lost its serializer.' } };
+    }
+    const serialized = context.callFunction(serialize, context.undefined, result);
     result.dispose();
+    if (serialized.error) return { ok: false, error: this.describe(serialized.error) };
+    const json =
+      context.typeof(serialized.value) === 'string' ? context.getString(serialized.value) : undefined;
+    serialized.value.dispose();
     return { ok: true, json };
   }
 
@@ -232,7 +244,7 @@ export const __result = __toolscript_serialize(await m.default);`,
           this.abort?.(
             this.memoryExhausted()
               ? { ok: false, error: memoryError(this.options.limits.memoryMb) }
-              : { ok: false, error: { code: 'RUNTIME_ERROR', message: String(error) } },
+              : { ok: false, error: { code: 'RUNTIME_ERROR', message: hostFailure(error) } },
           );
         }
       };
@@ -296,9 +308,8 @@ export const __result = __toolscript_serialize(await m.default);`,
     }
     let error: SandboxError = { code: 'RUNTIME_ERROR', name, message };
     try {
-      const describeFn = context.getProp(context.global, '__toolscript_describe');
-      const described = context.callFunction(describeFn, context.undefined, handle);
-      describeFn.dispose();
+      if (!this.hooks) throw new Error('no prelude');
+      const described = context.callFunction(this.hooks.describe, context.undefined, handle);
       if (!described.error) {
         const data = JSON.parse(context.getString(described.value)) as {
           name: string;
@@ -328,6 +339,8 @@ export const __result = __toolscript_serialize(await m.default);`,
     for (const deferred of this.pending) if (deferred.alive) deferred.dispose();
     this.pending.clear();
     try {
+      if (this.hooks) for (const hook of Object.values(this.hooks)) if (hook.alive) hook.dispose();
+      this.hooks = undefined;
       this.context.dispose();
       runtime.dispose();
     } catch {
@@ -337,4 +350,14 @@ export const __result = __toolscript_serialize(await m.default);`,
       this.disposedCleanly = false;
     }
   }
+}
+
+/**
+ * A stable message for a failure of the sandbox machinery itself (e.g. the WebAssembly memory
+ * was replaced while a value was copied in, "detached ArrayBuffer"): its kind only, never host
+ * internals, and what to do.
+ */
+function hostFailure(error: unknown): string {
+  const kind = error instanceof Error ? error.name : 'Error';
+  return `The sandbox could not pass a value between the script and the host (${kind}). Make fewer calls at once, or pass less data per call.`;
 }

@@ -2,6 +2,10 @@
  * Global code evaluated in every fresh QuickJS context before the script. It turns the two raw host
  * hooks into `__host.<name>(...)` (JSON in, JSON out, errors rebuilt as `Error`s) and `console`.
  * Only strings cross the boundary, so no host object is ever reachable from the script.
+ *
+ * Its completion value is `[describe, serialize]`: the host keeps those two function handles and
+ * calls them itself, so a script cannot replace how its result or its errors are turned into
+ * JSON (no global names them).
  */
 export function preludeSource(hostFunctionNames: string[]): string {
   return `(() => {
@@ -50,7 +54,6 @@ export function preludeSource(hostFunctionNames: string[]): string {
     if (v === undefined) return undefined;
     return stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
   };
-  Object.defineProperty(globalThis, '__toolscript_describe', { value: describe });
-  Object.defineProperty(globalThis, '__toolscript_serialize', { value: serialize });
+  return [describe, serialize];
 })();`;
 }
