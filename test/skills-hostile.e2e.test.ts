@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { watchEventLoop } from './support/loop-gap.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 import { DATA_DIR } from './support/weather.js';
 
@@ -45,5 +46,27 @@ describe('save_skill with hostile code', () => {
     await expect(gateway.saveSkill({ name: 'huge', description: 'Too big.', code })).rejects.toThrow(
       /Skill huge is too large: code is 200 KiB \(at most 128 KiB\)/,
     );
+  });
+
+  it('type-checks off the event loop: other sessions keep being served', async () => {
+    // About 120 KiB of typed code: enough work for the compiler to notice.
+    const body = Array.from(
+      { length: 1_200 },
+      (_, i) =>
+        `export function f${i}(a: { x: number; y: string[] }): number { return a.x + a.y.length + ${i}; }`,
+    ).join('\n');
+    expect(Buffer.byteLength(body)).toBeLessThan(128 * 1024);
+    await gateway.saveSkill({
+      name: 'warm',
+      description: 'Warms the checker up.',
+      code: 'export const one = 1;\n',
+    });
+    const loop = watchEventLoop();
+    const started = performance.now();
+    await gateway.saveSkill({ name: 'many', description: 'Many small functions.', code: body });
+    const took = performance.now() - started;
+    const longestGap = await loop.stop();
+    expect(took).toBeGreaterThan(200);
+    expect(longestGap).toBeLessThan(took / 2);
   });
 });

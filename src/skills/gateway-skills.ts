@@ -3,16 +3,42 @@ import type { BindingCache } from '../codegen/cache.js';
 import { CLIENT_SOURCE, planServer, RUNTIME_SOURCE, renderServerIndex } from '../codegen/tree.js';
 import type { SearchDocument } from '../discovery/documents.js';
 import { transpileScript } from '../execution/transpile.js';
+import { HostWorker } from '../util/worker.js';
+import type { VirtualFiles } from './analyze.js';
+import type { CheckTask } from './check-worker.js';
 import { exportedNames, type SkillChecker, type SkillInfo, type SkillTool } from './store.js';
+
+/** Longest a skill's type check may take once the checker is up, in ms. */
+export const CHECK_DEADLINE_MS = 20_000;
+
+let checker: HostWorker<CheckTask> | undefined;
+
+/**
+ * {@link typeCheck} on the skill checker's worker thread, within {@link CHECK_DEADLINE_MS}; on this
+ * thread only when the worker cannot load.
+ */
+async function typeCheckOffThread(files: VirtualFiles, entry: string): Promise<string[]> {
+  checker ??= new HostWorker<CheckTask>(new URL('./check-worker', import.meta.url), 10_000);
+  const task = { files: [...files], entry };
+  const answer = await checker.run<string[] | undefined>(task, CHECK_DEADLINE_MS, () => undefined);
+  if (answer) return answer;
+  if (!checker.unavailable)
+    return [
+      `skill.ts: the type check took longer than ${CHECK_DEADLINE_MS / 1000} s; make the skill smaller.`,
+    ];
+  const { typeCheck } = await import('./analyze.js');
+  return typeCheck(files, entry);
+}
 
 /**
  * Type-checks skill code against the catalog's current bindings: the generated files of every
- * server it imports, `client.ts` and `runtime.ts`, with the TypeScript compiler (loaded lazily).
+ * server it imports, `client.ts` and `runtime.ts`, with the TypeScript compiler on a worker
+ * thread.
  */
 export function catalogChecker(catalog: Catalog, bindings: BindingCache): SkillChecker {
   return {
     async check(code) {
-      const { bindingUses, typeCheck } = await import('./analyze.js');
+      const { bindingUses } = await import('./analyze.js');
       const files = new Map<string, string>([
         ['client.ts', CLIENT_SOURCE],
         ['runtime.ts', RUNTIME_SOURCE],
@@ -43,7 +69,7 @@ export function catalogChecker(catalog: Catalog, bindings: BindingCache): SkillC
         for (const binding of plan.bindings)
           files.set(`servers/${folder}/${binding.identifier}.ts`, await bindings.get(binding));
       }
-      if (problems.length === 0) problems.push(...typeCheck(files, 'skill.ts'));
+      if (problems.length === 0) problems.push(...(await typeCheckOffThread(files, 'skill.ts')));
       return { tools, problems };
     },
   };
