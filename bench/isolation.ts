@@ -2,9 +2,10 @@
  * Isolation benchmark: what one hostile session costs the others. Run with
  * `npm run bench:isolation`. Writes bench/results/isolation.json.
  *
- * 1. Hostile output: one session's script returns text that is slow to tokenize or to scan for
+ * 1. Hostile text: one session's script returns text that is slow to tokenize or to scan for
  *    personal data (the red-team inputs: a run of no-break spaces, 100k CJK characters, 150k
- *    control characters, 120 KB of `%a`), with PII on and a 2 s timeout. Meanwhile a second
+ *    control characters, 120 KB of `%a`), with PII on and a 2 s timeout; or sends such text as a
+ *    script comment or a `search_tools` query. Meanwhile a second
  *    session runs `return 1` every 10 ms. Reported: the hostile execution's time, the second
  *    session's slowest answer, and the longest event-loop gap (a 5 ms ticker).
  * 2. Rejected initializes: 20,000 (`-- --requests N`) initialize requests refused with 406 (bad `Accept`) against
@@ -31,20 +32,27 @@ const gateway = await createGateway(
   }),
 );
 
-const hostile: Record<string, string> = {
-  'no-break spaces (50k)': `'x' + '\\u00a0'.repeat(50000)`,
-  'CJK (100k)': `'漢字仮名交じり文'.repeat(12500)`,
-  'control characters (150k)': `'\\u0001'.repeat(150000)`,
-  "'%a' (120 KB)": `'%a'.repeat(60000)`,
+const attacker = new GatewaySession(gateway);
+const returning = (expression: string) => async () =>
+  !(await attacker.executeCode(`return ${expression};`)).isError;
+const nbsp = '\u00a0'.repeat(50_000);
+const hostile: Record<string, () => Promise<boolean>> = {
+  'result: no-break spaces (50k)': returning(`'x' + '\\u00a0'.repeat(50000)`),
+  'result: CJK (100k)': returning(`'漢字仮名交じり文'.repeat(12500)`),
+  'result: control characters (150k)': returning(`'\\u0001'.repeat(150000)`),
+  "result: '%a' (120 KB)": returning(`'%a'.repeat(60000)`),
+  'script comment: no-break spaces (50k)': async () =>
+    !(await attacker.executeCode(`// x${nbsp}\nreturn 1;`)).isError,
+  'search_tools query: no-break spaces (50k)': async () =>
+    !(await attacker.searchTools({ query: `x${nbsp}` })).isError,
 };
 
-const attacker = new GatewaySession(gateway);
 const bystander = new GatewaySession(gateway);
 await attacker.executeCode('return 0'); // loads the sandbox and the tokenizer
 await bystander.executeCode('return 0');
 
 const stalls = [];
-for (const [name, expression] of Object.entries(hostile)) {
+for (const [name, attack] of Object.entries(hostile)) {
   const loop = watchEventLoop();
   let slowest = 0;
   let running = true;
@@ -57,14 +65,14 @@ for (const [name, expression] of Object.entries(hostile)) {
     }
   })();
   const started = performance.now();
-  const answer = await attacker.executeCode(`return ${expression};`);
+  const ok = await attack();
   const hostileMs = performance.now() - started;
   running = false;
   await probe;
   const longestGap = await loop.stop();
   stalls.push({
     input: name,
-    ok: !answer.isError,
+    ok,
     hostileMs: Math.round(hostileMs),
     otherSessionSlowestMs: Math.round(slowest),
     longestEventLoopGapMs: Math.round(longestGap),
@@ -116,7 +124,7 @@ const summary = {
   },
 };
 console.log(
-  `\n| hostile output | ok | its time ms | other session's slowest ms | longest loop gap ms |\n|---|---|---:|---:|---:|\n${stalls
+  `\n| hostile text | ok | its time ms | other session's slowest ms | longest loop gap ms |\n|---|---|---:|---:|---:|\n${stalls
     .map(
       (s) =>
         `| ${s.input} | ${s.ok} | ${s.hostileMs} | ${s.otherSessionSlowestMs} | ${s.longestEventLoopGapMs} |`,
