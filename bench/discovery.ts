@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { countTokens } from '../src/accounting/tokens.js';
 import { Catalog } from '../src/catalog/catalog.js';
 import { DEFAULT_RANKING, type RankingOptions, ToolSearch } from '../src/discovery/search.js';
-import { renderSearch } from '../src/session/render-search.js';
+import { renderSearch } from '../src/session/search-tools.js';
 import { LIVEMCPBENCH_DIR, loadLiveMcpBenchCatalog } from '../test/support/livemcpbench.js';
 import { regexNameBaseline, substringBaseline } from './support/baselines.js';
 import { median, percentile } from './support/stats.js';

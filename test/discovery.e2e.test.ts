@@ -141,6 +141,29 @@ describe('discovery over real servers', () => {
     expect(writing.map((h) => h.name)).not.toContain('git.gitLog');
   });
 
+  it('filters by every annotation without a query, through search_tools', async () => {
+    const tools = gateway.catalog.allTools();
+    const spec = {
+      readOnly: (a: Record<string, unknown>) => a.readOnlyHint === true,
+      destructive: (a: Record<string, unknown>) => a.readOnlyHint !== true && a.destructiveHint !== false,
+      idempotent: (a: Record<string, unknown>) => a.idempotentHint === true,
+      openWorld: (a: Record<string, unknown>) => a.openWorldHint !== false,
+    };
+    for (const [filter, holds] of Object.entries(spec)) {
+      for (const value of [true, false]) {
+        const expected = tools.filter((t) => holds(t.tool.annotations ?? {}) === value).length;
+        const answer = await client.callTool({
+          name: 'search_tools',
+          arguments: { [filter]: value, detail: 'name', limit: 200 },
+        });
+        const listed = text(answer).startsWith('No tool matches') ? [] : text(answer).split('\n');
+        expect({ filter, value, listed: listed.length }).toEqual({ filter, value, listed: expected });
+      }
+    }
+    // The tools that say they are idempotent exist, so the answer is a list, not "No tool matches".
+    expect(tools.some((t) => t.tool.annotations?.idempotentHint === true)).toBe(true);
+  });
+
   it('serves the file tree as resources', async () => {
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toContain('toolscript://servers/git/gitLog.ts');

@@ -23,11 +23,31 @@ export interface SearchOptions {
   server?: string;
   /** Only tools or only skills. */
   kind?: SearchKind;
-  /** Only tools whose MCP annotations say so (`readOnlyHint` etc.). */
+  /** Only tools whose MCP annotations say so; see {@link ANNOTATION_FILTERS}. */
   readOnly?: boolean;
   destructive?: boolean;
   idempotent?: boolean;
   openWorld?: boolean;
+}
+
+/**
+ * The MCP tool annotations search filters on: option → the annotation and the value a tool that
+ * does not say has (MCP specification, `ToolAnnotations`: destructive and open-world by default;
+ * a read-only tool is never destructive).
+ */
+export const ANNOTATION_FILTERS = {
+  readOnly: { annotation: 'readOnlyHint', unset: false },
+  destructive: { annotation: 'destructiveHint', unset: true },
+  idempotent: { annotation: 'idempotentHint', unset: false },
+  openWorld: { annotation: 'openWorldHint', unset: true },
+} as const;
+export type AnnotationFilter = keyof typeof ANNOTATION_FILTERS;
+export const ANNOTATION_FILTER_NAMES = Object.keys(ANNOTATION_FILTERS) as AnnotationFilter[];
+
+/** What a tool's hints mean for one filter, with the MCP defaults for hints it does not give. */
+export function hintValue(hints: SearchDocument['hints'], filter: AnnotationFilter): boolean {
+  if (filter === 'destructive' && hints.readOnly === true) return false;
+  return hints[filter] ?? ANNOTATION_FILTERS[filter].unset;
 }
 
 /** One search hit. */
@@ -191,8 +211,9 @@ export class ToolSearch {
   }
 
   /**
-   * Ranked hits for `query`, best first. With an empty query and a `server`, lists that server's
-   * tools by name; with an empty query and no server, returns no hits (see {@link Catalog.listServers}).
+   * Ranked hits for `query`, best first. With an empty query and any filter (a `server`, a kind or
+   * an annotation), lists the matching tools by name; with an empty query and no filter, returns
+   * no hits (the caller lists the servers instead; see {@link Catalog.listServers}).
    */
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const index = this.refresh();
@@ -200,14 +221,14 @@ export class ToolSearch {
     const accept = (document: SearchDocument) =>
       (options.server === undefined || document.server === options.server) &&
       (options.kind === undefined || document.kind === options.kind) &&
-      (options.readOnly === undefined || (document.hints.readOnly ?? false) === options.readOnly) &&
-      (options.destructive === undefined || (document.hints.destructive ?? false) === options.destructive) &&
-      (options.idempotent === undefined || (document.hints.idempotent ?? false) === options.idempotent) &&
-      (options.openWorld === undefined || (document.hints.openWorld ?? false) === options.openWorld);
+      ANNOTATION_FILTER_NAMES.every(
+        (filter) =>
+          options[filter] === undefined ||
+          (document.kind === 'tool' && hintValue(document.hints, filter) === options[filter]),
+      );
 
     if (!query.trim()) {
-      if (options.server === undefined && options.readOnly === undefined && options.destructive === undefined)
-        return [];
+      if (!isFiltered(options)) return [];
       const listed = [...this.documents.values()].filter(accept).sort((a, b) => (a.id < b.id ? -1 : 1));
       return Promise.all(listed.slice(0, options.limit ?? 100).map((d) => this.hit(d, 0, detail)));
     }
@@ -297,10 +318,11 @@ export class ToolSearch {
   }
 }
 
-/** True when any filter (server, kind or annotation hint) is set. */
-function isFiltered(options: SearchOptions): boolean {
-  const { server, kind, readOnly, destructive, idempotent, openWorld } = options;
-  return [server, kind, readOnly, destructive, idempotent, openWorld].some((value) => value !== undefined);
+/** True when any filter (server, kind or annotation hint) is set: an empty query then lists. */
+export function isFiltered(options: Omit<SearchOptions, 'detail' | 'limit'>): boolean {
+  return [options.server, options.kind, ...ANNOTATION_FILTER_NAMES.map((f) => options[f])].some(
+    (value) => value !== undefined,
+  );
 }
 
 /** First sentence of a description (up to 200 characters). */

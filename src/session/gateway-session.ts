@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { countTokensOffThread } from '../accounting/counter.js';
 import { SessionLedger, type SessionSummary } from '../accounting/session.js';
-import type { DetailLevel } from '../discovery/search.js';
 import { executionMeta } from '../execution/meta.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway.js';
@@ -12,48 +11,21 @@ import {
   gatewayInstructions,
   SEARCH_TOOLS_DESCRIPTION,
 } from '../prompt/code-first.js';
-import { renderSearch, renderSelection, renderServerList } from './render-search.js';
+import {
+  answerSearch,
+  renderAnswer,
+  type SearchAnswer,
+  type SearchToolsInput,
+  searchToolsShape,
+} from './search-tools.js';
 
-/** Input of `search_tools`, as a zod shape (the MCP server registers it as is). */
-export const searchToolsShape = {
-  query: z
-    .string()
-    .optional()
-    .describe('Words describing the task, e.g. "read a file". Empty: list servers.'),
-  names: z
-    .array(z.string())
-    .optional()
-    .describe('Exact qualified names (server.tool) to fetch, instead of a query.'),
-  detail: z
-    .enum(['name', 'summary', 'full'])
-    .optional()
-    .describe('Default "summary"; "full" = TypeScript signature.'),
-  limit: z.number().int().min(1).max(200).optional().describe('Default 10.'),
-  server: z.string().optional().describe("Only this server's tools; without a query, lists them."),
-  readOnly: z.boolean().optional().describe('Only tools annotated read-only (true) or not (false).'),
-  destructive: z.boolean().optional(),
-  idempotent: z.boolean().optional(),
-  openWorld: z.boolean().optional(),
-};
+export { type SearchToolsInput, searchToolsShape } from './search-tools.js';
 
 /** Input of `execute_code`, as a zod shape. */
 export const executeCodeShape = {
   code: z
     .string()
     .describe('A TypeScript ES module. Import from ./servers/<server>; export default the answer.'),
-};
-
-/** A `search_tools` request. */
-export type SearchToolsInput = {
-  query?: string | undefined;
-  names?: string[] | undefined;
-  detail?: DetailLevel | undefined;
-  limit?: number | undefined;
-  server?: string | undefined;
-  readOnly?: boolean | undefined;
-  destructive?: boolean | undefined;
-  idempotent?: boolean | undefined;
-  openWorld?: boolean | undefined;
 };
 
 /** What one of the gateway's tools answered: the text the model reads, and data for the host. */
@@ -164,7 +136,8 @@ export class GatewaySession {
 
   /** One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the ledger. */
   async searchTools(request: SearchToolsInput): Promise<ToolAnswer> {
-    const answer = await searchTools(this.gateway, request);
+    const found = await answerSearch(this.gateway, request);
+    const answer: ToolAnswer = { ...renderAnswer(found), meta: searchMeta(found) };
     const counted = await countTokensOffThread([JSON.stringify(request), answer.text]);
     (await this.getLedger()).recordDiscovery(counted.reduce((sum, c) => sum + c.tokens, 0));
     return answer;
@@ -205,23 +178,9 @@ function invalid(name: string, error: z.ZodError): ToolAnswer {
   };
 }
 
-async function searchTools(gateway: Gateway, request: SearchToolsInput): Promise<ToolAnswer> {
-  const { query = '', names, detail, ...filters } = request;
-  const servers = gateway.listServers();
-  if (names?.length) {
-    const selection = await gateway.select(names, detail ?? 'full');
-    return { text: renderSelection(selection), isError: selection.hits.length === 0, meta: selection };
-  }
-  if (filters.server !== undefined && !servers.some((s) => s.name === filters.server)) {
-    return { text: `No server "${filters.server}".\n${renderServerList(servers)}`, isError: true, meta: {} };
-  }
-  const options = Object.fromEntries(
-    Object.entries({ detail, ...filters }).filter(([, v]) => v !== undefined),
-  );
-  const hits = await gateway.search(query, options);
-  const browsing =
-    !query.trim() && Object.entries(filters).every(([k, v]) => k === 'limit' || v === undefined);
-  return browsing
-    ? { text: renderServerList(servers), isError: false, meta: { servers } }
-    : { text: renderSearch(query, hits), isError: false, meta: { hits } };
+/** `_meta.toolscript` of a search answer: the selection, the servers, or the hits. */
+function searchMeta(answer: SearchAnswer): Record<string, unknown> {
+  const { kind: _, ...rest } = answer;
+  if (answer.kind === 'hits') return { hits: answer.hits };
+  return answer.kind === 'no-server' ? {} : rest;
 }
