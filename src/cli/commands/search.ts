@@ -1,7 +1,4 @@
-import {
-  ANNOTATION_FILTER_NAMES,
-  type AnnotationFilter,
-} from '../../discovery/search.js';
+import { ANNOTATION_FILTER_NAMES, type AnnotationFilter } from '../../discovery/search.js';
 import { answerSearch, renderAnswer } from '../../session/search-tools.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
