@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 import { loadQuickJS, QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
 import { measureStartup } from './support/startup.js';
 import { median } from './support/stats.js';

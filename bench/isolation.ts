@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 import { serveHttp } from '../src/server/http.js';
 import { GatewaySession } from '../src/session/gateway-session.js';
 import { watchEventLoop } from '../test/support/loop-gap.js';

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 import { serveHttp } from '../src/server/http.js';
 import { percentile } from './support/stats.js';
 

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultConfig } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 import { serveHttp } from '../src/server/http.js';
 
 const run = promisify(execFile);

@@ -6,25 +6,45 @@
  * values in {@link ExecutionResult.error}, using the same codes.
  */
 
+/** Marks toolscript errors with the kinds of their class chain (see {@link ToolscriptError.isInstance}). */
 const MARKER = Symbol.for('toolscript.error');
 
-/** Stable error codes. Those marked "execution" also appear in `ExecutionResult.error.code`. */
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'SYNTAX_ERROR' // execution
-  | 'RUNTIME_ERROR' // execution
-  | 'TOOL_ERROR' // execution
-  | 'INVALID_ARGUMENTS' // execution
-  | 'UNKNOWN_TOOL' // execution
-  | 'TIMEOUT' // execution
-  | 'MEMORY_LIMIT' // execution
-  | 'UPSTREAM_UNAVAILABLE' // execution
-  | 'RESULT_TOO_LARGE' // execution
-  | 'MODEL_CONFIG';
+/**
+ * Every code an execution can end with (`ExecutionResult.error.code`), and what it means. The
+ * single source for the type, `toolscript exec --help` and the README's list (a test keeps the
+ * README in step).
+ */
+export const EXECUTION_ERRORS = {
+  SYNTAX_ERROR: 'the script does not parse or transpile',
+  RUNTIME_ERROR: 'the script threw, or the sandbox could not run it',
+  TOOL_ERROR: 'an upstream tool answered with isError',
+  INVALID_ARGUMENTS: "a call's arguments do not match the tool's inputSchema",
+  UNKNOWN_TOOL: 'no connected server has that tool (or server)',
+  TIMEOUT: 'the script ran past sandbox.timeoutMs',
+  MEMORY_LIMIT: 'the script used more than sandbox.memoryMb',
+  UPSTREAM_UNAVAILABLE: 'the server could not be started or reached',
+  RESULT_TOO_LARGE: 'a tool result was over maxResultBytes',
+  MODULE_NOT_FOUND: 'an import names no skill, skill version or module there is',
+  WORKSPACE_ERROR: 'a workspace or state operation was refused (path, quota, storage)',
+  SKILL_ERROR: 'a skill could not be saved or loaded (name, size, type check, owner)',
+} as const;
+
+/** A code an execution can end with; see {@link EXECUTION_ERRORS}. */
+export type ExecutionErrorCode = keyof typeof EXECUTION_ERRORS;
+
+/** Every stable error code: the execution codes, plus a bad config and a bad `--model`. */
+export type ErrorCode = ExecutionErrorCode | 'CONFIG_INVALID' | 'MODEL_CONFIG';
+
+/** True when `code` is one of {@link EXECUTION_ERRORS}. */
+export function isExecutionErrorCode(code: string): code is ExecutionErrorCode {
+  return Object.hasOwn(EXECUTION_ERRORS, code);
+}
 
 /** Base class: a stable `code`, a `details` object, and a message that tells the user what to do. */
 export class ToolscriptError extends Error {
-  readonly [MARKER] = true;
+  /** The class's own kind, matched by {@link ToolscriptError.isInstance}; each subclass sets its own. */
+  static readonly kind: string = 'ToolscriptError';
+  readonly [MARKER]: readonly string[];
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
 
@@ -38,16 +58,31 @@ export class ToolscriptError extends Error {
     this.name = 'ToolscriptError';
     this.code = code;
     this.details = details;
+    const kinds: string[] = [];
+    for (
+      let type: unknown = new.target;
+      typeof type === 'function' && type !== Error;
+      type = Object.getPrototypeOf(type)
+    )
+      if (Object.hasOwn(type, 'kind')) kinds.push((type as unknown as { kind: string }).kind);
+    this[MARKER] = kinds;
   }
 
-  /** True for any toolscript error, even one from a second copy of the package. */
-  static isInstance(value: unknown): value is ToolscriptError {
-    return typeof value === 'object' && value !== null && MARKER in value;
+  /**
+   * True when `value` is an error of this class or a subclass, even from a second copy of the
+   * package (where `instanceof` fails): `UnknownToolError.isInstance(e)`.
+   */
+  static isInstance<T>(this: { kind: string; prototype: T }, value: unknown): value is T {
+    const kinds =
+      typeof value === 'object' && value !== null ? (value as { [MARKER]?: unknown })[MARKER] : undefined;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass isInstance was called on.
+    return Array.isArray(kinds) && kinds.includes(this.kind);
   }
 }
 
 /** The config file is missing, unreadable or does not match the schema. */
 export class ConfigError extends ToolscriptError {
+  static override readonly kind: string = 'ConfigError';
   constructor(
     message: string,
     readonly file: string | undefined,
@@ -60,6 +95,7 @@ export class ConfigError extends ToolscriptError {
 
 /** An upstream server could not be started, reached, or answered too late. */
 export class UpstreamUnavailableError extends ToolscriptError {
+  static override readonly kind: string = 'UpstreamUnavailableError';
   constructor(
     readonly server: string,
     reason: string,
@@ -79,6 +115,7 @@ export class UpstreamUnavailableError extends ToolscriptError {
 
 /** A script called a tool (or imported a binding) that no connected server has. */
 export class UnknownToolError extends ToolscriptError {
+  static override readonly kind: string = 'UnknownToolError';
   constructor(
     readonly server: string,
     readonly tool: string,
@@ -94,6 +131,7 @@ export class UnknownToolError extends ToolscriptError {
 
 /** Arguments of a call do not match the tool's `inputSchema`. */
 export class InvalidArgumentsError extends ToolscriptError {
+  static override readonly kind: string = 'InvalidArgumentsError';
   constructor(
     readonly server: string,
     readonly tool: string,
@@ -111,6 +149,7 @@ export class InvalidArgumentsError extends ToolscriptError {
 
 /** The upstream tool answered with `isError: true`. */
 export class ToolError extends ToolscriptError {
+  static override readonly kind: string = 'ToolError';
   constructor(
     readonly server: string,
     readonly tool: string,
@@ -123,6 +162,7 @@ export class ToolError extends ToolscriptError {
 
 /** `--model` names no known provider, is malformed, or its API key is missing (agent and A/B harness). */
 export class ModelConfigError extends ToolscriptError {
+  static override readonly kind: string = 'ModelConfigError';
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('MODEL_CONFIG', message, details);
     this.name = 'ModelConfigError';
@@ -131,6 +171,7 @@ export class ModelConfigError extends ToolscriptError {
 
 /** A tool's result is larger than `maxResultBytes`; the value was dropped. */
 export class ResultTooLargeError extends ToolscriptError {
+  static override readonly kind: string = 'ResultTooLargeError';
   constructor(
     readonly server: string,
     readonly tool: string,

@@ -21,26 +21,23 @@ export {
   type ToolscriptConfig,
   type ToolscriptConfigInput,
 } from './config.js';
+export { createGateway, type GatewayOptions } from './create.js';
 export type { DetailLevel, SearchHit, SearchOptions } from './discovery/search.js';
 export {
   ConfigError,
   type ErrorCode,
+  EXECUTION_ERRORS,
+  type ExecutionErrorCode,
   InvalidArgumentsError,
   ModelConfigError,
+  ResultTooLargeError,
   ToolError,
   ToolscriptError,
   UnknownToolError,
   UpstreamUnavailableError,
 } from './errors.js';
 export type { ExecutionResult } from './execution/result.js';
-export {
-  createGateway,
-  type ExecuteOptions,
-  Gateway,
-  type GatewayOptions,
-  PII_NOTE,
-  type ServerStatus,
-} from './gateway.js';
+export { type ExecuteOptions, Gateway, PII_NOTE, type ServerStatus } from './gateway.js';
 export { GatewayMetrics, type MetricsSummary } from './metrics/metrics.js';
 export { type PiiAuditEntry, PiiAuditLog } from './pii/audit.js';
 export { type DetectOptions, detectPii, PII_TYPES, type PiiMatch, type PiiType } from './pii/detectors.js';

@@ -41,7 +41,17 @@ export interface SandboxRunOptions {
   limits: SandboxLimits;
 }
 
-export type SandboxErrorCode = 'SYNTAX_ERROR' | 'RUNTIME_ERROR' | 'TIMEOUT' | 'MEMORY_LIMIT' | (string & {});
+/**
+ * The codes a backend sets itself (`MODULE_NOT_FOUND` for an import that resolves to nothing), or
+ * any `code` field of the value the script threw.
+ */
+export type SandboxErrorCode =
+  | 'SYNTAX_ERROR'
+  | 'RUNTIME_ERROR'
+  | 'TIMEOUT'
+  | 'MEMORY_LIMIT'
+  | 'MODULE_NOT_FOUND'
+  | (string & {});
 
 export interface SandboxError {
   /** A code from the thrown value's `code` field, or one of the sandbox's own. */

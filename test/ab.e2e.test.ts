@@ -8,7 +8,8 @@ import { type AbTask, loadTasks, renderAbReport, runAb } from '../src/agent/ab.j
 import { runCli } from '../src/cli/main.js';
 import type { CliIO } from '../src/cli/shared.js';
 import { parseConfig } from '../src/config.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
 import { lastToolResults, policyModel, promptTokens, type Turn } from './support/mock-model.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 import { DATA_DIR, RAINY_DAYS, rainyDaysScript, WEATHER_CSV } from './support/weather.js';

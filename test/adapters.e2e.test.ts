@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectTools, createToolscriptTools } from '../src/adapters/ai.js';
 import { createAnthropicTools } from '../src/adapters/anthropic.js';
 import { parseConfig } from '../src/config.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
 import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
 import { DATA_DIR, RAINY_DAYS, rainyDaysScript } from './support/weather.js';
 

@@ -6,8 +6,9 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog.js';
 import { renderBinding } from '../src/codegen/binding.js';
+import { BindingTree } from '../src/codegen/binding-tree.js';
 import { assignBindingNames, toIdentifier } from '../src/codegen/names.js';
-import { generateTypeScriptTree, planBindings, RuntimeModules } from '../src/codegen/tree.js';
+import { generateTypeScriptTree, planBindings } from '../src/codegen/tree.js';
 import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
 
 describe('binding names', () => {
@@ -180,7 +181,7 @@ describe('codegen on the 527 real LiveMCPBench tool schemas', () => {
 
   it('serves a runtime module for every binding, and nothing else', () => {
     const catalog = loadLiveMcpBenchCatalog();
-    const modules = new RuntimeModules(catalog);
+    const modules = { get: new BindingTree(catalog).moduleLookup() };
     const paths = planBindings(catalog).flatMap((server) =>
       server.bindings.map((b) => `servers/${server.folder}/${b.identifier}`),
     );

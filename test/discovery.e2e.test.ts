@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BindingCache } from '../src/codegen/cache.js';
 import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
 import { ToolSearch } from '../src/discovery/search.js';
-import { createGateway, Gateway } from '../src/gateway.js';
+import { Gateway } from '../src/gateway.js';
 import { QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
 import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
 import { connectClient, text } from './support/mcp.js';
@@ -167,7 +168,7 @@ describe('discovery over real servers', () => {
   it('serves the file tree as resources', async () => {
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toContain('toolscript://servers/git/gitLog.ts');
-    expect(resources).toHaveLength(gateway.listFiles().length);
+    expect(resources).toHaveLength(gateway.bindings.paths().length);
     const read = await client.readResource({ uri: 'toolscript://servers/memory/createEntities.ts' });
     expect((read.contents[0] as { text: string }).text).toContain('@tool memory/create_entities');
     await expect(client.readResource({ uri: 'toolscript://servers/memory/nope.ts' })).rejects.toThrow(

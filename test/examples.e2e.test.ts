@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 import { EXECUTE_CODE_EXAMPLE, executeCodeDescription } from '../src/prompt/code-first.js';
 import { ROOT, spawnCli } from './support/cli.js';
 

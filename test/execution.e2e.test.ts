@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../src/accounting/tokens.js';
 import { defaultConfig } from '../src/config.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
 
 describe('executions on the bundled default config', () => {
   let gateway: Gateway;

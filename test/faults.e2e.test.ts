@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
 import { MAX_RESTARTS } from '../src/upstream/connection.js';
 import { childPids } from './support/processes.js';
 import {

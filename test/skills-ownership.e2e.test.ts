@@ -5,7 +5,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
 import { createMcpServer } from '../src/server/mcp-server.js';
 
 const skill = (tag: string) => ({
@@ -61,17 +62,17 @@ describe.each(['read-only', 'open'] as const)('skill ownership with skills.share
     } else {
       expect(overwrite.isError).toBe(false);
       expect(await removing).toBe(true);
-      expect(await gateway.skills.info('tally')).toBeUndefined();
+      expect(await gateway.skill('tally')).toBeUndefined();
       await alice.callTool({ name: 'save_skill', arguments: skill('alice-1') });
       await bob.callTool({ name: 'save_skill', arguments: skill('bob') });
-      const info = await gateway.skills.info('tally');
+      const info = (await gateway.skill('tally'))?.info;
       expect(info?.author).toMatch(/^session:/);
       expect(info?.author).not.toBe(info?.owner);
     }
 
     // The owner and the operator may always publish; older versions stay as they were.
     await gateway.saveSkill(skill('operator'));
-    const current = await gateway.skills.info('tally');
+    const current = (await gateway.skill('tally'))?.info;
     expect(current).toMatchObject({ author: 'operator' });
     const latest = await gateway.execute(USE('./skills/tally'));
     expect(latest.result).toBe('operator:6');

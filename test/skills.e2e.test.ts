@@ -6,7 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 import { connectClient, text } from './support/mcp.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 
@@ -90,7 +90,7 @@ describe('skills', () => {
         },
       });
       expect(text(reused)).toBe(answer);
-      expect(await gateway.skills.stats('days-of')).toMatchObject({ uses: 1, successes: 1, failures: 0 });
+      expect((await gateway.skill('days-of'))?.stats).toMatchObject({ uses: 1, successes: 1, failures: 0 });
       const missing = await gateway.execute(`import { x } from './skills/nope'; export default x;`);
       expect(missing.error?.message).toMatch(
         /Cannot find module '\.\/skills\/nope'.*Saved skills: days-of\. See list_skills\./,
@@ -103,7 +103,7 @@ describe('skills', () => {
         code: `${SKILL}\nexport const version = 2;`,
       });
       expect(existsSync(join(dataDir, 'skills/days-of/versions/1/index.ts'))).toBe(true);
-      expect((await gateway.skills.info('days-of'))?.version).toBe(2);
+      expect((await gateway.skill('days-of'))?.info?.version).toBe(2);
     } finally {
       await client.close();
       await gateway.close();
@@ -136,15 +136,15 @@ describe('skills', () => {
       expect(ok.result).toBe('Ada');
 
       // A compatible change (a new optional argument): still fine, and the new hash is recorded.
-      const before = (await gateway.skills.info('customer-name'))?.tools[0]?.schemaHash;
+      const before = (await gateway.skill('customer-name'))?.info?.tools[0]?.schemaHash;
       lookup.update({ paramsSchema: { id: z.string(), verbose: z.boolean().optional() } });
       let after = before;
       for (let waited = 0; after === before && waited < 15_000; waited += 200) {
         await new Promise((r) => setTimeout(r, 200));
-        after = (await gateway.skills.info('customer-name'))?.tools[0]?.schemaHash;
+        after = (await gateway.skill('customer-name'))?.info?.tools[0]?.schemaHash;
       }
       expect(after).not.toBe(before);
-      expect((await gateway.skills.info('customer-name'))?.broken).toBeUndefined();
+      expect((await gateway.skill('customer-name'))?.info?.broken).toBeUndefined();
 
       // The upstream changes the tool's arguments; it announces list_changed itself.
       lookup.update({ paramsSchema: { key: z.number() } });
@@ -152,7 +152,7 @@ describe('skills', () => {
       let broken = '';
       while (!broken && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
-        broken = (await gateway.skills.info('customer-name'))?.broken ?? '';
+        broken = (await gateway.skill('customer-name'))?.info?.broken ?? '';
       }
       expect(broken).toMatch(/'id' does not exist in type 'LookupInput'/);
       expect(text(await client.callTool({ name: 'list_skills', arguments: {} }))).toMatch(

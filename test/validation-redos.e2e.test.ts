@@ -6,7 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 
 describe('argument validation against hostile upstream patterns', () => {
   it('checks "^(a+)+$" in linear time and refuses the argument before the server sees it', async () => {

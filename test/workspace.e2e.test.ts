@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ToolscriptConfigInput } from '../src/config.js';
-import { createGateway } from '../src/gateway.js';
+import { createGateway } from '../src/create.js';
 import { removeIdleWorkspaces } from '../src/workspace/workspace.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 

@@ -16,8 +16,8 @@ import { accountExecution, resultContextText, sampleText } from '../../src/accou
 import type { CallPayload } from '../../src/bridge/bridge.js';
 import { unwrapToolResult } from '../../src/bridge/unwrap.js';
 import { parseConfig, type ServerConfig } from '../../src/config.js';
+import { createGateway } from '../../src/create.js';
 import type { ExecutionResult } from '../../src/execution/result.js';
-import { createGateway } from '../../src/gateway.js';
 import { createMcpServer } from '../../src/server/mcp-server.js';
 import { UpstreamConnection } from '../../src/upstream/connection.js';
 import { type Row, renderMarkdown, renderSvg } from './report.js';

@@ -1,25 +1,36 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolCaller } from '../bridge/bridge.js';
 import type { ToolscriptConfig } from '../config.js';
-import { UpstreamUnavailableError } from '../errors.js';
+import { nearest } from '../discovery/nearest.js';
+import { UnknownToolError, UpstreamUnavailableError } from '../errors.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
 import type { Catalog } from './catalog.js';
 import { applyToolPolicy } from './policy.js';
 
-/** What the gateway reports of one server's connection besides its catalog entry. */
-export interface ConnectionStatus {
+/** Status of one upstream server. */
+export interface ServerStatus {
+  name: string;
+  ok: boolean;
+  /** Number of tools listed (0 when unavailable), after the server's tool policy. */
+  tools: number;
+  /** Tools the server offers that `allowTools`/`denyTools` keep out, when any. */
+  deniedTools?: number;
+  /** Times the server was started again after it died or hung, when any. */
+  restarts?: number;
+  /** Why the server is unavailable, with its stderr tail, when it is. */
+  error?: string;
+  /** Protocol version agreed at `initialize`. */
   protocolVersion?: string;
-  /** Times the server was started again after it died or hung. */
-  restarts: number;
-  /** Tools kept out by `allowTools`/`denyTools`. */
-  deniedTools: number;
+  /** `serverInfo` from `initialize`, as `name version`. */
+  description: string;
 }
 
 /**
  * Every upstream connection of a gateway, feeding the catalog: tools are listed through the
  * server's tool policy (`allowTools`/`denyTools`), re-listed when a server announces a change, and
- * listed again when a server that was down is called.
+ * listed again when a server that was down is called. It is the bridge's {@link ToolCaller}.
  */
-export class UpstreamServers {
+export class UpstreamServers implements ToolCaller {
   private readonly connections = new Map<string, UpstreamConnection>();
   private readonly denied = new Map<string, number>();
   /** Servers whose tools were listed (or tried) at least once. */
@@ -107,14 +118,44 @@ export class UpstreamServers {
     return connection.callTool(tool, args, { idempotent });
   }
 
-  /** Protocol version, restarts and tools kept out by policy, for one server. */
-  status(server: string): ConnectionStatus {
-    const connection = this.connections.get(server);
-    return {
-      ...(connection?.protocolVersion ? { protocolVersion: connection.protocolVersion } : {}),
-      restarts: connection?.restarts ?? 0,
-      deniedTools: this.denied.get(server) ?? 0,
-    };
+  /** Tries again to start a server that was down and lists its tools (see {@link refresh}). */
+  recover(server: string): Promise<void> {
+    return this.refresh(server);
+  }
+
+  /**
+   * Calls one tool as an ordinary MCP client would (no sandbox, no PII tokenization): a known
+   * server that is down is tried again first. A result with `isError: true` is returned.
+   * @throws {UnknownToolError} when the server has no such tool, with the nearest names
+   * @throws {UpstreamUnavailableError} {@link ToolError} {@link ResultTooLargeError}
+   */
+  async callDirect(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    const known = this.connections.has(server);
+    if (known && !this.catalog.getTool(server, tool) && this.catalog.getServer(server)?.error !== undefined)
+      await this.refresh(server);
+    if (!known || !this.catalog.getTool(server, tool)) {
+      const names = this.catalog.getServer(server)?.tools.map((t) => t.name) ?? [];
+      throw new UnknownToolError(server, tool, nearest(tool, names));
+    }
+    return this.callTool(server, tool, args);
+  }
+
+  /** Every configured server with its status, sorted by name. */
+  statuses(): ServerStatus[] {
+    return this.catalog.listServers().map((server) => {
+      const connection = this.connections.get(server.name);
+      const denied = this.denied.get(server.name) ?? 0;
+      return {
+        name: server.name,
+        ok: server.error === undefined,
+        tools: server.tools.length,
+        ...(denied ? { deniedTools: denied } : {}),
+        ...(connection?.restarts ? { restarts: connection.restarts } : {}),
+        description: server.description,
+        ...(server.error !== undefined ? { error: server.error } : {}),
+        ...(connection?.protocolVersion ? { protocolVersion: connection.protocolVersion } : {}),
+      };
+    });
   }
 
   /** Closes every connection; no child process is left running. */

@@ -1,8 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { LanguageModel } from 'ai';
 import { type LoadedConfig, loadConfig } from '../config.js';
+import type { GatewayOptions } from '../create.js';
 import { ToolscriptError } from '../errors.js';
-import type { Gateway, GatewayOptions } from '../gateway.js';
+import type { Gateway } from '../gateway.js';
 
 /** Where a command writes: injectable so tests can capture output. */
 export interface CliIO {
@@ -82,7 +83,7 @@ export async function startGateway(
   const { config } = loadCliConfig(configFile, io);
   const count = Object.keys(config.mcpServers).length;
   if (!quiet) io.stderr(`Connecting to ${count} server${count === 1 ? '' : 's'}…\n`);
-  const { createGateway } = await import('../gateway.js');
+  const { createGateway } = await import('../create.js');
   const gateway = await createGateway(config, options);
   for (const server of gateway.listServers()) {
     if (!server.ok) io.stderr(`warning: ${server.error?.split('\n')[0]}\n`);

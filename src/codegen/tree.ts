@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/catalog.js';
-import { type BindingSpec, bindingTypeNames, renderBinding, renderRuntimeBinding } from './binding.js';
+import { type BindingSpec, bindingTypeNames, renderBinding } from './binding.js';
 import type { BindingCache } from './cache.js';
 import { assignBindingNames, serverFolder } from './names.js';
 
@@ -58,9 +58,6 @@ export const state = { get: (key) => __host.state('get', key), set: (key, value)
 /** `client` module as run inside the sandbox. */
 export const RUNTIME_CLIENT = `export function callTool(server, tool, input) { return __host.callTool(server, tool, input ?? {}); }\n`;
 
-/** Names never given a stand-in binding: `then` would make the module namespace a thenable. */
-const UNSAFE_EXPORTS = new Set(['then', 'default', '__proto__', 'constructor']);
-
 /** One server's bindings: identifiers and the specs to render them. */
 export interface ServerBindings {
   server: string;
@@ -118,79 +115,4 @@ export async function generateTypeScriptTree(
     }
   }
   return files;
-}
-
-/**
- * The sandbox's module lookup, generated lazily: a server's binding table is built the first time
- * one of its modules is imported, and dropped when the catalog says the server's tools changed.
- * Paths (without extension): `client`, `runtime`,
- * `servers/<server>/index`, `servers/<server>/<identifier>`.
- */
-export class RuntimeModules {
-  private folders: Map<string, string> | undefined;
-  private readonly tables = new Map<string, Map<string, string>>();
-
-  constructor(private readonly catalog: Catalog) {
-    catalog.on('changed', (server) => {
-      this.folders = undefined;
-      this.tables.delete(server);
-    });
-  }
-
-  /** Source of the module at `path`, or `undefined` when there is none. */
-  readonly get = (path: string): string | undefined => this.lookup()(path);
-
-  /**
-   * The module lookup for one script. `used` (folder → names, see `scanServerImports`) gives each
-   * name the script takes from a server but the server does not have (or does not have yet,
-   * because it is down) a binding of its own, so the call reaches the bridge and fails there with
-   * `UNKNOWN_TOOL` and the nearest names, or `UPSTREAM_UNAVAILABLE`, rather than as a link error.
-   */
-  lookup(used?: Map<string, Set<string>>): (path: string) => string | undefined {
-    return (path) => {
-      if (path === 'client') return RUNTIME_CLIENT;
-      if (path === 'runtime') return RUNTIME_MODULE;
-      const match = /^servers\/([^/]+)\/([^/]+)$/.exec(path);
-      if (!match) return undefined;
-      const [, folder = '', file = ''] = match;
-      const server = this.serverOf(folder);
-      if (server === undefined) return undefined;
-      const table = this.table(server);
-      const missing = [...(used?.get(folder) ?? [])].filter(
-        (name) => !table.has(name) && !UNSAFE_EXPORTS.has(name),
-      );
-      if (file === 'index') {
-        const lines = [...table.keys()].map(
-          (identifier) => `export { ${identifier} } from './${identifier}';`,
-        );
-        for (const [i, name] of missing.entries()) {
-          lines.push(
-            `const __missing${i} = (input) => __host.callTool(${JSON.stringify(server)}, ${JSON.stringify(name)}, input ?? {});`,
-            `export { __missing${i} as ${name} };`,
-          );
-        }
-        return lines.join('\n');
-      }
-      const tool = table.get(file) ?? (missing.includes(file) ? file : undefined);
-      return tool === undefined
-        ? undefined
-        : renderRuntimeBinding({ server, identifier: file, tool: { name: tool } });
-    };
-  }
-
-  private serverOf(folder: string): string | undefined {
-    this.folders ??= new Map(this.catalog.listServers().map((s) => [serverFolder(s.name), s.name]));
-    return this.folders.get(folder);
-  }
-
-  /** identifier → original tool name, for one server. */
-  private table(server: string): Map<string, string> {
-    let table = this.tables.get(server);
-    if (!table) {
-      const names = assignBindingNames(this.catalog.getServer(server)?.tools.map((t) => t.name) ?? []);
-      table = new Map([...names].map(([tool, identifier]) => [identifier, tool]));
-      this.tables.set(server, table);
-    }
-    return table;
-  }
 }

@@ -1,5 +1,6 @@
 import MiniSearch, { type SearchOptions as MiniSearchOptions } from 'minisearch';
 import type { Catalog } from '../catalog/catalog.js';
+import type { BindingSpec } from '../codegen/binding.js';
 import { BindingCache } from '../codegen/cache.js';
 import {
   hintWords,
@@ -111,6 +112,11 @@ export const DEFAULT_RANKING: RankingOptions = {
 
 type Fields = 'name' | 'server' | 'serverDescription' | 'title' | 'description' | 'parameters' | 'hints';
 
+/** Where full-detail signatures come from: a binding's TypeScript source by spec (a `BindingTree`). */
+export interface BindingSources {
+  get(spec: BindingSpec): Promise<string>;
+}
+
 /**
  * Ranked full-text search over tools (and, later, skills): tool names split into words, server
  * names, titles, descriptions, parameter names and descriptions, and MCP annotation hints, with
@@ -129,14 +135,14 @@ export class ToolSearch {
 
   constructor(
     private readonly catalog: Catalog,
-    options: { ranking?: RankingOptions; bindings?: BindingCache } = {},
+    options: { ranking?: RankingOptions; bindings?: BindingSources } = {},
   ) {
     this.ranking = options.ranking ?? DEFAULT_RANKING;
     this.bindings = options.bindings ?? new BindingCache();
     catalog.on('changed', (server) => this.stale.add(server));
   }
 
-  private readonly bindings: BindingCache;
+  private readonly bindings: BindingSources;
 
   /** Builds the index now (otherwise the first search does); returns the number of documents. */
   prepare(): number {

@@ -1,17 +1,6 @@
+import { isExecutionErrorCode } from '../errors.js';
 import type { LogEntry, SandboxError } from '../sandbox.js';
 import type { ExecutionResult } from './result.js';
-
-const EXECUTION_CODES = new Set([
-  'SYNTAX_ERROR',
-  'RUNTIME_ERROR',
-  'TOOL_ERROR',
-  'INVALID_ARGUMENTS',
-  'UNKNOWN_TOOL',
-  'TIMEOUT',
-  'MEMORY_LIMIT',
-  'UPSTREAM_UNAVAILABLE',
-  'RESULT_TOO_LARGE',
-]);
 
 /**
  * The error of an execution as the model reads it: a stable code and a message that says what to
@@ -32,17 +21,18 @@ export function describeError(
     if (/skills\//.test(error.message)) {
       const skills = known.skills();
       return {
-        code: 'RUNTIME_ERROR',
+        code: 'MODULE_NOT_FOUND',
         message: `${error.message}. Saved skills: ${skills.join(', ') || 'none'}. See list_skills.`,
       };
     }
     return {
-      code: 'RUNTIME_ERROR',
+      code: 'MODULE_NOT_FOUND',
       message: `${error.message}. Scripts can import './servers/<server>', './skills/<name>', './runtime' and './client' only.`,
     };
   }
-  const code = EXECUTION_CODES.has(error.code) ? error.code : 'RUNTIME_ERROR';
-  const name = error.name && error.name !== 'Error' && code === 'RUNTIME_ERROR' ? `${error.name}: ` : '';
+  const code = isExecutionErrorCode(error.code) ? error.code : 'RUNTIME_ERROR';
+  const named = code === 'RUNTIME_ERROR' || code === 'WORKSPACE_ERROR';
+  const name = error.name && error.name !== 'Error' && named ? `${error.name}: ` : '';
   const where = error.stack?.match(/script:(\d+):(\d+)/);
   const location = code === 'RUNTIME_ERROR' && where ? ` (script line ${where[1]})` : '';
   return {

@@ -1,7 +1,7 @@
 import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
 import type { Bridge, CallPayload } from '../bridge/bridge.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { RuntimeModules } from '../codegen/tree.js';
+import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config.js';
 import type { PiiGuard } from '../pii/guard.js';
 import type { PiiVault } from '../pii/vault.js';
@@ -48,7 +48,8 @@ export interface PipelineParts {
   limits: ToolscriptConfig['sandbox'];
   catalog: Catalog;
   bridge: Bridge;
-  modules: RuntimeModules;
+  /** The generated bindings; the sandbox imports their JavaScript modules. */
+  bindings: BindingTree;
   skills: SkillLibrary;
   pii: PiiGuard;
   /** The session's workspace (`<dataDir>/workspaces/<session>/`). */
@@ -146,7 +147,7 @@ async function run(
   }
   const used = scanServerImports(transpiled.code);
   await parts.connectFor(used);
-  const serverModules = parts.modules.lookup(used.folders);
+  const serverModules = parts.bindings.moduleLookup(used.folders);
   const { hostFunctions, calls, payloads } = parts.bridge.session(
     vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
   );

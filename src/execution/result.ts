@@ -1,6 +1,6 @@
 import type { ExecutionTokens } from '../accounting/execution.js';
 import type { CallTrace } from '../bridge/bridge.js';
-import type { ErrorCode } from '../errors.js';
+import type { ExecutionErrorCode } from '../errors.js';
 
 /**
  * The outcome of one execution. `exec --json` prints it; over MCP it travels in the
@@ -12,7 +12,7 @@ export interface ExecutionResult {
   result: unknown;
   /** Console output in order; `warn`/`error` lines are prefixed `[warn] ` / `[error] `. */
   logs: string[];
-  error: { code: ErrorCode | (string & {}); message: string; details?: Record<string, unknown> } | null;
+  error: { code: ExecutionErrorCode; message: string; details?: Record<string, unknown> } | null;
   /** Every call the script made, in order. */
   calls: CallTrace[];
   /** What the model reads: logs, then the result as JSON (or the error), cut to `maxOutputTokens`. */

@@ -128,7 +128,7 @@ export function createMcpServer(
       annotations: { readOnlyHint: true },
     },
     async (): Promise<CallToolResult> => {
-      const skills = await gateway.skills.list();
+      const skills = await gateway.listSkills();
       const text = skills.length
         ? skills
             .map(
@@ -142,7 +142,7 @@ export function createMcpServer(
   );
 
   server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
-    const paths = gateway.listFiles();
+    const paths = gateway.bindings.paths();
     const start = request.params?.cursor ? Number.parseInt(request.params.cursor, 10) : 0;
     if (!Number.isInteger(start) || start < 0 || start > paths.length) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${request.params?.cursor}`);
@@ -171,7 +171,7 @@ export function createMcpServer(
   server.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const { uri } = request.params;
     const path = uri.startsWith(RESOURCE_PREFIX) ? uri.slice(RESOURCE_PREFIX.length) : undefined;
-    const text = path === undefined ? undefined : await gateway.readFile(path);
+    const text = path === undefined ? undefined : await gateway.bindings.read(path);
     if (text === undefined) {
       // -32002: "Resource not found" in the MCP specification.
       throw new McpError(-32002, `Resource not found: ${uri}. List them with resources/list.`);

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
-import type { BindingCache } from '../codegen/cache.js';
-import { CLIENT_SOURCE, planServer, RUNTIME_SOURCE, renderServerIndex } from '../codegen/tree.js';
+import type { BindingTree } from '../codegen/binding-tree.js';
+import { CLIENT_SOURCE, planServer, RUNTIME_SOURCE } from '../codegen/tree.js';
 import type { SearchDocument } from '../discovery/documents.js';
 import { transpileScript } from '../execution/transpile.js';
 import { HostWorker } from '../util/worker.js';
@@ -35,7 +35,7 @@ async function typeCheckOffThread(files: VirtualFiles, entry: string): Promise<s
  * server it imports, `client.ts` and `runtime.ts`, with the TypeScript compiler on a worker
  * thread.
  */
-export function catalogChecker(catalog: Catalog, bindings: BindingCache): SkillChecker {
+export function catalogChecker(catalog: Catalog, bindings: BindingTree): SkillChecker {
   return {
     async check(code) {
       const { bindingUses } = await import('./analyze.js');
@@ -65,9 +65,11 @@ export function catalogChecker(catalog: Catalog, bindings: BindingCache): SkillC
       for (const folder of used) {
         const plan = byFolder.get(folder);
         if (!plan) continue;
-        files.set(`servers/${folder}/index.ts`, renderServerIndex(plan));
-        for (const binding of plan.bindings)
-          files.set(`servers/${folder}/${binding.identifier}.ts`, await bindings.get(binding));
+        for (const path of [
+          `servers/${folder}/index.ts`,
+          ...plan.bindings.map((b) => `servers/${folder}/${b.identifier}.ts`),
+        ])
+          files.set(path, (await bindings.read(path)) ?? '');
       }
       if (problems.length === 0) problems.push(...(await typeCheckOffThread(files, 'skill.ts')));
       return { tools, problems };
@@ -91,7 +93,7 @@ export async function compileSkill(info: SkillInfo, code: string): Promise<Skill
     // Export the same names so the import links, then fail while the module evaluates.
     const names = exportedNames(code);
     return {
-      source: `${names.map((n) => `export function ${n}() {}`).join('\n')}\nthrow Object.assign(new Error(${JSON.stringify(message)}), { name: 'SkillError' });`,
+      source: `${names.map((n) => `export function ${n}() {}`).join('\n')}\nthrow Object.assign(new Error(${JSON.stringify(message)}), { name: 'SkillError', code: 'SKILL_ERROR' });`,
     };
   }
   const transpiled = await transpileScript(code);

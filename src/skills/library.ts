@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/catalog.js';
-import type { BindingCache } from '../codegen/cache.js';
+import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolSearch } from '../discovery/search.js';
 import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
 import { exportedNames, type SkillInfo, type SkillSharing, SkillStore } from './store.js';
@@ -21,7 +21,7 @@ export class SkillLibrary {
   constructor(
     root: string,
     private readonly catalog: Catalog,
-    bindings: BindingCache,
+    bindings: BindingTree,
     private readonly search: ToolSearch,
     sharing: SkillSharing = 'read-only',
   ) {

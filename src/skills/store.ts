@@ -26,11 +26,12 @@ export type SkillSharing = 'read-only' | 'open';
 
 /** A skill refused: bad name, code that does not transpile or type-check, or owned by another session. */
 export class SkillError extends ToolscriptError {
+  static override readonly kind: string = 'SkillError';
   constructor(
     message: string,
     readonly problems: string[] = [],
   ) {
-    super('RUNTIME_ERROR', message, { problems });
+    super('SKILL_ERROR', message, { problems });
     this.name = 'SkillError';
   }
 }

@@ -5,8 +5,9 @@ import { writeFileAtomic } from './atomic.js';
 
 /** A workspace operation refused: a path outside the workspace, the quota, a missing file. */
 export class WorkspaceError extends ToolscriptError {
+  static override readonly kind: string = 'WorkspaceError';
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('RUNTIME_ERROR', message, details);
+    super('WORKSPACE_ERROR', message, details);
     this.name = 'WorkspaceError';
   }
 }

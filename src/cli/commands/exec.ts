@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { EXECUTION_ERRORS } from '../../errors.js';
 import type { ExecutionResult } from '../../execution/result.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
@@ -17,7 +18,11 @@ Options:
   -h, --help          show this help
 
 Exit codes: 0 the script succeeded, 1 it failed (error code in the output), 2 bad usage or config.
-Error codes: SYNTAX_ERROR RUNTIME_ERROR TOOL_ERROR INVALID_ARGUMENTS UNKNOWN_TOOL TIMEOUT MEMORY_LIMIT UPSTREAM_UNAVAILABLE
+
+Error codes:
+${Object.entries(EXECUTION_ERRORS)
+  .map(([code, meaning]) => `  ${code.padEnd(21)} ${meaning}`)
+  .join('\n')}
 `;
 
 /** `toolscript exec`: runs one script. */

@@ -48,11 +48,14 @@ export const skills: Command = defineCommand({
         io.stdout(`${values.json ? JSON.stringify(data, null, 2) : text}\n`);
       switch (action) {
         case 'list': {
-          const list = await gateway.skills.list();
+          const list = await gateway.listSkills();
           print(
             list.length
               ? list
-                  .map((s) => `${s.name}  v${s.version}  ${s.description}${s.broken ? '  [BROKEN]' : ''}`)
+                  .map(
+                    (s) =>
+                      `${s.name}  v${s.version}  ${s.description}${s.owner === 'operator' ? '' : `  (owner ${s.owner})`}${s.broken ? '  [BROKEN]' : ''}`,
+                  )
                   .join('\n')
               : 'No skills saved.',
             list,
@@ -60,10 +63,9 @@ export const skills: Command = defineCommand({
           return 0;
         }
         case 'show': {
-          const info = await gateway.skills.info(name as string);
-          if (!info) throw new UsageError(`no skill "${name}"`);
-          const stats = await gateway.skills.stats(info.name);
-          const source = (await gateway.skills.code(info.name)) ?? '';
+          const skill = await gateway.skill(name as string);
+          if (!skill) throw new UsageError(`no skill "${name}"`);
+          const { info, stats, code: source } = skill;
           print(
             `${info.name} v${info.version}: ${info.description}\ntools: ${info.tools.map((t) => t.name).join(', ')}\n` +
               `uses ${stats.uses} (ok ${stats.successes}, failed ${stats.failures}), mean ${stats.meanMs.toFixed(1)} ms, p95 ${stats.p95Ms.toFixed(1)} ms` +
