@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  accountExecution,
-  resultContextText,
-  SAMPLE_CHARS,
-  sampleText,
-} from '../src/accounting/execution.js';
+import { accountExecution, SAMPLE_CHARS, sampleText } from '../src/accounting/execution.js';
 import { countTokens, truncateToTokens } from '../src/accounting/tokens.js';
+import { resultText } from '../src/bridge/unwrap.js';
 
 describe('token counting', () => {
   it('counts o200k_base tokens', () => {
@@ -76,15 +72,15 @@ describe('execution accounting', () => {
 describe('result text a direct-calling client shows', () => {
   it('joins text parts, and falls back to structuredContent', () => {
     expect(
-      resultContextText({
+      resultText({
         content: [
           { type: 'text', text: 'a' },
           { type: 'text', text: 'b' },
         ],
       }),
     ).toBe('a\nb');
-    expect(resultContextText({ content: [], structuredContent: { n: 1 } })).toBe('{"n":1}');
-    expect(resultContextText({ content: [{ type: 'image', data: 'AAAA', mimeType: 'image/png' }] })).toBe(
+    expect(resultText({ content: [], structuredContent: { n: 1 } })).toBe('{"n":1}');
+    expect(resultText({ content: [{ type: 'image', data: 'AAAA', mimeType: 'image/png' }] })).toBe(
       '{"type":"image","data":"AAAA","mimeType":"image/png"}',
     );
   });

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { accountExecution, resultContextText, sampleText } from '../../src/accounting/execution.js';
+import { accountExecution, sampleText } from '../../src/accounting/execution.js';
 import type { CallPayload } from '../../src/bridge/bridge.js';
-import { unwrapToolResult } from '../../src/bridge/unwrap.js';
+import { resultText, unwrapToolResult } from '../../src/bridge/unwrap.js';
 import { parseConfig, type ServerConfig } from '../../src/config.js';
 import { createGateway } from '../../src/create.js';
 import type { ExecutionResult } from '../../src/execution/result.js';
@@ -79,7 +79,7 @@ async function runWorkflow(
       const result = await connection.callTool(tool, args);
       payloads.push({
         args: sampleText(JSON.stringify(args)),
-        result: sampleText(resultContextText(result)),
+        result: sampleText(resultText(result)),
       });
       if (result.isError)
         throw new Error(`direct ${server}.${tool} failed: ${JSON.stringify(result.content)}`);

@@ -15,23 +15,6 @@ export interface TextSample {
 /** Characters kept of each payload for counting; longer ones are counted from this prefix and scaled. */
 export const SAMPLE_CHARS = 200_000;
 
-/**
- * The text a direct-calling client puts into the model's context for a tool result: the text of
- * each content part (other parts as JSON), or the `structuredContent` JSON when there is no content.
- */
-export function resultContextText(result: { content?: unknown[]; structuredContent?: unknown }): string {
-  const parts = Array.isArray(result.content) ? result.content : [];
-  if (parts.length === 0)
-    return result.structuredContent === undefined ? '' : JSON.stringify(result.structuredContent);
-  return parts
-    .map((part) =>
-      part && typeof part === 'object' && (part as { type?: unknown }).type === 'text'
-        ? String((part as { text?: unknown }).text ?? '')
-        : JSON.stringify(part),
-    )
-    .join('\n');
-}
-
 /** Keeps a payload for later counting (see {@link TextSample}). */
 export function sampleText(text: string): TextSample {
   return { text: text.length > SAMPLE_CHARS ? text.slice(0, SAMPLE_CHARS) : text, length: text.length };

@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Catalog } from '../catalog/catalog.js';
 
 /** Longest tool name every major provider accepts (Anthropic: `^[a-zA-Z0-9_-]{1,64}$`). */
@@ -24,16 +24,4 @@ export function directToolNames(catalog: Catalog): { name: string; server: strin
   return named;
 }
 
-/**
- * The text a model reads for an MCP tool result, as an ordinary MCP client shows it: text parts as
- * they are, other parts (images, resources) as JSON, one per line; `structuredContent` as JSON
- * when there is no content.
- */
-export function resultText(result: CallToolResult): string {
-  const parts = (result.content ?? []).map((part) =>
-    part.type === 'text' ? part.text : JSON.stringify(part),
-  );
-  if (parts.length === 0 && result.structuredContent !== undefined)
-    return JSON.stringify(result.structuredContent);
-  return parts.join('\n');
-}
+export { resultText } from '../bridge/unwrap.js';

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { resultContextText, sampleText, type TextSample } from '../accounting/execution.js';
+import { sampleText, type TextSample } from '../accounting/execution.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';
 import { assignBindingNames } from '../codegen/names.js';
 import { nearest } from '../discovery/nearest.js';
@@ -11,7 +11,8 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import type { HostFunction, JsonValue } from '../sandbox.js';
-import { errorText, unwrapToolResult } from './unwrap.js';
+import { resultBytes } from '../upstream/connection.js';
+import { errorText, resultText, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
 
 /** Default of `maxArgumentBytes`: 8 MiB. */
@@ -201,8 +202,8 @@ export class Bridge {
     const problems = this.validator.check(found.tool, found.schemaHash, input);
     if (problems.length) throw new InvalidArgumentsError(server, tool, problems);
     const result = await this.caller.callTool(server, tool, input);
-    trace.resultBytes = Buffer.byteLength(JSON.stringify(result));
-    payload.result = sampleText(resultContextText(result));
+    trace.resultBytes = resultBytes(result);
+    payload.result = sampleText(resultText(result));
     if (result.isError) throw new ToolError(server, tool, errorText(result));
     return unwrapToolResult(result);
   }

@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /**
- * The value a script sees for a tool result (DESIGN.md, "Tool results inside the sandbox"):
+ * The value a script sees for a tool result:
  * 1. `structuredContent` if present;
  * 2. else a single text part, parsed as JSON when it parses;
  * 3. else that text;
@@ -40,4 +40,23 @@ export function errorText(result: CallToolResult): string {
     .join('\n')
     .trim();
   return text || 'the tool reported an error without a message';
+}
+
+/**
+ * The text a model reads for a tool result when it calls tools directly, as an ordinary MCP client
+ * shows it: text parts as they are, other parts (images, resources) as JSON, one per line;
+ * `structuredContent` as JSON when there is no content. Direct tool calling (the adapters, the
+ * agent) shows it, and token accounting counts it. The only place this text is made.
+ */
+export function resultText(result: { content?: unknown[]; structuredContent?: unknown }): string {
+  const parts = Array.isArray(result.content) ? result.content : [];
+  if (parts.length === 0)
+    return result.structuredContent === undefined ? '' : JSON.stringify(result.structuredContent);
+  return parts
+    .map((part) =>
+      part && typeof part === 'object' && (part as { type?: unknown }).type === 'text'
+        ? String((part as { text?: unknown }).text ?? '')
+        : JSON.stringify(part),
+    )
+    .join('\n');
 }

@@ -4,7 +4,7 @@
  * and results work, and to keep data in the script. Bump {@link PROMPT_VERSION} when the wording
  * changes; test/prompt.test.ts keeps its size in check.
  */
-import type { ServerStatus } from '../gateway.js';
+import type { ServerStatus } from '../catalog/upstreams.js';
 
 /** Version of the prompt's wording. */
 export const PROMPT_VERSION = '2';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ServerStatus } from '../catalog/upstreams.js';
 import {
   ANNOTATION_FILTER_NAMES,
   ANNOTATION_FILTERS,
@@ -9,7 +10,6 @@ import {
   type SearchOptions,
   type UnknownName,
 } from '../discovery/search.js';
-import type { ServerStatus } from '../gateway.js';
 import { serverLines } from '../prompt/code-first.js';
 
 /**

@@ -22,6 +22,14 @@ export const DEFAULT_MAX_RESULT_BYTES = 16 * 1024 * 1024;
 
 export { CLIENT_INFO, type InProcessServer, type UpstreamTarget } from './transports.js';
 
+/** Sizes of results measured on arrival, so no later step serializes a result again to size it. */
+const RESULT_BYTES = new WeakMap<object, number>();
+
+/** Bytes of a tool result as JSON (UTF-8): measured on arrival when it came through a connection. */
+export function resultBytes(result: object): number {
+  return RESULT_BYTES.get(result) ?? Buffer.byteLength(JSON.stringify(result));
+}
+
 export interface UpstreamOptions {
   /** Time for connecting and `initialize`, in ms. */
   connectTimeoutMs: number;
@@ -295,6 +303,7 @@ export class UpstreamConnection {
     const bytes = Buffer.byteLength(JSON.stringify(result));
     if (bytes > this.maxResultBytes())
       throw new ResultTooLargeError(this.name, tool, bytes, this.maxResultBytes());
+    RESULT_BYTES.set(result, bytes);
     return result;
   }
 
