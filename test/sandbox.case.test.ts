@@ -100,6 +100,19 @@ describe.each(BACKENDS)('sandbox contract: $name', ({ create }) => {
     expect(run.error?.message).toContain('./nope');
   });
 
+  it('lets a script catch a dynamic import of a missing module', async () => {
+    const run = await sandbox.run(
+      `let caught = 'not thrown';
+       try { await import('./nope'); } catch (e) { caught = 'caught: ' + e.message; }
+       const name = './also-' + 'missing';
+       try { await import(name); } catch (e) { caught += ' | caught'; }
+       export default caught;`,
+      options(),
+    );
+    expect(run.error).toBeNull();
+    expect(run.result).toMatch(/^caught: .*\.\/nope.* \| caught$/);
+  });
+
   it.each([
     ['node built-in', `import fs from 'node:fs'; export default 1;`],
     ['bare package', `import x from 'zod'; export default 1;`],

@@ -18,9 +18,16 @@ export async function bundle(
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return { path: 'script', namespace: 'toolscript' };
         const resolved = resolveModule(lookup, args.importer, args.path);
-        if (resolved === undefined) return { errors: [{ text: `Cannot find module '${args.path}'` }] };
-        return { path: resolved, namespace: 'toolscript' };
+        if (resolved !== undefined) return { path: resolved, namespace: 'toolscript' };
+        // A dynamic import() of a missing module rejects when it runs (catchable, as in QuickJS);
+        // a static import fails the whole script.
+        if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'toolscript-missing' };
+        return { errors: [{ text: `Cannot find module '${args.path}'` }] };
       });
+      b.onLoad({ filter: /.*/, namespace: 'toolscript-missing' }, (args) => ({
+        contents: `throw Object.assign(new Error(${JSON.stringify(`Cannot find module '${args.path}'`)}), { code: 'ERR_MODULE_NOT_FOUND' });`,
+        loader: 'js',
+      }));
       b.onLoad({ filter: /.*/, namespace: 'toolscript' }, (args) => ({
         contents: args.path === 'script' ? code : (lookup(args.path) ?? ''),
         loader: 'js',

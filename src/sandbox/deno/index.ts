@@ -5,15 +5,9 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
-import type {
-  JsonValue,
-  LogEntry,
-  Sandbox,
-  SandboxError,
-  SandboxRunOptions,
-  SandboxRunResult,
-} from '../../sandbox.js';
-import { hostErrorFields, memoryError, type Outcome, readOutcome, timeoutError } from '../errors.js';
+import type { JsonValue, Sandbox, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
+import { memoryError, type Outcome, timeoutError } from '../errors.js';
+import { DEFAULT_MAX_LOG_CHARS, dispatchHostCall, fromGuestError, LogCollector, runResult } from '../host.js';
 import { bundle } from './bundle.js';
 import { makeSandboxFolder } from './folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from './locate.js';
@@ -28,7 +22,6 @@ import { RUNNER_SOURCE } from './runner.js';
 
 export { detectMemoryEnforcement, type MemoryEnforcement } from './memory.js';
 
-const DEFAULT_MAX_LOG_CHARS = 1_000_000;
 /** Memory the Deno runtime needs besides the script's heap, added to the cgroup limit, in MiB. */
 const RUNTIME_OVERHEAD_MB = 160;
 /** Longest line accepted from the subprocess (a result or a call's arguments), in bytes. */
@@ -187,16 +180,16 @@ export class DenoSandbox implements Sandbox {
 
 /** One execution in one subprocess. */
 class DenoRun {
-  private readonly logs: LogEntry[] = [];
+  private readonly logs: LogCollector;
   private readonly nonce = randomBytes(16).toString('hex');
-  private logChars = 0;
-  private logsDropped = false;
   private finished = false;
 
   constructor(
     private readonly sandbox: DenoSandbox,
     private readonly options: SandboxRunOptions,
-  ) {}
+  ) {
+    this.logs = new LogCollector(options.limits.maxLogChars);
+  }
 
   async execute(code: string, started: number): Promise<SandboxRunResult> {
     const { timeoutMs, memoryMb } = this.options.limits;
@@ -256,14 +249,7 @@ class DenoRun {
     });
     child.kill('SIGKILL');
     if (cgroup) removeCgroup(cgroup);
-    const read = readOutcome(outcome);
-    return {
-      ok: read.ok,
-      result: read.ok ? read.result : undefined,
-      logs: this.logs,
-      error: read.ok ? null : read.error,
-      ms: performance.now() - started,
-    };
+    return runResult(outcome, this.logs, started);
   }
 
   /** Handles one line from the subprocess; returns the outcome when the run is over. */
@@ -280,38 +266,19 @@ class DenoRun {
     }
     if (message.type === 'log') {
       // The cap is enforced here too: the host never relies on the subprocess to keep it.
-      if (this.logsDropped) return undefined;
-      const max = this.options.limits.maxLogChars ?? DEFAULT_MAX_LOG_CHARS;
-      if (this.logChars + message.message.length > max) {
-        this.logsDropped = true;
-        this.logs.push({
-          level: 'warn',
-          message: `[toolscript: console output past ${max} characters was dropped]`,
-        });
-        return undefined;
-      }
-      this.logChars += message.message.length;
-      this.logs.push({ level: message.level, message: this.sandbox.tidy(message.message) });
+      this.logs.add(message.level, this.sandbox.tidy(message.message));
       return undefined;
     }
     if (message.type === 'call') {
-      const fn = this.options.hostFunctions[message.name];
-      const reply = (body: object) => {
-        if (!this.finished) child.stdin?.write(`${JSON.stringify({ id: message.id, ...body })}\n`);
-      };
-      Promise.resolve()
-        .then(() => {
-          if (!fn) throw new Error(`No host function '${message.name}'`);
-          return fn(...(message.args as JsonValue[]));
-        })
-        .then(
-          (value) => reply({ ok: true, value }),
-          (error: unknown) => reply({ ok: false, error: hostErrorFields(error) }),
-        );
+      void dispatchHostCall(this.options.hostFunctions, message.name, message.args as JsonValue[]).then(
+        (answer) => {
+          if (!this.finished) child.stdin?.write(`${JSON.stringify({ id: message.id, ...answer })}\n`);
+        },
+      );
       return undefined;
     }
     if (message.ok) return { ok: true, json: message.json };
-    const error = describeError(message.error);
+    const error = fromGuestError(message.error);
     error.message = this.sandbox.tidy(error.message);
     if (error.stack) error.stack = this.sandbox.tidy(error.stack);
     return { ok: false, error };
@@ -339,34 +306,4 @@ class DenoRun {
       },
     };
   }
-}
-
-function describeError(error: z.infer<typeof errorShape>): SandboxError {
-  const { code, ...details } = (error.fields ?? {}) as Record<string, JsonValue>;
-  return {
-    code: errorCode(error.name, error.message, code),
-    name: error.name,
-    message: error.message,
-    ...(error.stack ? { stack: error.stack } : {}),
-    ...(Object.keys(details).length ? { details } : {}),
-  };
-}
-
-/** The sandbox error code of an error thrown in the subprocess. */
-function errorCode(name: string, message: string, code: JsonValue | undefined): string {
-  if (code === 'ERR_MODULE_NOT_FOUND') return 'MODULE_NOT_FOUND';
-  if (typeof code === 'string') return code;
-  if (name === 'SyntaxError') return 'SYNTAX_ERROR';
-  if (/Cannot find module|Module not found|Unsupported scheme|Requires import access/i.test(message)) {
-    return 'MODULE_NOT_FOUND';
-  }
-  // V8's own size limits, which memory bombs reach before the heap limit.
-  if (
-    /^(Invalid string length|Invalid array length|Array buffer allocation failed|Invalid typed array length)/.test(
-      message,
-    )
-  ) {
-    return 'MEMORY_LIMIT';
-  }
-  return 'RUNTIME_ERROR';
 }

@@ -1,3 +1,5 @@
+import { GUEST_DESCRIBE, GUEST_FORMAT, GUEST_REBUILD, GUEST_SERIALIZE } from '../guest.js';
+
 /**
  * Source of the program the Deno subprocess runs (written to a file at start). It reads one `run`
  * message from stdin, takes private references to stdin, stdout and `Deno.exit`, removes `Deno`,
@@ -45,6 +47,7 @@ for (const name of ['Deno', 'process', 'Buffer', 'global', 'setImmediate', 'clea
   'localStorage', 'sessionStorage', 'open', 'alert', 'prompt', 'confirm', 'close']) {
   try { delete globalThis[name]; } catch {}
 }
+${GUEST_REBUILD}
 const pending = new Map();
 let nextId = 0;
 let finished = false;
@@ -57,12 +60,7 @@ let finished = false;
     if (!p) continue;
     pending.delete(m.id);
     if (m.ok) p.resolve(m.value);
-    else {
-      const e = new Error(m.error.message);
-      e.name = m.error.name;
-      for (const k of keys(m.error.fields || {})) e[k] = m.error.fields[k];
-      p.reject(e);
-    }
+    else p.reject(rebuild(m.error));
   }
 })();
 const host = {};
@@ -81,12 +79,7 @@ for (const name of first.hostFunctions) {
 Object.defineProperty(globalThis, '__host', { value: Object.freeze(host) });
 let logChars = 0;
 let dropped = false;
-const fmt = (v) => {
-  if (typeof v === 'string') return v;
-  if (v instanceof Error) return (v.stack ? v.name + ': ' + v.message + '\\n' + v.stack : v.name + ': ' + v.message).trimEnd();
-  if (typeof v === 'undefined' || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return String(v);
-  try { const s = stringify(v); return s === undefined ? String(v) : s; } catch { return String(v); }
-};
+${GUEST_FORMAT}
 const make = (level) => (...args) => {
   if (dropped) return;
   const message = args.map(fmt).join(' ');
@@ -99,17 +92,8 @@ const make = (level) => (...args) => {
   send({ type: 'log', level, message });
 };
 globalThis.console = Object.freeze({ log: make('log'), info: make('info'), warn: make('warn'), error: make('error'), debug: make('log') });
-const describe = (e) => {
-  if (!(e instanceof Error)) {
-    let message;
-    try { message = typeof e === 'string' ? e : stringify(e); } catch { message = String(e); }
-    return { name: 'Error', message: 'Uncaught ' + message, fields: {} };
-  }
-  const fields = {};
-  for (const k of keys(e)) { if (k === 'name' || k === 'message' || k === 'stack') continue; try { fields[k] = parse(stringify(e[k])); } catch {} }
-  const stack = typeof e.stack === 'string' ? e.stack.split('\\n').slice(0, 8).join('\\n') : undefined;
-  return { name: String(e.name), message: String(e.message), stack, fields };
-};
+${GUEST_DESCRIBE}
+${GUEST_SERIALIZE}
 let outcome;
 try {
   const bytes = encoder.encode(first.code);
@@ -117,8 +101,7 @@ try {
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   const m = await import('data:text/javascript;base64,' + btoa(binary));
   const value = await m.default;
-  const json = value === undefined ? undefined : stringify(value, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
-  outcome = { type: 'done', ok: true, json };
+  outcome = { type: 'done', ok: true, json: serialize(value) };
 } catch (e) {
   outcome = { type: 'done', ok: false, error: describe(e) };
 }

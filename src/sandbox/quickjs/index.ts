@@ -7,7 +7,8 @@ import type {
   SandboxRunOptions,
   SandboxRunResult,
 } from '../../sandbox.js';
-import { hostErrorFields, memoryError, type Outcome, readOutcome, timeoutError } from '../errors.js';
+import { memoryError, type Outcome, timeoutError } from '../errors.js';
+import { dispatchHostCall, fromGuestError, type GuestError, LogCollector, runResult } from '../host.js';
 import { resolveModule } from '../modules.js';
 import { compiledModule, hasGrown, type Instance, instantiate, MAX_IDLE_INSTANCES } from './instances.js';
 import { preludeSource } from './prelude.js';
@@ -15,7 +16,6 @@ import { preludeSource } from './prelude.js';
 export { loadQuickJS } from './instances.js';
 
 const SCRIPT_NAME = 'script';
-const DEFAULT_MAX_LOG_CHARS = 1_000_000;
 /** QuickJS's own C stack guard for deep recursion, in bytes. */
 const MAX_STACK_BYTES = 256 * 1024;
 /** Prefix of a module name that did not resolve; the loader then fails with a clear message. */
@@ -59,9 +59,7 @@ export class QuickJSSandbox implements Sandbox {
 class QuickJSRun {
   private readonly started = performance.now();
   private readonly deadline: number;
-  private readonly logs: LogEntry[] = [];
-  private logChars = 0;
-  private logsDropped = false;
+  private readonly logs: LogCollector;
   private readonly pending = new Set<QuickJSDeferredPromise>();
   private finished = false;
   private context!: QuickJSContext;
@@ -76,6 +74,7 @@ class QuickJSRun {
     private readonly instance: Instance,
     private readonly options: SandboxRunOptions,
   ) {
+    this.logs = new LogCollector(options.limits.maxLogChars);
     this.deadline = Date.now() + options.limits.timeoutMs;
   }
 
@@ -131,15 +130,7 @@ class QuickJSRun {
     }
     const memoryBytes = this.memoryInUse(runtime);
     this.dispose(runtime);
-    const read = readOutcome(outcome);
-    return {
-      ok: read.ok,
-      result: read.ok ? read.result : undefined,
-      logs: this.logs,
-      error: read.ok ? null : read.error,
-      ms: performance.now() - this.started,
-      ...(memoryBytes !== undefined ? { memoryBytes } : {}),
-    };
+    return runResult(outcome, this.logs, this.started, memoryBytes);
   }
 
   /** True when the instance's linear memory is within 8 MiB of its cap. */
@@ -228,7 +219,6 @@ export const __result = await m.default;`,
       const argsJson = context.getString(argsHandle);
       const deferred = context.newPromise();
       this.pending.add(deferred);
-      const fn = this.options.hostFunctions[name];
       const settle = (kind: 'resolve' | 'reject', payload: string | undefined) => {
         if (this.finished || !deferred.alive) return;
         try {
@@ -248,35 +238,19 @@ export const __result = await m.default;`,
           );
         }
       };
-      Promise.resolve()
-        .then(() => {
-          if (!fn) throw new Error(`No host function '${name}'`);
-          return fn(...(JSON.parse(argsJson) as JsonValue[]));
-        })
-        .then(
-          (value) => settle('resolve', value === undefined ? undefined : JSON.stringify(value)),
-          (error: unknown) => settle('reject', JSON.stringify(hostErrorFields(error))),
-        );
+      void dispatchHostCall(this.options.hostFunctions, name, JSON.parse(argsJson) as JsonValue[]).then(
+        (answer) =>
+          answer.ok
+            ? settle('resolve', answer.value === undefined ? undefined : JSON.stringify(answer.value))
+            : settle('reject', JSON.stringify(answer.error)),
+      );
       return deferred.handle;
     });
     context.setProp(context.global, '__toolscript_call_raw', call);
     call.dispose();
 
-    const maxLogChars = this.options.limits.maxLogChars ?? DEFAULT_MAX_LOG_CHARS;
     const log = context.newFunction('__toolscript_log_raw', (levelHandle, messageHandle) => {
-      if (this.logsDropped) return;
-      const level = context.getString(levelHandle) as LogEntry['level'];
-      const message = context.getString(messageHandle);
-      if (this.logChars + message.length > maxLogChars) {
-        this.logsDropped = true;
-        this.logs.push({
-          level: 'warn',
-          message: `[toolscript: console output past ${maxLogChars} characters was dropped]`,
-        });
-        return;
-      }
-      this.logChars += message.length;
-      this.logs.push({ level, message });
+      this.logs.add(context.getString(levelHandle) as LogEntry['level'], context.getString(messageHandle));
     });
     context.setProp(context.global, '__toolscript_log_raw', log);
     log.dispose();
@@ -306,32 +280,16 @@ export const __result = await m.default;`,
       handle.dispose();
       return memoryError(this.options.limits.memoryMb);
     }
-    let error: SandboxError = { code: 'RUNTIME_ERROR', name, message };
+    let error = fromGuestError({ name, message });
     try {
       if (!this.hooks) throw new Error('no prelude');
       const described = context.callFunction(this.hooks.describe, context.undefined, handle);
       if (!described.error) {
-        const data = JSON.parse(context.getString(described.value)) as {
-          name: string;
-          message: string;
-          stack?: string;
-          fields: Record<string, JsonValue>;
-        };
+        error = fromGuestError(JSON.parse(context.getString(described.value)) as GuestError);
         described.value.dispose();
-        const { code, ...details } = data.fields;
-        error = {
-          code: typeof code === 'string' ? code : name === 'SyntaxError' ? 'SYNTAX_ERROR' : 'RUNTIME_ERROR',
-          name: data.name,
-          message: data.message,
-          ...(data.stack ? { stack: data.stack } : {}),
-          ...(Object.keys(details).length ? { details } : {}),
-        };
       } else described.error.dispose();
     } catch {}
     handle.dispose();
-    if (/Cannot find module|Could not find export|could not load module/i.test(error.message)) {
-      error.code = 'MODULE_NOT_FOUND';
-    }
     return error;
   }
 
