@@ -264,12 +264,17 @@ describe('random JSON-RPC messages and tool arguments', () => {
           fc.constantFrom('execute_code', 'search_tools', 'save_skill', 'list_skills', 'unknown_tool'),
           fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 }),
           async (name, args) => {
+            // Calls that cannot succeed: an unknown tool, or execute_code without a string `code`.
+            const invalid =
+              name === 'unknown_tool' || (name === 'execute_code' && typeof args.code !== 'string');
             try {
               const result = await client.callTool({ name, arguments: args });
-              expect(Array.isArray(result.content)).toBe(true);
+              const text = (result.content as { type: string; text?: string }[])[0]?.text ?? '';
+              expect(text.length).toBeGreaterThan(0);
+              if (invalid) expect(result.isError).toBe(true);
             } catch (error) {
-              // The SDK answers invalid arguments with a JSON-RPC error, which the client throws.
-              expect((error as { code?: number }).code).toBeTypeOf('number');
+              // The SDK answers arguments that fail the input schema with "invalid params".
+              expect((error as { code?: number }).code).toBe(-32602);
             }
           },
         ),

@@ -1,9 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { distance } from 'fastest-levenshtein';
 import { nearest } from '../discovery/nearest.js';
+import { VERSION } from '../version.js';
 import { type CliIO, type Command, processIO } from './shared.js';
-
-const VERSION = '0.1.0';
 
 export const MAIN_HELP = `toolscript ${VERSION}: an MCP gateway that shows upstream MCP servers' tools as a typed
 TypeScript API and runs agents' scripts against them in a sandbox.

@@ -98,7 +98,7 @@ export function renderServerIndex(server: ServerBindings): string {
 }
 
 /**
- * The virtual file tree of TypeScript sources, keyed by path: `client.ts`,
+ * The virtual file tree of TypeScript sources, keyed by path: `client.ts`, `runtime.ts`,
  * `servers/<server>/index.ts` and `servers/<server>/<identifier>.ts`. Deterministic.
  */
 export async function generateTypeScriptTree(

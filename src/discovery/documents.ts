@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { deprecationNote } from '../catalog/deprecated.js';
 import { assignBindingNames, serverFolder, splitWords } from '../codegen/names.js';
 
-/** What a search hit is: an upstream tool, or (later) a saved skill. */
+/** What a search hit is: an upstream tool, or a saved skill. */
 export type SearchKind = 'tool' | 'skill';
 
 /** Behaviour hints from MCP tool annotations; `undefined` when the tool does not say. */

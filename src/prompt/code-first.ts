@@ -1,13 +1,9 @@
 /**
  * The code-first prompt, in one place: the gateway's MCP `instructions` and the descriptions of
  * its tools. It tells the model which servers exist, to search before writing, how imports, errors
- * and results work, and to keep data in the script. Bump {@link PROMPT_VERSION} when the wording
- * changes; test/prompt.test.ts keeps its size in check.
+ * and results work, and to keep data in the script. test/prompt.test.ts keeps its size in check.
  */
 import type { ServerStatus } from '../catalog/upstreams.js';
-
-/** Version of the prompt's wording. */
-export const PROMPT_VERSION = '2';
 
 /** Servers named one per line in tool descriptions at most; the rest are counted. */
 const MAX_LISTED_SERVERS = 15;

@@ -1,10 +1,11 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { isRemoteServer, type ServerConfig } from '../config.js';
+import { VERSION } from '../version.js';
 import { loadSdk } from './sdk.js';
 
 /** Name and version toolscript announces to upstream servers (and to its own clients). */
-export const CLIENT_INFO = { name: 'toolscript', version: '0.1.0' } as const;
+export const CLIENT_INFO = { name: 'toolscript', version: VERSION } as const;
 
 /**
  * A server reached through a transport the caller creates, e.g. one half of the MCP SDK's

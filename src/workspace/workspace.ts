@@ -88,6 +88,11 @@ export class Workspace {
     return full;
   }
 
+  /**
+   * A file's text (UTF-8).
+   * @param path workspace-relative, `/`-separated.
+   * @throws {WorkspaceError} for a path outside the workspace, or when there is no such file.
+   */
   readText(path: string): Promise<string> {
     return this.serial(async () => {
       try {
@@ -102,6 +107,12 @@ export class Workspace {
     });
   }
 
+  /**
+   * Writes a file atomically (a temporary file renamed into place), creating its folders.
+   * @throws {WorkspaceError} for a path outside the workspace or naming a folder, when the write
+   *   would take the session over `workspace.quotaMb`, or when storage fails (the message says
+   *   what to do).
+   */
   writeText(path: string, text: string): Promise<void> {
     return this.serial(async () => {
       const full = this.resolve(path);
@@ -133,6 +144,10 @@ export class Workspace {
     });
   }
 
+  /**
+   * A file parsed as JSON.
+   * @throws {WorkspaceError} as {@link readText}, or when the file is not JSON.
+   */
   async readJson(path: string): Promise<Json> {
     const text = await this.readText(path);
     try {
@@ -145,11 +160,18 @@ export class Workspace {
     }
   }
 
+  /**
+   * Writes a JSON value (indented by 2) as a file.
+   * @throws {WorkspaceError} as {@link writeText}.
+   */
   writeJson(path: string, value: Json): Promise<void> {
     return this.writeText(path, JSON.stringify(value, null, 2));
   }
 
-  /** Files under a folder (default the root), as workspace-relative paths, sorted. */
+  /**
+   * Files under a folder (default the root), as workspace-relative paths, sorted.
+   * @throws {WorkspaceError} for a folder outside the workspace.
+   */
   list(folder = '.'): Promise<string[]> {
     return this.serial(async () => {
       const base = folder === '.' ? this.files : this.resolve(folder);
@@ -161,7 +183,10 @@ export class Workspace {
     });
   }
 
-  /** Removes a file or folder; true when something was removed. */
+  /**
+   * Removes a file or folder; true when something was removed.
+   * @throws {WorkspaceError} for a path outside the workspace.
+   */
   remove(path: string): Promise<boolean> {
     return this.serial(async () => {
       const full = this.resolve(path);
@@ -179,7 +204,10 @@ export class Workspace {
     return this.serial(async () => (await this.readState())[key] ?? null);
   }
 
-  /** Sets one state key (JSON value) in the latest state; `undefined`/`null` deletes it. */
+  /**
+   * Sets one state key (JSON value) in the latest state; `undefined`/`null` deletes it.
+   * @throws {WorkspaceError} when the state would take the session over its quota.
+   */
   setState(key: string, value: Json | undefined): Promise<void> {
     return this.serial(async () => {
       const state = await this.readState();
@@ -197,7 +225,10 @@ export class Workspace {
     });
   }
 
-  /** Snapshots files and state as checkpoint `name` (letters, digits, `-`, `_`), replacing an older one. */
+  /**
+   * Snapshots files and state as checkpoint `name` (letters, digits, `-`, `_`), replacing an older one.
+   * @throws {WorkspaceError} for a bad name, or when the copy would take the session over its quota.
+   */
   checkpoint(name: string): Promise<void> {
     return this.serial(async () => {
       const target = this.checkpointPath(name);
