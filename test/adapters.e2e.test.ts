@@ -129,6 +129,8 @@ describe('library adapters on real servers', () => {
     expect(requests[0]?.tools?.map((t) => (t as Anthropic.Tool).name)).toEqual([
       'search_tools',
       'execute_code',
+      'save_skill',
+      'list_skills',
     ]);
     expect((requests[0]?.tools?.[1] as Anthropic.Tool | undefined)?.input_schema).toMatchObject({
       type: 'object',

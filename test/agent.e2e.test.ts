@@ -76,6 +76,8 @@ describe('agent loop (AI SDK mock model, real filesystem server)', () => {
     expect(String(system?.content)).toContain('- filesystem (');
     expect(model.doGenerateCalls[0]?.tools?.map((t) => t.name).sort()).toEqual([
       'execute_code',
+      'list_skills',
+      'save_skill',
       'search_tools',
     ]);
 

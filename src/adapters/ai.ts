@@ -18,13 +18,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { dynamicTool, jsonSchema, type Tool, type ToolSet, tool } from 'ai';
 import { z } from 'zod';
 import type { Gateway } from '../gateway.js';
-import {
-  executeCodeShape,
-  GatewaySession,
-  type GatewaySessionOptions,
-  searchToolsShape,
-  type ToolAnswer,
-} from '../session/gateway-session.js';
+import { GatewaySession, type GatewaySessionOptions, type ToolAnswer } from '../session/gateway-session.js';
+import { GATEWAY_TOOLS, type GatewayToolName } from '../session/tools.js';
 import { directToolNames, resultText } from './direct.js';
 
 /** What a toolscript tool returns to the AI SDK: the text the model reads, and details for the host. */
@@ -32,11 +27,8 @@ export type ToolscriptToolOutput = Omit<ToolAnswer, 'execution'>;
 
 /** The code-first tools for one session. */
 export interface ToolscriptTools {
-  /** `search_tools` and `execute_code`, ready for `generateText`/`streamText`/`ToolLoopAgent`. */
-  tools: {
-    search_tools: Tool<unknown, ToolscriptToolOutput>;
-    execute_code: Tool<unknown, ToolscriptToolOutput>;
-  };
+  /** The gateway's tools by name, ready for `generateText`/`streamText`/`ToolLoopAgent`. */
+  tools: Record<GatewayToolName, Tool<unknown, ToolscriptToolOutput>>;
   /** The code-first system prompt naming the connected servers (see `src/prompt/code-first.ts`). */
   system: string;
   /** The session behind the tools: its id, PII vault and token ledger (`session.summary()`). */
@@ -44,7 +36,8 @@ export interface ToolscriptTools {
 }
 
 /**
- * Creates `search_tools` and `execute_code` for the AI SDK, with descriptions generated from the
+ * Creates the gateway's tools (`search_tools`, `execute_code`, `save_skill`, `list_skills`) for
+ * the AI SDK, with descriptions generated from the
  * connected servers. Each call runs in one {@link GatewaySession} (one workspace, state and PII
  * vault). A failing search or script comes back to the model as `error-text` with the error code
  * and message, so it can fix its script; the tools never throw for bad model input.
@@ -55,27 +48,25 @@ export function createToolscriptTools(
   options: GatewaySessionOptions | { session: GatewaySession } = {},
 ): ToolscriptTools {
   const session = 'session' in options ? options.session : new GatewaySession(gateway, options);
-  const [search, execute] = session.definitions();
+  const descriptions = new Map(session.definitions().map((d) => [d.name, d.description]));
   const toModelOutput = ({ output }: { output: ToolscriptToolOutput }) =>
     output.isError
       ? { type: 'error-text' as const, value: output.text }
       : { type: 'text' as const, value: output.text };
-  const strip = ({ execution: _, ...answer }: ToolAnswer): ToolscriptToolOutput => answer;
+  const tools: Record<string, Tool<unknown, ToolscriptToolOutput>> = {};
+  for (const spec of GATEWAY_TOOLS) {
+    tools[spec.name] = tool({
+      description: descriptions.get(spec.name) ?? '',
+      inputSchema: z.object(spec.shape),
+      execute: async (input: unknown) => {
+        const { execution: _, ...answer } = await session.call(spec.name, input);
+        return answer as ToolscriptToolOutput;
+      },
+      toModelOutput,
+    }) as Tool<unknown, ToolscriptToolOutput>;
+  }
   return {
-    tools: {
-      search_tools: tool({
-        description: search?.description ?? '',
-        inputSchema: z.object(searchToolsShape),
-        execute: async (input) => strip(await session.searchTools(input)),
-        toModelOutput,
-      }) as Tool<unknown, ToolscriptToolOutput>,
-      execute_code: tool({
-        description: execute?.description ?? '',
-        inputSchema: z.object(executeCodeShape),
-        execute: async ({ code }) => strip(await session.executeCode(code)),
-        toModelOutput,
-      }) as Tool<unknown, ToolscriptToolOutput>,
-    },
+    tools: tools as ToolscriptTools['tools'],
     system: session.instructions(),
     session,
   };

@@ -1,5 +1,3 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   type CallToolResult,
@@ -9,20 +7,10 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import { countTokensOffThread } from '../accounting/counter.js';
 import type { Gateway } from '../gateway.js';
-import {
-  executeCodeDescription,
-  gatewayInstructions,
-  SEARCH_TOOLS_DESCRIPTION,
-} from '../prompt/code-first.js';
-import {
-  executeCodeShape,
-  GatewaySession,
-  searchToolsShape,
-  type ToolAnswer,
-} from '../session/gateway-session.js';
+import { gatewayInstructions } from '../prompt/code-first.js';
+import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
+import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 
@@ -53,9 +41,8 @@ export function createMcpServer(
   });
   const session = new GatewaySession(gateway, {
     ...(options.session !== undefined ? { id: options.session } : {}),
-    definitionTokens: () => gatewayToolsTokens(gateway),
+    ...(options.operator ? { author: OPERATOR } : {}),
   });
-  const author = options.operator ? OPERATOR : `session:${session.id}`;
   server.server.registerCapabilities({ resources: { listChanged: true } });
   const answer = async ({ text, isError, meta }: ToolAnswer): Promise<CallToolResult> => ({
     content: [{ type: 'text', text }],
@@ -63,82 +50,21 @@ export function createMcpServer(
     _meta: { toolscript: { ...meta, session: await session.summary() } },
   });
 
-  server.registerTool(
-    'search_tools',
-    {
-      title: 'Search tools',
-      description: SEARCH_TOOLS_DESCRIPTION,
-      inputSchema: searchToolsShape,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async (request) => answer(await session.searchTools(request)),
-  );
-  const executeCode = server.registerTool(
-    'execute_code',
-    {
-      title: 'Execute code',
-      description: executeCodeDescription(gateway.listServers()),
-      inputSchema: executeCodeShape,
-      annotations: { openWorldHint: true },
-    },
-    async ({ code }) => {
-      const { execution: _, ...rest } = await session.executeCode(code);
-      return answer(rest);
-    },
-  );
-
-  server.registerTool(
-    'save_skill',
-    {
-      title: 'Save skill',
-      description:
-        'Save working code as a reusable skill: a TypeScript module whose exported functions call tools via ./servers/<server> imports. It must type-check. Later scripts import it from ./skills/<name>; search_tools finds it.',
-      inputSchema: {
-        name: z.string().describe('lowercase-with-hyphens, e.g. "top-senders"'),
-        description: z.string().describe('What it does and when to use it.'),
-        code: z.string().describe('TypeScript module with exported functions.'),
+  // The gateway's tools, from the one table the session answers (see session/tools.ts).
+  const registered = GATEWAY_TOOLS.map((tool) =>
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description(gateway.listServers()),
+        inputSchema: tool.shape,
+        annotations: tool.annotations,
       },
-    },
-    async ({ name, description, code }): Promise<CallToolResult> => {
-      try {
-        const info = await gateway.saveSkill({ name, description, code }, author);
-        return {
-          content: [
-            {
-              type: 'text',
-              text: `Saved skill ${info.name} (version ${info.version}). Import it: import { … } from './skills/${info.name}'; or pin this version: './skills/${info.name}/v${info.version}'.`,
-            },
-          ],
-          isError: false,
-          _meta: { toolscript: { skill: info } },
-        };
-      } catch (error) {
-        return { content: [{ type: 'text', text: (error as Error).message }], isError: true };
-      }
-    },
-  );
-
-  server.registerTool(
-    'list_skills',
-    {
-      title: 'List skills',
-      description:
-        'List saved skills with their descriptions; broken ones (a tool they call changed) are marked.',
-      inputSchema: {},
-      annotations: { readOnlyHint: true },
-    },
-    async (): Promise<CallToolResult> => {
-      const skills = await gateway.listSkills();
-      const text = skills.length
-        ? skills
-            .map(
-              (s) =>
-                `skills.${s.name} — ${s.description}${s.broken ? ` [BROKEN: ${s.broken.split('\n')[0]}]` : ''}`,
-            )
-            .join('\n')
-        : 'No skills saved yet. Save working code with save_skill.';
-      return { content: [{ type: 'text', text }], _meta: { toolscript: { skills } } };
-    },
+      async (args: unknown) => {
+        const { execution: _, ...rest } = await session.call(tool.name, args);
+        return answer(rest);
+      },
+    ),
   );
 
   server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
@@ -184,7 +110,13 @@ export function createMcpServer(
     clearTimeout(timer);
     timer = setTimeout(() => {
       if (!server.isConnected()) return;
-      executeCode.update({ description: executeCodeDescription(gateway.listServers()) });
+      // Only descriptions that changed are updated: each update notifies tools/list_changed.
+      const servers = gateway.listServers();
+      for (const [i, tool] of GATEWAY_TOOLS.entries()) {
+        const description = tool.description(servers);
+        const handle = registered[i];
+        if (handle && handle.description !== description) handle.update({ description });
+      }
       void server.server.sendResourceListChanged().catch(() => {});
     }, NOTIFY_DELAY_MS);
   };
@@ -194,30 +126,4 @@ export function createMcpServer(
     gateway.catalog.off('changed', onChanged);
   };
   return server;
-}
-
-const toolsTokens = new WeakMap<Gateway, Promise<number>>();
-
-/**
- * o200k_base tokens of the gateway's own `tools/list` answer, measured by listing a fresh
- * instance over the SDK's in-memory transport. Cached per gateway until its catalog changes.
- */
-export function gatewayToolsTokens(gateway: Gateway): Promise<number> {
-  let tokens = toolsTokens.get(gateway);
-  if (!tokens) {
-    tokens = (async () => {
-      const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-      const probe = createMcpServer(gateway);
-      await probe.connect(serverTransport);
-      const client = new Client({ name: 'toolscript-probe', version: '1' });
-      await client.connect(clientTransport);
-      const { tools } = await client.listTools();
-      await client.close();
-      await probe.close();
-      return (await countTokensOffThread([JSON.stringify(tools)]))[0]?.tokens ?? 0;
-    })();
-    toolsTokens.set(gateway, tokens);
-    gateway.catalog.once('changed', () => toolsTokens.delete(gateway));
-  }
-  return tokens;
 }

@@ -6,39 +6,13 @@ import { executionMeta } from '../execution/meta.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway.js';
 import type { PiiVault } from '../pii/vault.js';
-import {
-  executeCodeDescription,
-  gatewayInstructions,
-  SEARCH_TOOLS_DESCRIPTION,
-} from '../prompt/code-first.js';
-import {
-  answerSearch,
-  renderAnswer,
-  type SearchAnswer,
-  type SearchToolsInput,
-  searchToolsShape,
-} from './search-tools.js';
+import { gatewayInstructions } from '../prompt/code-first.js';
+import { answerSearch, renderAnswer, type SearchAnswer, type SearchToolsInput } from './search-tools.js';
+import { GATEWAY_TOOLS, type GatewayToolName, type ToolAnswer } from './tools.js';
 
 export { type SearchToolsInput, searchToolsShape } from './search-tools.js';
 
-/** Input of `execute_code`, as a zod shape. */
-export const executeCodeShape = {
-  code: z
-    .string()
-    .describe('A TypeScript ES module. Import from ./servers/<server>; export default the answer.'),
-};
-
-/** What one of the gateway's tools answered: the text the model reads, and data for the host. */
-export interface ToolAnswer {
-  /** The text content for the model. */
-  text: string;
-  /** True when the model should read `text` as a failure (MCP's `isError`). */
-  isError: boolean;
-  /** Structured details for the host (hits, servers, the execution without its output). */
-  meta: Record<string, unknown>;
-  /** For `execute_code`: the whole execution. */
-  execution?: ExecutionResult;
-}
+export { executeCodeShape, type ToolAnswer } from './tools.js';
 
 /**
  * A framework-neutral tool definition: `name`, `description` and `inputSchema` as JSON Schema
@@ -46,7 +20,7 @@ export interface ToolAnswer {
  * Anthropic Messages API (`input_schema`) and OpenAI function tools (`parameters`) all accept.
  */
 export interface ToolDefinition {
-  name: 'search_tools' | 'execute_code';
+  name: GatewayToolName;
   description: string;
   inputSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] } & Record<
     string,
@@ -63,12 +37,17 @@ export interface GatewaySessionOptions {
    * @default o200k_base tokens of {@link GatewaySession.definitions} as JSON
    */
   definitionTokens?: () => Promise<number>;
+  /**
+   * Who this session's `save_skill` saves as: `"operator"` or `"session:<id>"` (see
+   * `SkillStore.save`). @default `session:<id>`
+   */
+  author?: string;
 }
 
 /**
  * One agent connection to a gateway: its id (workspace and state), its PII vault, its token
- * ledger, and the two code-first tools `search_tools` and `execute_code` as framework-neutral
- * definitions and handlers. The MCP server and the library adapters (`toolscript/ai`,
+ * ledger, and the gateway's tools (`search_tools`, `execute_code`, `save_skill`, `list_skills`;
+ * see `tools.ts`) as framework-neutral definitions and handlers. The MCP server and the library adapters (`toolscript/ai`,
  * `toolscript/anthropic`) are thin layers over it.
  */
 export class GatewaySession {
@@ -78,6 +57,7 @@ export class GatewaySession {
   readonly vault: PiiVault | undefined;
   private ledger: Promise<SessionLedger> | undefined;
   private readonly definitionTokens: () => Promise<number>;
+  private readonly author: string;
 
   constructor(
     readonly gateway: Gateway,
@@ -85,6 +65,7 @@ export class GatewaySession {
   ) {
     this.id = options.id ?? randomUUID();
     this.vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
+    this.author = options.author ?? `session:${this.id}`;
     this.definitionTokens =
       options.definitionTokens ??
       (async () => (await countTokensOffThread([JSON.stringify(this.definitions())]))[0]?.tokens ?? 0);
@@ -95,43 +76,43 @@ export class GatewaySession {
     return gatewayInstructions(this.gateway.listServers());
   }
 
-  /** `search_tools` and `execute_code`; the latter's description lists the servers as they are now. */
+  /** The gateway's tools (see `GATEWAY_TOOLS`); `execute_code`'s description lists the servers as they are now. */
   definitions(): ToolDefinition[] {
-    return [
-      {
-        name: 'search_tools',
-        description: SEARCH_TOOLS_DESCRIPTION,
-        inputSchema: jsonSchema(searchToolsShape),
-      },
-      {
-        name: 'execute_code',
-        description: executeCodeDescription(this.gateway.listServers()),
-        inputSchema: jsonSchema(executeCodeShape),
-      },
-    ];
+    const servers = this.gateway.listServers();
+    return GATEWAY_TOOLS.map((tool) => ({
+      name: tool.name,
+      description: tool.description(servers),
+      inputSchema: jsonSchema(tool.shape),
+    }));
   }
 
   /**
-   * Answers a call of `search_tools` or `execute_code` by name, validating `input` first. Never
-   * throws for bad input: an unknown tool or invalid arguments come back as an `isError` answer
-   * that says what is expected.
+   * Answers a call of one of the gateway's tools by name, validating `input` first. Never throws
+   * for bad input: an unknown tool or invalid arguments come back as an `isError` answer that says
+   * what is expected.
    */
   async call(name: string, input: unknown): Promise<ToolAnswer> {
-    if (name === 'search_tools') {
-      const parsed = z.object(searchToolsShape).safeParse(input ?? {});
-      if (parsed.success) return this.searchTools(parsed.data);
-      return invalid(name, parsed.error);
+    const tool = GATEWAY_TOOLS.find((t) => t.name === name);
+    if (!tool) {
+      return {
+        text: `Unknown tool "${name}". This gateway has ${GATEWAY_TOOLS.map((t) => t.name).join(', ')}.`,
+        isError: true,
+        meta: {},
+      };
     }
-    if (name === 'execute_code') {
-      const parsed = z.object(executeCodeShape).safeParse(input);
-      if (parsed.success) return this.executeCode(parsed.data.code);
-      return invalid(name, parsed.error);
+    const parsed = z.object(tool.shape).safeParse(input ?? {});
+    if (!parsed.success) return invalid(name, parsed.error);
+    const args = parsed.data as Record<string, unknown>;
+    switch (tool.name) {
+      case 'search_tools':
+        return this.searchTools(args as SearchToolsInput);
+      case 'execute_code':
+        return this.executeCode(args.code as string);
+      case 'save_skill':
+        return this.saveSkill(args as { name: string; description: string; code: string });
+      case 'list_skills':
+        return this.listSkills();
     }
-    return {
-      text: `Unknown tool "${name}". This gateway has search_tools and execute_code.`,
-      isError: true,
-      meta: {},
-    };
   }
 
   /** One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the ledger. */
@@ -151,6 +132,34 @@ export class GatewaySession {
     });
     (await this.getLedger()).recordExecution(execution.tokens);
     return { text: execution.output, isError: !execution.ok, meta: executionMeta(execution), execution };
+  }
+
+  /** One `save_skill` call, saved as this session's author (see {@link GatewaySessionOptions.author}). */
+  async saveSkill(input: { name: string; description: string; code: string }): Promise<ToolAnswer> {
+    try {
+      const info = await this.gateway.saveSkill(input, this.author);
+      return {
+        text: `Saved skill ${info.name} (version ${info.version}). Import it: import { … } from './skills/${info.name}'; or pin this version: './skills/${info.name}/v${info.version}'.`,
+        isError: false,
+        meta: { skill: info },
+      };
+    } catch (error) {
+      return { text: error instanceof Error ? error.message : String(error), isError: true, meta: {} };
+    }
+  }
+
+  /** One `list_skills` call: every saved skill, broken ones marked. */
+  async listSkills(): Promise<ToolAnswer> {
+    const skills = await this.gateway.listSkills();
+    const text = skills.length
+      ? skills
+          .map(
+            (s) =>
+              `skills.${s.name} — ${s.description}${s.broken ? ` [BROKEN: ${s.broken.split('\n')[0]}]` : ''}`,
+          )
+          .join('\n')
+      : 'No skills saved yet. Save working code with save_skill.';
+    return { text, isError: false, meta: { skills } };
   }
 
   /** Token totals of this session so far: code mode against the direct-calling estimate. */
