@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exec, tokenLine } from '../src/cli/commands/exec.js';
+import { runCli } from '../src/cli/main.js';
 import { DenoSandbox } from '../src/sandbox/deno/index.js';
 import { locateDeno } from '../src/sandbox/deno/locate.js';
 
@@ -53,5 +54,57 @@ describe('Deno is opt-in', () => {
     await expect(DenoSandbox.create({ env: nowhere })).rejects.toThrow(
       /sandbox.backend "deno" needs Deno, which was not found \(install it with "npm install deno"/,
     );
+  });
+});
+
+/** Runs the CLI in this process, capturing its output. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    readStdin: async () => '',
+  });
+  return { code, stdout, stderr };
+}
+
+describe('CLI usage', () => {
+  it('has --help on every command and rejects bad usage with exit code 2', async () => {
+    for (const command of [
+      'serve',
+      'exec',
+      'search',
+      'gen',
+      'stats',
+      'bench',
+      'pii',
+      'skills',
+      'agent',
+      'ab',
+    ]) {
+      const help = await cli([command, '--help']);
+      expect({ command, code: help.code }).toEqual({ command, code: 0 });
+      expect(help.stdout).toMatch(new RegExp(`^Usage: toolscript ${command}`));
+    }
+    expect((await cli(['--help'])).stdout).toContain('Commands:');
+    const unknown = await cli(['fly']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('error: unknown command "fly" (see toolscript --help)\n');
+    expect((await cli(['exce'])).stderr).toContain('did you mean "exec"?');
+    // A usage error is one line pointing at --help, not the whole help.
+    const usage = await cli(['exec', '--bogus']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe("error: Unknown option '--bogus' (see toolscript exec --help)\n");
+    const helpOf = await cli(['help', 'exec']);
+    expect(helpOf.code).toBe(0);
+    expect(helpOf.stdout).toMatch(/^Usage: toolscript exec/);
+    const badOption = await cli(['search', 'x', '--detail', 'everything']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toContain('--detail must be name, summary or full');
   });
 });
