@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,27 @@ describe('the packed package, installed into a new project', () => {
       'dist/agent/index.d.ts',
     ])
       expect(statSync(join(installed, types)).isFile(), types).toBe(true);
+  });
+
+  it('installs no AI SDK for a user of the gateway, and says what to install for agent', () => {
+    // ai and @ai-sdk/* are optional peer dependencies of toolscript/ai and toolscript/agent.
+    for (const name of ['ai', '@ai-sdk/anthropic', '@ai-sdk/openai', 'tsx'])
+      expect(existsSync(join(project, 'node_modules', name)), name).toBe(false);
+    const agent = spawnSync('npx', ['--no-install', 'toolscript', 'agent', 'count the files'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data'), ANTHROPIC_API_KEY: 'unused' },
+      timeout: 60_000,
+    });
+    expect(agent.status).toBe(2);
+    expect(agent.stderr.trim().split('\n').at(-1)).toMatch(
+      /needs the @ai-sdk\/anthropic package: npm install ai @ai-sdk\/anthropic$/,
+    );
+    const help = spawnSync('npx', ['--no-install', 'toolscript', 'agent', '--help'], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+    expect(help.status, help.stderr).toBe(0);
   });
 
   it('runs the bin: --help, and exec of a trivial script', () => {
@@ -149,6 +170,15 @@ describe('the packed package, installed into a new project', () => {
   });
 
   it('type-checks a file importing every subpath under tsc --init defaults (nodenext, strict)', () => {
+    // A user of the subpaths installs their peers, as npm's warning says.
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', 'ai@6', '@anthropic-ai/sdk'],
+      {
+        cwd: project,
+        stdio: 'pipe',
+      },
+    );
     execFileSync(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '--init'], {
       cwd: project,
     });

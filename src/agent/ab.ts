@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LanguageModel } from 'ai';
 import { z } from 'zod';
@@ -75,7 +76,8 @@ const taskSchema = z.object({
 
 /**
  * Loads a task file: a TypeScript or JavaScript module whose default export is an array of
- * {@link AbTask} (or `{ tasks: AbTask[] }`). TypeScript is loaded with tsx.
+ * {@link AbTask} (or `{ tasks: AbTask[] }`). TypeScript is bundled with esbuild (types are
+ * stripped, not checked) into a temporary module next to the file, imported, and removed.
  * @throws {ConfigError} when the file cannot be loaded, has no tasks, or a task is malformed.
  */
 export async function loadTasks(file: string): Promise<AbTask[]> {
@@ -83,9 +85,7 @@ export async function loadTasks(file: string): Promise<AbTask[]> {
   let module: { default?: unknown };
   try {
     module = /\.[cm]?tsx?$/.test(path)
-      ? ((await (await import('tsx/esm/api')).tsImport(pathToFileURL(path).href, import.meta.url)) as {
-          default?: unknown;
-        })
+      ? await importTypeScript(path)
       : ((await import(pathToFileURL(path).href)) as { default?: unknown });
   } catch (error) {
     throw new ConfigError(`Cannot load task file ${file}: ${(error as Error).message}`, file);
@@ -238,4 +238,27 @@ export function renderAbReport(report: AbReport): string {
     `Code mode used ${(report.inputReduction * 100).toFixed(1)}% fewer input tokens than direct tool calling.`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Imports a TypeScript module: esbuild bundles it (its relative imports included; packages stay
+ * imports) into a temporary `.mjs` beside it, so package imports resolve as from the file itself.
+ */
+async function importTypeScript(path: string): Promise<{ default?: unknown }> {
+  const { build } = await import('esbuild');
+  const out = join(dirname(path), `.toolscript-tasks-${process.pid}-${Date.now()}.mjs`);
+  await build({
+    entryPoints: [path],
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    outfile: out,
+    logLevel: 'silent',
+  });
+  try {
+    return (await import(pathToFileURL(out).href)) as { default?: unknown };
+  } finally {
+    rmSync(out, { force: true });
+  }
 }

@@ -1,8 +1,22 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createRequire } from 'node:module';
 import type { LanguageModel } from 'ai';
 import { ModelConfigError } from '../errors.js';
+
+/**
+ * An AI SDK provider package, loaded when a model of it is asked for (they are optional peer
+ * dependencies: only users of `agent`, `ab` and `toolscript/agent` install them).
+ * @throws {ModelConfigError} naming the package to install when it is missing.
+ */
+function loadProvider<T>(name: '@ai-sdk/anthropic' | '@ai-sdk/openai' | '@ai-sdk/openai-compatible'): T {
+  try {
+    return createRequire(import.meta.url)(name) as T;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new ModelConfigError(`This model needs the ${name} package: npm install ai ${name}`, {
+      package: name,
+    });
+  }
+}
 
 /** Model used when `--model` is not given. */
 export const DEFAULT_MODEL = 'anthropic:claude-sonnet-4-5';
@@ -58,9 +72,11 @@ export function resolveModel(spec: string, options: ResolveModelOptions = {}): L
     return value;
   };
   if (provider === 'anthropic') {
+    const { createAnthropic } = loadProvider<typeof import('@ai-sdk/anthropic')>('@ai-sdk/anthropic');
     return createAnthropic({ apiKey: key('ANTHROPIC_API_KEY'), ...(baseURL ? { baseURL } : {}) })(modelId);
   }
   if (provider === 'openai') {
+    const { createOpenAI } = loadProvider<typeof import('@ai-sdk/openai')>('@ai-sdk/openai');
     return createOpenAI({ apiKey: key('OPENAI_API_KEY'), ...(baseURL ? { baseURL } : {}) })(modelId);
   }
   const url = baseURL ?? LOCAL_BASE_URLS[provider];
@@ -70,6 +86,8 @@ export function resolveModel(spec: string, options: ResolveModelOptions = {}): L
       { provider },
     );
   }
+  const { createOpenAICompatible } =
+    loadProvider<typeof import('@ai-sdk/openai-compatible')>('@ai-sdk/openai-compatible');
   const apiKey = env[`${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`];
   return createOpenAICompatible({ name: provider, baseURL: url, ...(apiKey ? { apiKey } : {}) }).chatModel(
     modelId,

@@ -162,3 +162,21 @@ export function reportError(error: unknown, io: CliIO, help: string, verbose = f
   if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return 1;
 }
+
+/**
+ * Loads a module of the agent harness, which needs the AI SDK (`ai`, an optional peer
+ * dependency: a user of the gateway alone installs none of it).
+ * @throws {CliError} (exit 2) naming what to install when the AI SDK is missing.
+ */
+export async function loadAgentModule<T>(load: () => Promise<T>, command: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    throw new CliError(
+      `toolscript ${command} needs the AI SDK: npm install ai @ai-sdk/anthropic (or @ai-sdk/openai, @ai-sdk/openai-compatible for other models)`,
+      2,
+    );
+  }
+}

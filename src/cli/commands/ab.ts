@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { loadTasks, renderAbReport, runAb } from '../../agent/ab.js';
 import { DEFAULT_MODEL } from '../../agent/models.js';
-import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
+import { type Command, defineCommand, loadAgentModule, startGateway, UsageError } from '../shared.js';
 import { MODEL_OPTIONS, modelFromOptions } from './agent.js';
 
 export const AB_HELP = `Usage: toolscript ab TASKFILE [--model provider:model] [--base-url URL] [--max-steps N]
@@ -39,6 +38,10 @@ export const ab: Command = defineCommand({
   run: async ({ values, positionals }, io) => {
     if (positionals.length !== 1)
       throw new UsageError('give one task file, e.g. toolscript ab examples/ab-tasks.ts');
+    const { loadTasks, renderAbReport, runAb } = await loadAgentModule(
+      () => import('../../agent/ab.js'),
+      'ab',
+    );
     const tasks = await loadTasks(positionals[0] as string);
     const { model, name, maxSteps } = modelFromOptions(values, io);
     const gateway = await startGateway(values.config, io);

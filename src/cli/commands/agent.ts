@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { LanguageModel } from 'ai';
-import { type AgentEvent, type AgentRun, runAgent } from '../../agent/agent.js';
+import type { AgentEvent, AgentRun } from '../../agent/agent.js';
 import { DEFAULT_MODEL, resolveModel } from '../../agent/models.js';
-import { type CliIO, type Command, defineCommand, startGateway, UsageError } from '../shared.js';
+import {
+  type CliIO,
+  type Command,
+  defineCommand,
+  loadAgentModule,
+  startGateway,
+  UsageError,
+} from '../shared.js';
 
 export const AGENT_HELP = `Usage: toolscript agent "TASK" [--model provider:model] [--base-url URL] [--max-steps N]
                         [--session NAME] [--json] [--quiet] [--config FILE]
@@ -66,6 +73,7 @@ export const agent: Command = defineCommand({
     const task = positionals.join(' ').trim();
     if (!task) throw new UsageError('give the task in quotes, e.g. toolscript agent "How many rainy days?"');
     const { model, name, maxSteps } = modelFromOptions(values, io);
+    const { runAgent } = await loadAgentModule(() => import('../../agent/agent.js'), 'agent');
     const gateway = await startGateway(values.config, io, values.quiet);
     try {
       const run = await runAgent({
