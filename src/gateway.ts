@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { countTokensOffThread } from './accounting/counter.js';
 import { Bridge } from './bridge/bridge.js';
-import { Catalog } from './catalog/catalog.js';
+import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
 import { type ServerStatus, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
 import { serverFolder } from './codegen/names.js';
@@ -35,9 +35,10 @@ export { type ExecuteOptions, PII_NOTE } from './execution/pipeline.js';
  * Create it with {@link createGateway}; always {@link Gateway.close} it.
  */
 export class Gateway {
-  readonly catalog = new Catalog();
+  /** Every tool of every upstream server; the upstream connections keep it current. */
+  private readonly tools: Catalog;
   /** The generated bindings: TypeScript files for readers, JavaScript modules for the sandbox. */
-  readonly bindings = new BindingTree(this.catalog);
+  readonly bindings: BindingTree;
   private readonly upstream: UpstreamServers;
   private readonly bridge: Bridge;
   private readonly toolSearch: ToolSearch;
@@ -47,6 +48,11 @@ export class Gateway {
   private readonly workspaces: SessionWorkspaces;
   private readonly skillLibrary: SkillLibrary;
   private gatewayMetrics: GatewayMetrics | undefined;
+
+  /** The catalog, read-only: servers, tools with schema hashes, and a `changed` event. */
+  get catalog(): ReadonlyCatalog {
+    return this.tools;
+  }
 
   private readonly connectMode: 'all' | 'on-demand';
   /** Whether executions are recorded in {@link metrics} (see {@link GatewayOptions.metrics}). */
@@ -58,26 +64,32 @@ export class Gateway {
   constructor(
     readonly config: ToolscriptConfig,
     private readonly sandbox: Sandbox,
-    options: Omit<GatewayOptions, 'sandbox'> & { ownsSandbox?: boolean } = {},
+    options: Omit<GatewayOptions, 'sandbox'> & {
+      ownsSandbox?: boolean;
+      /** Tools known before any server is connected (e.g. `Catalog.fromTools`, a saved catalog). */
+      catalog?: Catalog;
+    } = {},
   ) {
+    this.tools = options.catalog ?? new Catalog();
+    this.bindings = new BindingTree(this.tools);
     this.connectMode = options.connect ?? 'all';
     this.recordMetrics = options.metrics ?? true;
     this.ownsSandbox = options.ownsSandbox ?? false;
-    this.upstream = new UpstreamServers(this.catalog, config, options.servers);
-    this.bridge = new Bridge(this.catalog, this.upstream, { maxArgumentBytes: config.maxArgumentBytes });
-    this.toolSearch = new ToolSearch(this.catalog, { bindings: this.bindings });
+    this.upstream = new UpstreamServers(this.tools, config, options.servers);
+    this.bridge = new Bridge(this.tools, this.upstream, { maxArgumentBytes: config.maxArgumentBytes });
+    this.toolSearch = new ToolSearch(this.tools, { bindings: this.bindings });
     this.pii = new PiiGuard(config);
     const dataDir = resolve(config.dataDir);
     const { quotaMb, ttlDays } = config.workspace;
     this.workspaces = new SessionWorkspaces(dataDir, quotaMb * 1024 * 1024, ttlDays * 24 * 3600 * 1000);
     this.skillLibrary = new SkillLibrary(
       resolve(dataDir, 'skills'),
-      this.catalog,
+      this.tools,
       this.bindings,
       this.toolSearch,
       config.skills.shared,
     );
-    this.catalog.on('changed', (server) => {
+    this.tools.on('changed', (server) => {
       this.definitionCount = undefined;
       this.bindings.invalidate(server);
       this.skillLibrary.toolsChanged(server);
@@ -169,7 +181,7 @@ export class Gateway {
     return {
       sandbox: this.sandbox,
       limits: this.config.sandbox,
-      catalog: this.catalog,
+      catalog: this.tools,
       bridge: this.bridge,
       bindings: this.bindings,
       skills: this.skillLibrary,
@@ -245,7 +257,7 @@ export class Gateway {
    */
   definitionTokens(): Promise<number> {
     this.definitionCount ??= countTokensOffThread([
-      JSON.stringify(this.catalog.allTools().map((t) => t.tool)),
+      JSON.stringify(this.tools.allTools().map((t) => t.tool)),
     ]).then(([counted]) => counted?.tokens ?? 0);
     return this.definitionCount;
   }

@@ -262,9 +262,9 @@ describe('discovery at catalog scale', () => {
   });
 
   it('pages resources/list over the 527-tool catalog', async () => {
-    const gateway = new Gateway(parseConfig({ mcpServers: {} }), await QuickJSSandbox.create());
-    for (const server of loadLiveMcpBenchCatalog().listServers())
-      gateway.catalog.setTools(server.name, server.tools);
+    const gateway = new Gateway(parseConfig({ mcpServers: {} }), await QuickJSSandbox.create(), {
+      catalog: loadLiveMcpBenchCatalog(),
+    });
     const client = await connectClient(gateway);
     try {
       const uris: string[] = [];

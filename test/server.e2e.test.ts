@@ -8,6 +8,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../src/accounting/tokens.js';
+import { Catalog } from '../src/catalog/catalog.js';
 import { runCli } from '../src/cli/main.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
@@ -169,10 +170,12 @@ describe('toolscript serve', () => {
 
 describe('gateway tools/list size', () => {
   it('stays under 1,500 tokens with the 527-tool, 70-server LiveMCPBench catalog', async () => {
-    const gateway = new GatewayClass(parseConfig({ mcpServers: {} }), await QuickJSSandbox.create());
-    const catalog = loadLiveMcpBenchCatalog();
-    for (const server of catalog.listServers())
-      gateway.catalog.setTools(server.name, server.tools, server.description.slice(0, 80));
+    const catalog = new Catalog();
+    for (const server of loadLiveMcpBenchCatalog().listServers())
+      catalog.setTools(server.name, server.tools, server.description.slice(0, 80));
+    const gateway = new GatewayClass(parseConfig({ mcpServers: {} }), await QuickJSSandbox.create(), {
+      catalog,
+    });
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
     await createMcpServer(gateway).connect(serverTransport);
     const client = new Client({ name: 'size', version: '1' });

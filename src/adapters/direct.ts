@@ -1,5 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Catalog } from '../catalog/catalog.js';
+import type { ReadonlyCatalog } from '../catalog/catalog.js';
 
 /** Longest tool name every major provider accepts (Anthropic: `^[a-zA-Z0-9_-]{1,64}$`). */
 export const MAX_TOOL_NAME = 64;
@@ -9,7 +9,7 @@ export const MAX_TOOL_NAME = 64;
  * by `_`, cut to {@link MAX_TOOL_NAME}; a collision gets `_2`, `_3`… in catalog order
  * (servers by name, tools by name), so names are deterministic.
  */
-export function directToolNames(catalog: Catalog): { name: string; server: string; tool: Tool }[] {
+export function directToolNames(catalog: ReadonlyCatalog): { name: string; server: string; tool: Tool }[] {
   const taken = new Set<string>();
   const named: { name: string; server: string; tool: Tool }[] = [];
   for (const server of catalog.listServers()) {

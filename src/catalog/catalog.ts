@@ -28,10 +28,25 @@ export interface CatalogEvents {
 }
 
 /**
+ * What the gateway shows of its catalog: reading and listening, no writing (the upstream
+ * connections own that). `Gateway.catalog` has this type.
+ */
+export interface ReadonlyCatalog {
+  listServers(): CatalogServer[];
+  getServer(server: string): CatalogServer | undefined;
+  getTool(server: string, tool: string): CatalogTool | undefined;
+  allTools(): CatalogTool[];
+  on<K extends keyof CatalogEvents>(event: K, listener: (...args: CatalogEvents[K]) => void): this;
+  once<K extends keyof CatalogEvents>(event: K, listener: (...args: CatalogEvents[K]) => void): this;
+  off<K extends keyof CatalogEvents>(event: K, listener: (...args: CatalogEvents[K]) => void): this;
+  listenerCount(event: keyof CatalogEvents): number;
+}
+
+/**
  * Every tool of every upstream server, keyed by server and original tool name. Feeds codegen,
  * discovery and the bridge; emits `changed` when a server's tool list is replaced.
  */
-export class Catalog extends EventEmitter<CatalogEvents> {
+export class Catalog extends EventEmitter<CatalogEvents> implements ReadonlyCatalog {
   private readonly servers = new Map<string, CatalogServer>();
   private readonly hashes = new Map<string, string>();
 

@@ -124,9 +124,11 @@ async function run(
             left(),
           )
         : undefined;
-    for (const [i, call] of partial.calls.entries()) Object.assign(call, accounted?.calls[i]);
+    // New call records with their token counts: the bridge's traces are left as they were.
+    const calls = partial.calls.map((call, i) => ({ ...call, ...accounted?.calls[i] }));
     const execution = {
       ...partial,
+      calls,
       output: rendered.output,
       ...(rendered.truncated ? { truncated: rendered.truncated } : {}),
       ...(accounted ? { tokens: accounted.tokens } : {}),
