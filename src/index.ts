@@ -6,7 +6,13 @@ export type { CallTokens, ExecutionTokens } from './accounting/execution.js';
 export { SessionLedger, type SessionSummary } from './accounting/session.js';
 export { countTokens } from './accounting/tokens.js';
 export type { CallTrace } from './bridge/bridge.js';
-export { Catalog, type CatalogServer, type CatalogTool, type ReadonlyCatalog, schemaHash } from './catalog/catalog.js';
+export {
+  Catalog,
+  type CatalogServer,
+  type CatalogTool,
+  type ReadonlyCatalog,
+  schemaHash,
+} from './catalog/catalog.js';
 export { generateTypeScriptTree } from './codegen/tree.js';
 export {
   CONFIG_FILE_NAME,
