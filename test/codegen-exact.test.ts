@@ -85,8 +85,7 @@ export type { ReadFileInput, ReadFileOutput } from './readFile';
       `export function callTool(server, tool, input) { return __host.callTool(server, tool, input ?? {}); }\n`,
     );
     expect(modules('runtime')).toBe(
-      `const w = (op) => (...args) => __host.workspace(op, ...args);
-export const workspace = { readText: w('readText'), writeText: w('writeText'), readJson: w('readJson'), writeJson: w('writeJson'), list: (f) => __host.workspace('list', f ?? '.'), remove: w('remove'), checkpoint: w('checkpoint'), restore: w('restore') };
+      `export const workspace = { readText: (path) => __host.workspace('readText', path), writeText: (path, text) => __host.workspace('writeText', path, text), readJson: (path) => __host.workspace('readJson', path), writeJson: (path, value) => __host.workspace('writeJson', path, value), list: (folder) => __host.workspace('list', folder ?? '.'), remove: (path) => __host.workspace('remove', path), checkpoint: (name) => __host.workspace('checkpoint', name), restore: (name) => __host.workspace('restore', name) };
 export const state = { get: (key) => __host.state('get', key), set: (key, value) => __host.state('set', key, value) };
 `,
     );
@@ -102,5 +101,76 @@ export const state = { get: (key) => __host.state('get', key), set: (key, value)
     const [folder] = tree.paths().filter((p) => p.endsWith('/index.ts'));
     files.set('check.ts', `import * as s from './${folder?.replace(/\.ts$/, '')}';\nexport { s };`);
     expect(typeCheck(files, 'check.ts')).toEqual([]);
+  });
+});
+
+describe('the runtime API, from one table', () => {
+  it('types, runs and serves every workspace and state operation alike', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { QuickJSSandbox } = await import('../src/sandbox/quickjs/index.js');
+    const { Workspace } = await import('../src/workspace/workspace.js');
+    const { workspaceHostFunctions } = await import('../src/workspace/host.js');
+    const { RUNTIME_MODULE, RUNTIME_SOURCE, STATE_OPERATIONS, WORKSPACE_OPERATIONS } = await import(
+      '../src/codegen/runtime-api.js'
+    );
+    const script = `import { workspace, state } from './runtime';
+await workspace.writeText('a.txt', 'x');
+const text: string = await workspace.readText('a.txt');
+await workspace.writeJson('b.json', { n: 1 });
+const json = await workspace.readJson<{ n: number }>('b.json');
+const listed: string[] = await workspace.list();
+await workspace.checkpoint('c');
+const removed: boolean = await workspace.remove('a.txt');
+await workspace.restore('c');
+await state.set('k', 2);
+const k = await state.get<number>('k');
+export default { text, n: json.n, listed, removed, restored: await workspace.readText('a.txt'), k,
+  keys: [Object.keys(workspace), Object.keys(state)] };
+`;
+    // Every operation of the table is used above, so a missing one fails here or below.
+    for (const op of [...WORKSPACE_OPERATIONS, ...STATE_OPERATIONS])
+      expect(script).toMatch(new RegExp(`\\.${op.name}[(<]`));
+    expect(
+      typeCheck(
+        new Map([
+          ['runtime.ts', RUNTIME_SOURCE],
+          ['s.ts', script],
+        ]),
+        's.ts',
+      ),
+    ).toEqual([]);
+
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-runtime-'));
+    const sandbox = await QuickJSSandbox.create();
+    try {
+      const { transpileScript } = await import('../src/execution/transpile.js');
+      const transpiled = await transpileScript(script);
+      if (!transpiled.ok) throw new Error(transpiled.message);
+      const run = await sandbox.run(transpiled.code, {
+        modules: { runtime: RUNTIME_MODULE },
+        hostFunctions: workspaceHostFunctions(new Workspace(dir, 1024 * 1024)),
+        limits: { timeoutMs: 10_000, memoryMb: 64 },
+      });
+      expect(run.error).toBeNull();
+      expect(run.result).toEqual({
+        text: 'x',
+        n: 1,
+        listed: ['a.txt', 'b.json'],
+        removed: true,
+        restored: 'x',
+        k: 2,
+        keys: [WORKSPACE_OPERATIONS.map((op) => op.name), STATE_OPERATIONS.map((op) => op.name)],
+      });
+      const unknown = await sandbox.run(`export default await __host.workspace('format', 'x');`, {
+        modules: {},
+        hostFunctions: workspaceHostFunctions(new Workspace(dir, 1024 * 1024)),
+        limits: { timeoutMs: 10_000, memoryMb: 64 },
+      });
+      expect(unknown.error?.message).toBe('Unknown workspace operation "format"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

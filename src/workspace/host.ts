@@ -1,62 +1,36 @@
 import { join, relative, sep } from 'node:path';
+import { type RuntimeOperation, STATE_OPERATIONS, WORKSPACE_OPERATIONS } from '../codegen/runtime-api.js';
 import type { HostFunction, JsonValue } from '../sandbox.js';
 import { type Workspace, WorkspaceError } from './workspace.js';
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
  * Host functions behind the `runtime` module: `workspace(op, …args)` and `state(op, key, value)`,
  * for one session's workspace. Unknown operations and wrong argument types are refused.
  */
 export function workspaceHostFunctions(workspace: Workspace): Record<string, HostFunction> {
-  const text = (value: JsonValue | undefined, what: string): string => {
-    if (typeof value !== 'string') throw new WorkspaceError(`${what} must be a string`);
-    return value;
-  };
+  const methods = workspace as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  /** Runs `op` of `table` (see runtime-api.ts) on `method(op)` after checking its arguments. */
+  const dispatch =
+    (table: readonly RuntimeOperation[], kind: string, method: (op: string) => string): HostFunction =>
+    async (op, ...args) => {
+      const spec = table.find((candidate) => candidate.name === op);
+      if (!spec) throw new WorkspaceError(`Unknown ${kind} operation ${JSON.stringify(op)}`);
+      const values = spec.params.map((param, i) => {
+        const value = args[i] ?? param.fallback ?? null;
+        if (param.type === 'string' && typeof value !== 'string')
+          throw new WorkspaceError(`${param.name} must be a string`);
+        return value;
+      });
+      try {
+        return ((await methods[method(spec.name)]?.(...values)) ?? undefined) as JsonValue | undefined;
+      } catch (error) {
+        throw storageError(error, workspace.root);
+      }
+    };
   return {
-    workspace: async (op, ...args) => {
-      try {
-        return (await run(op, args)) ?? undefined;
-      } catch (error) {
-        throw storageError(error, workspace.root);
-      }
-    },
-    state: async (op, key, value) => {
-      try {
-        if (op === 'get') return await workspace.getState(text(key, 'key'));
-        if (op === 'set') {
-          await workspace.setState(text(key, 'key'), (value ?? null) as Json);
-          return undefined;
-        }
-      } catch (error) {
-        throw storageError(error, workspace.root);
-      }
-      throw new WorkspaceError(`Unknown state operation ${JSON.stringify(op)}`);
-    },
+    workspace: dispatch(WORKSPACE_OPERATIONS, 'workspace', (op) => op),
+    state: dispatch(STATE_OPERATIONS, 'state', (op) => (op === 'get' ? 'getState' : 'setState')),
   };
-
-  async function run(op: JsonValue | undefined, args: JsonValue[]): Promise<JsonValue | undefined> {
-    switch (op) {
-      case 'readText':
-        return workspace.readText(text(args[0], 'path'));
-      case 'writeText':
-        return void (await workspace.writeText(text(args[0], 'path'), text(args[1], 'text')));
-      case 'readJson':
-        return workspace.readJson(text(args[0], 'path'));
-      case 'writeJson':
-        return void (await workspace.writeJson(text(args[0], 'path'), (args[1] ?? null) as Json));
-      case 'list':
-        return workspace.list(text(args[0] ?? '.', 'folder'));
-      case 'remove':
-        return workspace.remove(text(args[0], 'path'));
-      case 'checkpoint':
-        return void (await workspace.checkpoint(text(args[0], 'name')));
-      case 'restore':
-        return void (await workspace.restore(text(args[0], 'name')));
-      default:
-        throw new WorkspaceError(`Unknown workspace operation ${JSON.stringify(op)}`);
-    }
-  }
 }
 
 /** File-system codes that mean the data folder itself cannot be used, not that a script erred. */
