@@ -1,16 +1,19 @@
 import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { countTokensOffThread } from './accounting/counter.js';
+import { definitionCounter } from './accounting/counter.js';
 import { Bridge } from './bridge/bridge.js';
 import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
 import { type ServerStatus, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
-import { serverFolder } from './codegen/names.js';
 import type { ToolscriptConfig } from './config.js';
 import type { GatewayOptions } from './create.js';
-import type { DetailLevel, SearchHit, SearchOptions, UnknownName } from './discovery/search.js';
-import { ToolSearch } from './discovery/search.js';
-import type { ServerImports } from './execution/imports.js';
+import {
+  type DetailLevel,
+  type SearchHit,
+  type SearchOptions,
+  ToolSearch,
+  type UnknownName,
+} from './discovery/search.js';
 import {
   type ExecuteOptions,
   type Execution,
@@ -42,8 +45,7 @@ export class Gateway {
   private readonly upstream: UpstreamServers;
   private readonly bridge: Bridge;
   private readonly toolSearch: ToolSearch;
-  /** o200k_base tokens of every tool definition, counted once per catalog version. */
-  private definitionCount: Promise<number> | undefined;
+  private readonly definitionCount: () => Promise<number>;
   private readonly pii: PiiGuard;
   private readonly workspaces: SessionWorkspaces;
   private readonly skillLibrary: SkillLibrary;
@@ -54,17 +56,12 @@ export class Gateway {
     return this.tools;
   }
 
-  private readonly connectMode: 'all' | 'on-demand';
-  /** Whether executions are recorded in {@link metrics} (see {@link GatewayOptions.metrics}). */
-  private readonly recordMetrics: boolean;
-  /** True when the gateway made its sandbox itself, and so closes it. */
-  private readonly ownsSandbox: boolean;
-
   /** Prefer {@link createGateway}, which also makes the sandbox and calls {@link start}. */
   constructor(
     readonly config: ToolscriptConfig,
     private readonly sandbox: Sandbox,
-    options: Omit<GatewayOptions, 'sandbox'> & {
+    /** `ownsSandbox`: the gateway made its sandbox itself, and so closes it. */
+    private readonly options: Omit<GatewayOptions, 'sandbox'> & {
       ownsSandbox?: boolean;
       /** Tools known before any server is connected (e.g. `Catalog.fromTools`, a saved catalog). */
       catalog?: Catalog;
@@ -72,16 +69,12 @@ export class Gateway {
   ) {
     this.tools = options.catalog ?? new Catalog();
     this.bindings = new BindingTree(this.tools);
-    this.connectMode = options.connect ?? 'all';
-    this.recordMetrics = options.metrics ?? true;
-    this.ownsSandbox = options.ownsSandbox ?? false;
     this.upstream = new UpstreamServers(this.tools, config, options.servers);
     this.bridge = new Bridge(this.tools, this.upstream, { maxArgumentBytes: config.maxArgumentBytes });
     this.toolSearch = new ToolSearch(this.tools, { bindings: this.bindings });
     this.pii = new PiiGuard(config);
     const dataDir = resolve(config.dataDir);
-    const { quotaMb, ttlDays } = config.workspace;
-    this.workspaces = new SessionWorkspaces(dataDir, quotaMb * 1024 * 1024, ttlDays * 24 * 3600 * 1000);
+    this.workspaces = new SessionWorkspaces(dataDir, config.workspace);
     this.skillLibrary = new SkillLibrary(
       resolve(dataDir, 'skills'),
       this.tools,
@@ -89,8 +82,8 @@ export class Gateway {
       this.toolSearch,
       config.skills.shared,
     );
+    this.definitionCount = definitionCounter(this.tools);
     this.tools.on('changed', (server) => {
-      this.definitionCount = undefined;
       this.bindings.invalidate(server);
       this.skillLibrary.toolsChanged(server);
     });
@@ -109,29 +102,12 @@ export class Gateway {
   async start(): Promise<void> {
     await this.workspaces.startCleanup();
     await this.skillLibrary.reload();
-    if (this.connectMode === 'all') await this.upstream.listAll();
+    if (this.options.connect !== 'on-demand') await this.upstream.listAll();
   }
 
   /** Starts every server not started yet (see {@link GatewayOptions.connect}). */
   connectAll(): Promise<void> {
     return this.upstream.listAll();
-  }
-
-  /** Starts the servers a script imports, or all of them when it imports a skill or an unknown folder. */
-  private async connectFor(used: ServerImports): Promise<void> {
-    const byFolder = new Map(this.upstream.names().map((name) => [serverFolder(name), name]));
-    const names = [...used.folders.keys()].map((folder) => byFolder.get(folder));
-    if (used.skills || names.includes(undefined)) await this.upstream.listAll();
-    else await this.upstream.ensure(names as string[]);
-  }
-
-  /**
-   * Tries again to start a server that was unavailable and lists its tools (the connection's
-   * backoff applies, so a server that keeps failing is not started over and over).
-   * @throws {UpstreamUnavailableError} when it is still unavailable.
-   */
-  recover(server: string): Promise<void> {
-    return this.upstream.recover(server);
   }
 
   /** Every configured server with its status, sorted by name. */
@@ -187,9 +163,12 @@ export class Gateway {
       skills: this.skillLibrary,
       pii: this.pii,
       workspace: (session) => this.workspace(session),
-      connectFor: (used) => (this.connectMode === 'on-demand' ? this.connectFor(used) : Promise.resolve()),
+      connectFor: (used) =>
+        this.options.connect === 'on-demand' ? this.upstream.ensureFor(used) : Promise.resolve(),
       definitionTokens: () => this.definitionTokens(),
-      ...(this.recordMetrics ? { record: (run, memoryBytes) => this.metrics.record(run, memoryBytes) } : {}),
+      ...(this.options.metrics !== false
+        ? { record: (run, memoryBytes) => this.metrics.record(run, memoryBytes) }
+        : {}),
     };
   }
 
@@ -216,10 +195,8 @@ export class Gateway {
   }
 
   /** One skill: its metadata, TypeScript source and usage counters; `undefined` when there is none. */
-  async skill(name: string): Promise<{ info: SkillInfo; code: string; stats: SkillStats } | undefined> {
-    const { store } = this.skillLibrary;
-    const info = await store.info(name);
-    return info && { info, code: (await store.code(name)) ?? '', stats: await store.stats(name) };
+  skill(name: string): Promise<{ info: SkillInfo; code: string; stats: SkillStats } | undefined> {
+    return this.skillLibrary.skill(name);
   }
 
   /**
@@ -256,10 +233,7 @@ export class Gateway {
    * catalog changes.
    */
   definitionTokens(): Promise<number> {
-    this.definitionCount ??= countTokensOffThread([
-      JSON.stringify(this.tools.allTools().map((t) => t.tool)),
-    ]).then(([counted]) => counted?.tokens ?? 0);
-    return this.definitionCount;
+    return this.definitionCount();
   }
 
   /** Closes every upstream connection; no child process is left running. */
@@ -267,6 +241,6 @@ export class Gateway {
     this.workspaces.stop();
     this.skillLibrary.close();
     await this.upstream.close();
-    if (this.ownsSandbox) await this.sandbox.close?.();
+    if (this.options.ownsSandbox) await this.sandbox.close?.();
   }
 }

@@ -1,3 +1,4 @@
+import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import { HostWorker } from '../util/worker.js';
 import type { CountTask } from './count-worker.js';
 import {
@@ -27,6 +28,24 @@ const worker = new HostWorker<CountTask>(new URL('./count-worker', import.meta.u
  */
 export function warmCounter(): void {
   void countTokensOffThread(['']);
+}
+
+/**
+ * o200k_base tokens of every tool definition of a catalog as `tools/list` presents it (the
+ * `tools` array as JSON): what direct tool calling loads into the context. Counted on the worker,
+ * once per catalog version.
+ */
+export function definitionCounter(catalog: ReadonlyCatalog): () => Promise<number> {
+  let count: Promise<number> | undefined;
+  catalog.on('changed', () => {
+    count = undefined;
+  });
+  return () => {
+    count ??= countTokensOffThread([JSON.stringify(catalog.allTools().map((t) => t.tool))]).then(
+      ([counted]) => counted?.tokens ?? 0,
+    );
+    return count;
+  };
 }
 
 /** Rough o200k_base count of a text from its length: about 4 characters per token. */

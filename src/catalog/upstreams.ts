@@ -1,8 +1,10 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCaller } from '../bridge/bridge.js';
+import { serverFolder } from '../codegen/names.js';
 import type { ToolscriptConfig } from '../config.js';
 import { nearest } from '../discovery/nearest.js';
 import { UnknownToolError, UpstreamUnavailableError } from '../errors.js';
+import type { ServerImports } from '../execution/imports.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
 import type { Catalog } from './catalog.js';
 import { applyToolPolicy } from './policy.js';
@@ -71,6 +73,17 @@ export class UpstreamServers implements ToolCaller {
     const pending = [...servers].filter((name) => this.connections.has(name) && !this.attempted.has(name));
     for (const name of pending) this.attempted.add(name);
     await Promise.all(pending.map((name) => this.refresh(name).catch(() => {})));
+  }
+
+  /**
+   * Starts the servers a script imports (by binding folder), or all of them when it imports a
+   * skill or a folder no server has (its own imports are not known).
+   */
+  async ensureFor(used: ServerImports): Promise<void> {
+    const byFolder = new Map(this.names().map((name) => [serverFolder(name), name]));
+    const names = [...used.folders.keys()].map((folder) => byFolder.get(folder));
+    if (used.skills || names.includes(undefined)) await this.listAll();
+    else await this.ensure(names as string[]);
   }
 
   /** Names of every configured (and in-process) server, connected or not. */

@@ -2,7 +2,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolSearch } from '../discovery/search.js';
 import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
-import { exportedNames, type SkillInfo, type SkillSharing, SkillStore } from './store.js';
+import { exportedNames, type SkillInfo, type SkillSharing, type SkillStats, SkillStore } from './store.js';
 
 /** An import of a pinned skill version: `./skills/<name>/v<n>`, with or without an extension. */
 const PINNED = /["']\.\/skills\/([a-z0-9-]+)\/v(\d{1,9})(?:\.[mc]?[jt]s)?["']/g;
@@ -36,6 +36,12 @@ export class SkillLibrary {
   /** JavaScript of `skills/<name>/index` for the sandbox, or undefined when there is no such skill. */
   moduleSource(name: string): string | undefined {
     return this.modules.get(name);
+  }
+
+  /** One skill: its metadata, TypeScript source and usage counters; `undefined` when there is none. */
+  async skill(name: string): Promise<{ info: SkillInfo; code: string; stats: SkillStats } | undefined> {
+    const info = await this.store.info(name);
+    return info && { info, code: (await this.store.code(name)) ?? '', stats: await this.store.stats(name) };
   }
 
   /**

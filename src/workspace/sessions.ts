@@ -10,16 +10,21 @@ export class SessionWorkspaces {
   private readonly open = new Map<string, Workspace>();
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly quotaBytes: number;
+  private readonly ttlMs: number;
+
   /**
    * @param dataDir the gateway's data folder (absolute).
-   * @param quotaBytes what one session may hold, in bytes (`workspace.quotaMb`).
-   * @param ttlMs how long an unused workspace is kept, in ms (`workspace.ttlDays`).
+   * @param limits `workspace.quotaMb` (what one session may hold) and `workspace.ttlDays` (how
+   *   long an unused workspace is kept).
    */
   constructor(
     private readonly dataDir: string,
-    private readonly quotaBytes: number,
-    private readonly ttlMs: number,
-  ) {}
+    limits: { quotaMb: number; ttlDays: number },
+  ) {
+    this.quotaBytes = limits.quotaMb * 1024 * 1024;
+    this.ttlMs = limits.ttlDays * 24 * 3600 * 1000;
+  }
 
   /**
    * The workspace of a session. Session names outside `[A-Za-z0-9_.-]{1,128}` (or starting with
