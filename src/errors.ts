@@ -27,6 +27,7 @@ export const EXECUTION_ERRORS = {
   MODULE_NOT_FOUND: 'an import names no skill, skill version or module there is',
   WORKSPACE_ERROR: 'a workspace or state operation was refused (path, quota, storage)',
   SKILL_ERROR: 'a skill could not be saved or loaded (name, size, type check, owner)',
+  CANCELLED: 'the client cancelled the call (notifications/cancelled, a closed session, an AbortSignal)',
 } as const;
 
 /** A code an execution can end with; see {@link EXECUTION_ERRORS}. */

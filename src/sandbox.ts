@@ -39,6 +39,8 @@ export interface SandboxRunOptions {
   modules: ModuleSource;
   hostFunctions: Record<string, HostFunction>;
   limits: SandboxLimits;
+  /** Cancels the run: the script stops at once and the run ends with `CANCELLED`. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -51,6 +53,7 @@ export type SandboxErrorCode =
   | 'TIMEOUT'
   | 'MEMORY_LIMIT'
   | 'MODULE_NOT_FOUND'
+  | 'CANCELLED'
   | (string & {});
 
 export interface SandboxError {

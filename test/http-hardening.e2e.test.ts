@@ -98,11 +98,47 @@ describe('serve --http hardening', () => {
       });
       expect(wrong.status).toBe(401);
       expect((await raw(url.replace('/mcp', '/metrics'), { method: 'GET' })).status).toBe(401);
+      for (const path of ['/healthz', '/readyz'])
+        expect((await raw(url.replace('/mcp', path), { method: 'GET' })).status).toBe(401);
       const client = await connect(url, { authorization: 'Bearer s3cret-token' });
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('execute_code');
       await client.close();
     } finally {
+      await http.close();
+    }
+  });
+
+  it('answers /healthz while alive and /readyz with each upstream server, 503 when one is down', async () => {
+    const http = await serveHttp(gateway, { port: 0 });
+    const broken = await createGateway(
+      parseConfig({
+        mcpServers: { gone: { command: process.execPath, args: ['-e', 'process.exit(3)'] } },
+        dataDir: join(dir, 'data-broken'),
+        connectTimeoutMs: 5_000,
+      }),
+    );
+    const down = await serveHttp(broken, { port: 0 });
+    try {
+      const health = await raw(http.url.replace('/mcp', '/healthz'), { method: 'GET' });
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.body)).toMatchObject({ ok: true });
+      const ready = await raw(http.url.replace('/mcp', '/readyz'), { method: 'GET' });
+      expect(ready.status).toBe(200);
+      expect(JSON.parse(ready.body)).toEqual({ ok: true, servers: [{ name: 'memory', ok: true }] });
+      const notReady = await raw(down.url.replace('/mcp', '/readyz'), { method: 'GET' });
+      expect(notReady.status).toBe(503);
+      const body = JSON.parse(notReady.body) as {
+        ok: boolean;
+        servers: { name: string; ok: boolean; error?: string }[];
+      };
+      expect(body.ok).toBe(false);
+      expect(body.servers[0]).toMatchObject({ name: 'gone', ok: false });
+      expect(body.servers[0]?.error).toContain("Upstream server 'gone' is unavailable");
+      expect((await raw(down.url.replace('/mcp', '/healthz'), { method: 'GET' })).status).toBe(200);
+    } finally {
+      await down.close();
+      await broken.close();
       await http.close();
     }
   });

@@ -58,8 +58,8 @@ export function createToolscriptTools(
     tools[spec.name] = tool({
       description: descriptions.get(spec.name) ?? '',
       inputSchema: z.object(spec.shape),
-      execute: async (input: unknown) => {
-        const { execution: _, ...answer } = await session.call(spec.name, input);
+      execute: async (input: unknown, { abortSignal }: { abortSignal?: AbortSignal }) => {
+        const { execution: _, ...answer } = await session.call(spec.name, input, { signal: abortSignal });
         return answer as ToolscriptToolOutput;
       },
       toModelOutput,

@@ -34,7 +34,12 @@ export interface ToolCaller {
    * Calls `tool` on `server` and returns the raw result (with `isError` results).
    * @throws {ToolscriptError} (`UPSTREAM_UNAVAILABLE`, `TOOL_ERROR`) when the call cannot complete.
    */
-  callTool(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options?: { signal?: AbortSignal | undefined },
+  ): Promise<CallToolResult>;
   /**
    * Tries to bring back a server that was unavailable when its tools were listed, and lists them.
    * @throws {UpstreamUnavailableError} when it is still unavailable.
@@ -93,7 +98,10 @@ export class Bridge {
    * Host functions for one execution and the trace they fill, in call order.
    * @param prepareArgs called on each call's arguments before validation (e.g. PII untokenization).
    */
-  session(prepareArgs?: (server: string, tool: string, args: JsonValue) => Promise<JsonValue> | JsonValue): {
+  session(
+    prepareArgs?: (server: string, tool: string, args: JsonValue) => Promise<JsonValue> | JsonValue,
+    signal?: AbortSignal,
+  ): {
     hostFunctions: Record<string, HostFunction>;
     calls: CallTrace[];
     payloads: CallPayload[];
@@ -133,7 +141,10 @@ export class Bridge {
             },
           ]);
         }
-        const value = await this.call(found, trace, payload, args);
+        // A cancelled execution makes no new upstream call.
+        if (signal?.aborted)
+          throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
+        const value = await this.call(found, trace, payload, args, signal);
         trace.ok = true;
         return value as JsonValue;
       } catch (error) {
@@ -192,6 +203,7 @@ export class Bridge {
     trace: CallTrace,
     payload: CallPayload,
     args: JsonValue | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const { server } = found;
     const tool = found.tool.name;
@@ -201,7 +213,7 @@ export class Bridge {
     }
     const problems = this.validator.check(found.tool, found.schemaHash, input);
     if (problems.length) throw new InvalidArgumentsError(server, tool, problems);
-    const result = await this.caller.callTool(server, tool, input);
+    const result = await this.caller.callTool(server, tool, input, { signal });
     trace.resultBytes = resultBytes(result);
     payload.result = sampleText(resultText(result));
     if (result.isError) throw new ToolError(server, tool, errorText(result));

@@ -124,11 +124,16 @@ export class UpstreamServers implements ToolCaller {
    * (see {@link UpstreamConnection.callTool}).
    * @throws {UpstreamUnavailableError} {@link ToolError} {@link ResultTooLargeError}
    */
-  callTool(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<CallToolResult> {
     const connection = this.connections.get(server);
     if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
     const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
-    return connection.callTool(tool, args, { idempotent });
+    return connection.callTool(tool, args, { idempotent, signal: options.signal });
   }
 
   /** Tries again to start a server that was down and lists its tools (see {@link refresh}). */

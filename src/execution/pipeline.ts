@@ -32,6 +32,11 @@ export interface ExecuteOptions {
    * then absent): there is nothing to compare, and the tokenizer need not load. @default "always"
    */
   accounting?: 'always' | 'with-calls';
+  /**
+   * Cancels the execution: the script stops, no new upstream call starts, the one in flight is
+   * cancelled, and the result is `CANCELLED`.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** One line added to tokenized output, so the model knows what to do with tokens. */
@@ -97,7 +102,7 @@ async function run(
   options: ExecuteOptions,
   started: number,
 ): Promise<Execution> {
-  const { vault: given, session = 'local', accounting = 'always', ...overrides } = options;
+  const { vault: given, session = 'local', accounting = 'always', signal, ...overrides } = options;
   const limits = { ...parts.limits, ...overrides };
   const vault = parts.pii.enabled ? (given ?? parts.pii.newVault()) : undefined;
   const finish = async (
@@ -152,6 +157,7 @@ async function run(
   const serverModules = parts.bindings.moduleLookup(used.folders);
   const { hostFunctions, calls, payloads } = parts.bridge.session(
     vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
+    signal,
   );
   // Workspace operations still queued when the script ends (e.g. on TIMEOUT) are dropped.
   let running = true;
@@ -173,6 +179,7 @@ async function run(
     },
     hostFunctions,
     limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
+    signal,
   });
   running = false;
   for (const skill of usedSkills) await parts.skills.store.recordUse(skill, run.ok, run.ms).catch(() => {});

@@ -32,6 +32,11 @@ export function timeoutError(timeoutMs: number): SandboxError {
   };
 }
 
+/** `CANCELLED`: the run's signal was aborted. */
+export function cancelledError(): SandboxError {
+  return { code: 'CANCELLED', name: 'AbortError', message: 'The script was cancelled by the client.' };
+}
+
 /** `MEMORY_LIMIT`: the run went past `memoryMb`. */
 export function memoryError(memoryMb: number): SandboxError {
   return {

@@ -65,7 +65,9 @@ class HttpError extends Error {
 /**
  * Serves the gateway over MCP Streamable HTTP at `/mcp`, one MCP session per client
  * (`Mcp-Session-Id`); Prometheus metrics at `GET /metrics`; a JSON summary of the same counters at
- * `GET /stats` (see {@link GatewayMetrics.summary}). Other paths get 404.
+ * `GET /stats` (see {@link GatewayMetrics.summary}); `GET /healthz` (the process answers: 200) and
+ * `GET /readyz` (200 when every configured upstream server is connected, else 503; the body names
+ * each server's state). Other paths get 404.
  *
  * Every request is checked first: the bearer token when one is set (401), `Host` and `Origin`
  * against DNS rebinding (403; the MCP transport specification asks servers to validate `Origin`),
@@ -136,8 +138,18 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       res.end(JSON.stringify(await gateway.metrics.summary()));
       return;
     }
+    if (req.method === 'GET' && (url.pathname === '/healthz' || url.pathname === '/readyz')) {
+      const body = url.pathname === '/healthz' ? { ok: true, sessions: transports.size } : readiness(gateway);
+      res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return;
+    }
     if (url.pathname !== '/mcp')
-      return sendError(res, 404, 'Not found: the MCP endpoint is /mcp (metrics: /metrics, /stats)');
+      return sendError(
+        res,
+        404,
+        'Not found: the MCP endpoint is /mcp (also /healthz, /readyz, /metrics, /stats)',
+      );
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
     if (existing && typeof sessionId === 'string') lastUsed.set(sessionId, Date.now());
@@ -270,4 +282,17 @@ function hostnameOf(host: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `/readyz`: ready when every upstream server is connected; the servers and their state. */
+function readiness(gateway: Gateway): {
+  ok: boolean;
+  servers: { name: string; ok: boolean; error?: string }[];
+} {
+  const servers = gateway.listServers().map((server) => ({
+    name: server.name,
+    ok: server.ok,
+    ...(server.error ? { error: server.error.split('\n')[0] as string } : {}),
+  }));
+  return { ok: servers.every((server) => server.ok), servers };
 }

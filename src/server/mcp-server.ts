@@ -60,8 +60,9 @@ export function createMcpServer(
         inputSchema: tool.shape,
         annotations: tool.annotations,
       },
-      async (args: unknown) => {
-        const { execution: _, ...rest } = await session.call(tool.name, args);
+      // The SDK aborts `signal` on notifications/cancelled and when the session closes.
+      async (args: unknown, extra: { signal: AbortSignal }) => {
+        const { execution: _, ...rest } = await session.call(tool.name, args, { signal: extra.signal });
         return answer(rest);
       },
     ),

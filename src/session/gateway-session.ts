@@ -91,7 +91,11 @@ export class GatewaySession {
    * for bad input: an unknown tool or invalid arguments come back as an `isError` answer that says
    * what is expected.
    */
-  async call(name: string, input: unknown): Promise<ToolAnswer> {
+  async call(
+    name: string,
+    input: unknown,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<ToolAnswer> {
     const tool = GATEWAY_TOOLS.find((t) => t.name === name);
     if (!tool) {
       return {
@@ -107,7 +111,7 @@ export class GatewaySession {
       case 'search_tools':
         return this.searchTools(args as SearchToolsInput);
       case 'execute_code':
-        return this.executeCode(args.code as string);
+        return this.executeCode(args.code as string, options.signal);
       case 'save_skill':
         return this.saveSkill(args as { name: string; description: string; code: string });
       case 'list_skills':
@@ -125,10 +129,14 @@ export class GatewaySession {
   }
 
   /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
-  async executeCode(code: string): Promise<ToolAnswer & { execution: ExecutionResult }> {
+  async executeCode(
+    code: string,
+    signal?: AbortSignal,
+  ): Promise<ToolAnswer & { execution: ExecutionResult }> {
     const execution = await this.gateway.execute(code, {
       ...(this.vault ? { vault: this.vault } : {}),
       session: this.id,
+      ...(signal ? { signal } : {}),
     });
     (await this.getLedger()).recordExecution(execution.tokens);
     return { text: execution.output, isError: !execution.ok, meta: executionMeta(execution), execution };

@@ -242,7 +242,12 @@ export class UpstreamConnection {
   async callTool(
     tool: string,
     args: Record<string, unknown>,
-    options: { timeoutMs?: number | undefined; idempotent?: boolean | undefined } = {},
+    options: {
+      timeoutMs?: number | undefined;
+      idempotent?: boolean | undefined;
+      /** Cancels the call (the SDK sends notifications/cancelled); it then fails with `CANCELLED`. */
+      signal?: AbortSignal | undefined;
+    } = {},
   ): Promise<CallToolResult> {
     const timeout = options.timeoutMs ?? this.callTimeout();
     const once = async (): Promise<CallToolResult> => {
@@ -250,10 +255,14 @@ export class UpstreamConnection {
       try {
         const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
           timeout,
+          ...(options.signal ? { signal: options.signal } : {}),
         })) as CallToolResult;
         this.failures = 0;
         return result;
       } catch (error) {
+        // Cancelled by the script's client: the connection is fine and nothing is retried.
+        if (options.signal?.aborted)
+          throw new ToolscriptError('CANCELLED', `The call to ${tool} was cancelled.`);
         if (isMcpError(error) && !isTransportFailure(error)) {
           throw new ToolError(this.name, tool, error.message.replace(/^MCP error -?\d+: /, ''));
         }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { JsonValue, Sandbox, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
-import { memoryError, type Outcome, timeoutError } from '../errors.js';
+import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
 import { DEFAULT_MAX_LOG_CHARS, dispatchHostCall, fromGuestError, LogCollector, runResult } from '../host.js';
 import { bundle } from './bundle.js';
 import { makeSandboxFolder } from './folders.js';
@@ -209,6 +209,11 @@ class DenoRun {
         resolve(value);
       };
       const timer = setTimeout(() => finish({ ok: false, error: timeoutError(timeoutMs) }), timeoutMs);
+      const { signal } = this.options;
+      const cancel = () => finish({ ok: false, error: cancelledError() });
+      if (signal?.aborted) cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
+      child.once('exit', () => signal?.removeEventListener('abort', cancel));
       // Chunks of the line being received; joined once its newline arrives (no quadratic copying).
       let parts: Buffer[] = [];
       let partBytes = 0;

@@ -7,7 +7,7 @@ import type {
   SandboxRunOptions,
   SandboxRunResult,
 } from '../../sandbox.js';
-import { memoryError, type Outcome, timeoutError } from '../errors.js';
+import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
 import { dispatchHostCall, fromGuestError, type GuestError, LogCollector, runResult } from '../host.js';
 import { resolveModule } from '../modules.js';
 import { compiledModule, hasGrown, type Instance, instantiate, MAX_IDLE_INSTANCES } from './instances.js';
@@ -81,7 +81,7 @@ class QuickJSRun {
   async execute(code: string): Promise<SandboxRunResult> {
     const runtime = this.instance.wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
-    runtime.setInterruptHandler(() => Date.now() > this.deadline);
+    runtime.setInterruptHandler(() => Date.now() > this.deadline || this.options.signal?.aborted === true);
     const given = this.options.modules;
     const lookup =
       typeof given === 'function'
@@ -103,6 +103,7 @@ class QuickJSRun {
     this.context = runtime.newContext();
     let outcome: Outcome;
     let timer: NodeJS.Timeout | undefined;
+    let cleanup = () => {};
     try {
       const timeout = new Promise<Outcome>((resolve) => {
         timer = setTimeout(
@@ -113,6 +114,11 @@ class QuickJSRun {
       const aborted = new Promise<Outcome>((resolve) => {
         this.abort = resolve;
       });
+      const { signal } = this.options;
+      const cancel = () => this.abort?.({ ok: false, error: cancelledError() });
+      if (signal?.aborted) cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
+      cleanup = () => signal?.removeEventListener('abort', cancel);
       outcome = await Promise.race([this.evaluate(), timeout, aborted]);
     } catch (error) {
       // A failure of the WebAssembly instance itself (e.g. an allocation the glue could not make):
@@ -126,6 +132,7 @@ class QuickJSRun {
       };
     } finally {
       clearTimeout(timer);
+      cleanup();
       this.finished = true;
     }
     const memoryBytes = this.memoryInUse(runtime);
@@ -271,6 +278,7 @@ export const __result = await m.default;`,
     } catch {}
     if (name === 'InternalError' && message === 'interrupted') {
       handle.dispose();
+      if (this.options.signal?.aborted) return cancelledError();
       return timeoutError(this.options.limits.timeoutMs);
     }
     // QuickJS reports running out of memory as "out of memory", or, when it cannot even allocate
