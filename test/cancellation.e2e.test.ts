@@ -68,6 +68,29 @@ describe.each(BACKENDS)('cancellation: $name', ({ create }) => {
     expect(next.isError).toBe(false);
   });
 
+  it('reports progress about once a second when asked with a progressToken', async () => {
+    const seen: { progress: number; message?: string | undefined }[] = [];
+    const result = await client.callTool(
+      {
+        name: 'execute_code',
+        arguments: {
+          code: `import { workspace } from './runtime';
+            import { callTool } from './client';
+            const until = Date.now() + 2600;
+            let n = 0;
+            while (Date.now() < until) { await callTool('nope', 'x', {}).catch(() => n++); await workspace.list(); }
+            export default n;`,
+        },
+      },
+      undefined,
+      { onprogress: (progress) => seen.push(progress), timeout: 20_000 },
+    );
+    expect(result.isError).toBe(false);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.map((p) => p.progress)).toEqual([...seen.map((p) => p.progress)].sort((a, b) => a - b));
+    expect(seen.at(-1)?.message).toMatch(/^[1-9]\d* tool calls so far, \d+ s$/);
+  });
+
   it('ends a cancelled execution with CANCELLED through the library', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);

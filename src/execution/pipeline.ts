@@ -37,6 +37,8 @@ export interface ExecuteOptions {
    * cancelled, and the result is `CANCELLED`.
    */
   signal?: AbortSignal | undefined;
+  /** Called after each tool call the script makes, with the number made so far (for progress). */
+  onCall?: ((calls: number) => void) | undefined;
 }
 
 /** One line added to tokenized output, so the model knows what to do with tokens. */
@@ -102,7 +104,7 @@ async function run(
   options: ExecuteOptions,
   started: number,
 ): Promise<Execution> {
-  const { vault: given, session = 'local', accounting = 'always', signal, ...overrides } = options;
+  const { vault: given, session = 'local', accounting = 'always', signal, onCall, ...overrides } = options;
   const limits = { ...parts.limits, ...overrides };
   const vault = parts.pii.enabled ? (given ?? parts.pii.newVault()) : undefined;
   const finish = async (
@@ -159,6 +161,10 @@ async function run(
     vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
     signal,
   );
+  const callTool = hostFunctions.callTool;
+  if (onCall && callTool) {
+    hostFunctions.callTool = (...args) => callTool(...args).finally(() => onCall(calls.length));
+  }
   // Workspace operations still queued when the script ends (e.g. on TIMEOUT) are dropped.
   let running = true;
   Object.assign(hostFunctions, workspaceHostFunctions(parts.workspace(session).forExecution(() => running)));

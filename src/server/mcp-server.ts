@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   type CallToolResult,
   ErrorCode,
@@ -6,6 +7,8 @@ import {
   ListResourceTemplatesRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  type ServerNotification,
+  type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
@@ -61,9 +64,17 @@ export function createMcpServer(
         annotations: tool.annotations,
       },
       // The SDK aborts `signal` on notifications/cancelled and when the session closes.
-      async (args: unknown, extra: { signal: AbortSignal }) => {
-        const { execution: _, ...rest } = await session.call(tool.name, args, { signal: extra.signal });
-        return answer(rest);
+      async (args: unknown, extra: RequestExtra) => {
+        const progress = progressReporter(extra);
+        try {
+          const { execution: _, ...rest } = await session.call(tool.name, args, {
+            signal: extra.signal,
+            onCall: progress.calls,
+          });
+          return answer(rest);
+        } finally {
+          progress.stop();
+        }
       },
     ),
   );
@@ -127,4 +138,41 @@ export function createMcpServer(
     gateway.catalog.off('changed', onChanged);
   };
   return server;
+}
+
+/** What the SDK passes a tool handler. */
+type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** How often a call with a `progressToken` reports progress, in ms. */
+export const PROGRESS_INTERVAL_MS = 1_000;
+
+/**
+ * `notifications/progress` about once a second for a request that asked with a `progressToken`:
+ * `progress` is the elapsed whole seconds (it only grows), the message says how many tool calls
+ * the script made so far.
+ */
+function progressReporter(extra: RequestExtra): { calls: (count: number) => void; stop: () => void } {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return { calls: () => {}, stop: () => {} };
+  const started = performance.now();
+  let calls = 0;
+  const timer = setInterval(() => {
+    const seconds = Math.round((performance.now() - started) / 1000);
+    void extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: {
+          progressToken: token,
+          progress: seconds,
+          message: `${calls} tool calls so far, ${seconds} s`,
+        },
+      })
+      .catch(() => {});
+  }, PROGRESS_INTERVAL_MS);
+  return {
+    calls: (count) => {
+      calls = count;
+    },
+    stop: () => clearInterval(timer),
+  };
 }

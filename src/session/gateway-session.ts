@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { countTokensOffThread } from '../accounting/counter.js';
 import { SessionLedger, type SessionSummary } from '../accounting/session.js';
 import { executionMeta } from '../execution/meta.js';
+import type { ExecuteOptions } from '../execution/pipeline.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway.js';
 import type { PiiVault } from '../pii/vault.js';
@@ -94,7 +95,7 @@ export class GatewaySession {
   async call(
     name: string,
     input: unknown,
-    options: { signal?: AbortSignal | undefined } = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall'> = {},
   ): Promise<ToolAnswer> {
     const tool = GATEWAY_TOOLS.find((t) => t.name === name);
     if (!tool) {
@@ -111,7 +112,7 @@ export class GatewaySession {
       case 'search_tools':
         return this.searchTools(args as SearchToolsInput);
       case 'execute_code':
-        return this.executeCode(args.code as string, options.signal);
+        return this.executeCode(args.code as string, options);
       case 'save_skill':
         return this.saveSkill(args as { name: string; description: string; code: string });
       case 'list_skills':
@@ -131,12 +132,12 @@ export class GatewaySession {
   /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
   async executeCode(
     code: string,
-    signal?: AbortSignal,
+    options: Pick<ExecuteOptions, 'signal' | 'onCall'> = {},
   ): Promise<ToolAnswer & { execution: ExecutionResult }> {
     const execution = await this.gateway.execute(code, {
       ...(this.vault ? { vault: this.vault } : {}),
       session: this.id,
-      ...(signal ? { signal } : {}),
+      ...options,
     });
     (await this.getLedger()).recordExecution(execution.tokens);
     return { text: execution.output, isError: !execution.ok, meta: executionMeta(execution), execution };
