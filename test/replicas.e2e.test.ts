@@ -4,15 +4,14 @@
  * a new session works on the other one. Needs the `haproxy` binary (Debian's package; CI installs
  * it and sets TOOLSCRIPT_REQUIRE_HAPROXY=1, otherwise the suite is skipped when it is missing).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './support/cli.js';
+import { startReplicas } from './support/replicas.js';
 
 const HAPROXY = (() => {
   try {
@@ -22,24 +21,6 @@ const HAPROXY = (() => {
     return process.env.TOOLSCRIPT_REQUIRE_HAPROXY === '1';
   }
 })();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out waiting');
-}
 
 const text = (result: Awaited<ReturnType<Client['callTool']>>) =>
   (result.content as { text: string }[]).map((part) => part.text).join('\n');
@@ -54,36 +35,9 @@ describe.skipIf(!HAPROXY)('replicas behind HAProxy (deploy/haproxy.cfg)', () => 
     dir = mkdtempSync(join(tmpdir(), 'toolscript-replicas-'));
     const config = join(dir, 'toolscript.config.json');
     writeFileSync(config, JSON.stringify({ mcpServers: {} }));
-    const [front, a, b] = [await freePort(), await freePort(), await freePort()];
-    for (const [i, port] of [a, b].entries()) {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(ROOT, 'src/cli/main.ts'),
-          'serve',
-          '--http',
-          '--port',
-          String(port),
-          '--config',
-          config,
-        ],
-        { cwd: ROOT, env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(dir, `data-${i}`) }, stdio: 'ignore' },
-      );
-      children.push(child);
-      replicas.push({ port, child });
-    }
-    for (const { port } of replicas)
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
-    const cfg = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
-      .replaceAll('127.0.0.1:8765', `127.0.0.1:${front}`)
-      .replaceAll('127.0.0.1:8766', `127.0.0.1:${a}`)
-      .replaceAll('127.0.0.1:8767', `127.0.0.1:${b}`);
-    writeFileSync(join(dir, 'haproxy.cfg'), cfg);
-    children.push(spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' }));
-    url = `http://127.0.0.1:${front}/mcp`;
-    await waitFor(async () => (await fetch(url.replace('/mcp', '/healthz'))).ok);
+    const started = await startReplicas(2, config, dir, children);
+    url = started.url;
+    replicas.push(...started.replicas);
   }, 90_000);
 
   afterAll(() => {
