@@ -6,6 +6,11 @@
  * values in {@link ExecutionResult.error}, using the same codes.
  */
 
+/** A size in bytes as MiB with one decimal, for messages (e.g. `16.0 MiB`). */
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 /** Marks toolscript errors with the kinds of their class chain (see {@link ToolscriptError.isInstance}). */
 const MARKER = Symbol.for('toolscript.error');
 
@@ -180,7 +185,6 @@ export class ResultTooLargeError extends ToolscriptError {
     readonly bytes: number | undefined,
     readonly maxBytes: number,
   ) {
-    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     const size = bytes === undefined ? `more than ${mib(maxBytes)}` : mib(bytes);
     super(
       'RESULT_TOO_LARGE',

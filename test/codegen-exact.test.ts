@@ -168,7 +168,9 @@ export default { text, n: json.n, listed, removed, restored: await workspace.rea
         hostFunctions: workspaceHostFunctions(new Workspace(dir, 1024 * 1024)),
         limits: { timeoutMs: 10_000, memoryMb: 64 },
       });
-      expect(unknown.error?.message).toBe('Unknown workspace operation "format"');
+      expect(unknown.error?.message).toMatch(
+        /^Unknown workspace operation "format"; use readText, writeText, .* \(see .\/runtime\)$/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import {
   countSample,
   countSampleRoughly,
 } from './execution.js';
-import { countTokens, truncateToTokens } from './tokens.js';
+import { countTokens, roughTokens, truncateToTokens } from './tokens.js';
 
 /**
  * Token counting off the event loop: one worker thread (piscina) holds the o200k_base tokenizer
@@ -48,11 +48,6 @@ export function definitionCounter(catalog: ReadonlyCatalog): () => Promise<numbe
   };
 }
 
-/** Rough o200k_base count of a text from its length: about 4 characters per token. */
-export function roughTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
 /**
  * o200k_base tokens of each text, counted on the worker thread (see {@link countTokens} for
  * how long texts are sampled).
@@ -65,7 +60,7 @@ export function countTokensOffThread(
 ): Promise<{ tokens: number; estimated: boolean }[]> {
   return worker.run({ kind: 'count', texts }, deadlineMs, () =>
     texts.map((text) =>
-      worker.unavailable ? countTokens(text) : { tokens: roughTokens(text), estimated: true },
+      worker.unavailable ? countTokens(text) : { tokens: roughTokens(text.length), estimated: true },
     ),
   );
 }
@@ -96,7 +91,7 @@ export function truncateOffThread(
       : {
           text: cutToBytes(text, maxTokens),
           truncated: true,
-          totalTokens: roughTokens(text),
+          totalTokens: roughTokens(text.length),
           estimated: true,
         },
   );

@@ -1,4 +1,4 @@
-import { countTokens } from './tokens.js';
+import { countTokens, roughTokens } from './tokens.js';
 
 /** Name of the tokenizer behind every count. */
 export const TOKENIZER = 'o200k_base';
@@ -75,7 +75,7 @@ export interface CallTokens {
 
 /** Like {@link countSample}, from length alone (about 4 characters per token); always `estimated`. */
 export function countSampleRoughly(sample: TextSample): { tokens: number; estimated: boolean } {
-  return { tokens: Math.ceil(sample.length / 4), estimated: true };
+  return { tokens: roughTokens(sample.length), estimated: true };
 }
 
 /** What {@link accountExecution} accounts: the script, its output and every tool call's payloads. */

@@ -5,6 +5,7 @@ import { assignBindingNames } from '../codegen/names.js';
 import { nearest } from '../discovery/nearest.js';
 import {
   InvalidArgumentsError,
+  mib,
   ToolError,
   ToolscriptError,
   UnknownToolError,
@@ -17,8 +18,6 @@ import { ArgumentValidator } from './validate.js';
 
 /** Default of `maxArgumentBytes`: 8 MiB. */
 export const DEFAULT_MAX_ARGUMENT_BYTES = 8 * 1024 * 1024;
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /** What traces say for a server or tool name the catalog does not know. */
 const UNKNOWN = '(unknown)';

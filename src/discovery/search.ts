@@ -43,6 +43,7 @@ export const ANNOTATION_FILTERS = {
   openWorld: { annotation: 'openWorldHint', unset: true },
 } as const;
 export type AnnotationFilter = keyof typeof ANNOTATION_FILTERS;
+/** The keys of {@link ANNOTATION_FILTERS}, in order: the four filter options. */
 export const ANNOTATION_FILTER_NAMES = Object.keys(ANNOTATION_FILTERS) as AnnotationFilter[];
 
 /** What a tool's hints mean for one filter, with the MCP defaults for hints it does not give. */

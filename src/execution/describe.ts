@@ -59,6 +59,7 @@ export function jsonDepth(value: unknown, limit: number): number {
   return deepest;
 }
 
+/** One console line as the model reads it: warnings and errors prefixed `[warn]`/`[error]`, others as they are. */
 export function formatLog(entry: LogEntry): string {
   return entry.level === 'warn' || entry.level === 'error'
     ? `[${entry.level}] ${entry.message}`

@@ -19,7 +19,14 @@ export function readOutcome(
   try {
     return { ok: true, result: JSON.parse(outcome.json) as JsonValue };
   } catch {
-    return { ok: false, error: { code: 'RUNTIME_ERROR', message: 'The script result could not be read.' } };
+    return {
+      ok: false,
+      error: {
+        code: 'RUNTIME_ERROR',
+        message:
+          'The script result could not be read. Return plain JSON data: objects, arrays, strings, numbers, booleans or null.',
+      },
+    };
   }
 }
 

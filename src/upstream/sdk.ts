@@ -43,7 +43,7 @@ export function loadedSdk(): Sdk {
   return loaded;
 }
 
-/** Error codes of the SDK's `McpError` (its `ErrorCode`; fixed by the SDK). */
+/** Error codes of the SDK's `McpError` (its `ErrorCode`; fixed by the SDK): connection closed, request timed out. */
 export const CONNECTION_CLOSED = -32000;
 export const REQUEST_TIMEOUT = -32001;
 

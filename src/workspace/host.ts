@@ -14,11 +14,14 @@ export function workspaceHostFunctions(workspace: Workspace): Record<string, Hos
     (table: readonly RuntimeOperation[], kind: string, method: (op: string) => string): HostFunction =>
     async (op, ...args) => {
       const spec = table.find((candidate) => candidate.name === op);
-      if (!spec) throw new WorkspaceError(`Unknown ${kind} operation ${JSON.stringify(op)}`);
+      if (!spec)
+        throw new WorkspaceError(
+          `Unknown ${kind} operation ${JSON.stringify(op)}; use ${table.map((o) => o.name).join(', ')} (see ./runtime)`,
+        );
       const values = spec.params.map((param, i) => {
         const value = args[i] ?? param.fallback ?? null;
         if (param.type === 'string' && typeof value !== 'string')
-          throw new WorkspaceError(`${param.name} must be a string`);
+          throw new WorkspaceError(`${kind}.${spec.name}: ${param.name} must be a string`);
         return value;
       });
       try {

@@ -64,7 +64,8 @@ export const skills: Command = defineCommand({
         }
         case 'show': {
           const skill = await gateway.skill(name as string);
-          if (!skill) throw new UsageError(`no skill "${name}"`);
+          if (!skill)
+            throw new UsageError(`no skill "${name}" (toolscript skills list shows the saved ones)`);
           const { info, stats, code: source } = skill;
           print(
             `${info.name} v${info.version}: ${info.description}\ntools: ${info.tools.map((t) => t.name).join(', ')}\n` +

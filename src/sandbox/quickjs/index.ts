@@ -201,7 +201,13 @@ export const __result = await m.default;`,
     const serialize = this.hooks?.serialize;
     if (!serialize) {
       result.dispose();
-      return { ok: false, error: { code: 'RUNTIME_ERROR', message: 'The sandbox lost its serializer.' } };
+      return {
+        ok: false,
+        error: {
+          code: 'RUNTIME_ERROR',
+          message: 'The sandbox could not read the result. Run the script again.',
+        },
+      };
     }
     const serialized = context.callFunction(serialize, context.undefined, result);
     result.dispose();
