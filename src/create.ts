@@ -1,6 +1,7 @@
 import type { ToolscriptConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
+import { ThreadedQuickJSSandbox } from './sandbox/quickjs/threads.js';
 import type { Sandbox } from './sandbox.js';
 import type { InProcessServer } from './upstream/connection.js';
 
@@ -48,7 +49,9 @@ export async function createGateway(
     options.sandbox ??
     (config.sandbox.backend === 'deno'
       ? await (await import('./sandbox/deno/index.js')).DenoSandbox.create()
-      : await QuickJSSandbox.create());
+      : config.sandbox.threads === 0
+        ? await QuickJSSandbox.create()
+        : await ThreadedQuickJSSandbox.create(config.sandbox.threads));
   const gateway = new Gateway(config, sandbox, { ...options, ownsSandbox: !options.sandbox });
   await gateway.start();
   return gateway;

@@ -45,9 +45,12 @@ describe('workspace quota and lifetime (2 MiB quota)', () => {
       { session: 'late', timeoutMs: 500 },
     );
     expect(execution.error?.code).toBe('TIMEOUT');
+    // Writes may run while the script spins on its own thread; none starts after it ended.
+    const atEnd = (await readdir(join(sessionRoot('late'), 'files')).catch(() => [])).length;
     await new Promise((r) => setTimeout(r, 500));
     const written = await readdir(join(sessionRoot('late'), 'files')).catch(() => []);
-    expect(written.length).toBeLessThan(5);
+    expect(written.length).toBeLessThanOrEqual(atEnd + 1);
+    expect(written.length).toBeLessThan(2000);
   });
 
   it('refuses to write over a folder and leaves no temporary file behind', async () => {

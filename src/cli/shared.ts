@@ -71,20 +71,28 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
 
 /**
  * Loads the config (file given, `toolscript.config.json`, or the bundled default) and starts a
- * gateway, reporting unavailable servers on stderr.
+ * gateway, reporting unavailable servers on stderr. `oneScript` (exec) runs scripts on the main
+ * thread unless the config sets `sandbox.threads`.
  * @throws {ConfigError}
  */
 export async function startGateway(
   configFile: string | undefined,
   io: CliIO,
   quiet = false,
-  options: Pick<GatewayOptions, 'connect' | 'metrics'> = {},
+  options: Pick<GatewayOptions, 'connect' | 'metrics'> & { oneScript?: boolean } = {},
 ): Promise<Gateway> {
-  const { config } = loadCliConfig(configFile, io);
+  const { oneScript, ...gatewayOptions } = options;
+  const loaded = loadCliConfig(configFile, io).config;
+  // One script at a time (exec) has no other session to protect: unless the config says
+  // otherwise it runs on this thread, saving a thread's start-up.
+  const config =
+    oneScript && loaded.sandbox.threads === undefined
+      ? { ...loaded, sandbox: { ...loaded.sandbox, threads: 0 } }
+      : loaded;
   const count = Object.keys(config.mcpServers).length;
   if (!quiet) io.stderr(`Connecting to ${count} server${count === 1 ? '' : 's'}…\n`);
   const { createGateway } = await import('../create.js');
-  const gateway = await createGateway(config, options);
+  const gateway = await createGateway(config, gatewayOptions);
   for (const server of gateway.listServers()) {
     if (!server.ok) io.stderr(`warning: ${server.error?.split('\n')[0]}\n`);
   }

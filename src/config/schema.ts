@@ -54,6 +54,12 @@ const sandboxSchema = z.strictObject({
    * permission denied; needs Deno installed: the `deno` npm package or `deno` on PATH). @default "quickjs"
    */
   backend: z.enum(['quickjs', 'deno']).default('quickjs'),
+  /**
+   * QuickJS only: worker threads scripts run on, so a script that computes never holds the event
+   * loop serving other sessions; 0 runs scripts on the main thread (fine for one script at a time,
+   * as `toolscript exec` does). @default one per core
+   */
+  threads: z.number().int().min(0).max(256).optional(),
   /** Wall time of one execution in ms. @default 30000 */
   timeoutMs: z.number().int().positive().default(30_000),
   /** Heap limit of one execution in MiB. @default 256 */

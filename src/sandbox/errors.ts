@@ -44,6 +44,15 @@ export function cancelledError(): SandboxError {
   return { code: 'CANCELLED', name: 'AbortError', message: 'The script was cancelled by the client.' };
 }
 
+/** `RUNTIME_ERROR` for a result that could not cross from a script thread to the gateway's. */
+export function unpassable(error: unknown): SandboxError {
+  const kind = error instanceof Error ? error.name : 'Error';
+  return {
+    code: 'RUNTIME_ERROR',
+    message: `The result could not be passed back from the script's thread (${kind}). Return a smaller, flatter value.`,
+  };
+}
+
 /** `MEMORY_LIMIT`: the run went past `memoryMb`. */
 export function memoryError(memoryMb: number): SandboxError {
   return {

@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 
 /** Longest wait for a worker to start (thread, module, and what it loads up front), in ms. */
@@ -34,16 +37,14 @@ export class HostWorker<Task> {
   private start(): Piscina | undefined {
     if (this.unavailable) return undefined;
     if (this.pool) return this.pool;
-    const source = import.meta.url.endsWith('.ts');
-    const filename = `${this.moduleUrl.href}.${source ? 'ts' : 'js'}`;
-    const inherited = process.execArgv.some((arg) => arg.includes('tsx'));
+    const entry = workerEntry(this.moduleUrl);
     try {
       const pool = new Piscina({
-        filename,
+        filename: entry.filename,
         minThreads: 0,
         maxThreads: 1,
         idleTimeout: this.idleMs,
-        ...(source && !inherited ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
+        ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
       });
       this.expectWorker();
       pool.on('workerCreate', () => this.markReady());
@@ -98,6 +99,20 @@ export class HostWorker<Task> {
   }
 }
 
+/**
+ * Where a worker thread's module is and how to start it: from a source checkout (`.ts`, as under
+ * tsx or vitest) the worker loads through tsx unless the process already does; from the built
+ * package it is plain JavaScript.
+ * @param moduleUrl the module's URL without extension.
+ */
+export function workerEntry(moduleUrl: URL): { filename: string; execArgv?: string[] } {
+  const source = import.meta.url.endsWith('.ts');
+  const filename = `${moduleUrl.href}.${source ? 'ts' : 'js'}`;
+  const inherited = process.execArgv.some((arg) => arg.includes('tsx'));
+  if (!source) return { filename };
+  return { filename, execArgv: inherited ? [...process.execArgv] : [...process.execArgv, '--import', 'tsx'] };
+}
+
 /** True when the worker module itself cannot load. */
 function isLoadError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
@@ -106,4 +121,20 @@ function isLoadError(error: unknown): boolean {
     code === 'ERR_UNKNOWN_FILE_EXTENSION' ||
     code === 'ERR_WORKER_INIT_FAILED'
   );
+}
+
+/**
+ * Starts a worker thread on the module at `moduleUrl` (URL without extension). From a source
+ * checkout the `.ts` module is required through tsx's CommonJS hook, which Node 20 applies to a
+ * worker only when the worker registers it itself; from the built package it is the `.js` file.
+ */
+export function startWorker(moduleUrl: URL, options: WorkerOptions): Worker {
+  const entry = workerEntry(moduleUrl);
+  if (!entry.filename.endsWith('.ts')) return new Worker(new URL(entry.filename), options);
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs');
+  const path = fileURLToPath(entry.filename);
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(path)});`, {
+    ...options,
+    eval: true,
+  });
 }

@@ -1,6 +1,7 @@
 import { DenoSandbox } from '../../src/sandbox/deno/index.js';
 import { locateDeno } from '../../src/sandbox/deno/locate.js';
 import { QuickJSSandbox } from '../../src/sandbox/quickjs/index.js';
+import { ThreadedQuickJSSandbox } from '../../src/sandbox/quickjs/threads.js';
 import type { Sandbox } from '../../src/sandbox.js';
 
 /**
@@ -13,5 +14,6 @@ export const DENO_AVAILABLE = locateDeno() !== undefined || process.env.TOOLSCRI
 /** Every Sandbox implementation available here; the contract and abuse suites run against each. */
 export const BACKENDS: { name: string; create: () => Promise<Sandbox> }[] = [
   { name: 'quickjs', create: () => QuickJSSandbox.create() },
+  { name: 'quickjs-threads', create: () => ThreadedQuickJSSandbox.create(2) },
   ...(DENO_AVAILABLE ? [{ name: 'deno', create: () => DenoSandbox.create() }] : []),
 ];

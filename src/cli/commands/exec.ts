@@ -42,7 +42,11 @@ export const exec: Command = defineCommand({
     } catch (error) {
       throw new UsageError(`cannot read script ${source}: ${(error as Error).message}`);
     }
-    const gateway = await startGateway(values.config, io, true, { connect: 'on-demand', metrics: false });
+    const gateway = await startGateway(values.config, io, true, {
+      connect: 'on-demand',
+      metrics: false,
+      oneScript: true,
+    });
     try {
       const execution = await gateway.execute(code, {
         session: values.session ?? `exec-${randomUUID()}`,

@@ -21,6 +21,14 @@ const MAX_STACK_BYTES = 256 * 1024;
 /** Prefix of a module name that did not resolve; the loader then fails with a clear message. */
 const MISSING = 'missing:';
 
+/** What a run on a script thread (see `threads.ts`) replaces; in process both are left out. */
+export interface RunHooks {
+  /** Carries a host call out (to the thread that holds the host functions). */
+  dispatch?: typeof dispatchHostCall;
+  /** Polled by QuickJS's interrupt handler; true cancels the run (as an aborted signal does). */
+  stop?: () => boolean;
+}
+
 /**
  * The default {@link Sandbox}: QuickJS compiled to WebAssembly (quickjs-emscripten, sync variant).
  * Every run gets a new runtime and context, so nothing survives from one script to the next, in a
@@ -40,10 +48,11 @@ export class QuickJSSandbox implements Sandbox {
     return new QuickJSSandbox();
   }
 
-  async run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
+  /** Runs `code`; `hooks` are for script threads only (see {@link RunHooks}). */
+  async run(code: string, options: SandboxRunOptions, hooks: RunHooks = {}): Promise<SandboxRunResult> {
     const memoryMb = options.limits.memoryMb;
     const instance = this.idle.get(memoryMb)?.pop() ?? (await instantiate(memoryMb));
-    const run = new QuickJSRun(instance, options);
+    const run = new QuickJSRun(instance, options, hooks);
     const result = await run.execute(code);
     const grown = hasGrown(instance);
     const idle = this.idle.get(memoryMb) ?? [];
@@ -73,6 +82,7 @@ class QuickJSRun {
   constructor(
     private readonly instance: Instance,
     private readonly options: SandboxRunOptions,
+    private readonly runHooks: RunHooks,
   ) {
     this.logs = new LogCollector(options.limits.maxLogChars);
     this.deadline = Date.now() + options.limits.timeoutMs;
@@ -81,7 +91,7 @@ class QuickJSRun {
   async execute(code: string): Promise<SandboxRunResult> {
     const runtime = this.instance.wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
-    runtime.setInterruptHandler(() => Date.now() > this.deadline || this.options.signal?.aborted === true);
+    runtime.setInterruptHandler(() => Date.now() > this.deadline || this.cancelled());
     const given = this.options.modules;
     const lookup =
       typeof given === 'function'
@@ -138,6 +148,11 @@ class QuickJSRun {
     const memoryBytes = this.memoryInUse(runtime);
     this.dispose(runtime);
     return runResult(outcome, this.logs, this.started, memoryBytes);
+  }
+
+  /** True once the run's signal is aborted or its {@link RunHooks.stop} says so. */
+  private cancelled(): boolean {
+    return this.options.signal?.aborted === true || this.runHooks.stop?.() === true;
   }
 
   /** True when the instance's linear memory is within 8 MiB of its cap. */
@@ -251,11 +266,11 @@ export const __result = await m.default;`,
           );
         }
       };
-      void dispatchHostCall(this.options.hostFunctions, name, JSON.parse(argsJson) as JsonValue[]).then(
-        (answer) =>
-          answer.ok
-            ? settle('resolve', answer.value === undefined ? undefined : JSON.stringify(answer.value))
-            : settle('reject', JSON.stringify(answer.error)),
+      const dispatch = this.runHooks.dispatch ?? dispatchHostCall;
+      void dispatch(this.options.hostFunctions, name, JSON.parse(argsJson) as JsonValue[]).then((answer) =>
+        answer.ok
+          ? settle('resolve', answer.value === undefined ? undefined : JSON.stringify(answer.value))
+          : settle('reject', JSON.stringify(answer.error)),
       );
       return deferred.handle;
     });
@@ -284,7 +299,7 @@ export const __result = await m.default;`,
     } catch {}
     if (name === 'InternalError' && message === 'interrupted') {
       handle.dispose();
-      if (this.options.signal?.aborted) return cancelledError();
+      if (this.cancelled()) return cancelledError();
       return timeoutError(this.options.limits.timeoutMs);
     }
     // QuickJS reports running out of memory as "out of memory", or, when it cannot even allocate

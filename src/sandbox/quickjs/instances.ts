@@ -24,6 +24,11 @@ const REUSE_GROWTH_MB = 16;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
+/** Uses a module compiled elsewhere (a script thread gets its parent's, so it never compiles). */
+export function useCompiledModule(module: WebAssembly.Module): void {
+  compiled = Promise.resolve(module);
+}
+
 /** The QuickJS WebAssembly module, compiled once per process. */
 export function compiledModule(): Promise<WebAssembly.Module> {
   compiled ??= readFile(

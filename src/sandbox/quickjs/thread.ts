@@ -1,0 +1,138 @@
+/**
+ * A script thread: runs QuickJS scripts for {@link ThreadedQuickJSSandbox} (see `threads.ts`), so
+ * a script that computes for seconds holds this thread only, never the gateway's event loop.
+ *
+ * Protocol, over the parent port (all plain objects):
+ * - in `run` { id, code, limits, hosts, stop }: run a script; `stop` is a 4-byte shared buffer the
+ *   parent sets to 1 to cancel it, read by QuickJS's interrupt handler even while the script spins;
+ * - in `answer` { id, call, answer }: how a host call ended;
+ * - in `cancel` { id }: cancel a run that is waiting on host calls;
+ * - out `call` { id, call, name, args }: a host call of the script;
+ * - out `module` { id, path }: a module's source is needed now. QuickJS loads modules
+ *   synchronously, so the thread blocks (Atomics.wait on `wake`) until the parent answers on the
+ *   `sync` port with { source }.
+ * - out `done` { id, result }: the run's {@link SandboxRunResult}.
+ *
+ * `heartbeat` (a shared Float64Array) holds the time of the thread's last turn of its event loop;
+ * the parent sends new runs elsewhere while it is stale (a script is computing).
+ */
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { JsonValue, SandboxLimits, SandboxRunResult } from '../../sandbox.js';
+import { unpassable } from '../errors.js';
+import type { dispatchHostCall } from '../host.js';
+import { QuickJSSandbox } from './index.js';
+import { useCompiledModule } from './instances.js';
+
+/** What the parent gives a script thread when it starts. */
+export interface ThreadData {
+  module: WebAssembly.Module;
+  heartbeat: SharedArrayBuffer;
+  wake: SharedArrayBuffer;
+  sync: MessagePort;
+}
+
+/** A host call's answer, as `dispatchHostCall` settles. */
+type Answer = Awaited<ReturnType<typeof dispatchHostCall>>;
+
+export type ToThread =
+  | { type: 'run'; id: number; code: string; limits: SandboxLimits; hosts: string[]; stop: SharedArrayBuffer }
+  | { type: 'answer'; id: number; call: number; answer: Answer }
+  | { type: 'cancel'; id: number };
+
+export type FromThread =
+  | { type: 'call'; id: number; call: number; name: string; args: JsonValue[] }
+  | { type: 'module'; id: number; path: string }
+  | { type: 'done'; id: number; result: Omit<SandboxRunResult, 'result'> & { json?: string | undefined } };
+
+/** How often the heartbeat is written, in ms. */
+export const HEARTBEAT_MS = 20;
+/** Longest wait for a module's source from the parent, in ms; past it the import fails. */
+const MODULE_WAIT_MS = 10_000;
+
+if (parentPort) {
+  const port = parentPort;
+  const data = workerData as ThreadData;
+  useCompiledModule(data.module);
+  const beat = new Float64Array(data.heartbeat);
+  const wake = new Int32Array(data.wake);
+  beat[0] = Date.now();
+  setInterval(() => {
+    beat[0] = Date.now();
+  }, HEARTBEAT_MS).unref();
+
+  const sandbox = QuickJSSandbox.create();
+  const runs = new Map<
+    number,
+    { controller: AbortController; calls: Map<number, (answer: Answer) => void> }
+  >();
+  let calls = 0;
+  const post = (message: FromThread) => port.postMessage(message);
+
+  /** Asks the parent for a module's source and blocks until it answers. */
+  const moduleSource = (id: number, path: string): string | undefined => {
+    Atomics.store(wake, 0, 0);
+    post({ type: 'module', id, path });
+    if (Atomics.wait(wake, 0, 0, MODULE_WAIT_MS) === 'timed-out') return undefined;
+    const reply = receiveMessageOnPort(data.sync)?.message as { source?: string } | undefined;
+    return reply?.source;
+  };
+
+  const run = async (message: Extract<ToThread, { type: 'run' }>) => {
+    const { id } = message;
+    const controller = new AbortController();
+    const pending = new Map<number, (answer: Answer) => void>();
+    runs.set(id, { controller, calls: pending });
+    const stop = new Int32Array(message.stop);
+    const unused = async () => undefined;
+    let result: SandboxRunResult;
+    try {
+      result = await (await sandbox).run(
+        message.code,
+        {
+          modules: (path) => moduleSource(id, path),
+          hostFunctions: Object.fromEntries(message.hosts.map((name) => [name, unused])),
+          limits: message.limits,
+          signal: controller.signal,
+        },
+        {
+          stop: () => Atomics.load(stop, 0) === 1,
+          dispatch: (_hosts, name, args) =>
+            new Promise<Answer>((resolve) => {
+              const call = ++calls;
+              pending.set(call, resolve);
+              post({ type: 'call', id, call, name, args });
+            }),
+        },
+      );
+    } catch (error) {
+      result = {
+        ok: false,
+        result: undefined,
+        logs: [],
+        error: { code: 'RUNTIME_ERROR', message: `The script thread failed: ${String(error)}` },
+        ms: 0,
+      };
+    }
+    runs.delete(id);
+    // The result travels as JSON text: structured cloning has a stack limit of its own that a
+    // value nested thousands deep reaches, and the parent parses where it can answer cleanly.
+    const { result: value, ...rest } = result;
+    let json: string | undefined;
+    try {
+      json = value === undefined ? undefined : JSON.stringify(value);
+    } catch (error) {
+      post({ type: 'done', id, result: { ...rest, ok: false, error: unpassable(error) } });
+      return;
+    }
+    post({ type: 'done', id, result: { ...rest, json } });
+  };
+
+  port.on('message', (message: ToThread) => {
+    if (message.type === 'run') void run(message);
+    else if (message.type === 'answer') {
+      const resolve = runs.get(message.id)?.calls.get(message.call);
+      runs.get(message.id)?.calls.delete(message.call);
+      resolve?.(message.answer);
+    } else if (message.type === 'cancel') runs.get(message.id)?.controller.abort();
+  });
+}
