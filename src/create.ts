@@ -1,7 +1,6 @@
 import type { ToolscriptConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
-import { ThreadedQuickJSSandbox } from './sandbox/quickjs/threads.js';
 import type { Sandbox } from './sandbox.js';
 import type { InProcessServer } from './upstream/connection.js';
 
@@ -51,7 +50,9 @@ export async function createGateway(
       ? await (await import('./sandbox/deno/index.js')).DenoSandbox.create()
       : config.sandbox.threads === 0
         ? await QuickJSSandbox.create()
-        : await ThreadedQuickJSSandbox.create(config.sandbox.threads));
+        : await (await import('./sandbox/quickjs/threads.js')).ThreadedQuickJSSandbox.create(
+            config.sandbox.threads,
+          ));
   const gateway = new Gateway(config, sandbox, { ...options, ownsSandbox: !options.sandbox });
   await gateway.start();
   return gateway;

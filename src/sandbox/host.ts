@@ -54,6 +54,34 @@ export async function dispatchHostCall(
   }
 }
 
+/**
+ * A host call as JSON text in and out: `argsJson` is the JSON array of arguments; the answer is
+ * the value's JSON (`resolve`, absent for `undefined`) or the error's fields as JSON (`reject`,
+ * see {@link hostErrorFields}). Never rejects. Text crosses threads and the WebAssembly boundary
+ * without a structured copy.
+ */
+export async function dispatchHostCallJson(
+  hostFunctions: Record<string, HostFunction>,
+  name: string,
+  argsJson: string,
+): Promise<HostAnswerJson> {
+  let args: JsonValue[];
+  try {
+    args = JSON.parse(argsJson) as JsonValue[];
+  } catch (error) {
+    return { reject: JSON.stringify(hostErrorFields(error)) };
+  }
+  const answer = await dispatchHostCall(hostFunctions, name, args);
+  if (!answer.ok) return { reject: JSON.stringify(answer.error) };
+  return answer.value === undefined ? {} : { resolve: JSON.stringify(answer.value) };
+}
+
+/** How a host call ended, as JSON text (see {@link dispatchHostCallJson}). */
+export interface HostAnswerJson {
+  resolve?: string;
+  reject?: string;
+}
+
 /** What the guest's `describe` (see `guest.ts`) reports of a thrown value. */
 export interface GuestError {
   name: string;

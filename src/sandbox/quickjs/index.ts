@@ -1,14 +1,14 @@
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core';
-import type {
-  JsonValue,
-  LogEntry,
-  Sandbox,
-  SandboxError,
-  SandboxRunOptions,
-  SandboxRunResult,
-} from '../../sandbox.js';
+import type { LogEntry, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
-import { dispatchHostCall, fromGuestError, type GuestError, LogCollector, runResult } from '../host.js';
+import {
+  dispatchHostCallJson,
+  fromGuestError,
+  type GuestError,
+  type HostAnswerJson,
+  LogCollector,
+  runResult,
+} from '../host.js';
 import { resolveModule } from '../modules.js';
 import { compiledModule, hasGrown, type Instance, instantiate, MAX_IDLE_INSTANCES } from './instances.js';
 import { preludeSource } from './prelude.js';
@@ -24,7 +24,7 @@ const MISSING = 'missing:';
 /** What a run on a script thread (see `threads.ts`) replaces; in process both are left out. */
 export interface RunHooks {
   /** Carries a host call out (to the thread that holds the host functions). */
-  dispatch?: typeof dispatchHostCall;
+  dispatch?: (name: string, argsJson: string) => Promise<HostAnswerJson>;
   /** Polled by QuickJS's interrupt handler; true cancels the run (as an aborted signal does). */
   stop?: () => boolean;
 }
@@ -266,11 +266,11 @@ export const __result = await m.default;`,
           );
         }
       };
-      const dispatch = this.runHooks.dispatch ?? dispatchHostCall;
-      void dispatch(this.options.hostFunctions, name, JSON.parse(argsJson) as JsonValue[]).then((answer) =>
-        answer.ok
-          ? settle('resolve', answer.value === undefined ? undefined : JSON.stringify(answer.value))
-          : settle('reject', JSON.stringify(answer.error)),
+      const answer =
+        this.runHooks.dispatch?.(name, argsJson) ??
+        dispatchHostCallJson(this.options.hostFunctions, name, argsJson);
+      void answer.then((settled) =>
+        settled.reject !== undefined ? settle('reject', settled.reject) : settle('resolve', settled.resolve),
       );
       return deferred.handle;
     });

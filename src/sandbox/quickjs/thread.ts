@@ -5,9 +5,9 @@
  * Protocol, over the parent port (all plain objects):
  * - in `run` { id, code, limits, hosts, stop }: run a script; `stop` is a 4-byte shared buffer the
  *   parent sets to 1 to cancel it, read by QuickJS's interrupt handler even while the script spins;
- * - in `answer` { id, call, answer }: how a host call ended;
+ * - in `answer` { id, call, answer }: how a host call ended, as JSON text (`HostAnswerJson`);
  * - in `cancel` { id }: cancel a run that is waiting on host calls;
- * - out `call` { id, call, name, args }: a host call of the script;
+ * - out `call` { id, call, name, args }: a host call of the script, its arguments as JSON text;
  * - out `module` { id, path }: a module's source is needed now. QuickJS loads modules
  *   synchronously, so the thread blocks (Atomics.wait on `wake`) until the parent answers on the
  *   `sync` port with { source }.
@@ -17,9 +17,9 @@
  * the parent sends new runs elsewhere while it is stale (a script is computing).
  */
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { JsonValue, SandboxLimits, SandboxRunResult } from '../../sandbox.js';
+import type { SandboxLimits, SandboxRunResult } from '../../sandbox.js';
 import { unpassable } from '../errors.js';
-import type { dispatchHostCall } from '../host.js';
+import type { HostAnswerJson } from '../host.js';
 import { QuickJSSandbox } from './index.js';
 import { useCompiledModule } from './instances.js';
 
@@ -31,8 +31,8 @@ export interface ThreadData {
   sync: MessagePort;
 }
 
-/** A host call's answer, as `dispatchHostCall` settles. */
-type Answer = Awaited<ReturnType<typeof dispatchHostCall>>;
+/** A host call's answer, as JSON text (see `dispatchHostCallJson`). */
+type Answer = HostAnswerJson;
 
 export type ToThread =
   | { type: 'run'; id: number; code: string; limits: SandboxLimits; hosts: string[]; stop: SharedArrayBuffer }
@@ -40,7 +40,7 @@ export type ToThread =
   | { type: 'cancel'; id: number };
 
 export type FromThread =
-  | { type: 'call'; id: number; call: number; name: string; args: JsonValue[] }
+  | { type: 'call'; id: number; call: number; name: string; args: string }
   | { type: 'module'; id: number; path: string }
   | { type: 'done'; id: number; result: Omit<SandboxRunResult, 'result'> & { json?: string | undefined } };
 
@@ -96,7 +96,7 @@ if (parentPort) {
         },
         {
           stop: () => Atomics.load(stop, 0) === 1,
-          dispatch: (_hosts, name, args) =>
+          dispatch: (name, args) =>
             new Promise<Answer>((resolve) => {
               const call = ++calls;
               pending.set(call, resolve);

@@ -3,7 +3,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import type { JsonValue, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { startWorker } from '../../util/worker.js';
 import { timeoutError, unpassable } from '../errors.js';
-import { dispatchHostCall } from '../host.js';
+import { dispatchHostCallJson } from '../host.js';
 import { compiledModule } from './instances.js';
 import type { FromThread, ThreadData, ToThread } from './thread.js';
 
@@ -89,12 +89,10 @@ class ScriptThread {
       Atomics.notify(this.wake, 0);
     } else if (message.type === 'call') {
       if (!run) return;
-      void dispatchHostCall(run.options.hostFunctions, message.name, message.args as JsonValue[]).then(
-        (answer) => {
-          if (this.runs.has(message.id))
-            this.send({ type: 'answer', id: message.id, call: message.call, answer });
-        },
-      );
+      void dispatchHostCallJson(run.options.hostFunctions, message.name, message.args).then((answer) => {
+        if (this.runs.has(message.id))
+          this.send({ type: 'answer', id: message.id, call: message.call, answer });
+      });
     } else if (message.type === 'done') run?.finish(fromThread(message));
   }
 }
