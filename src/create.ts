@@ -1,7 +1,9 @@
 import type { ToolscriptConfig } from './config.js';
+import { ConfigError } from './errors.js';
 import { Gateway } from './gateway.js';
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { Sandbox } from './sandbox.js';
+import type { SessionStore } from './store/store.js';
 import type { InProcessServer } from './upstream/connection.js';
 
 /** Options of {@link createGateway}. */
@@ -25,6 +27,11 @@ export interface GatewayOptions {
    * (`exec`) turn it off, so prom-client is never loaded. @default true
    */
   metrics?: boolean;
+  /**
+   * Where sessions live (see `SessionStore`). @default a `RedisStore` when the config has `store`
+   * (or `TOOLSCRIPT_STORE` is set), else none: sessions live in the process.
+   */
+  store?: SessionStore;
 }
 
 /**
@@ -53,7 +60,41 @@ export async function createGateway(
         : await (await import('./sandbox/quickjs/threads.js')).ThreadedQuickJSSandbox.create(
             config.sandbox.threads,
           ));
-  const gateway = new Gateway(config, sandbox, { ...options, ownsSandbox: !options.sandbox });
+  const storeUrl = config.store ?? (process.env.TOOLSCRIPT_STORE || undefined);
+  const piiKey = storeUrl || options.store ? sessionPiiKey(config) : undefined;
+  let store = options.store;
+  if (!store && storeUrl) {
+    const { RedisStore } = await import('./store/redis.js');
+    try {
+      store = await RedisStore.connect(storeUrl, { dataTtlMs: config.workspace.ttlDays * 24 * 3600 * 1000 });
+    } catch (error) {
+      if (!options.sandbox) await (sandbox as Sandbox).close?.();
+      throw new ConfigError((error as Error).message, undefined);
+    }
+  }
+  const gateway = new Gateway(config, sandbox, {
+    ...options,
+    ownsSandbox: !options.sandbox,
+    ...(store ? { store, ownsStore: !options.store } : {}),
+    ...(piiKey ? { piiKey } : {}),
+  });
   await gateway.start();
   return gateway;
+}
+
+/**
+ * The key of PII vaults kept in a session store: `TOOLSCRIPT_PII_KEY`, 64 hex digits (32 bytes;
+ * e.g. `openssl rand -hex 32`). Undefined when PII tokenization is off.
+ * @throws {ConfigError} when PII tokenization is on and the key is missing or malformed.
+ */
+function sessionPiiKey(config: ToolscriptConfig): Buffer | undefined {
+  if (!config.pii.enabled) return undefined;
+  const hex = process.env.TOOLSCRIPT_PII_KEY ?? '';
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new ConfigError(
+      `With a session store and pii.enabled, set TOOLSCRIPT_PII_KEY to 64 hex digits (e.g. openssl rand -hex 32): vaults are kept in the store encrypted with it, and every replica needs the same key.${hex ? ' The value given is not 64 hex digits.' : ''}`,
+      undefined,
+    );
+  }
+  return Buffer.from(hex, 'hex');
 }

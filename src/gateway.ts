@@ -27,6 +27,7 @@ import type { PiiVault } from './pii/vault.js';
 import type { Sandbox } from './sandbox.js';
 import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStats } from './skills/store.js';
+import type { SessionStore } from './store/store.js';
 import { SessionWorkspaces } from './workspace/sessions.js';
 import type { Workspace } from './workspace/workspace.js';
 
@@ -63,6 +64,9 @@ export class Gateway {
     /** `ownsSandbox`: the gateway made its sandbox itself, and so closes it. */
     private readonly options: Omit<GatewayOptions, 'sandbox'> & {
       ownsSandbox?: boolean;
+      /** The gateway connected to its store itself, and so closes it. */
+      ownsStore?: boolean;
+      piiKey?: Buffer;
       /** Tools known before any server is connected (e.g. `Catalog.fromTools`, a saved catalog). */
       catalog?: Catalog;
     } = {},
@@ -227,6 +231,21 @@ export class Gateway {
     return this.pii.newVault();
   }
 
+  /** The session store when sessions live outside the process (config `store`), else undefined. */
+  get store(): SessionStore | undefined {
+    return this.options.store;
+  }
+
+  /** The key that encrypts PII vaults in the store (32 bytes, from `TOOLSCRIPT_PII_KEY`). */
+  get piiKey(): Buffer | undefined {
+    return this.options.piiKey;
+  }
+
+  /** The workspace of `session` (files and state under `<dataDir>/workspaces/`). */
+  workspaceOf(session: string): Workspace {
+    return this.workspaces.get(session);
+  }
+
   /**
    * o200k_base tokens of every connected tool's definition as `tools/list` presents it (the
    * `tools` array as JSON): what direct tool calling loads into the context. Cached until the
@@ -242,5 +261,6 @@ export class Gateway {
     this.skillLibrary.close();
     await this.upstream.close();
     if (this.options.ownsSandbox) await this.sandbox.close?.();
+    if (this.options.ownsStore) await this.options.store?.close();
   }
 }

@@ -49,6 +49,24 @@ export class SessionLedger {
     this.upstreamDefinitions = tokens.definitions;
   }
 
+  /** The ledger's counters as JSON text (what a session store keeps). */
+  snapshot(): string {
+    const { executions, discoveryCalls, codeMode, callTokens, upstreamDefinitions } = this;
+    return JSON.stringify({ executions, discoveryCalls, codeMode, callTokens, upstreamDefinitions });
+  }
+
+  /** Takes over the counters of a ledger saved with {@link snapshot}; unknown or bad fields stay as they are. */
+  restore(json: string): void {
+    const saved = JSON.parse(json) as Record<string, unknown>;
+    const number = (key: string, fallback: number) =>
+      typeof saved[key] === 'number' && Number.isFinite(saved[key]) ? saved[key] : fallback;
+    this.executions = number('executions', this.executions);
+    this.discoveryCalls = number('discoveryCalls', this.discoveryCalls);
+    this.codeMode = number('codeMode', this.codeMode);
+    this.callTokens = number('callTokens', this.callTokens);
+    this.upstreamDefinitions = number('upstreamDefinitions', this.upstreamDefinitions);
+  }
+
   summary(): SessionSummary {
     const direct = this.upstreamDefinitions + this.callTokens;
     return {

@@ -146,6 +146,15 @@ export const configSchema = z.strictObject({
    * (see `defaultDataDir`)
    */
   dataDir: z.string().min(1).optional(),
+  /**
+   * Where sessions live, so several replicas can serve them: `redis://[user:password@]host[:port][/db]`
+   * (or `rediss://`). With it, `pii.enabled` needs `TOOLSCRIPT_PII_KEY` (64 hex digits) to encrypt
+   * vaults. @default TOOLSCRIPT_STORE, else none (sessions live in the process)
+   */
+  store: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'expected a Redis URL: redis://host:6379 (or rediss:// for TLS)')
+    .optional(),
   /** Per-session workspaces: size quota and idle time before removal. */
   workspace: workspaceSchema.prefault({}),
   /** Saved skills: who may publish new versions of a skill another session created. */

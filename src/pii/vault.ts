@@ -74,16 +74,41 @@ export class PiiVault {
   }
 
   /**
-   * Writes the vault to `file` encrypted with AES-256-GCM; the file holds a random IV, the tag and
-   * the ciphertext, never a value in plaintext.
+   * The vault encrypted with AES-256-GCM: a random 12-byte IV, the 16-byte tag, then the
+   * ciphertext of its values and counters as JSON; never a value in plaintext.
    * @param key 32 bytes, e.g. from `TOOLSCRIPT_PII_KEY` (64 hex digits).
    */
-  async save(file: string, key: Buffer): Promise<void> {
+  seal(key: Buffer): Buffer {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const plain = Buffer.from(JSON.stringify({ values: [...this.values], counters: [...this.counters] }));
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-    await writeFile(file, Buffer.concat([iv, cipher.getAuthTag(), body]), { mode: 0o600 });
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  /**
+   * Replaces what the vault holds with a vault {@link seal}ed earlier.
+   * @throws when the key is wrong or the data was altered (GCM authentication fails).
+   */
+  unseal(data: Buffer, key: Buffer): void {
+    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+    decipher.setAuthTag(data.subarray(12, 28));
+    const plain = Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+    const parsed = JSON.parse(plain) as { values: [string, string][]; counters: [PiiType, number][] };
+    this.values.clear();
+    this.tokens.clear();
+    this.counters.clear();
+    for (const [token, value] of parsed.values) {
+      this.values.set(token, value);
+      const type = token.slice(1, token.lastIndexOf('_')) as PiiType;
+      this.tokens.set(`${type}\u0000${value}`, token);
+    }
+    for (const [type, n] of parsed.counters) this.counters.set(type, n);
+  }
+
+  /** Writes the vault to `file`, {@link seal}ed with `key` (32 bytes), readable by its owner only. */
+  async save(file: string, key: Buffer): Promise<void> {
+    await writeFile(file, this.seal(key), { mode: 0o600 });
   }
 
   /**
@@ -91,18 +116,8 @@ export class PiiVault {
    * @throws when the key is wrong or the file was altered (GCM authentication fails).
    */
   static async load(file: string, key: Buffer, detect: DetectOptions = {}): Promise<PiiVault> {
-    const data = await readFile(file);
-    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
-    decipher.setAuthTag(data.subarray(12, 28));
-    const plain = Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
-    const parsed = JSON.parse(plain) as { values: [string, string][]; counters: [PiiType, number][] };
     const vault = new PiiVault(detect);
-    for (const [token, value] of parsed.values) {
-      vault.values.set(token, value);
-      const type = token.slice(1, token.lastIndexOf('_')) as PiiType;
-      vault.tokens.set(`${type}\u0000${value}`, token);
-    }
-    for (const [type, n] of parsed.counters) vault.counters.set(type, n);
+    vault.unseal(await readFile(file), key);
     return vault;
   }
 }

@@ -1,12 +1,11 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { warmCounter } from '../accounting/counter.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
-import { createMcpServer } from './mcp-server.js';
+import { HttpSessions } from './http-sessions.js';
 
 export interface HttpServeOptions {
   /** Interface to listen on. Anything but a loopback address requires `token`. @default "127.0.0.1" */
@@ -88,8 +87,11 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   const maxSessions = options.maxSessions ?? 1000;
   const allowedHosts = options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_HOSTS : undefined);
   const tokenDigest = options.token ? digest(options.token) : undefined;
-  const transports = new Map<string, StreamableHTTPServerTransport>();
-  const lastUsed = new Map<string, number>();
+  const sessions = new HttpSessions(gateway, {
+    idleMs,
+    maxSessions,
+    tokenHash: options.token ? digest(options.token).toString('hex') : '',
+  });
 
   /** Token, Host, Origin and declared size; throws an {@link HttpError} to refuse. */
   const admit = (req: IncomingMessage) => {
@@ -139,7 +141,8 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       return;
     }
     if (req.method === 'GET' && (url.pathname === '/healthz' || url.pathname === '/readyz')) {
-      const body = url.pathname === '/healthz' ? { ok: true, sessions: transports.size } : readiness(gateway);
+      const body =
+        url.pathname === '/healthz' ? { ok: true, sessions: sessions.size } : await readiness(gateway);
       res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
       return;
@@ -151,70 +154,48 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
         'Not found: the MCP endpoint is /mcp (also /healthz, /readyz, /metrics, /stats)',
       );
     const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
-    if (existing && typeof sessionId === 'string') lastUsed.set(sessionId, Date.now());
+    let body: unknown;
     if (req.method === 'POST') {
-      let body: unknown;
       try {
         body = await readJson(req, maxBodyBytes);
       } catch (error) {
         if (error instanceof HttpError) return sendError(res, error.status, error.message);
         return sendError(res, 400, `Invalid JSON body: ${(error as Error).message}`);
       }
-      if (existing) return existing.handleRequest(req, res, body);
-      if (sessionId === undefined && isInitializeRequest(body)) {
-        if (transports.size >= maxSessions) {
-          return sendError(
-            res,
-            503,
-            `Too many sessions (${maxSessions}); close one (HTTP DELETE) or retry later`,
-          );
-        }
-        const session = randomUUID();
-        const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => session,
-          onsessioninitialized: (id) => {
-            transports.set(id, transport);
-            lastUsed.set(id, Date.now());
-          },
-        });
-        transport.onclose = () => {
-          if (transport.sessionId) {
-            transports.delete(transport.sessionId);
-            lastUsed.delete(transport.sessionId);
-          }
-        };
-        // The Mcp-Session-Id names the session's workspace, state and PII vault.
-        const mcp = createMcpServer(gateway, { session });
-        await mcp.connect(transport);
-        await transport.handleRequest(req, res, body);
-        // An initialize the transport refused (e.g. 406 for a bad Accept header) made no session:
-        // close its server now, or it would stay listening to the catalog outside the session cap.
-        if (!transports.has(session)) await mcp.close().catch(() => {});
-        return;
-      }
-      return unknownSession(res, sessionId);
     }
-    if ((req.method === 'GET' || req.method === 'DELETE') && existing)
-      return existing.handleRequest(req, res);
-    if (existing) return sendError(res, 405, 'Method not allowed');
+    if (typeof sessionId === 'string') {
+      let existing: Awaited<ReturnType<HttpSessions['find']>>;
+      try {
+        existing = await sessions.find(sessionId);
+      } catch (error) {
+        return sendError(
+          res,
+          503,
+          `The session store could not be read (${(error as Error).message}); retry shortly`,
+        );
+      }
+      if (!existing) return unknownSession(res, sessionId);
+      if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE')
+        return sendError(res, 405, 'Method not allowed');
+      await existing.handleNode(req, res, body);
+      if (req.method === 'DELETE' && res.statusCode === 200) await sessions.remove(sessionId).catch(() => {});
+      return;
+    }
+    if (req.method === 'POST' && isInitializeRequest(body)) {
+      if (!sessions.hasRoom) {
+        return sendError(
+          res,
+          503,
+          `Too many sessions (${maxSessions}); close one (HTTP DELETE) or retry later`,
+        );
+      }
+      return sessions.initialize(req, res, body);
+    }
     return unknownSession(res, sessionId);
   };
 
   // Idle sessions are closed; a request naming one then gets 404, so the client re-initializes.
-  const sweeper = setInterval(
-    () => {
-      const now = Date.now();
-      for (const [id, at] of lastUsed) {
-        if (now - at < idleMs) continue;
-        lastUsed.delete(id);
-        const transport = transports.get(id);
-        transports.delete(id);
-        void transport?.close().catch(() => {});
-      }
-    },
-    Math.max(50, Math.min(idleMs / 2, 60_000)),
-  );
+  const sweeper = setInterval(() => sessions.sweep(), Math.max(50, Math.min(idleMs / 2, 60_000)));
   sweeper.unref();
 
   // A client gets 10 s to send its headers and 30 s for a whole request, so slow-body connections
@@ -235,8 +216,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     url: `http://${shownHost}:${address.port}/mcp`,
     close: async () => {
       clearInterval(sweeper);
-      await Promise.all([...transports.values()].map((t) => t.close().catch(() => {})));
-      transports.clear();
+      await sessions.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -284,15 +264,25 @@ function hostnameOf(host: string | undefined): string | undefined {
   }
 }
 
-/** `/readyz`: ready when every upstream server is connected; the servers and their state. */
-function readiness(gateway: Gateway): {
+/**
+ * `/readyz`: ready when every upstream server is connected and the session store (if any)
+ * answers; the servers and the store with their state.
+ */
+async function readiness(gateway: Gateway): Promise<{
   ok: boolean;
   servers: { name: string; ok: boolean; error?: string }[];
-} {
+  store?: { ok: boolean; location: string; error?: string };
+}> {
   const servers = gateway.listServers().map((server) => ({
     name: server.name,
     ok: server.ok,
     ...(server.error ? { error: server.error.split('\n')[0] as string } : {}),
   }));
-  return { ok: servers.every((server) => server.ok), servers };
+  const store = gateway.store;
+  const reached = store ? { ...(await store.ping()), location: store.location } : undefined;
+  return {
+    ok: servers.every((server) => server.ok) && (reached?.ok ?? true),
+    servers,
+    ...(reached ? { store: reached } : {}),
+  };
 }

@@ -35,7 +35,7 @@ const NOTIFY_DELAY_MS = 50;
  */
 export function createMcpServer(
   gateway: Gateway,
-  options: { session?: string; operator?: boolean } = {},
+  options: { session?: string; operator?: boolean; restore?: boolean } = {},
 ): McpServer {
   // `logging`: clients may set a level (logging/setLevel); the gateway's own messages use it.
   const server = new McpServer(CLIENT_INFO, {
@@ -45,6 +45,7 @@ export function createMcpServer(
   const session = new GatewaySession(gateway, {
     ...(options.session !== undefined ? { id: options.session } : {}),
     ...(options.operator ? { author: OPERATOR } : {}),
+    ...(options.restore ? { restore: true } : {}),
   });
   server.server.registerCapabilities({ resources: { listChanged: true } });
   const answer = async ({ text, isError, meta }: ToolAnswer): Promise<CallToolResult> => ({

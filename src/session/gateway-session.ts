@@ -8,6 +8,7 @@ import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
+import { type SessionParts, StoredSessionState } from '../store/session-state.js';
 import { answerSearch, renderAnswer, type SearchAnswer, type SearchToolsInput } from './search-tools.js';
 import { GATEWAY_TOOLS, type GatewayToolName, type ToolAnswer } from './tools.js';
 
@@ -43,6 +44,11 @@ export interface GatewaySessionOptions {
    * `SkillStore.save`). @default `session:<id>`
    */
   author?: string;
+  /**
+   * The session is taken over from the gateway's session store (another replica held it): its
+   * vault, ledger and workspace are loaded from there before its first call. @default false
+   */
+  restore?: boolean;
 }
 
 /**
@@ -59,6 +65,10 @@ export class GatewaySession {
   private ledger: Promise<SessionLedger> | undefined;
   private readonly definitionTokens: () => Promise<number>;
   private readonly author: string;
+  /** The session's state in the gateway's store, when it has one. */
+  private readonly stored: StoredSessionState | undefined;
+  /** Settles once the stored state is loaded (at once without a store or `restore`). */
+  private ready: Promise<void>;
 
   constructor(
     readonly gateway: Gateway,
@@ -67,6 +77,12 @@ export class GatewaySession {
     this.id = options.id ?? randomUUID();
     this.vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
     this.author = options.author ?? `session:${this.id}`;
+    const store = gateway.store;
+    this.stored = store
+      ? new StoredSessionState(store, this.id, gateway.piiKey, gateway.workspaceOf(this.id))
+      : undefined;
+    this.ready = options.restore && this.stored ? this.restoreState(this.stored) : Promise.resolve();
+    this.ready.catch(() => {});
     this.definitionTokens =
       options.definitionTokens ??
       (async () => (await countTokensOffThread([JSON.stringify(this.definitions())]))[0]?.tokens ?? 0);
@@ -107,6 +123,14 @@ export class GatewaySession {
     }
     const parsed = z.object(tool.shape).safeParse(input ?? {});
     if (!parsed.success) return invalid(name, parsed.error);
+    try {
+      await this.ready;
+    } catch (error) {
+      // The next call tries again.
+      if (this.stored) this.ready = this.restoreState(this.stored);
+      this.ready.catch(() => {});
+      return { text: storeFailure('load', error), isError: true, meta: {} };
+    }
     const args = parsed.data as Record<string, unknown>;
     switch (tool.name) {
       case 'search_tools':
@@ -126,7 +150,7 @@ export class GatewaySession {
     const answer: ToolAnswer = { ...renderAnswer(found), meta: searchMeta(found) };
     const counted = await countTokensOffThread([JSON.stringify(request), answer.text]);
     (await this.getLedger()).recordDiscovery(counted.reduce((sum, c) => sum + c.tokens, 0));
-    return answer;
+    return this.saved(answer);
   }
 
   /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
@@ -140,7 +164,12 @@ export class GatewaySession {
       ...options,
     });
     (await this.getLedger()).recordExecution(execution.tokens);
-    return { text: execution.output, isError: !execution.ok, meta: executionMeta(execution), execution };
+    return this.saved({
+      text: execution.output,
+      isError: !execution.ok,
+      meta: executionMeta(execution),
+      execution,
+    });
   }
 
   /** One `save_skill` call, saved as this session's author (see {@link GatewaySessionOptions.author}). */
@@ -176,10 +205,44 @@ export class GatewaySession {
     return (await this.getLedger()).summary();
   }
 
+  private async restoreState(stored: StoredSessionState): Promise<void> {
+    await stored.restore(await this.parts());
+  }
+
+  private async parts(): Promise<SessionParts> {
+    return {
+      vault: this.vault,
+      ledger: await this.getLedger(),
+      workspace: this.gateway.workspaceOf(this.id),
+    };
+  }
+
+  /**
+   * `answer` once what the call changed is in the store (so a replica that takes the session over
+   * sees it); when the store cannot be written, the answer says so.
+   */
+  private async saved<T extends ToolAnswer>(answer: T): Promise<T> {
+    if (!this.stored) return answer;
+    try {
+      await this.stored.save(await this.parts());
+      return answer;
+    } catch (error) {
+      return { ...answer, text: `${answer.text}\n\n[toolscript: ${storeFailure('save', error)}]` };
+    }
+  }
+
   private getLedger(): Promise<SessionLedger> {
     this.ledger ??= this.definitionTokens().then((tokens) => new SessionLedger(tokens));
     return this.ledger;
   }
+}
+
+/** One line on a failed load or save of the session's stored state, and what follows from it. */
+function storeFailure(step: 'load' | 'save', error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return step === 'load'
+    ? `The session's saved state could not be loaded from the session store (${reason}). Retry, or start a new session.`
+    : `The session store could not be written (${reason}); this result stands, but another replica taking the session over would not see it.`;
 }
 
 /** JSON Schema of a zod shape, as tool APIs take it (no `$schema`). */

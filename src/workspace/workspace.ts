@@ -35,7 +35,10 @@ export class Workspace {
   constructor(
     readonly root: string,
     readonly quotaBytes = 100 * 1024 * 1024,
-    private readonly lane: { tail: Promise<unknown> } = { tail: Promise.resolve() },
+    private readonly lane: { tail: Promise<unknown>; revision: number } = {
+      tail: Promise.resolve(),
+      revision: 0,
+    },
     private readonly isOpen: () => boolean = () => true,
   ) {}
 
@@ -51,11 +54,32 @@ export class Workspace {
     return join(this.root, 'files');
   }
 
-  /** Runs `operation` after every earlier one of this workspace has finished. */
-  private serial<T>(operation: () => Promise<T>): Promise<T> {
+  /** Changes made so far by any view of this workspace (writes, removals, state, checkpoints). */
+  get revision(): number {
+    return this.lane.revision;
+  }
+
+  /**
+   * Runs `operation` on the session folder with no workspace operation running meanwhile (e.g. to
+   * copy it to a session store, or fill it from one), whether or not an execution is open.
+   */
+  exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.lane.tail.then(operation);
+    this.lane.tail = run.catch(() => {});
+    return run;
+  }
+
+  /** {@link serial} for an operation that changes the folder (counted in {@link revision}). */
+  private mutate<T>(operation: () => Promise<T>): Promise<T> {
+    return this.serial(operation, true);
+  }
+
+  /** Runs `operation` after every earlier one of this workspace has finished; `mutates` counts it as a change. */
+  private serial<T>(operation: () => Promise<T>, mutates = false): Promise<T> {
     const run = this.lane.tail.then(async () => {
       if (!this.isOpen())
         throw new WorkspaceError('The execution ended before this workspace operation ran; it was not done.');
+      if (mutates) this.lane.revision++;
       await mkdir(this.files, { recursive: true });
       const now = new Date();
       await utimes(this.root, now, now).catch(() => {});
@@ -114,7 +138,7 @@ export class Workspace {
    *   what to do).
    */
   writeText(path: string, text: string): Promise<void> {
-    return this.serial(async () => {
+    return this.mutate(async () => {
       const full = this.resolve(path);
       if (
         full === this.files ||
@@ -188,7 +212,7 @@ export class Workspace {
    * @throws {WorkspaceError} for a path outside the workspace.
    */
   remove(path: string): Promise<boolean> {
-    return this.serial(async () => {
+    return this.mutate(async () => {
       const full = this.resolve(path);
       const existed = await stat(full).then(
         () => true,
@@ -209,7 +233,7 @@ export class Workspace {
    * @throws {WorkspaceError} when the state would take the session over its quota.
    */
   setState(key: string, value: Json | undefined): Promise<void> {
-    return this.serial(async () => {
+    return this.mutate(async () => {
       const state = await this.readState();
       if (value === undefined || value === null) delete state[key];
       else state[key] = value;
@@ -230,7 +254,7 @@ export class Workspace {
    * @throws {WorkspaceError} for a bad name, or when the copy would take the session over its quota.
    */
   checkpoint(name: string): Promise<void> {
-    return this.serial(async () => {
+    return this.mutate(async () => {
       const target = this.checkpointPath(name);
       // A checkpoint copies files and state: it must fit in the quota like any write.
       const copied = (await folderSize(this.files)) + (await fileSize(join(this.root, 'state.json')));
@@ -254,7 +278,7 @@ export class Workspace {
    * @throws {WorkspaceError} when there is no such checkpoint.
    */
   restore(name: string): Promise<void> {
-    return this.serial(async () => {
+    return this.mutate(async () => {
       const source = this.checkpointPath(name);
       const exists = await stat(source).then(
         () => true,

@@ -1,0 +1,32 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+
+/**
+ * Every file under `root` by path relative to it (with `/` separators), as bytes; an absent
+ * folder is empty. Temporary files of atomic writes (`.<name>.<hex>.tmp`) are left out.
+ */
+export async function readFolder(root: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || /^\..*\.[0-9a-f]{12}\.tmp$/.test(entry.name)) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(root, path).split(sep).join('/'), await readFile(path));
+  }
+  return files;
+}
+
+/**
+ * Makes `root` hold exactly `files` (as {@link readFolder} returns them): what was there is
+ * removed first. Paths that would leave `root` are skipped.
+ */
+export async function replaceFolder(root: string, files: Map<string, Buffer>): Promise<void> {
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  for (const [path, data] of files) {
+    const target = join(root, path);
+    if (relative(root, target).startsWith('..') || path.startsWith('/')) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, data);
+  }
+}

@@ -1,0 +1,186 @@
+import { createClient, RESP_TYPES } from '@redis/client';
+import type { SessionBlob, SessionRecord, SessionStore } from './store.js';
+
+/** Longest wait for Redis at start-up, in ms. */
+const CONNECT_MS = 5_000;
+
+/** Options of {@link RedisStore.connect}. */
+export interface RedisStoreOptions {
+  /** What a session saved (vault, ledger, files) expires after this long unused, in ms. */
+  dataTtlMs: number;
+  /** Prefix of every key. @default "toolscript:" */
+  prefix?: string;
+}
+
+/**
+ * A {@link SessionStore} in Redis, through node-redis (`@redis/client`). Keys, under the prefix:
+ * `session:<id>` (a hash: the record), `session:<id>:vault` and `session:<id>:ledger` (strings),
+ * `session:<id>:files` (a hash: path → bytes). Commands fail at once while Redis is unreachable
+ * (no offline queue), and the client reconnects in the background.
+ */
+export class RedisStore implements SessionStore {
+  commands = 0;
+
+  private constructor(
+    private readonly client: ReturnType<typeof createBufferClient>,
+    readonly location: string,
+    private readonly options: Required<RedisStoreOptions>,
+  ) {}
+
+  /**
+   * Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://`).
+   * @throws when Redis cannot be reached within 5 s, with the reason and what to do.
+   */
+  static async connect(url: string, options: RedisStoreOptions): Promise<RedisStore> {
+    const location = redact(url);
+    const client = createBufferClient(url);
+    let lastError: Error | undefined;
+    client.on('error', (error: Error) => {
+      lastError = error;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(lastError ?? new Error(`no answer within ${CONNECT_MS} ms`)),
+            CONNECT_MS,
+          );
+        }),
+      ]);
+    } catch (error) {
+      client.destroy();
+      throw new Error(
+        `Cannot reach the session store at ${location}: ${describe(error)}. Start Redis there, or fix "store" (or TOOLSCRIPT_STORE).`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    return new RedisStore(client, location, { prefix: 'toolscript:', ...options });
+  }
+
+  private key(id: string, part = ''): string {
+    return `${this.options.prefix}session:${id}${part}`;
+  }
+
+  async putSession(record: SessionRecord, ttlMs: number): Promise<void> {
+    this.commands += 2;
+    await this.client
+      .multi()
+      .hSet(this.key(record.id), {
+        created: String(record.created),
+        lastSeen: String(record.lastSeen),
+        tokenHash: record.tokenHash,
+        initialize: JSON.stringify(record.initialize),
+      })
+      .pExpire(this.key(record.id), ttlMs)
+      .exec();
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    this.commands++;
+    const fields = (await this.client.hGetAll(this.key(id))) as unknown as Record<string, Buffer>;
+    if (!fields.initialize) return undefined;
+    return {
+      id,
+      created: Number(fields.created),
+      lastSeen: Number(fields.lastSeen),
+      tokenHash: fields.tokenHash?.toString() ?? '',
+      initialize: JSON.parse(fields.initialize.toString()),
+    };
+  }
+
+  async touch(id: string, ttlMs: number): Promise<void> {
+    this.commands += 2;
+    await this.client
+      .multi()
+      .hSet(this.key(id), 'lastSeen', String(Date.now()))
+      .pExpire(this.key(id), ttlMs)
+      .exec();
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    this.commands++;
+    await this.client.del([
+      this.key(id),
+      this.key(id, ':vault'),
+      this.key(id, ':ledger'),
+      this.key(id, ':files'),
+    ]);
+  }
+
+  async putBlob(id: string, kind: SessionBlob, data: Buffer): Promise<void> {
+    this.commands++;
+    await this.client.set(this.key(id, `:${kind}`), data, {
+      expiration: { type: 'PX', value: this.options.dataTtlMs },
+    });
+  }
+
+  async getBlob(id: string, kind: SessionBlob): Promise<Buffer | undefined> {
+    this.commands++;
+    return ((await this.client.get(this.key(id, `:${kind}`))) as Buffer | null) ?? undefined;
+  }
+
+  async putFiles(id: string, files: Map<string, Buffer>): Promise<void> {
+    const key = this.key(id, ':files');
+    const multi = this.client.multi().del(key);
+    if (files.size > 0) multi.hSet(key, Object.fromEntries(files)).pExpire(key, this.options.dataTtlMs);
+    this.commands += files.size > 0 ? 3 : 1;
+    await multi.exec();
+  }
+
+  async getFiles(id: string): Promise<Map<string, Buffer>> {
+    this.commands++;
+    const fields = (await this.client.hGetAll(this.key(id, ':files'))) as unknown as Record<string, Buffer>;
+    return new Map(Object.entries(fields));
+  }
+
+  async ping(): Promise<{ ok: boolean; error?: string }> {
+    try {
+      this.commands++;
+      await this.client.ping();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: `session store ${this.location}: ${describe(error)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.close();
+    } catch {
+      this.client.destroy();
+    }
+  }
+}
+
+/** A client whose string replies are Buffers (files are bytes), failing fast while disconnected. */
+function createBufferClient(url: string) {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: CONNECT_MS,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
+    },
+  }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+}
+
+/** `url` without a password. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length) return describe(error.errors[0]);
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message || String(code);
+}

@@ -1,0 +1,47 @@
+/**
+ * Where sessions live when several replicas serve them: the session record and what a session
+ * accumulates (PII vault, token ledger, workspace files and state). Without a store (the default)
+ * all of it stays in the process, as before; with one (`store: "redis://…"`), any replica can
+ * take a session over when the one holding it dies.
+ */
+
+/** What a replica needs to rebuild a session's MCP connection it does not hold. */
+export interface SessionRecord {
+  /** The `Mcp-Session-Id`. */
+  id: string;
+  /** When the session was initialized, in ms since the epoch. */
+  created: number;
+  /** Last request seen by any replica, in ms since the epoch (updated at most every tenth of the idle time). */
+  lastSeen: number;
+  /** SHA-256 (hex) of the bearer token the session was opened with, or "" without a token. */
+  tokenHash: string;
+  /** The client's `initialize` request (JSON-RPC), replayed to rebuild the connection. */
+  initialize: unknown;
+}
+
+/** Per-session values a store keeps besides the record. */
+export type SessionBlob = 'vault' | 'ledger';
+
+/** A session store (see the module comment). Implementations: `RedisStore`. */
+export interface SessionStore {
+  /** Where the store is, without credentials (for logs and `/readyz`). */
+  readonly location: string;
+  /** Commands sent so far (for `bench:scale`). */
+  readonly commands: number;
+  /** Saves a new session's record; it expires after `ttlMs` (ms) without {@link touch}. */
+  putSession(record: SessionRecord, ttlMs: number): Promise<void>;
+  /** The record of session `id`, or undefined when it never existed or expired. */
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Marks session `id` as used now; it then expires `ttlMs` (ms) from now. */
+  touch(id: string, ttlMs: number): Promise<void>;
+  /** Removes the session: its record and everything saved for it. */
+  deleteSession(id: string): Promise<void>;
+  putBlob(id: string, kind: SessionBlob, data: Buffer): Promise<void>;
+  getBlob(id: string, kind: SessionBlob): Promise<Buffer | undefined>;
+  /** Replaces the session's workspace files (path relative to its folder → bytes). */
+  putFiles(id: string, files: Map<string, Buffer>): Promise<void>;
+  getFiles(id: string): Promise<Map<string, Buffer>>;
+  /** Answers whether the store is reachable now, and if not why (one line). */
+  ping(): Promise<{ ok: boolean; error?: string }>;
+  close(): Promise<void>;
+}
