@@ -4,28 +4,16 @@
  * a new session works on the other one. Needs the `haproxy` binary (Debian's package; CI installs
  * it and sets TOOLSCRIPT_REQUIRE_HAPROXY=1, otherwise the suite is skipped when it is missing).
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplicas } from './support/replicas.js';
+import { executionsOn, HAPROXY_AVAILABLE, resultText, startReplicas } from './support/replicas.js';
 
-const HAPROXY = (() => {
-  try {
-    execFileSync('haproxy', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return process.env.TOOLSCRIPT_REQUIRE_HAPROXY === '1';
-  }
-})();
-
-const text = (result: Awaited<ReturnType<Client['callTool']>>) =>
-  (result.content as { text: string }[]).map((part) => part.text).join('\n');
-
-describe.skipIf(!HAPROXY)('replicas behind HAProxy (deploy/haproxy.cfg)', () => {
+describe.skipIf(!HAPROXY_AVAILABLE)('replicas behind HAProxy (deploy/haproxy.cfg)', () => {
   let dir: string;
   const children: ChildProcess[] = [];
   const replicas: { port: number; child: ChildProcess }[] = [];
@@ -50,14 +38,6 @@ describe.skipIf(!HAPROXY)('replicas behind HAProxy (deploy/haproxy.cfg)', () => 
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     return client;
   };
-  /** Executions a replica ran, all outcomes (its `/stats`). */
-  const executions = async (port: number) => {
-    const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as {
-      executions: Record<string, number>;
-    };
-    return Object.values(stats.executions).reduce((sum, n) => sum + n, 0);
-  };
-
   it('keeps a session on one replica, and after that replica dies a new session works on the other', async () => {
     const first = await connect();
     const script = `import { state } from './runtime';
@@ -67,9 +47,9 @@ describe.skipIf(!HAPROXY)('replicas behind HAProxy (deploy/haproxy.cfg)', () => 
     for (let i = 1; i <= 6; i++) {
       const answer = await first.callTool({ name: 'execute_code', arguments: { code: script } });
       // The state grows by one each time: every call reached the replica holding the session.
-      expect(text(answer)).toContain(`Result:\n${i}`);
+      expect(resultText(answer)).toContain(`Result:\n${i}`);
     }
-    const counts = await Promise.all(replicas.map(({ port }) => executions(port)));
+    const counts = await Promise.all(replicas.map(({ port }) => executionsOn(port)));
     const holder = counts.indexOf(6);
     expect([...counts].sort()).toEqual([0, 6]);
 
@@ -79,8 +59,8 @@ describe.skipIf(!HAPROXY)('replicas behind HAProxy (deploy/haproxy.cfg)', () => 
     const other = replicas[1 - holder] as { port: number };
     const second = await connect();
     const answer = await second.callTool({ name: 'execute_code', arguments: { code: script } });
-    expect(text(answer)).toContain('Result:\n1');
-    expect(await executions(other.port)).toBe(1);
+    expect(resultText(answer)).toContain('Result:\n1');
+    expect(await executionsOn(other.port)).toBe(1);
     await second.close();
   }, 90_000);
 });

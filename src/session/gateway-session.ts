@@ -77,15 +77,15 @@ export class GatewaySession {
     this.id = options.id ?? randomUUID();
     this.vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
     this.author = options.author ?? `session:${this.id}`;
+    this.definitionTokens =
+      options.definitionTokens ??
+      (async () => (await countTokensOffThread([JSON.stringify(this.definitions())]))[0]?.tokens ?? 0);
     const store = gateway.store;
     this.stored = store
       ? new StoredSessionState(store, this.id, gateway.piiKey, gateway.workspaceOf(this.id))
       : undefined;
     this.ready = options.restore && this.stored ? this.restoreState(this.stored) : Promise.resolve();
     this.ready.catch(() => {});
-    this.definitionTokens =
-      options.definitionTokens ??
-      (async () => (await countTokensOffThread([JSON.stringify(this.definitions())]))[0]?.tokens ?? 0);
   }
 
   /** The code-first prompt for the connected servers (see `src/prompt/code-first.ts`). */
