@@ -5,11 +5,13 @@
  * (one per replica, over stdio), then DELETE of its session. Closed model by default (every agent
  * starts at once); `--rate R` starts R agents per second instead (open model, so stalls show).
  *
- *   npm run bench:scale -- [--sessions 1000] [--replicas 1|2] [--rate R]
+ *   npm run bench:scale -- [--sessions 1000] [--replicas 1|2] [--store] [--rate R] [--compare]
  *
- * Reports wall time, sessions/s, p50/p99 per step, errors and peak RSS per replica; writes
- * bench/results/scale-<replicas>.json. There is no shared store yet, so sessions stay on the
- * replica that initialized them.
+ * `--store` starts a redis-server (Debian's package) and gives the replicas `store`, so sessions
+ * live in Redis. `--compare` runs two replicas behind HAProxy with Redis, then one replica without
+ * a store, and prints the throughput ratio. Reports wall time, sessions/s, p50/p99 per step,
+ * errors, peak RSS per replica and Redis commands per agent and per tool call; writes
+ * bench/results/scale-<replicas>[-redis].json.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createClient } from '@redis/client';
+import { startRedis } from '../test/support/redis.js';
 import { startReplicas } from '../test/support/replicas.js';
 import { percentile } from './support/stats.js';
 
@@ -27,10 +31,11 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '1000' },
     replicas: { type: 'string', default: '1' },
     rate: { type: 'string' },
+    store: { type: 'boolean', default: false },
+    compare: { type: 'boolean', default: false },
   },
 });
 const sessions = Number(values.sessions);
-const replicaCount = Number(values.replicas);
 const rate = values.rate === undefined ? undefined : Number(values.rate);
 const ROOT = resolve(import.meta.dirname, '..');
 const everything = resolve(
@@ -48,94 +53,132 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'toolscript-scale-'));
-const children: ChildProcess[] = [];
-const config = join(dir, 'toolscript.config.json');
-writeFileSync(
-  config,
-  JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } } }),
-);
-const { url, replicas } = await startReplicas(replicaCount, config, dir, children);
+/** Total commands Redis has processed (INFO stats). */
+async function redisCommands(url: string): Promise<number> {
+  const client = createClient({ url });
+  await client.connect();
+  const info = await client.info('stats');
+  await client.close();
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+}
 
-const script = `import * as e from './servers/everything';
-let n = 0;
-for (let i = 0; i < 10; i++) { const r = await e.echo({ message: 'ping ' + i }); n += JSON.stringify(r).length > 0 ? 1 : 0; }
-export default n;`;
-const steps: Record<'initialize' | 'search' | 'execute' | 'delete', number[]> = {
-  initialize: [],
-  search: [],
-  execute: [],
-  delete: [],
-};
-let errors = 0;
-const firstErrors: string[] = [];
-const peakRss = replicas.map(() => 0);
-const sampler = setInterval(() => {
-  for (const [i, { child }] of replicas.entries()) peakRss[i] = Math.max(peakRss[i] ?? 0, rssMb(child.pid));
-}, 200);
+/** One run of the benchmark: `replicaCount` replicas, with Redis when `store`. */
+async function run(replicaCount: number, store: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'toolscript-scale-'));
+  const children: ChildProcess[] = [];
+  const config = join(dir, 'toolscript.config.json');
+  const redis = store ? await startRedis(children) : undefined;
+  writeFileSync(
+    config,
+    JSON.stringify({
+      ...(redis ? { store: redis.url } : {}),
+      mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } },
+    }),
+  );
+  const { url, replicas } = await startReplicas(replicaCount, config, dir, children);
+  const commandsBefore = redis ? await redisCommands(redis.url) : 0;
 
-async function agent(): Promise<void> {
-  const timed = async <T>(step: keyof typeof steps, run: () => Promise<T>): Promise<T> => {
-    const t = performance.now();
-    const value = await run();
-    steps[step].push(performance.now() - t);
-    return value;
+  const script = `import * as e from './servers/everything';
+  let n = 0;
+  for (let i = 0; i < 10; i++) { const r = await e.echo({ message: 'ping ' + i }); n += JSON.stringify(r).length > 0 ? 1 : 0; }
+  export default n;`;
+  const steps: Record<'initialize' | 'search' | 'execute' | 'delete', number[]> = {
+    initialize: [],
+    search: [],
+    execute: [],
+    delete: [],
   };
-  const transport = new StreamableHTTPClientTransport(new URL(url));
-  const client = new Client({ name: 'bench-scale', version: '1' });
-  try {
-    await timed('initialize', () => client.connect(transport));
-    await timed('search', () => client.callTool({ name: 'search_tools', arguments: { query: 'echo' } }));
-    const result = await timed('execute', () =>
-      client.callTool({ name: 'execute_code', arguments: { code: script } }, undefined, { timeout: 600_000 }),
-    );
-    const text = (result.content as { text: string }[])[0]?.text ?? '';
-    if (result.isError || !text.includes('10')) throw new Error(text.slice(0, 200));
-    await timed('delete', () => transport.terminateSession());
-  } catch (error) {
-    errors++;
-    if (firstErrors.length < 3) firstErrors.push(String((error as Error).message ?? error).slice(0, 200));
-  } finally {
-    await client.close().catch(() => {});
+  let errors = 0;
+  const firstErrors: string[] = [];
+  const peakRss = replicas.map(() => 0);
+  const sampler = setInterval(() => {
+    for (const [i, { child }] of replicas.entries()) peakRss[i] = Math.max(peakRss[i] ?? 0, rssMb(child.pid));
+  }, 200);
+
+  async function agent(): Promise<void> {
+    const timed = async <T>(step: keyof typeof steps, run: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      const value = await run();
+      steps[step].push(performance.now() - t);
+      return value;
+    };
+    const transport = new StreamableHTTPClientTransport(new URL(url));
+    const client = new Client({ name: 'bench-scale', version: '1' });
+    try {
+      await timed('initialize', () => client.connect(transport));
+      await timed('search', () => client.callTool({ name: 'search_tools', arguments: { query: 'echo' } }));
+      const result = await timed('execute', () =>
+        client.callTool({ name: 'execute_code', arguments: { code: script } }, undefined, {
+          timeout: 600_000,
+        }),
+      );
+      const text = (result.content as { text: string }[])[0]?.text ?? '';
+      if (result.isError || !text.includes('10')) throw new Error(text.slice(0, 200));
+      await timed('delete', () => transport.terminateSession());
+    } catch (error) {
+      errors++;
+      if (firstErrors.length < 3) firstErrors.push(String((error as Error).message ?? error).slice(0, 200));
+    } finally {
+      await client.close().catch(() => {});
+    }
   }
+
+  process.stderr.write(
+    `toolscript scale benchmark: ${sessions} agents, ${replicaCount} replica(s)${replicaCount > 1 ? ' behind HAProxy' : ''}${redis ? ' with Redis' : ', no store'}, ${rate ? `${rate} arrivals/s (open)` : 'all at once (closed)'}\n`,
+  );
+  const started = performance.now();
+  const agents: Promise<void>[] = [];
+  for (let i = 0; i < sessions; i++) {
+    if (rate)
+      await new Promise((r) => setTimeout(r, Math.max(0, started + (i * 1000) / rate - performance.now())));
+    agents.push(agent());
+  }
+  await Promise.all(agents);
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const commands = redis ? (await redisCommands(redis.url)) - commandsBefore - 1 : 0;
+  for (const child of children) child.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+  const round = (n: number) => Math.round(n);
+  const summary = {
+    sessions,
+    replicas: replicaCount,
+    model: rate ? `open, ${rate}/s` : 'closed',
+    seconds: Number(seconds.toFixed(1)),
+    sessionsPerSecond: Number((sessions / seconds).toFixed(1)),
+    errors,
+    firstErrors,
+    steps: Object.fromEntries(
+      Object.entries(steps).map(([step, ms]) => [
+        step,
+        { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) },
+      ]),
+    ),
+    peakRssMbPerReplica: peakRss.map(round),
+    ...(redis
+      ? {
+          redisCommandsPerAgent: Number((commands / sessions).toFixed(1)),
+          // Two tool calls per agent: search_tools and execute_code.
+          redisCommandsPerToolCall: Number((commands / sessions / 2).toFixed(1)),
+        }
+      : {}),
+  };
+  console.log(JSON.stringify(summary, null, 2));
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(ROOT, `bench/results/scale-${replicaCount}${redis ? '-redis' : ''}.json`),
+    `${JSON.stringify(summary, null, 2)}\n`,
+  );
+  return summary;
 }
 
-process.stderr.write(
-  `toolscript scale benchmark: ${sessions} agents, ${replicaCount} replica(s)${replicaCount > 1 ? ' behind HAProxy' : ''}, ${rate ? `${rate} arrivals/s (open)` : 'all at once (closed)'}\n`,
-);
-const started = performance.now();
-const agents: Promise<void>[] = [];
-for (let i = 0; i < sessions; i++) {
-  if (rate)
-    await new Promise((r) => setTimeout(r, Math.max(0, started + (i * 1000) / rate - performance.now())));
-  agents.push(agent());
+if (values.compare) {
+  const withStore = await run(2, true);
+  const alone = await run(1, false);
+  const ratio = withStore.sessionsPerSecond / alone.sessionsPerSecond;
+  console.log(
+    `throughput, 2 replicas with Redis / 1 replica without a store: ${withStore.sessionsPerSecond} / ${alone.sessionsPerSecond} sessions/s = ${(ratio * 100).toFixed(0)}% (target at least 80%)`,
+  );
+} else {
+  await run(Number(values.replicas), values.store);
 }
-await Promise.all(agents);
-const seconds = (performance.now() - started) / 1000;
-clearInterval(sampler);
-for (const child of children) child.kill('SIGTERM');
-rmSync(dir, { recursive: true, force: true });
-
-const round = (n: number) => Math.round(n);
-const summary = {
-  sessions,
-  replicas: replicaCount,
-  model: rate ? `open, ${rate}/s` : 'closed',
-  seconds: Number(seconds.toFixed(1)),
-  sessionsPerSecond: Number((sessions / seconds).toFixed(1)),
-  errors,
-  firstErrors,
-  steps: Object.fromEntries(
-    Object.entries(steps).map(([step, ms]) => [
-      step,
-      { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) },
-    ]),
-  ),
-  peakRssMbPerReplica: peakRss.map(round),
-};
-console.log(JSON.stringify(summary, null, 2));
-mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(
-  join(ROOT, `bench/results/scale-${replicaCount}.json`),
-  `${JSON.stringify(summary, null, 2)}\n`,
-);
