@@ -16,7 +16,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -68,10 +68,13 @@ async function run(replicaCount: number, store: boolean) {
   const children: ChildProcess[] = [];
   const config = join(dir, 'toolscript.config.json');
   const redis = store ? await startRedis(children) : undefined;
+  const threadsPerReplica = Math.max(1, Math.floor(availableParallelism() / replicaCount));
   writeFileSync(
     config,
     JSON.stringify({
       ...(redis ? { store: redis.url } : {}),
+      // Replicas sharing a machine share its cores: each gets its share of script threads.
+      sandbox: { threads: threadsPerReplica },
       mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } },
     }),
   );
@@ -117,7 +120,9 @@ async function run(replicaCount: number, store: boolean) {
       await timed('delete', () => transport.terminateSession());
     } catch (error) {
       errors++;
-      if (firstErrors.length < 3) firstErrors.push(String((error as Error).message ?? error).slice(0, 200));
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = `${(error as Error).message ?? error}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+      if (firstErrors.length < 3) firstErrors.push(reason.slice(0, 200));
     } finally {
       await client.close().catch(() => {});
     }
@@ -155,6 +160,7 @@ async function run(replicaCount: number, store: boolean) {
       ]),
     ),
     peakRssMbPerReplica: peakRss.map(round),
+    scriptThreadsPerReplica: threadsPerReplica,
     ...(redis
       ? {
           redisCommandsPerAgent: Number((commands / sessions).toFixed(1)),

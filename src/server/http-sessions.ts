@@ -114,13 +114,14 @@ export class HttpSessions {
       sessionIdGenerator: () => id,
       onsessioninitialized: async () => {
         this.transports.set(id, transport);
+        const now = Date.now();
+        // A rebuilt session was just read from the store; a new one is saved now.
+        this.lastTouched.set(id, now);
         this.used(id);
         if (store && !restore) {
-          const now = Date.now();
           const record = { id, created: now, lastSeen: now, tokenHash: this.options.tokenHash, initialize };
           // Saved before the client hears of the session, so any replica can take it over.
           await store.putSession(record, this.options.idleMs).catch(() => {});
-          this.lastTouched.set(id, now);
         }
       },
     });

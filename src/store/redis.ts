@@ -65,17 +65,19 @@ export class RedisStore implements SessionStore {
   }
 
   async putSession(record: SessionRecord, ttlMs: number): Promise<void> {
+    // Two commands sent together (node-redis pipelines what is issued in one tick); a record
+    // without its expiry lives until DELETE, which is harmless.
     this.commands += 2;
-    await this.client
-      .multi()
-      .hSet(this.key(record.id), {
+    const key = this.key(record.id);
+    await Promise.all([
+      this.client.hSet(key, {
         created: String(record.created),
         lastSeen: String(record.lastSeen),
         tokenHash: record.tokenHash,
         initialize: JSON.stringify(record.initialize),
-      })
-      .pExpire(this.key(record.id), ttlMs)
-      .exec();
+      }),
+      this.client.pExpire(key, ttlMs),
+    ]);
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -93,11 +95,11 @@ export class RedisStore implements SessionStore {
 
   async touch(id: string, ttlMs: number): Promise<void> {
     this.commands += 2;
-    await this.client
-      .multi()
-      .hSet(this.key(id), 'lastSeen', String(Date.now()))
-      .pExpire(this.key(id), ttlMs)
-      .exec();
+    const key = this.key(id);
+    await Promise.all([
+      this.client.hSet(key, 'lastSeen', String(Date.now())),
+      this.client.pExpire(key, ttlMs),
+    ]);
   }
 
   async deleteSession(id: string): Promise<void> {
