@@ -201,11 +201,16 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   // A client gets 10 s to send its headers and 30 s for a whole request, so slow-body connections
   // cannot pile up (Node's defaults are 60 s and 300 s).
   warmCounter();
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, 500, `Internal error: ${(error as Error).message}`);
-    });
-  });
+  // Idle keep-alive connections stay open 65 s (Node's default, 5 s, races clients and proxies
+  // that reuse a connection just as the server closes it: ECONNRESET under load).
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000 },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendError(res, 500, `Internal error: ${(error as Error).message}`);
+      });
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8765, host, () => resolve());
