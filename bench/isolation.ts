@@ -8,10 +8,14 @@
  *    script comment or a `search_tools` query. Meanwhile a second
  *    session runs `return 1` every 10 ms. Reported: the hostile execution's time, the second
  *    session's slowest answer, and the longest event-loop gap (a 5 ms ticker).
- * 2. Rejected initializes: 20,000 (`-- --requests N`) initialize requests refused with 406 (bad `Accept`) against
+ * 2. Spinning scripts: every core but one runs a session's endless loop on its script thread;
+ *    another session runs `return 1` 200 times. Reported: its p50/p99/max and the longest
+ *    event-loop gap.
+ * 3. Rejected initializes: 20,000 (`-- --requests N`) initialize requests refused with 406 (bad `Accept`) against
  *    `serveHttp`; reported: heap and RSS growth after a full GC.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config.js';
@@ -19,6 +23,7 @@ import { createGateway } from '../src/create.js';
 import { serveHttp } from '../src/server/http.js';
 import { GatewaySession } from '../src/session/gateway-session.js';
 import { watchEventLoop } from '../test/support/loop-gap.js';
+import { percentile } from './support/stats.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:isolation does)');
@@ -79,6 +84,35 @@ for (const [name, attack] of Object.entries(hostile)) {
   });
 }
 
+// 3. Spinning scripts: every core but one runs a session's `while (true) {}` (20 s limit) on its
+// script thread; meanwhile another session runs `return 1` 200 times in a row.
+const spinners = Math.max(1, availableParallelism() - 1);
+const spinning = Array.from({ length: spinners }, (_, i) =>
+  gateway.execute('while (true) {}', { session: `spinner-${i}`, timeoutMs: 20_000 }),
+);
+await new Promise((r) => setTimeout(r, 500));
+const spinLoop = watchEventLoop();
+const trivial: number[] = [];
+for (let i = 0; i < 200; i++) {
+  const started = performance.now();
+  await gateway.execute('return 1', { session: 'trivial' });
+  trivial.push(performance.now() - started);
+}
+const spinGap = await spinLoop.stop();
+const spinnersStillRunning = await Promise.race([
+  Promise.all(spinning).then(() => false),
+  new Promise<boolean>((r) => setTimeout(() => r(true), 0)),
+]);
+const spin = {
+  spinningScripts: spinners,
+  spinnersStillRunning,
+  trivialP50Ms: Number(percentile(trivial, 50).toFixed(1)),
+  trivialP99Ms: Number(percentile(trivial, 99).toFixed(1)),
+  trivialMaxMs: Number(Math.max(...trivial).toFixed(1)),
+  longestEventLoopGapMs: Math.round(spinGap),
+};
+await Promise.all(spinning);
+
 const http = await serveHttp(gateway, { port: 0 });
 const initialize = JSON.stringify({
   jsonrpc: '2.0',
@@ -116,6 +150,7 @@ await gateway.close();
 const MiB = 1024 * 1024;
 const summary = {
   hostileOutput: stalls,
+  spinningScripts: spin,
   rejectedInitializes: {
     requests: REJECTED,
     statuses: Object.fromEntries(statuses),
@@ -130,6 +165,9 @@ console.log(
         `| ${s.input} | ${s.ok} | ${s.hostileMs} | ${s.otherSessionSlowestMs} | ${s.longestEventLoopGapMs} |`,
     )
     .join('\n')}`,
+);
+console.log(
+  `\n${spin.spinningScripts} spinning script(s) on their threads${spin.spinnersStillRunning ? ' (still running throughout)' : ''}: 200 trivial executions of another session p50 ${spin.trivialP50Ms} ms, p99 ${spin.trivialP99Ms} ms, max ${spin.trivialMaxMs} ms; longest event-loop gap ${spin.longestEventLoopGapMs} ms`,
 );
 const r = summary.rejectedInitializes;
 console.log(

@@ -109,8 +109,9 @@ export function workerEntry(moduleUrl: URL): { filename: string; execArgv?: stri
   const source = import.meta.url.endsWith('.ts');
   const filename = `${moduleUrl.href}.${source ? 'ts' : 'js'}`;
   const inherited = process.execArgv.some((arg) => arg.includes('tsx'));
-  if (!source) return { filename };
-  return { filename, execArgv: inherited ? [...process.execArgv] : [...process.execArgv, '--import', 'tsx'] };
+  return source && !inherited
+    ? { filename, execArgv: [...process.execArgv, '--import', 'tsx'] }
+    : { filename };
 }
 
 /** True when the worker module itself cannot load. */
