@@ -15,7 +15,7 @@ const WRITER = `import { workspace } from './runtime';
 let i = 0;
 for (;;) { await workspace.writeText('count.txt', String(++i)); }`;
 
-describe.each(BACKENDS)('cancellation: $name', ({ create }) => {
+describe.each(BACKENDS)('cancellation: $name', ({ name, create }) => {
   let dir: string;
   let gateway: Gateway;
   let client: Client;
@@ -90,6 +90,31 @@ describe.each(BACKENDS)('cancellation: $name', ({ create }) => {
     expect(seen.map((p) => p.progress)).toEqual([...seen.map((p) => p.progress)].sort((a, b) => a - b));
     expect(seen.at(-1)?.message).toMatch(/^[1-9]\d* tool calls so far, \d+ s$/);
   });
+
+  // In process, a spinning QuickJS script holds the event loop that would read the cancellation;
+  // on a script thread or in Deno it does not.
+  it.skipIf(name === 'quickjs')(
+    'stops a script that spins without awaiting at notifications/cancelled',
+    async () => {
+      const controller = new AbortController();
+      const call = client.callTool(
+        { name: 'execute_code', arguments: { code: 'let i = 0; for (;;) i++;' } },
+        undefined,
+        { signal: controller.signal },
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      controller.abort();
+      await expect(call).rejects.toThrow();
+      // The script's limit is 20 s: an answer now means it stopped.
+      const started = performance.now();
+      const next = await client.callTool({
+        name: 'execute_code',
+        arguments: { code: 'export default 2 + 2' },
+      });
+      expect(next.isError).toBe(false);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    },
+  );
 
   it('ends a cancelled execution with CANCELLED through the library', async () => {
     const controller = new AbortController();
