@@ -93,9 +93,8 @@ describe.each(BACKENDS)('cancellation: $name', ({ name, create }) => {
 
   // In process, a spinning QuickJS script holds the event loop that would read the cancellation;
   // on a script thread or in Deno it does not.
-  it.skipIf(name === 'quickjs')(
-    'stops a script that spins without awaiting at notifications/cancelled',
-    async () => {
+  if (name !== 'quickjs')
+    it('stops a script that spins without awaiting at notifications/cancelled', async () => {
       const controller = new AbortController();
       const call = client.callTool(
         { name: 'execute_code', arguments: { code: 'let i = 0; for (;;) i++;' } },
@@ -113,8 +112,7 @@ describe.each(BACKENDS)('cancellation: $name', ({ name, create }) => {
       });
       expect(next.isError).toBe(false);
       expect(performance.now() - started).toBeLessThan(5_000);
-    },
-  );
+    });
 
   it('ends a cancelled execution with CANCELLED through the library', async () => {
     const controller = new AbortController();
