@@ -1,4 +1,6 @@
+import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { createClient, RESP_TYPES } from '@redis/client';
+import { RedisEventStore, type StreamCommands } from './redis-events.js';
 import type { SessionBlob, SessionRecord, SessionStore } from './store.js';
 
 /** Longest wait for Redis at start-up, in ms. */
@@ -15,7 +17,8 @@ export interface RedisStoreOptions {
 /**
  * A {@link SessionStore} in Redis, through node-redis (`@redis/client`). Keys, under the prefix:
  * `session:<id>` (a hash: the record), `session:<id>:vault` and `session:<id>:ledger` (strings),
- * `session:<id>:files` (a hash: path → bytes). Commands fail at once while Redis is unreachable
+ * `session:<id>:files` (a hash: path → bytes), `session:<id>:events` (a stream: the SSE events
+ * the client may resume from; see {@link RedisEventStore}). Commands fail at once while Redis is unreachable
  * (no offline queue), and the client reconnects in the background.
  */
 export class RedisStore implements SessionStore {
@@ -109,6 +112,7 @@ export class RedisStore implements SessionStore {
       this.key(id, ':vault'),
       this.key(id, ':ledger'),
       this.key(id, ':files'),
+      this.key(id, ':events'),
     ]);
   }
 
@@ -136,6 +140,17 @@ export class RedisStore implements SessionStore {
     this.commands++;
     const fields = (await this.client.hGetAll(this.key(id, ':files'))) as unknown as Record<string, Buffer>;
     return new Map(Object.entries(fields));
+  }
+
+  eventStore(id: string): EventStore {
+    return new RedisEventStore(
+      this.client as unknown as StreamCommands,
+      this.key(id, ':events'),
+      this.options.dataTtlMs,
+      (commands) => {
+        this.commands += commands;
+      },
+    );
   }
 
   async ping(): Promise<{ ok: boolean; error?: string }> {

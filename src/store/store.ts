@@ -5,6 +5,8 @@
  * take a session over when the one holding it dies.
  */
 
+import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+
 /** What a replica needs to rebuild a session's MCP connection it does not hold. */
 export interface SessionRecord {
   /** The `Mcp-Session-Id`. */
@@ -41,6 +43,11 @@ export interface SessionStore {
   /** Replaces the session's workspace files (path relative to its folder → bytes). */
   putFiles(id: string, files: Map<string, Buffer>): Promise<void>;
   getFiles(id: string): Promise<Map<string, Buffer>>;
+  /**
+   * The resumability event store of session `id` for its MCP transport (SSE events a client that
+   * reconnects with `Last-Event-ID` gets again, on any replica), when the store keeps one.
+   */
+  eventStore?(id: string): EventStore;
   /** Answers whether the store is reachable now, and if not why (one line). */
   ping(): Promise<{ ok: boolean; error?: string }>;
   close(): Promise<void>;

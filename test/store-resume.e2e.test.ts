@@ -1,0 +1,135 @@
+/**
+ * Resumability through the session store: a client whose SSE stream breaks on one replica
+ * reconnects to another with `Last-Event-ID` and gets the answer it missed, from the Redis Stream
+ * the first replica wrote. Two in-process gateways on one redis-server (skipped without Redis
+ * unless TOOLSCRIPT_REQUIRE_REDIS=1).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
+import { type HttpServer, serveHttp } from '../src/server/http.js';
+import { REDIS_AVAILABLE, startRedis } from './support/redis.js';
+
+/** Reads SSE events from a response body until `stop(event)` is true; returns the events read. */
+async function readEvents(
+  response: Response,
+  stop: (event: { id?: string; data: string }) => boolean,
+): Promise<{ id?: string; data: string }[]> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: { id?: string; data: string }[] = [];
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return events;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const id = /^id: (.*)$/m.exec(block)?.[1];
+      const data = [...block.matchAll(/^data: ?(.*)$/gm)].map((m) => m[1]).join('\n');
+      const event = { ...(id ? { id } : {}), data };
+      events.push(event);
+      if (stop(event)) {
+        await reader.cancel();
+        return events;
+      }
+      end = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+describe.skipIf(!REDIS_AVAILABLE)('resuming a broken SSE stream on another replica', () => {
+  const children: ChildProcess[] = [];
+  const gateways: Gateway[] = [];
+  const servers: HttpServer[] = [];
+
+  beforeAll(async () => {
+    const { url } = await startRedis(children);
+    for (let i = 0; i < 2; i++) {
+      const gateway = await createGateway(
+        parseConfig({ mcpServers: {}, store: url, sandbox: { threads: 1 } }),
+      );
+      gateways.push(gateway);
+      servers.push(await serveHttp(gateway, { port: 0 }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    for (const gateway of gateways) await gateway.close();
+    for (const child of children) child.kill('SIGKILL');
+  });
+
+  it('gets the answer it missed from the other replica, by Last-Event-ID', async () => {
+    const [a, b] = servers as [HttpServer, HttpServer];
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(a.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'resume', version: '1' },
+        },
+      }),
+    });
+    const session = init.headers.get('mcp-session-id') as string;
+    await init.text();
+    const sessionHeaders = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    await (
+      await fetch(a.url, {
+        method: 'POST',
+        headers: sessionHeaders,
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      })
+    ).text();
+
+    // The call's stream breaks right after its first (priming) event.
+    const call = await fetch(a.url, {
+      method: 'POST',
+      headers: sessionHeaders,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: {
+          name: 'execute_code',
+          arguments: {
+            code: 'const until = Date.now() + 700; while (Date.now() < until) {} export default 6 * 7;',
+          },
+        },
+      }),
+    });
+    const [priming] = await readEvents(call, (event) => event.id !== undefined);
+    expect(priming?.id).toMatch(/^\d+-\d+$/);
+    await new Promise((r) => setTimeout(r, 1_500));
+
+    // Replica b holds neither the session nor the stream: it rebuilds the session from the
+    // record and replays the stream from Redis.
+    const resumed = await fetch(b.url, {
+      method: 'GET',
+      headers: {
+        accept: 'text/event-stream',
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-11-25',
+        'last-event-id': priming?.id as string,
+      },
+    });
+    expect(resumed.status).toBe(200);
+    const events = await readEvents(resumed, (event) => event.data.includes('"result"'));
+    const answer = JSON.parse(events.at(-1)?.data ?? '{}') as {
+      id: number;
+      result: { content: { text: string }[] };
+    };
+    expect(answer.id).toBe(2);
+    expect(answer.result.content[0]?.text).toContain('42');
+  });
+});
