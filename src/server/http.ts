@@ -213,7 +213,9 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 8765, host, () => resolve());
+    // A burst of new connections (hundreds of agents at once) waits in the kernel's queue rather
+    // than being dropped: Node's default backlog is 511 (the kernel caps it at somaxconn).
+    server.listen({ port: options.port ?? 8765, host, backlog: 4096 }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
