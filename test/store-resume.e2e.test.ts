@@ -5,6 +5,9 @@
  * unless TOOLSCRIPT_REQUIRE_REDIS=1).
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
@@ -42,17 +45,22 @@ async function readEvents(
   }
 }
 
-describe.skipIf(!REDIS_AVAILABLE)('resuming a broken SSE stream on another replica', () => {
+describe.skipIf(!REDIS_AVAILABLE)('two replicas on one Redis', () => {
   const children: ChildProcess[] = [];
   const gateways: Gateway[] = [];
   const servers: HttpServer[] = [];
 
+  let dir: string;
+
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'toolscript-resume-'));
     const { url } = await startRedis(children);
     for (let i = 0; i < 2; i++) {
       const gateway = await createGateway(
-        parseConfig({ mcpServers: {}, store: url, sandbox: { threads: 1 } }),
+        parseConfig({ mcpServers: {}, store: url, sandbox: { threads: 1 }, dataDir: join(dir, `data-${i}`) }),
       );
+      // Start the script thread now, so the timed script below is not waiting for it.
+      await gateway.execute('export default 0');
       gateways.push(gateway);
       servers.push(await serveHttp(gateway, { port: 0 }));
     }
@@ -62,6 +70,7 @@ describe.skipIf(!REDIS_AVAILABLE)('resuming a broken SSE stream on another repli
     for (const server of servers) await server.close();
     for (const gateway of gateways) await gateway.close();
     for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('gets the answer it missed from the other replica, by Last-Event-ID', async () => {
@@ -110,12 +119,14 @@ describe.skipIf(!REDIS_AVAILABLE)('resuming a broken SSE stream on another repli
     });
     const [priming] = await readEvents(call, (event) => event.id !== undefined);
     expect(priming?.id).toMatch(/^\d+-\d+$/);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Replica a finishes the script and stores the answer (the script takes 0.7 s).
+    await new Promise((r) => setTimeout(r, 2_500));
 
     // Replica b holds neither the session nor the stream: it rebuilds the session from the
     // record and replays the stream from Redis.
     const resumed = await fetch(b.url, {
       method: 'GET',
+      signal: AbortSignal.timeout(10_000),
       headers: {
         accept: 'text/event-stream',
         'mcp-session-id': session,
@@ -131,5 +142,34 @@ describe.skipIf(!REDIS_AVAILABLE)('resuming a broken SSE stream on another repli
     };
     expect(answer.id).toBe(2);
     expect(answer.result.content[0]?.text).toContain('42');
+  });
+
+  it('share saved skills: a skill saved on one is importable on the other, and its removal too', async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    await a.saveSkill(
+      {
+        name: 'double-it',
+        description: 'Doubles a number.',
+        code: 'export function double(n: number): number { return n * 2; }',
+      },
+      'operator',
+    );
+    const script = "import { double } from './skills/double-it'; export default double(21);";
+    let result = await b.execute(script);
+    for (let i = 0; i < 50 && !result.ok; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      result = await b.execute(script);
+    }
+    expect(result.result).toBe(42);
+    expect((await b.listSkills()).map((skill) => skill.name)).toContain('double-it');
+
+    expect(await a.removeSkill('double-it', 'operator')).toBe(true);
+    let names = (await b.listSkills()).map((skill) => skill.name);
+    for (let i = 0; i < 50 && names.includes('double-it'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      names = (await b.listSkills()).map((skill) => skill.name);
+    }
+    expect(names).not.toContain('double-it');
+    expect((await b.execute(script)).error?.code).toBe('MODULE_NOT_FOUND');
   });
 });

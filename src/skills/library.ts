@@ -17,6 +17,11 @@ export class SkillLibrary {
   private modules = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly changedServers = new Set<string>();
+  /**
+   * Called after a save, removal or check changed the skills on disk (the gateway shares them
+   * with other replicas through its store). Errors propagate to the caller of that change.
+   */
+  onChanged: (() => Promise<void>) | undefined;
 
   constructor(
     root: string,
@@ -70,6 +75,7 @@ export class SkillLibrary {
   ): Promise<SkillInfo> {
     const info = await this.store.save(input, author);
     await this.reload();
+    await this.onChanged?.();
     return info;
   }
 
@@ -77,6 +83,7 @@ export class SkillLibrary {
   async remove(name: string, author?: string): Promise<boolean> {
     const removed = await this.store.remove(name, author);
     await this.reload();
+    if (removed) await this.onChanged?.();
     return removed;
   }
 
@@ -84,6 +91,7 @@ export class SkillLibrary {
   async check(tools?: Set<string>): Promise<SkillInfo[]> {
     const checked = await this.store.check(tools);
     await this.reload();
+    await this.onChanged?.();
     return checked;
   }
 

@@ -23,6 +23,8 @@ export interface RedisStoreOptions {
  */
 export class RedisStore implements SessionStore {
   commands = 0;
+  /** A second connection for pub/sub (a subscribed connection takes no other commands). */
+  private subscriber: ReturnType<typeof createBufferClient> | undefined;
 
   private constructor(
     private readonly client: ReturnType<typeof createBufferClient>,
@@ -142,6 +144,40 @@ export class RedisStore implements SessionStore {
     return new Map(Object.entries(fields));
   }
 
+  async getShared(name: string): Promise<Map<string, Buffer>> {
+    this.commands++;
+    const fields = (await this.client.hGetAll(this.sharedKey(name))) as unknown as Record<string, Buffer>;
+    return new Map(Object.entries(fields));
+  }
+
+  async updateShared(name: string, files: Map<string, Buffer>, removed: string[]): Promise<void> {
+    const writes: Promise<unknown>[] = [];
+    if (files.size > 0) writes.push(this.client.hSet(this.sharedKey(name), Object.fromEntries(files)));
+    if (removed.length > 0) writes.push(this.client.hDel(this.sharedKey(name), removed));
+    this.commands += writes.length;
+    await Promise.all(writes);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    this.commands++;
+    await this.client.publish(this.sharedKey(channel), message);
+  }
+
+  async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    if (!this.subscriber) {
+      const subscriber = this.client.duplicate();
+      subscriber.on('error', () => {});
+      await subscriber.connect();
+      this.subscriber = subscriber;
+    }
+    this.commands++;
+    await this.subscriber.subscribe(this.sharedKey(channel), (message: unknown) => listener(String(message)));
+  }
+
+  private sharedKey(name: string): string {
+    return `${this.options.prefix}shared:${name}`;
+  }
+
   eventStore(id: string): EventStore {
     return new RedisEventStore(
       this.client as unknown as StreamCommands,
@@ -164,6 +200,7 @@ export class RedisStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.subscriber?.destroy();
     try {
       await this.client.close();
     } catch {

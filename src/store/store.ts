@@ -48,6 +48,14 @@ export interface SessionStore {
    * reconnects with `Last-Event-ID` gets again, on any replica), when the store keeps one.
    */
   eventStore?(id: string): EventStore;
+  /** The files of a folder every replica shares (path → bytes), e.g. `skills`. */
+  getShared?(name: string): Promise<Map<string, Buffer>>;
+  /** Sets `files` and removes `removed` in shared folder `name`. */
+  updateShared?(name: string, files: Map<string, Buffer>, removed: string[]): Promise<void>;
+  /** Sends `message` to every replica subscribed to `channel`. */
+  publish?(channel: string, message: string): Promise<void>;
+  /** Calls `listener` with each message on `channel`, from any replica (this one included). */
+  subscribe?(channel: string, listener: (message: string) => void): Promise<void>;
   /** Answers whether the store is reachable now, and if not why (one line). */
   ping(): Promise<{ ok: boolean; error?: string }>;
   close(): Promise<void>;
