@@ -127,6 +127,17 @@ describe.skipIf(!HAPROXY_AVAILABLE || !REDIS_AVAILABLE)('sessions in Redis acros
     await redis.connect();
     expect(await redis.keys(`toolscript:session:${session}*`)).toEqual([]);
     await redis.close();
+    // With its record gone, the session is unknown to every replica: 404, so a client initializes again.
+    const gone = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': session as string,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(gone.status).toBe(404);
     await client.close();
   }, 120_000);
 });
