@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
-import { ThreadedQuickJSSandbox } from '../src/sandbox/quickjs/threads.js';
+import { MAX_RUNS_PER_THREAD, ThreadedQuickJSSandbox } from '../src/sandbox/quickjs/threads.js';
 
 const SPIN = 'while (true) {}';
 const limits = { timeoutMs: 15_000, memoryMb: 64 };
@@ -103,6 +103,43 @@ describe('script threads', () => {
     expect(result.error?.code).toBe('RUNTIME_ERROR');
     expect(result.error?.message).toMatch(/smaller, flatter value|could not/);
     expect((await sandbox.run('export default "next"', plain)).result).toBe('next');
+  });
+});
+
+describe('runs beyond what the threads hold', () => {
+  it('wait for a place, can be cancelled while waiting, and all finish', async () => {
+    const sandbox = await ThreadedQuickJSSandbox.create(1);
+    try {
+      const releases: (() => void)[] = [];
+      const hostFunctions = {
+        hold: () => new Promise<undefined>((resolve) => releases.push(() => resolve(undefined))),
+      };
+      const total = MAX_RUNS_PER_THREAD + 6;
+      const controller = new AbortController();
+      const runs = Array.from({ length: total }, (_, i) =>
+        sandbox.run(`await __host.hold(); export default ${i};`, {
+          modules: {},
+          hostFunctions,
+          limits,
+          ...(i === total - 1 ? { signal: controller.signal } : {}),
+        }),
+      );
+      while (releases.length < MAX_RUNS_PER_THREAD) await new Promise((r) => setTimeout(r, 20));
+      expect(sandbox.queued).toBe(6);
+      controller.abort();
+      expect((await runs[total - 1])?.error?.code).toBe('CANCELLED');
+      expect(sandbox.queued).toBe(5);
+      // Releasing the held runs lets the waiting ones in; each is released as it arrives.
+      const releaser = setInterval(() => {
+        for (const release of releases.splice(0)) release();
+      }, 10);
+      const results = await Promise.all(runs.slice(0, total - 1));
+      clearInterval(releaser);
+      expect(results.map((r) => r.result)).toEqual(Array.from({ length: total - 1 }, (_, i) => i));
+      expect(sandbox.queued).toBe(0);
+    } finally {
+      await sandbox.close();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { JsonValue, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { startWorker } from '../../util/worker.js';
-import { timeoutError, unpassable } from '../errors.js';
+import { cancelledError, timeoutError, unpassable } from '../errors.js';
 import { dispatchHostCallJson } from '../host.js';
 import { compiledModule } from './instances.js';
 import type { FromThread, ThreadData, ToThread } from './thread.js';
@@ -17,6 +17,11 @@ const STALL_MS = 100;
  * handler did not stop the script) and is terminated, in ms.
  */
 const GRACE_MS = 2_000;
+/**
+ * Runs one thread holds at most; more wait for a place. Each run has a QuickJS instance of its
+ * own, so this bounds a thread's memory; runs mostly wait on host calls, so it is generous.
+ */
+export const MAX_RUNS_PER_THREAD = 64;
 
 /** Script threads when `sandbox.threads` is not set: one per core. */
 export function defaultThreads(): number {
@@ -110,6 +115,8 @@ class ScriptThread {
  */
 export class ThreadedQuickJSSandbox implements Sandbox {
   private readonly threads: ScriptThread[] = [];
+  /** Runs waiting for a place on a thread, oldest first. */
+  private readonly waiting: (() => void)[] = [];
   private runs = 0;
   private closed = false;
 
@@ -132,9 +139,49 @@ export class ThreadedQuickJSSandbox implements Sandbox {
     return this.threads.length;
   }
 
+  /** Runs waiting for a place on a thread now. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Runs `code` on a thread; while every thread holds {@link MAX_RUNS_PER_THREAD} runs it waits
+   * for a place (the wait is not part of `timeoutMs`; cancelling ends it at once).
+   */
   run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
     const started = performance.now();
     if (this.closed) return Promise.resolve(failed(started, stoppedError('the gateway is closing')));
+    if (this.hasPlace()) return this.start(code, options);
+    return new Promise<SandboxRunResult>((resolve) => {
+      const { signal } = options;
+      const enter = () => {
+        signal?.removeEventListener('abort', leave);
+        void this.start(code, options).then(resolve);
+      };
+      const leave = () => {
+        const index = this.waiting.indexOf(enter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        resolve(failed(started, cancelledError()));
+      };
+      if (signal?.aborted) return leave();
+      signal?.addEventListener('abort', leave, { once: true });
+      this.waiting.push(enter);
+    });
+  }
+
+  /** True when a thread can take another run (or another thread can start). */
+  private hasPlace(): boolean {
+    return this.threads.length < this.size || this.threads.some((t) => t.runs.size < MAX_RUNS_PER_THREAD);
+  }
+
+  /** Starts waiting runs while there is a place for them. */
+  private admit(): void {
+    while (this.waiting.length > 0 && this.hasPlace() && !this.closed) this.waiting.shift()?.();
+  }
+
+  private start(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
+    if (this.closed)
+      return Promise.resolve(failed(performance.now(), stoppedError('the gateway is closing')));
     const thread = this.pick();
     const id = ++this.runs;
     const stop = new Int32Array(new SharedArrayBuffer(4));
@@ -152,6 +199,7 @@ export class ThreadedQuickJSSandbox implements Sandbox {
         signal?.removeEventListener('abort', cancel);
         thread.runs.delete(id);
         resolve(result);
+        this.admit();
       };
       thread.runs.set(id, { options, stop, finish });
       thread.send({
@@ -173,6 +221,7 @@ export class ThreadedQuickJSSandbox implements Sandbox {
     let best: ScriptThread | undefined;
     let bestScore = Number.POSITIVE_INFINITY;
     for (const thread of this.threads) {
+      if (thread.runs.size >= MAX_RUNS_PER_THREAD) continue;
       const score = thread.runs.size + (thread.stalledFor(now) > STALL_MS ? 1_000_000 : 0);
       if (score < bestScore) {
         best = thread;
@@ -204,6 +253,8 @@ export class ThreadedQuickJSSandbox implements Sandbox {
   /** Stops every thread; runs in flight end with `RUNTIME_ERROR`. */
   async close(): Promise<void> {
     this.closed = true;
+    // Waiting runs end at once (start() refuses them now).
+    for (const enter of this.waiting.splice(0)) enter();
     const threads = [...this.threads];
     for (const thread of threads) this.retire(thread, 'the gateway is closing');
     await Promise.all(threads.map((thread) => thread.worker.terminate()));
