@@ -143,6 +143,39 @@ describe('runs beyond what the threads hold', () => {
   });
 });
 
+describe('a module answer that comes too late', () => {
+  it('fails that import with a clear error, and is never taken for a later import', async () => {
+    const sandbox = await ThreadedQuickJSSandbox.create(1);
+    try {
+      let slow = true;
+      const modules = (path: string) => {
+        if (slow && path === 'late/index') {
+          slow = false;
+          // The main thread is too busy to answer within the thread's wait (10 s).
+          const until = Date.now() + 10_500;
+          while (Date.now() < until) {}
+        }
+        return path.endsWith('index') ? `export const name = ${JSON.stringify(path)};` : undefined;
+      };
+      const late = await sandbox.run("import { name } from './late'; export default name;", {
+        modules,
+        hostFunctions: {},
+        limits: { timeoutMs: 25_000, memoryMb: 64 },
+      });
+      expect(late.error?.message).toMatch(/did not provide module 'late\/index' within 10 s/);
+      // The late answer to 'late/index' is still queued for the thread: the next import must not take it.
+      const next = await sandbox.run("import { name } from './other'; export default name;", {
+        modules,
+        hostFunctions: {},
+        limits,
+      });
+      expect(next.result).toBe('other/index');
+    } finally {
+      await sandbox.close();
+    }
+  }, 30_000);
+});
+
 describe('a gateway with script threads (the default)', () => {
   let gateway: Gateway;
 

@@ -20,6 +20,8 @@ const SCRIPT_NAME = 'script';
 const MAX_STACK_BYTES = 256 * 1024;
 /** Prefix of a module name that did not resolve; the loader then fails with a clear message. */
 const MISSING = 'missing:';
+/** Prefix of a module name whose lookup failed; the rest is the lookup's error message. */
+const FAILED = 'failed:';
 
 /** What a run on a script thread (see `threads.ts`) replaces; in process both are left out. */
 export interface RunHooks {
@@ -104,11 +106,20 @@ class QuickJSRun {
     };
     runtime.setModuleLoader(
       (name) => {
+        if (name.startsWith(FAILED)) return { error: new Error(name.slice(FAILED.length)) };
         const source = name.startsWith(MISSING) ? undefined : modules(name);
         if (source !== undefined) return source;
         return { error: new Error(`Cannot find module '${name.slice(MISSING.length)}'`) };
       },
-      (importer, requested) => resolveModule(modules, importer, requested) ?? `${MISSING}${requested}`,
+      // A lookup that throws (e.g. a script thread's parent did not answer in time) fails the
+      // import with its message; QuickJS would otherwise drop the message.
+      (importer, requested) => {
+        try {
+          return resolveModule(modules, importer, requested) ?? `${MISSING}${requested}`;
+        } catch (error) {
+          return `${FAILED}${error instanceof Error ? error.message : String(error)}`;
+        }
+      },
     );
     this.context = runtime.newContext();
     let outcome: Outcome;

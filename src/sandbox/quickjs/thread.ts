@@ -41,12 +41,12 @@ export type ToThread =
 
 export type FromThread =
   | { type: 'call'; id: number; call: number; name: string; args: string }
-  | { type: 'module'; id: number; path: string }
+  | { type: 'module'; id: number; path: string; seq: number }
   | { type: 'done'; id: number; result: Omit<SandboxRunResult, 'result'> & { json?: string | undefined } };
 
 /** How often the heartbeat is written, in ms. */
 export const HEARTBEAT_MS = 20;
-/** Longest wait for a module's source from the parent, in ms; past it the import fails. */
+/** Longest wait for a module's source from the parent, in ms (less when the run's time limit is). */
 const MODULE_WAIT_MS = 10_000;
 
 if (parentPort) {
@@ -68,13 +68,31 @@ if (parentPort) {
   let calls = 0;
   const post = (message: FromThread) => port.postMessage(message);
 
-  /** Asks the parent for a module's source and blocks until it answers. */
-  const moduleSource = (id: number, path: string): string | undefined => {
+  let requests = 0;
+  /**
+   * Asks the parent for a module's source and blocks until it answers, at most `waitMs`. Each
+   * request has a sequence number and a late answer to an earlier one is dropped, so a reply can
+   * never be taken for another module's (a busy parent may answer after the wait gave up).
+   * @throws when no answer came in time.
+   */
+  const moduleSource = (id: number, path: string, waitMs: number): string | undefined => {
+    const seq = ++requests;
+    const deadline = performance.now() + waitMs;
     Atomics.store(wake, 0, 0);
-    post({ type: 'module', id, path });
-    if (Atomics.wait(wake, 0, 0, MODULE_WAIT_MS) === 'timed-out') return undefined;
-    const reply = receiveMessageOnPort(data.sync)?.message as { source?: string } | undefined;
-    return reply?.source;
+    post({ type: 'module', id, path, seq });
+    for (;;) {
+      for (let reply = receiveMessageOnPort(data.sync); reply; reply = receiveMessageOnPort(data.sync)) {
+        const answer = reply.message as { seq: number; source?: string };
+        if (answer.seq === seq) return answer.source;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0)
+        throw new Error(
+          `The gateway did not provide module '${path}' within ${Math.round(waitMs / 1000)} s (it is overloaded); run the script again.`,
+        );
+      Atomics.wait(wake, 0, 0, left);
+      Atomics.store(wake, 0, 0);
+    }
   };
 
   const run = async (message: Extract<ToThread, { type: 'run' }>) => {
@@ -89,7 +107,7 @@ if (parentPort) {
       result = await (await sandbox).run(
         message.code,
         {
-          modules: (path) => moduleSource(id, path),
+          modules: (path) => moduleSource(id, path, Math.min(MODULE_WAIT_MS, message.limits.timeoutMs)),
           hostFunctions: Object.fromEntries(message.hosts.map((name) => [name, unused])),
           limits: message.limits,
           signal: controller.signal,

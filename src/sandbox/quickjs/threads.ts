@@ -89,7 +89,7 @@ class ScriptThread {
       } catch {
         source = undefined;
       }
-      this.sync.postMessage({ source });
+      this.sync.postMessage({ seq: message.seq, source });
       Atomics.store(this.wake, 0, 1);
       Atomics.notify(this.wake, 0);
     } else if (message.type === 'call') {
