@@ -172,4 +172,37 @@ describe.skipIf(!REDIS_AVAILABLE)('two replicas on one Redis', () => {
     expect(names).not.toContain('double-it');
     expect((await b.execute(script)).error?.code).toBe('MODULE_NOT_FOUND');
   });
+
+  it('answers 503, not 404, for a session it cannot take over while full, so the client retries', async () => {
+    const [a] = servers as [HttpServer, HttpServer];
+    const full = await serveHttp(gateways[1] as Gateway, { port: 0, maxSessions: 0 });
+    try {
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const init = await fetch(a.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 'full', version: '1' },
+          },
+        }),
+      });
+      const session = init.headers.get('mcp-session-id') as string;
+      await init.text();
+      const refused = await fetch(full.url, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+      });
+      expect(refused.status).toBe(503);
+      expect(await refused.text()).toContain('Too many sessions on this replica (0); retry shortly');
+    } finally {
+      await full.close();
+    }
+  });
 });

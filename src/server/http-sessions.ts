@@ -4,6 +4,14 @@ import type { Gateway } from '../gateway.js';
 import { createMcpServer } from './mcp-server.js';
 import { SessionTransport } from './session-transport.js';
 
+/** This replica holds as many sessions as it may; a session held elsewhere cannot move here now. */
+export class SessionsFullError extends Error {
+  constructor(readonly maxSessions: number) {
+    super(`Too many sessions on this replica (${maxSessions}); retry shortly`);
+    this.name = 'SessionsFullError';
+  }
+}
+
 /** Options of {@link HttpSessions}. */
 export interface HttpSessionsOptions {
   /** A session unused this long (ms) is closed here, and its record in the store expires. */
@@ -46,6 +54,8 @@ export class HttpSessions {
   /**
    * The transport of session `id`: held here, or rebuilt from the store's record (once, however
    * many requests ask at the same time); undefined when there is no such session (anymore).
+   * @throws {SessionsFullError} when the session would be rebuilt here but this replica holds
+   *   `maxSessions` already (the client should retry, not re-initialize).
    * @throws when the store cannot be read.
    */
   async find(id: string): Promise<SessionTransport | undefined> {
@@ -55,7 +65,8 @@ export class HttpSessions {
       return held;
     }
     const store = this.gateway.store;
-    if (!store || !this.hasRoom) return undefined;
+    if (!store) return undefined;
+    if (!this.hasRoom && !this.rebuilding.has(id)) throw new SessionsFullError(this.options.maxSessions);
     let rebuilt = this.rebuilding.get(id);
     if (!rebuilt) {
       rebuilt = (async () => {

@@ -5,7 +5,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { warmCounter } from '../accounting/counter.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
-import { HttpSessions } from './http-sessions.js';
+import { HttpSessions, SessionsFullError } from './http-sessions.js';
 
 export interface HttpServeOptions {
   /** Interface to listen on. Anything but a loopback address requires `token`. @default "127.0.0.1" */
@@ -168,6 +168,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       try {
         existing = await sessions.find(sessionId);
       } catch (error) {
+        if (error instanceof SessionsFullError) return sendError(res, 503, error.message);
         return sendError(
           res,
           503,
