@@ -45,6 +45,24 @@ async function readEvents(
   }
 }
 
+const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/** Sends an initialize (protocol 2025-11-25) to `url`; returns the new session's id. */
+async function initialize(url: string): Promise<string> {
+  const init = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+    }),
+  });
+  await init.text();
+  return init.headers.get('mcp-session-id') as string;
+}
+
 describe.skipIf(!REDIS_AVAILABLE)('two replicas on one Redis', () => {
   const children: ChildProcess[] = [];
   const gateways: Gateway[] = [];
@@ -75,23 +93,7 @@ describe.skipIf(!REDIS_AVAILABLE)('two replicas on one Redis', () => {
 
   it('gets the answer it missed from the other replica, by Last-Event-ID', async () => {
     const [a, b] = servers as [HttpServer, HttpServer];
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await fetch(a.url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'resume', version: '1' },
-        },
-      }),
-    });
-    const session = init.headers.get('mcp-session-id') as string;
-    await init.text();
+    const session = await initialize(a.url);
     const sessionHeaders = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
     await (
       await fetch(a.url, {
@@ -177,23 +179,7 @@ describe.skipIf(!REDIS_AVAILABLE)('two replicas on one Redis', () => {
     const [a] = servers as [HttpServer, HttpServer];
     const full = await serveHttp(gateways[1] as Gateway, { port: 0, maxSessions: 0 });
     try {
-      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-      const init = await fetch(a.url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 'full', version: '1' },
-          },
-        }),
-      });
-      const session = init.headers.get('mcp-session-id') as string;
-      await init.text();
+      const session = await initialize(a.url);
       const refused = await fetch(full.url, {
         method: 'POST',
         headers: { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
