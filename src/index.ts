@@ -55,6 +55,7 @@ export {
   type MemoryEnforcement,
 } from './sandbox/deno/index.js';
 export { QuickJSSandbox } from './sandbox/quickjs/index.js';
+export { defaultThreads, MAX_RUNS_PER_THREAD, ThreadedQuickJSSandbox } from './sandbox/quickjs/threads.js';
 export type { JsonValue, Sandbox, SandboxLimits, SandboxRunOptions, SandboxRunResult } from './sandbox.js';
 export { type HttpServeOptions, type HttpServer, serveHttp } from './server/http.js';
 export { createMcpServer } from './server/mcp-server.js';
@@ -67,5 +68,6 @@ export {
   type ToolDefinition,
 } from './session/gateway-session.js';
 export { SkillError, type SkillInfo, type SkillStats, SkillStore, type SkillTool } from './skills/store.js';
+export type { SessionBlob, SessionRecord, SessionStore } from './store/store.js';
 export type { InProcessServer } from './upstream/connection.js';
 export { Workspace, WorkspaceError } from './workspace/workspace.js';
