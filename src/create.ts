@@ -44,13 +44,24 @@ export interface GatewayOptions {
  * `toolscript/ai` (Vercel AI SDK) and `toolscript/anthropic` (Anthropic SDK).
  * @param config a validated config (see `loadConfig`/`parseConfig`, which throw `ConfigError`).
  * @param options another sandbox, in-process servers (see {@link GatewayOptions}).
- * @throws only if the sandbox cannot start (the QuickJS WebAssembly module fails to load); never
- *   for an unavailable upstream server.
+ * @throws {ConfigError} when a session store is configured but cannot be reached, its URL (from
+ *   `TOOLSCRIPT_STORE`) is not a Redis URL, or PII is on without a valid `TOOLSCRIPT_PII_KEY`.
+ * @throws when the sandbox cannot start (the QuickJS WebAssembly module fails to load); never for
+ *   an unavailable upstream server.
  */
 export async function createGateway(
   config: ToolscriptConfig,
   options: GatewayOptions = {},
 ): Promise<Gateway> {
+  const storeUrl = config.store ?? (process.env.TOOLSCRIPT_STORE || undefined);
+  if (storeUrl !== undefined && !/^rediss?:\/\/\S+$/.test(storeUrl)) {
+    throw new ConfigError(
+      `TOOLSCRIPT_STORE must be a Redis URL such as redis://host:6379 (or rediss:// for TLS); it is "${storeUrl}".`,
+      undefined,
+    );
+  }
+  // Checked before anything starts, so a missing key leaves nothing running.
+  const piiKey = storeUrl || options.store ? sessionPiiKey(config) : undefined;
   const sandbox =
     options.sandbox ??
     (config.sandbox.backend === 'deno'
@@ -60,8 +71,6 @@ export async function createGateway(
         : await (await import('./sandbox/quickjs/threads.js')).ThreadedQuickJSSandbox.create(
             config.sandbox.threads,
           ));
-  const storeUrl = config.store ?? (process.env.TOOLSCRIPT_STORE || undefined);
-  const piiKey = storeUrl || options.store ? sessionPiiKey(config) : undefined;
   let store = options.store;
   if (!store && storeUrl) {
     const { RedisStore } = await import('./store/redis.js');

@@ -27,7 +27,7 @@ import type { PiiVault } from './pii/vault.js';
 import type { Sandbox } from './sandbox.js';
 import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStats } from './skills/store.js';
-import { SharedFolder } from './store/shared-folder.js';
+import { SharedFolder, sharesFolders } from './store/shared-folder.js';
 import type { SessionStore } from './store/store.js';
 import { SessionWorkspaces } from './workspace/sessions.js';
 import type { Workspace } from './workspace/workspace.js';
@@ -107,15 +107,10 @@ export class Gateway {
   async start(): Promise<void> {
     await this.workspaces.startCleanup();
     const store = this.options.store;
-    if (store?.getShared && store.updateShared && store.publish && store.subscribe) {
+    if (store && sharesFolders(store)) {
       // Skills are shared by every replica on the store; the audit log stays per replica.
       const shared = new SharedFolder(
-        {
-          getShared: store.getShared.bind(store),
-          updateShared: store.updateShared.bind(store),
-          publish: store.publish.bind(store),
-          subscribe: store.subscribe.bind(store),
-        },
+        store,
         'skills',
         this.skillLibrary.store.root,
         () => this.skillLibrary.reload(),

@@ -14,6 +14,19 @@ describe('session store configuration', () => {
     );
   });
 
+  it('refuses a TOOLSCRIPT_STORE that is not a Redis URL, before starting anything', async () => {
+    const saved = process.env.TOOLSCRIPT_STORE;
+    process.env.TOOLSCRIPT_STORE = 'localhost:6379';
+    try {
+      await expect(createGateway(parseConfig({ mcpServers: {} }))).rejects.toThrow(
+        /^TOOLSCRIPT_STORE must be a Redis URL such as redis:\/\/host:6379.*"localhost:6379"/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.TOOLSCRIPT_STORE;
+      else process.env.TOOLSCRIPT_STORE = saved;
+    }
+  });
+
   it('fails to start with one clear line when Redis cannot be reached', async () => {
     const port = await freePort();
     const failure = await createGateway(

@@ -1,4 +1,14 @@
 import { posix } from 'node:path';
+import type { ModuleSource } from '../sandbox.js';
+
+/**
+ * A {@link ModuleSource} as one lookup: the function itself, or a read of the map (own keys only,
+ * so `__proto__` and friends are never modules). Returns the module's source, or `undefined`.
+ */
+export function moduleLookup(source: ModuleSource): (path: string) => string | undefined {
+  if (typeof source === 'function') return source;
+  return (path) => (Object.hasOwn(source, path) ? source[path] : undefined);
+}
 
 /**
  * Resolves an import specifier against the importing module's path, both without extension,

@@ -93,7 +93,10 @@ export class HttpSessions {
     if (!this.transports.has(id)) await transport.close().catch(() => {});
   }
 
-  /** Ends session `id` for good (HTTP DELETE): here and in the store. */
+  /**
+   * Removes session `id` from the store after its HTTP DELETE (the transport has closed it here).
+   * @throws when the store cannot be written.
+   */
   async remove(id: string): Promise<void> {
     await this.gateway.store?.deleteSession(id);
   }

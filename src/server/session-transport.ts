@@ -1,9 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import {
-  WebStandardStreamableHTTPServerTransport,
-  type WebStandardStreamableHTTPServerTransportOptions,
-} from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 
 /**
  * One MCP session's Streamable HTTP transport: the SDK's web-standard transport, served from
@@ -11,10 +8,6 @@ import {
  * take over a session another replica initialized ({@link SessionTransport.replay}).
  */
 export class SessionTransport extends WebStandardStreamableHTTPServerTransport {
-  constructor(options: WebStandardStreamableHTTPServerTransportOptions) {
-    super(options);
-  }
-
   /** Answers one HTTP request of the session; `parsedBody` is the JSON body already read (POST). */
   async handleNode(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
     const listener = getRequestListener((request) => this.handleRequest(request, { parsedBody }), {

@@ -46,7 +46,8 @@ export interface GatewaySessionOptions {
   author?: string;
   /**
    * The session is taken over from the gateway's session store (another replica held it): its
-   * vault, ledger and workspace are loaded from there before its first call. @default false
+   * vault, ledger and workspace are loaded from there before its first {@link GatewaySession.call}
+   * answers (the MCP server and both adapters go through `call`). @default false
    */
   restore?: boolean;
 }

@@ -17,15 +17,23 @@ export async function readFolder(root: string): Promise<Map<string, Buffer>> {
 }
 
 /**
- * Makes `root` hold exactly `files` (as {@link readFolder} returns them): what was there is
- * removed first. Paths that would leave `root` are skipped.
+ * Makes `root` hold exactly `files` (as {@link readFolder} returns them), writing only what
+ * differs: files not in `files` are removed, others written when their bytes changed. Files
+ * `keep` accepts are left as they are (neither removed nor written); paths that would leave
+ * `root` are skipped.
  */
-export async function replaceFolder(root: string, files: Map<string, Buffer>): Promise<void> {
-  await rm(root, { recursive: true, force: true });
-  await mkdir(root, { recursive: true });
+export async function syncFolder(
+  root: string,
+  files: Map<string, Buffer>,
+  keep: (path: string) => boolean = () => false,
+): Promise<void> {
+  const local = await readFolder(root);
+  for (const path of local.keys())
+    if (!files.has(path) && !keep(path)) await rm(join(root, path), { force: true });
   for (const [path, data] of files) {
     const target = join(root, path);
-    if (relative(root, target).startsWith('..') || path.startsWith('/')) continue;
+    if (keep(path) || relative(root, target).startsWith('..')) continue;
+    if (local.get(path)?.equals(data)) continue;
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, data);
   }

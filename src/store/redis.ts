@@ -18,8 +18,10 @@ export interface RedisStoreOptions {
  * A {@link SessionStore} in Redis, through node-redis (`@redis/client`). Keys, under the prefix:
  * `session:<id>` (a hash: the record), `session:<id>:vault` and `session:<id>:ledger` (strings),
  * `session:<id>:files` (a hash: path → bytes), `session:<id>:events` (a stream: the SSE events
- * the client may resume from; see {@link RedisEventStore}). Commands fail at once while Redis is unreachable
- * (no offline queue), and the client reconnects in the background.
+ * the client may resume from; see {@link RedisEventStore}), `shared:<name>` (a hash: a folder
+ * every replica shares, e.g. `shared:skills`) and the pub/sub channel of the same name. Commands
+ * fail at once while Redis is unreachable (no offline queue), and the client reconnects in the
+ * background.
  */
 export class RedisStore implements SessionStore {
   commands = 0;

@@ -1,7 +1,7 @@
 import type { SessionLedger } from '../accounting/session.js';
 import type { PiiVault } from '../pii/vault.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { readFolder, replaceFolder } from './folder.js';
+import { readFolder, syncFolder } from './folder.js';
 import type { SessionStore } from './store.js';
 
 /** What of a session a store keeps: its vault (PII on), its ledger, and its workspace folder. */
@@ -34,8 +34,8 @@ export class StoredSessionState {
   }
 
   /**
-   * Loads what the store holds for the session into its parts; the workspace folder is replaced by
-   * the stored files (a folder left from an earlier stay on this replica may be stale).
+   * Loads what the store holds for the session into its parts; the workspace folder is made to
+   * hold exactly the stored files (a folder left from an earlier stay on this replica may be stale).
    * @throws when the store is unreachable, or the vault does not open with the key.
    */
   async restore(parts: SessionParts): Promise<void> {
@@ -49,7 +49,7 @@ export class StoredSessionState {
       this.savedVault = parts.vault.size;
     }
     if (ledger) parts.ledger.restore(ledger.toString('utf8'));
-    await parts.workspace.exclusive(() => replaceFolder(parts.workspace.root, files));
+    await parts.workspace.exclusive(() => syncFolder(parts.workspace.root, files));
     this.savedRevision = parts.workspace.revision;
   }
 

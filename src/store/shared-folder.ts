@@ -1,13 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { readFolder } from './folder.js';
+import { readFolder, syncFolder } from './folder.js';
 import type { SessionStore } from './store.js';
 
 /** The store's operations for a folder every replica shares (see {@link SharedFolder}). */
 export type SharedStore = Required<
   Pick<SessionStore, 'getShared' | 'updateShared' | 'publish' | 'subscribe'>
 >;
+
+/** True when `store` can keep shared folders (it has every operation of {@link SharedStore}). */
+export function sharesFolders(store: SessionStore): store is SessionStore & SharedStore {
+  return Boolean(store.getShared && store.updateShared && store.publish && store.subscribe);
+}
 
 const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -76,16 +79,7 @@ export class SharedFolder {
 
   /** Makes the folder hold `remote` (files `keep` accepts aside). */
   private async copyIn(remote: Map<string, Buffer>): Promise<void> {
-    const local = await this.localFiles();
-    for (const path of local.keys())
-      if (!remote.has(path)) await rm(join(this.folder, path), { force: true });
-    for (const [path, data] of remote) {
-      const target = join(this.folder, path);
-      if (relative(this.folder, target).startsWith('..') || this.keep(path)) continue;
-      if (local.get(path)?.equals(data)) continue;
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, data);
-    }
+    await syncFolder(this.folder, remote, this.keep);
     this.known = new Map([...remote].map(([path, data]) => [path, digest(data)]));
   }
 }

@@ -1,17 +1,13 @@
 import { build, type Plugin } from 'esbuild';
 import type { SandboxError, SandboxRunOptions } from '../../sandbox.js';
-import { resolveModule } from '../modules.js';
+import { moduleLookup, resolveModule } from '../modules.js';
 
 /** Bundles the script with the modules it imports into one ES module; unknown imports fail. */
 export async function bundle(
   code: string,
   options: SandboxRunOptions,
 ): Promise<{ ok: true; code: string } | { ok: false; error: SandboxError }> {
-  const given = options.modules;
-  const lookup =
-    typeof given === 'function'
-      ? given
-      : (path: string) => (Object.hasOwn(given, path) ? given[path] : undefined);
+  const lookup = moduleLookup(options.modules);
   const virtual: Plugin = {
     name: 'toolscript-modules',
     setup(b) {

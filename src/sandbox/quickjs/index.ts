@@ -9,7 +9,7 @@ import {
   LogCollector,
   runResult,
 } from '../host.js';
-import { resolveModule } from '../modules.js';
+import { moduleLookup, resolveModule } from '../modules.js';
 import { compiledModule, hasGrown, type Instance, instantiate, MAX_IDLE_INSTANCES } from './instances.js';
 import { preludeSource } from './prelude.js';
 
@@ -94,11 +94,7 @@ class QuickJSRun {
     const runtime = this.instance.wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     runtime.setInterruptHandler(() => Date.now() > this.deadline || this.cancelled());
-    const given = this.options.modules;
-    const lookup =
-      typeof given === 'function'
-        ? given
-        : (path: string) => (Object.hasOwn(given, path) ? given[path] : undefined);
+    const lookup = moduleLookup(this.options.modules);
     const loaded = new Map<string, string | undefined>([[SCRIPT_NAME, code]]);
     const modules = (path: string) => {
       if (!loaded.has(path)) loaded.set(path, lookup(path));

@@ -8,10 +8,11 @@
  * - in `answer` { id, call, answer }: how a host call ended, as JSON text (`HostAnswerJson`);
  * - in `cancel` { id }: cancel a run that is waiting on host calls;
  * - out `call` { id, call, name, args }: a host call of the script, its arguments as JSON text;
- * - out `module` { id, path }: a module's source is needed now. QuickJS loads modules
+ * - out `module` { id, path, seq }: a module's source is needed now. QuickJS loads modules
  *   synchronously, so the thread blocks (Atomics.wait on `wake`) until the parent answers on the
- *   `sync` port with { source }.
- * - out `done` { id, result }: the run's {@link SandboxRunResult}.
+ *   `sync` port with { seq, source }; an answer with another `seq` came too late and is dropped.
+ * - out `done` { id, result }: the run's {@link SandboxRunResult}, its `result` as JSON text
+ *   (`json`).
  *
  * `heartbeat` (a shared Float64Array) holds the time of the thread's last turn of its event loop;
  * the parent sends new runs elsewhere while it is stale (a script is computing).
@@ -45,7 +46,7 @@ export type FromThread =
   | { type: 'done'; id: number; result: Omit<SandboxRunResult, 'result'> & { json?: string | undefined } };
 
 /** How often the heartbeat is written, in ms. */
-export const HEARTBEAT_MS = 20;
+const HEARTBEAT_MS = 20;
 /** Longest wait for a module's source from the parent, in ms (less when the run's time limit is). */
 const MODULE_WAIT_MS = 10_000;
 

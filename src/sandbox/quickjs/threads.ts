@@ -4,6 +4,7 @@ import type { JsonValue, Sandbox, SandboxError, SandboxRunOptions, SandboxRunRes
 import { startWorker } from '../../util/worker.js';
 import { cancelledError, timeoutError, unpassable } from '../errors.js';
 import { dispatchHostCallJson } from '../host.js';
+import { moduleLookup } from '../modules.js';
 import { compiledModule } from './instances.js';
 import type { FromThread, ThreadData, ToThread } from './thread.js';
 
@@ -79,14 +80,9 @@ class ScriptThread {
     if (message.type === 'module') {
       let source: string | undefined;
       try {
-        const modules = run?.options.modules;
-        source =
-          typeof modules === 'function'
-            ? modules(message.path)
-            : modules && Object.hasOwn(modules, message.path)
-              ? modules[message.path]
-              : undefined;
+        source = run ? moduleLookup(run.options.modules)(message.path) : undefined;
       } catch {
+        // A lookup that throws is a module that is not there.
         source = undefined;
       }
       this.sync.postMessage({ seq: message.seq, source });
@@ -150,8 +146,8 @@ export class ThreadedQuickJSSandbox implements Sandbox {
    */
   run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult> {
     const started = performance.now();
-    if (this.closed) return Promise.resolve(failed(started, stoppedError('the gateway is closing')));
-    if (this.hasPlace()) return this.start(code, options);
+    // start() refuses runs once the sandbox is closed.
+    if (this.hasPlace() || this.closed) return this.start(code, options);
     return new Promise<SandboxRunResult>((resolve) => {
       const { signal } = options;
       const enter = () => {
