@@ -34,7 +34,7 @@ describe('toolscript CLI', () => {
   it('exec reads a script from stdin and exits 1 with the error code when it fails', () => {
     const ok = cli(['exec', '-'], 'console.log("hello"); export default [1, 2];');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toBe('hello\n\nResult:\n[\n  1,\n  2\n]\n');
+    expect(ok.stdout).toBe('hello\n\nResult:\n[1,2]\n');
     // No tool call: nothing to compare, and no negative "saving".
     expect(ok.stderr).toContain('tokens: the script made no tool calls, so there is nothing to compare');
     expect(ok.stderr).not.toMatch(/-\d+(\.\d+)?% fewer/);

@@ -93,9 +93,11 @@ describe('discovery over real servers', () => {
       name: 'search_tools',
       arguments: { query: 'git log', detail: 'full', limit: 1 },
     });
-    expect(text(full)).toContain("// git.gitLog: import { gitLog } from './servers/git';");
-    expect(text(full)).toContain('export function gitLog(input');
-    expect(text(full)).toContain('export interface GitLogOutput');
+    // One import line per answer, then the compact binding: inline input type, declared output.
+    expect(text(full).split('\n')[0]).toBe("import { gitLog } from './servers/git';");
+    expect(text(full)).toMatch(/^declare function gitLog\(input\?: \{$/m);
+    expect(text(full)).toMatch(/\): Promise<\{[\s\S]*\}>;$/);
+    expect(text(full)).not.toContain('export interface');
   });
 
   it('selects tools by exact name and suggests the nearest names for unknown ones', async () => {
@@ -104,8 +106,10 @@ describe('discovery over real servers', () => {
       arguments: { names: ['filesystem.readTextFile', 'memory.create_entities', 'filesystem.raedFile'] },
     });
     expect(result.isError).toBe(false);
-    expect(text(result)).toContain('export function readTextFile(');
-    expect(text(result)).toContain('export function createEntities(');
+    expect(text(result)).toContain("import { readTextFile } from './servers/filesystem';");
+    expect(text(result)).toContain("import { createEntities } from './servers/memory';");
+    expect(text(result)).toContain('declare function readTextFile(');
+    expect(text(result)).toContain('declare function createEntities(');
     expect(text(result)).toMatch(/Unknown tool "filesystem\.raedFile"\. Nearest: filesystem\.readFile/);
     const none = await client.callTool({ name: 'search_tools', arguments: { names: ['nope.nothing'] } });
     expect(none.isError).toBe(true);
@@ -170,7 +174,9 @@ describe('discovery over real servers', () => {
     expect(resources.map((r) => r.uri)).toContain('toolscript://servers/git/gitLog.ts');
     expect(resources).toHaveLength(gateway.bindings.paths().length);
     const read = await client.readResource({ uri: 'toolscript://servers/memory/createEntities.ts' });
-    expect((read.contents[0] as { text: string }).text).toContain('@tool memory/create_entities');
+    const binding = (read.contents[0] as { text: string }).text;
+    expect(binding).toMatch(/^declare function createEntities\(input: \{$/m);
+    expect(binding).not.toContain('@tool');
     await expect(client.readResource({ uri: 'toolscript://servers/memory/nope.ts' })).rejects.toThrow(
       /Resource not found/,
     );
@@ -255,7 +261,7 @@ describe('discovery at catalog scale', () => {
     expect(bindings.size).toBe(0);
     const hits = await search.search('weather forecast', { detail: 'full', limit: 3 });
     expect(hits).toHaveLength(3);
-    expect(hits.every((h) => h.signature?.includes('export function'))).toBe(true);
+    expect(hits.every((h) => h.signature?.includes('declare function'))).toBe(true);
     expect(bindings.size).toBe(3);
     await search.search('weather forecast', { detail: 'full', limit: 3 });
     expect(bindings.size).toBe(3);

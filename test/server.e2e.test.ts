@@ -43,7 +43,8 @@ async function exerciseGateway(client: Client) {
     name: 'search_tools',
     arguments: { query: 'sum two numbers', detail: 'full', limit: 1 },
   });
-  expect(text(full)).toContain('export function getSum(input: GetSumInput): Promise<GetSumOutput>');
+  expect(text(full)).toContain("import { getSum } from './servers/everything';");
+  expect(text(full)).toContain('declare function getSum(input: {\n  /** First number */ a: number;');
 
   const run = await client.callTool({
     name: 'execute_code',

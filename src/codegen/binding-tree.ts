@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { type BindingSpec, renderRuntimeBinding } from './binding.js';
 import { BindingCache } from './cache.js';
+import type { ObservedOutput } from './compact.js';
 import { assignBindingNames, serverFolder } from './names.js';
 import {
   CLIENT_SOURCE,
@@ -32,7 +33,14 @@ export class BindingTree {
   private readonly cache = new BindingCache();
   private readonly modules: RuntimeModules;
 
-  constructor(private readonly catalog: Catalog) {
+  /**
+   * @param observed the result type learnt for a tool without `outputSchema` (see
+   *   `ObservedTypes`), shown in compact bindings.
+   */
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly observed?: (spec: BindingSpec) => ObservedOutput | undefined,
+  ) {
     this.modules = new RuntimeModules(catalog);
   }
 
@@ -44,6 +52,11 @@ export class BindingTree {
   /** A binding's TypeScript source (cached; see {@link BindingCache}). */
   get(spec: BindingSpec): Promise<string> {
     return this.cache.get(spec);
+  }
+
+  /** A binding as a model reads it (see `renderCompactBinding`), with any observed result type. */
+  compact(spec: BindingSpec): string {
+    return this.cache.compact(spec, spec.tool.outputSchema ? undefined : this.observed?.(spec));
   }
 
   /** Number of binding sources generated so far. */
@@ -61,8 +74,12 @@ export class BindingTree {
     return paths;
   }
 
-  /** One TypeScript file by path (as in {@link paths}), generated on demand; `undefined` if none. */
-  async read(path: string): Promise<string | undefined> {
+  /**
+   * One TypeScript file by path (as in {@link paths}), generated on demand; `undefined` if none.
+   * With `compact`, a binding's path gives its compact form (as `search_tools` detail "full" shows
+   * it) instead of the file `gen` writes.
+   */
+  async read(path: string, options: { compact?: boolean } = {}): Promise<string | undefined> {
     if (path === 'client.ts') return CLIENT_SOURCE;
     if (path === 'runtime.ts') return RUNTIME_SOURCE;
     const parsed = path.endsWith('.ts') ? parseServerPath(path) : undefined;
@@ -72,7 +89,8 @@ export class BindingTree {
     if (!server) return undefined;
     if (parsed.file === 'index') return renderServerIndex(server);
     const binding = server.bindings.find((b) => b.identifier === parsed.file);
-    return binding ? this.cache.get(binding) : undefined;
+    if (!binding) return undefined;
+    return options.compact ? this.compact(binding) : this.cache.get(binding);
   }
 
   /** Every TypeScript file, keyed by path (see {@link generateTypeScriptTree}). */

@@ -1,23 +1,19 @@
 import { createHash } from 'node:crypto';
 import { type BindingSpec, renderBinding } from './binding.js';
+import { type ObservedOutput, renderCompactBinding } from './compact.js';
 
 /**
  * Rendered binding sources, generated on first use and cached by server, identifier, schema hash
- * and a hash of the documentation text, so a tool is compiled to TypeScript only when it is
- * searched with detail "full", read as a resource, or written by `gen`, and only once per version.
+ * and a hash of the documentation text, so a tool is rendered only when it is searched with detail
+ * "full", read as a resource, or written by `gen`, and only once per version.
  */
 export class BindingCache {
   private readonly sources = new Map<string, Promise<string>>();
+  private readonly compacts = new Map<string, { version: string; source: string }>();
 
-  /** The binding's TypeScript source (see {@link renderBinding}). */
+  /** The binding's TypeScript file, as `gen` writes it (see {@link renderBinding}). */
   get(spec: BindingSpec): Promise<string> {
-    const docs = createHash('sha256')
-      .update(
-        `${spec.tool.title ?? ''}\u0000${spec.tool.description ?? ''}\u0000${spec.tool.annotations?.title ?? ''}`,
-      )
-      .digest('hex')
-      .slice(0, 12);
-    const key = `${spec.server}\u0000${spec.identifier}\u0000${spec.schemaHash}\u0000${docs}`;
+    const key = cacheKey(spec);
     let source = this.sources.get(key);
     if (!source) {
       source = renderBinding(spec);
@@ -26,8 +22,33 @@ export class BindingCache {
     return source;
   }
 
-  /** Number of cached bindings. */
-  get size(): number {
-    return this.sources.size;
+  /**
+   * The binding as a model reads it (see {@link renderCompactBinding}), rendered again when the
+   * observed result type or its call count changed.
+   */
+  compact(spec: BindingSpec, observed?: ObservedOutput): string {
+    const key = cacheKey(spec);
+    const version = observed ? `${observed.calls}\u0000${JSON.stringify(observed.schema)}` : '';
+    const cached = this.compacts.get(key);
+    if (cached?.version === version) return cached.source;
+    // One entry per tool: a newer observation replaces the older rendering.
+    const source = renderCompactBinding(spec, observed);
+    this.compacts.set(key, { version, source });
+    return source;
   }
+
+  /** Number of cached renderings (files and compact bindings). */
+  get size(): number {
+    return this.sources.size + this.compacts.size;
+  }
+}
+
+function cacheKey(spec: BindingSpec): string {
+  const docs = createHash('sha256')
+    .update(
+      `${spec.tool.title ?? ''}\u0000${spec.tool.description ?? ''}\u0000${spec.tool.annotations?.title ?? ''}`,
+    )
+    .digest('hex')
+    .slice(0, 12);
+  return `${spec.server}\u0000${spec.identifier}\u0000${spec.schemaHash}\u0000${docs}`;
 }

@@ -64,7 +64,10 @@ export interface SearchHit {
   importFrom: string;
   /** First sentence of the description (`summary` and `full`). */
   summary?: string;
-  /** The binding's TypeScript source, types and docs included (`full`). */
+  /**
+   * The tool as a `declare function` with inline input type and docs, no import line (`full`;
+   * see `renderCompactBinding`).
+   */
   signature?: string;
   /** MCP annotation hints the tool declares. */
   hints?: ToolHints;
@@ -113,9 +116,9 @@ export const DEFAULT_RANKING: RankingOptions = {
 
 type Fields = 'name' | 'server' | 'serverDescription' | 'title' | 'description' | 'parameters' | 'hints';
 
-/** Where full-detail signatures come from: a binding's TypeScript source by spec (a `BindingTree`). */
+/** Where full-detail signatures come from: a binding's compact form by spec (a `BindingTree`). */
 export interface BindingSources {
-  get(spec: BindingSpec): Promise<string>;
+  compact(spec: BindingSpec): string;
 }
 
 /**
@@ -313,7 +316,7 @@ export class ToolSearch {
     if (detail === 'full' && document.kind === 'tool') {
       const found = this.catalog.getTool(document.server, document.name);
       if (found) {
-        hit.signature = await this.bindings.get({
+        hit.signature = this.bindings.compact({
           server: document.server,
           tool: found.tool,
           identifier: document.identifier,

@@ -102,7 +102,7 @@ export function createMcpServer(
       {
         uriTemplate: `${RESOURCE_PREFIX}servers/{server}/{tool}.ts`,
         name: 'binding',
-        description: 'The TypeScript binding of one tool, as scripts import it.',
+        description: 'One tool as a TypeScript declaration: its input type, result type and docs.',
         mimeType: 'text/x-typescript',
       },
     ],
@@ -110,7 +110,7 @@ export function createMcpServer(
   server.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const { uri } = request.params;
     const path = uri.startsWith(RESOURCE_PREFIX) ? uri.slice(RESOURCE_PREFIX.length) : undefined;
-    const text = path === undefined ? undefined : await gateway.bindings.read(path);
+    const text = path === undefined ? undefined : await gateway.bindings.read(path, { compact: true });
     if (text === undefined) {
       // -32002: "Resource not found" in the MCP specification.
       throw new McpError(-32002, `Resource not found: ${uri}. List them with resources/list.`);

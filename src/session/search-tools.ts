@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServerStatus } from '../catalog/upstreams.js';
+import { renderCompactAnswer } from '../codegen/compact.js';
 import {
   ANNOTATION_FILTER_NAMES,
   ANNOTATION_FILTERS,
@@ -112,9 +113,7 @@ export function renderSearch(query: string, hits: SearchHit[]): string {
       ? `No tool matches "${query}". Try other words, or an empty query to list servers.`
       : 'No tool matches these filters.';
   }
-  if (hits.some((hit) => hit.signature)) {
-    return hits.map((hit) => `// ${hit.name}: ${hit.importFrom}\n${hit.signature ?? ''}`).join('\n\n');
-  }
+  if (hits.some((hit) => hit.signature)) return renderCompactAnswer(hits);
   return hits.map((hit) => (hit.summary ? `${hit.name} — ${hit.summary}` : hit.name)).join('\n');
 }
 
