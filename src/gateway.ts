@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { definitionCounter } from './accounting/counter.js';
 import { Bridge } from './bridge/bridge.js';
 import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
+import { ObservedTypes } from './catalog/observed.js';
 import { type ServerStatus, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
@@ -44,6 +45,8 @@ export class Gateway {
   private readonly tools: Catalog;
   /** The generated bindings: TypeScript files for readers, JavaScript modules for the sandbox. */
   readonly bindings: BindingTree;
+  /** Result types learnt from calls of tools without `outputSchema` (see {@link ObservedTypes}). */
+  readonly observed: ObservedTypes;
   private readonly upstream: UpstreamServers;
   private readonly bridge: Bridge;
   private readonly toolSearch: ToolSearch;
@@ -73,12 +76,25 @@ export class Gateway {
     } = {},
   ) {
     this.tools = options.catalog ?? new Catalog();
-    this.bindings = new BindingTree(this.tools);
+    const dataDir = resolve(config.dataDir);
+    const store = options.store && sharesFolders(options.store) ? options.store : undefined;
+    this.observed = new ObservedTypes(resolve(dataDir, 'observed-types.json'), store);
+    const observe = config.observeResultTypes;
+    this.bindings = new BindingTree(this.tools, (spec) =>
+      observe ? this.observed.get(spec.server, spec.tool.name, spec.schemaHash) : undefined,
+    );
     this.upstream = new UpstreamServers(this.tools, config, options.servers);
-    this.bridge = new Bridge(this.tools, this.upstream, { maxArgumentBytes: config.maxArgumentBytes });
+    this.bridge = new Bridge(this.tools, this.upstream, {
+      maxArgumentBytes: config.maxArgumentBytes,
+      ...(observe
+        ? {
+            onResult: (found, value) =>
+              this.observed.record(found.server, found.tool.name, found.schemaHash, value),
+          }
+        : {}),
+    });
     this.toolSearch = new ToolSearch(this.tools, { bindings: this.bindings });
     this.pii = new PiiGuard(config);
-    const dataDir = resolve(config.dataDir);
     this.workspaces = new SessionWorkspaces(dataDir, config.workspace);
     this.skillLibrary = new SkillLibrary(
       resolve(dataDir, 'skills'),
@@ -120,6 +136,7 @@ export class Gateway {
       this.skillLibrary.onChanged = () => shared.publish();
     }
     await this.skillLibrary.reload();
+    if (this.config.observeResultTypes) await this.observed.load();
     if (this.options.connect !== 'on-demand') await this.upstream.listAll();
   }
 
@@ -274,6 +291,7 @@ export class Gateway {
     this.workspaces.stop();
     this.skillLibrary.close();
     await this.upstream.close();
+    await this.observed.flush().catch(() => {});
     if (this.options.ownsSandbox) await this.sandbox.close?.();
     if (this.options.ownsStore) await this.options.store?.close();
   }

@@ -87,7 +87,7 @@ declare function doThing(input?: Record<string, unknown>): Promise<{ n: number }
     });
     expect(observed).toBe(`/**
 Does the thing.
-Result type observed in 3 calls; fields may be missing or differ.
+Result type observed in 3 calls.
 */
 declare function doThing(input?: Record<string, unknown>): Promise<{ id: string }[]>;`);
   });

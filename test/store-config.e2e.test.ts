@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import { ConfigError } from '../src/errors.js';
 import { serveHttp } from '../src/server/http.js';
-import { REDIS_AVAILABLE, startRedis } from './support/redis.js';
+import { REDIS_AVAILABLE, redisForSuite } from './support/redis.js';
 import { freePort } from './support/servers.js';
 
 describe('session store configuration', () => {
@@ -65,32 +64,24 @@ describe('session store configuration', () => {
 });
 
 describe.skipIf(!REDIS_AVAILABLE)('/readyz with a session store', () => {
-  const children: ChildProcess[] = [];
-  let redis: { url: string };
-
-  beforeAll(async () => {
-    redis = await startRedis(children);
-  });
-  afterAll(() => {
-    for (const child of children) child.kill('SIGKILL');
-  });
+  const redis = redisForSuite();
 
   it('is ready while Redis answers and says so when it stops; the gateway stays up', async () => {
     const gateway = await createGateway(
-      parseConfig({ mcpServers: {}, store: redis.url, sandbox: { threads: 0 } }),
+      parseConfig({ mcpServers: {}, store: redis.url(), sandbox: { threads: 0 } }),
     );
     const http = await serveHttp(gateway, { port: 0 });
     try {
       const ready = await fetch(http.url.replace('/mcp', '/readyz'));
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ ok: true, store: { ok: true, location: redis.url } });
-      children[0]?.kill('SIGKILL');
+      expect(await ready.json()).toMatchObject({ ok: true, store: { ok: true, location: redis.url() } });
+      redis.children[0]?.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
       const down = await fetch(http.url.replace('/mcp', '/readyz'));
       expect(down.status).toBe(503);
       const body = (await down.json()) as { store: { ok: boolean; error: string } };
       expect(body.store.ok).toBe(false);
-      expect(body.store.error).toContain(redis.url);
+      expect(body.store.error).toContain(redis.url());
       expect((await fetch(http.url.replace('/mcp', '/healthz'))).status).toBe(200);
     } finally {
       await http.close();

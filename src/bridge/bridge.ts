@@ -90,7 +90,11 @@ export class Bridge {
   constructor(
     private readonly catalog: Catalog,
     private readonly caller: ToolCaller,
-    private readonly options: { maxArgumentBytes?: number } = {},
+    private readonly options: {
+      maxArgumentBytes?: number;
+      /** Called with each successful call's unwrapped result of a tool without `outputSchema`. */
+      onResult?: (found: CatalogTool, value: unknown) => void;
+    } = {},
   ) {}
 
   /**
@@ -216,6 +220,14 @@ export class Bridge {
     trace.resultBytes = resultBytes(result);
     payload.result = sampleText(resultText(result));
     if (result.isError) throw new ToolError(server, tool, errorText(result));
-    return unwrapToolResult(result);
+    const value = unwrapToolResult(result);
+    if (!found.tool.outputSchema && this.options.onResult) {
+      try {
+        this.options.onResult(found, value);
+      } catch {
+        // Learning a result type never fails the call.
+      }
+    }
+    return value;
   }
 }

@@ -34,7 +34,7 @@ export function renderCompactBinding(spec: BindingSpec, observed?: ObservedOutpu
     declarations.push(...rendered.declarations.filter((d) => !declarations.includes(d)));
     output = rendered.type;
     if (!tool.outputSchema && observed) {
-      note = `Result type observed in ${observed.calls} call${observed.calls === 1 ? '' : 's'}; fields may be missing or differ.`;
+      note = `Result type observed in ${observed.calls} call${observed.calls === 1 ? '' : 's'}.`;
     }
   }
   const optional = !(Array.isArray(tool.inputSchema.required) && tool.inputSchema.required.length);

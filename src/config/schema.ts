@@ -178,6 +178,12 @@ export const configSchema = z.strictObject({
     .int()
     .positive()
     .default(8 * 1024 * 1024),
+  /**
+   * Learn result types of tools that declare no `outputSchema` from their successful calls, and
+   * show them as the binding's return type (types and field names only, never values). Saved in
+   * `<dataDir>/observed-types.json`, or in the store when one is configured. @default true
+   */
+  observeResultTypes: z.boolean().default(true),
   /** Time allowed for one upstream server to start and answer `initialize` and `tools/list`, in ms. @default 30000 */
   connectTimeoutMs: z.number().int().positive().default(30_000),
 });

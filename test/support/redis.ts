@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createClient } from '@redis/client';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './servers.js';
 
 /**
@@ -44,4 +45,20 @@ export async function startRedis(children: ChildProcess[]): Promise<{ url: strin
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/**
+ * A `redis-server` for the enclosing describe block: started in `beforeAll`, killed in `afterAll`.
+ * `children` holds it (first), so a test can kill it; `url()` is its address once started.
+ */
+export function redisForSuite(): { children: ChildProcess[]; url: () => string } {
+  const children: ChildProcess[] = [];
+  let url = '';
+  beforeAll(async () => {
+    url = (await startRedis(children)).url;
+  });
+  afterAll(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+  return { children, url: () => url };
 }

@@ -1,0 +1,239 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createSchema, mergeSchemas, type Schema } from 'genson-js';
+import type { ObservedOutput } from '../codegen/compact.js';
+import type { SessionStore } from '../store/store.js';
+import { writeFileAtomic } from '../workspace/atomic.js';
+
+/** Levels of nesting kept; deeper values are typed `unknown`. */
+export const MAX_OBSERVED_DEPTH = 5;
+/** Properties kept per object; an object with more, or with keys that are not names, is a map. */
+export const MAX_OBSERVED_KEYS = 40;
+/** Array items sampled per array. */
+const MAX_ITEMS = 20;
+/** Values visited per result, whatever its size: inference stays cheap on the event loop. */
+const MAX_NODES = 2_000;
+/** Quiet time before observations are written, in ms. */
+const SAVE_DELAY_MS = 2_000;
+/** Shared folder and channel names in the store. */
+const SHARED = 'observed';
+/** A key that names a field (not data such as an e-mail address or an id used as a key). */
+const FIELD_NAME = /^[\p{L}_$][\p{L}\p{N}_$-]{0,39}$/u;
+/** Stands for "any key" while inferring; becomes `additionalProperties`. */
+const MAP_KEY = '\u0000map';
+
+/** One tool's observation, as persisted. */
+interface Entry {
+  server: string;
+  tool: string;
+  /** The catalog's schema hash when it was observed; another hash drops it. */
+  schemaHash: string;
+  schema: Schema;
+  calls: number;
+}
+
+/**
+ * Result types learnt from successful calls of tools that declare no `outputSchema`.
+ *
+ * Each unwrapped result is reduced to its shape first (strings become "", numbers 0 or 0.5,
+ * booleans false; at most {@link MAX_OBSERVED_DEPTH} levels, {@link MAX_OBSERVED_KEYS} keys and
+ * 20 items per array, 2,000 values in all), so no value is ever kept: only types, and the names of
+ * fields. Keys that do not look like field names (an e-mail address, a number) make the object a
+ * map (`Record<string, T>`), so data used as keys is not kept either. Shapes are inferred and
+ * merged with genson-js (optional fields where a sample lacks one, unions where types differ).
+ *
+ * Observations are kept per tool and schema hash, and saved, two seconds after the last change, to
+ * `<dataDir>/observed-types.json`, or, when a session store is configured, to its shared folder
+ * `observed` (merged with what other replicas saw, who then reload).
+ */
+export class ObservedTypes {
+  private readonly entries = new Map<string, Entry>();
+  /** What this process saw since the last save, per key, for merging with the store. */
+  private readonly pending = new Map<string, Entry>();
+  private timer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  /**
+   * @param file where observations are saved without a store (`undefined`: kept in memory only).
+   * @param store a session store with a shared folder; then the file is not used.
+   */
+  constructor(
+    private readonly file: string | undefined,
+    private readonly store?: Pick<SessionStore, 'getShared' | 'updateShared' | 'publish' | 'subscribe'>,
+  ) {}
+
+  /** Loads saved observations; a missing or unreadable file starts empty. */
+  async load(): Promise<void> {
+    if (this.store?.getShared) {
+      await this.reload();
+      await this.store.subscribe?.(SHARED, () => void this.reload().catch(() => {}));
+      return;
+    }
+    if (!this.file) return;
+    try {
+      const saved = JSON.parse(await readFile(this.file, 'utf8')) as Entry[];
+      for (const entry of saved) if (isEntry(entry)) this.entries.set(keyOf(entry.server, entry.tool), entry);
+    } catch {}
+  }
+
+  /** The observed result type of a tool at `schemaHash`, if it was seen since that schema. */
+  get(server: string, tool: string, schemaHash: string): ObservedOutput | undefined {
+    const entry = this.entries.get(keyOf(server, tool));
+    if (!entry || entry.schemaHash !== schemaHash) return undefined;
+    return { schema: toJsonSchema(entry.schema, 0), calls: entry.calls };
+  }
+
+  /** Adds one successful call's unwrapped result (see the class comment for what is kept). */
+  record(server: string, tool: string, schemaHash: string, value: unknown): void {
+    const reduced = reduce(value, 0, { nodes: 0 });
+    if (reduced === undefined) return;
+    const shape = createSchema(reduced);
+    const key = keyOf(server, tool);
+    for (const map of [this.entries, this.pending]) {
+      const known = map.get(key);
+      const fresh = !known || known.schemaHash !== schemaHash;
+      map.set(key, {
+        server,
+        tool,
+        schemaHash,
+        schema: fresh ? shape : mergeSchemas([known.schema, shape]),
+        calls: fresh ? 1 : known.calls + 1,
+      });
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush().catch(() => {}), SAVE_DELAY_MS);
+    this.timer.unref();
+  }
+
+  /** Writes what changed now (the owner calls it at shutdown). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.saving = this.saving.then(() => this.save());
+    return this.saving;
+  }
+
+  private async save(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    if (this.store?.getShared && this.store.updateShared) {
+      const remote = await this.readShared();
+      const files = new Map<string, Buffer>();
+      for (const seen of pending) {
+        const key = keyOf(seen.server, seen.tool);
+        const there = remote.get(key);
+        const merged =
+          there && there.schemaHash === seen.schemaHash
+            ? { ...seen, schema: mergeSchemas([there.schema, seen.schema]), calls: there.calls + seen.calls }
+            : seen;
+        this.entries.set(key, merged);
+        files.set(fileOf(key), Buffer.from(JSON.stringify(merged)));
+      }
+      await this.store.updateShared(SHARED, files, []);
+      await this.store.publish?.(SHARED, 'changed');
+      return;
+    }
+    if (!this.file) return;
+    await mkdir(dirname(this.file), { recursive: true });
+    await writeFileAtomic(this.file, JSON.stringify([...this.entries.values()]));
+  }
+
+  private async reload(): Promise<void> {
+    for (const [key, entry] of await this.readShared()) this.entries.set(key, entry);
+  }
+
+  private async readShared(): Promise<Map<string, Entry>> {
+    const found = new Map<string, Entry>();
+    for (const data of (await this.store?.getShared?.(SHARED))?.values() ?? []) {
+      try {
+        const entry = JSON.parse(data.toString('utf8')) as Entry;
+        if (isEntry(entry)) found.set(keyOf(entry.server, entry.tool), entry);
+      } catch {}
+    }
+    return found;
+  }
+}
+
+function keyOf(server: string, tool: string): string {
+  return `${server}\u0000${tool}`;
+}
+
+function fileOf(key: string): string {
+  const [server, tool] = key.split('\u0000') as [string, string];
+  return `${encodeURIComponent(server)}/${encodeURIComponent(tool)}.json`;
+}
+
+function isEntry(entry: unknown): entry is Entry {
+  const e = entry as Entry;
+  return (
+    Boolean(e) &&
+    typeof e.server === 'string' &&
+    typeof e.tool === 'string' &&
+    typeof e.schemaHash === 'string' &&
+    typeof e.calls === 'number' &&
+    Boolean(e.schema) &&
+    typeof e.schema === 'object'
+  );
+}
+
+/** The shape of `value` with every value replaced (see {@link ObservedTypes}); `undefined` past the caps. */
+function reduce(value: unknown, depth: number, budget: { nodes: number }): unknown {
+  if (++budget.nodes > MAX_NODES || depth > MAX_OBSERVED_DEPTH) return undefined;
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+      return '';
+    case 'number':
+      return Number.isInteger(value) ? 0 : 0.5;
+    case 'boolean':
+      return false;
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (Array.isArray(value)) {
+    return value
+      .slice(0, MAX_ITEMS)
+      .map((item) => reduce(item, depth + 1, budget))
+      .filter((item) => item !== undefined);
+  }
+  const keys = Object.keys(value as object);
+  if (keys.length > MAX_OBSERVED_KEYS || keys.some((key) => !FIELD_NAME.test(key))) {
+    // A map: its values, under one stand-in key, as an array so their shapes merge.
+    const values = Object.values(value as object)
+      .slice(0, MAX_ITEMS)
+      .map((item) => reduce(item, depth + 1, budget))
+      .filter((item) => item !== undefined);
+    return { [MAP_KEY]: values };
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const reduced = reduce((value as Record<string, unknown>)[key], depth + 1, budget);
+    if (reduced !== undefined) out[key] = reduced;
+  }
+  return out;
+}
+
+/** genson-js's schema as the JSON Schema codegen reads: maps become `additionalProperties`. */
+function toJsonSchema(schema: Schema, depth: number): Record<string, unknown> {
+  if (depth > MAX_OBSERVED_DEPTH + 1) return {};
+  if (schema.anyOf) return { anyOf: schema.anyOf.map((member) => toJsonSchema(member, depth)) };
+  const out: Record<string, unknown> = {};
+  if (schema.type !== undefined) out.type = schema.type;
+  if (schema.items) out.items = toJsonSchema(schema.items, depth + 1);
+  const properties = schema.properties ?? {};
+  const map = properties[MAP_KEY];
+  if (map) {
+    // The stand-in holds an array of the map's values.
+    out.additionalProperties = map.items ? toJsonSchema(map.items, depth + 1) : {};
+    return out;
+  }
+  if (schema.properties) {
+    out.properties = Object.fromEntries(
+      Object.entries(properties).map(([name, property]) => [name, toJsonSchema(property, depth + 1)]),
+    );
+    if (schema.required?.length) out.required = schema.required;
+  }
+  return out;
+}
