@@ -21,6 +21,7 @@ const MARKER = Symbol.for('toolscript.error');
  */
 export const EXECUTION_ERRORS = {
   SYNTAX_ERROR: 'the script does not parse or transpile',
+  TYPE_ERROR: 'with sandbox.typecheck "error": a tool call\'s arguments do not type-check; nothing ran',
   RUNTIME_ERROR: 'the script threw, or the sandbox could not run it',
   TOOL_ERROR: 'an upstream tool answered with isError',
   INVALID_ARGUMENTS: "a call's arguments do not match the tool's inputSchema",

@@ -22,6 +22,7 @@ import {
   runExecution,
 } from './execution/pipeline.js';
 import type { ExecutionResult } from './execution/result.js';
+import { ScriptTypechecker } from './execution/typecheck.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { PiiGuard } from './pii/guard.js';
 import type { PiiVault } from './pii/vault.js';
@@ -47,6 +48,8 @@ export class Gateway {
   readonly bindings: BindingTree;
   /** Result types learnt from calls of tools without `outputSchema` (see {@link ObservedTypes}). */
   readonly observed: ObservedTypes;
+  /** Checks scripts before they run (`sandbox.typecheck`); its thread starts on first use. */
+  private readonly typechecker: ScriptTypechecker;
   private readonly upstream: UpstreamServers;
   private readonly bridge: Bridge;
   private readonly toolSearch: ToolSearch;
@@ -94,6 +97,7 @@ export class Gateway {
         : {}),
     });
     this.toolSearch = new ToolSearch(this.tools, { bindings: this.bindings });
+    this.typechecker = new ScriptTypechecker(this.tools, this.bindings);
     this.pii = new PiiGuard(config);
     this.workspaces = new SessionWorkspaces(dataDir, config.workspace);
     this.skillLibrary = new SkillLibrary(
@@ -201,6 +205,7 @@ export class Gateway {
       connectFor: (used) =>
         this.options.connect === 'on-demand' ? this.upstream.ensureFor(used) : Promise.resolve(),
       definitionTokens: () => this.definitionTokens(),
+      typecheck: this.typechecker,
       ...(this.options.metrics !== false
         ? { record: (run, memoryBytes) => this.metrics.record(run, memoryBytes) }
         : {}),
@@ -292,6 +297,7 @@ export class Gateway {
     this.skillLibrary.close();
     await this.upstream.close();
     await this.observed.flush().catch(() => {});
+    await this.typechecker.close();
     if (this.options.ownsSandbox) await this.sandbox.close?.();
     if (this.options.ownsStore) await this.options.store?.close();
   }

@@ -1,4 +1,4 @@
-import type { Catalog } from '../catalog/catalog.js';
+import type { Catalog, ReadonlyCatalog } from '../catalog/catalog.js';
 import { type BindingSpec, bindingTypeNames, oneLine, renderBinding } from './binding.js';
 import type { BindingCache } from './cache.js';
 import { assignBindingNames, serverFolder } from './names.js';
@@ -15,7 +15,7 @@ export interface ServerBindings {
 }
 
 /** Binding specs of one server, with identifiers assigned; `undefined` when there is no such server. */
-export function planServer(catalog: Catalog, name: string): ServerBindings | undefined {
+export function planServer(catalog: ReadonlyCatalog, name: string): ServerBindings | undefined {
   const server = catalog.getServer(name);
   if (!server) return undefined;
   const names = assignBindingNames(server.tools.map((t) => t.name));
@@ -29,7 +29,7 @@ export function planServer(catalog: Catalog, name: string): ServerBindings | und
 }
 
 /** Binding specs of every server in the catalog (see {@link planServer}). */
-export function planBindings(catalog: Catalog): ServerBindings[] {
+export function planBindings(catalog: ReadonlyCatalog): ServerBindings[] {
   return catalog.listServers().flatMap((server) => planServer(catalog, server.name) ?? []);
 }
 

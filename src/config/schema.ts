@@ -62,10 +62,17 @@ const sandboxSchema = z.strictObject({
   threads: z.number().int().min(0).max(256).optional(),
   /** Wall time of one execution in ms. @default 30000 */
   timeoutMs: z.number().int().positive().default(30_000),
-  /** Heap limit of one execution in MiB. @default 256 */
+  /** Heap limit of one execution in MiB (QuickJS can address at most 2032 of it: its build declares 2 GiB of memory in all). @default 256 */
   memoryMb: z.number().int().min(8).max(4096).default(256),
   /** Model-visible output (logs and result) kept at most, in o200k_base tokens. @default 4000 */
   maxOutputTokens: z.number().int().positive().default(4000),
+  /**
+   * Type-check scripts against the tools' bindings before they run (TypeScript, strict, on a
+   * worker thread): "error" stops a script whose tool-call arguments do not type-check, before any
+   * tool runs (`TYPE_ERROR`), and adds other diagnostics to the answer; "warn" only adds them;
+   * "off" skips the check. @default "off"
+   */
+  typecheck: z.enum(['off', 'warn', 'error']).default('off'),
 });
 
 /** `skills`: who may change a saved skill. */

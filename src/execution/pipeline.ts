@@ -14,6 +14,7 @@ import { type ServerImports, scanServerImports } from './imports.js';
 import { renderOutput } from './output.js';
 import type { ExecutionResult } from './result.js';
 import { transpileScript } from './transpile.js';
+import type { ScriptTypechecker, TypecheckMode } from './typecheck.js';
 
 /** Per-execution options: overrides of the config's `sandbox` limits, and the session's PII vault. */
 export interface ExecuteOptions {
@@ -37,6 +38,8 @@ export interface ExecuteOptions {
    * cancelled, and the result is `CANCELLED`.
    */
   signal?: AbortSignal | undefined;
+  /** Overrides `sandbox.typecheck` for this execution. */
+  typecheck?: TypecheckMode;
   /** Called after each tool call the script makes, with the number made so far (for progress). */
   onCall?: ((calls: number) => void) | undefined;
 }
@@ -65,6 +68,8 @@ export interface PipelineParts {
   connectFor: (used: ServerImports) => Promise<void>;
   /** o200k_base tokens of every connected tool's definition. */
   definitionTokens: () => Promise<number>;
+  /** Checks scripts before they run, when `sandbox.typecheck` is not "off". */
+  typecheck?: ScriptTypechecker;
   /** Records the execution in the metrics, when the gateway keeps them. */
   record?: (execution: Execution, memoryBytes: number | undefined) => void;
 }
@@ -156,6 +161,24 @@ async function run(
   }
   const used = scanServerImports(transpiled.code);
   await parts.connectFor(used);
+  const notes: string[] = [];
+  if (limits.typecheck !== 'off' && parts.typecheck) {
+    const checked = await parts.typecheck.check(code, used);
+    if (limits.typecheck === 'error' && checked.errors.length) {
+      return finish({
+        ok: false,
+        result: null,
+        logs: checked.warnings.map((w) => `[typecheck] ${w}`),
+        calls: [],
+        error: {
+          code: 'TYPE_ERROR',
+          message: `Tool call arguments do not type-check, so nothing ran:\n${checked.errors.join('\n')}\nFix the arguments (search_tools with detail "full" shows the input types) and run again.`,
+        },
+      });
+    }
+    if (checked.skipped) notes.push('[typecheck] skipped: the checker did not answer in time.');
+    for (const text of [...checked.errors, ...checked.warnings]) notes.push(`[typecheck] ${text}`);
+  }
   const serverModules = parts.bindings.moduleLookup(used.folders);
   const { hostFunctions, calls, payloads } = parts.bridge.session(
     vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
@@ -201,7 +224,7 @@ async function run(
     {
       ok: run.ok,
       result: run.ok ? (run.result ?? null) : null,
-      logs: run.logs.map(formatLog),
+      logs: [...notes, ...run.logs.map(formatLog)],
       calls,
       error: run.error
         ? describeError(run.error, {

@@ -40,6 +40,24 @@ export function bindingUses(source: string): BindingUse[] {
   return [...uses.values()];
 }
 
+/** Compiler options of in-memory checks (skills, and scripts before they run): strict, ES2022, bundler resolution. */
+export const STRICT_CHECK_OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  lib: ['lib.es2022.d.ts'],
+  types: [],
+  skipLibCheck: true,
+};
+
+/** True for TypeScript's own lib files (`lib.*.d.ts` in its folder): the only host files a check reads. */
+export function isTypeScriptLib(name: string): boolean {
+  const libDir = dirname(ts.getDefaultLibFilePath(STRICT_CHECK_OPTIONS));
+  return dirname(name) === libDir && /^lib\.[\w.]+\.d\.ts$/.test(basename(name));
+}
+
 /** Virtual files for the type check: path (relative, `/`-separated) → source. */
 export type VirtualFiles = Map<string, string>;
 
@@ -52,23 +70,14 @@ const GLOBALS = `declare const console: { log(...a: unknown[]): void; info(...a:
  */
 export function typeCheck(files: VirtualFiles, entry: string): string[] {
   const root = '/toolscript-check/';
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    lib: ['lib.es2022.d.ts'],
-    types: [],
-    skipLibCheck: true,
-  };
+  const options = STRICT_CHECK_OPTIONS;
   const all = new Map([...files].map(([path, source]) => [root + path, source]));
   all.set(`${root}globals.d.ts`, GLOBALS);
   const host = ts.createCompilerHost(options);
   // Only the virtual files and TypeScript's own lib files exist for the checker: an import of a
   // host path (e.g. '/etc/app/secrets.ts') resolves to nothing, so no host file is ever read.
   const libDir = dirname(ts.getDefaultLibFilePath(options));
-  const isLib = (name: string) => dirname(name) === libDir && /^lib\.[\w.]+\.d\.ts$/.test(basename(name));
+  const isLib = isTypeScriptLib;
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language) => {
     const source = all.get(name);

@@ -17,6 +17,8 @@ import {
 const PAGE_BYTES = 64 * 1024;
 /** Linear memory the QuickJS build starts with (its static data, stack and allocator), in MiB. */
 const BASE_MEMORY_MB = 16;
+/** Most linear memory the QuickJS build declares (32,768 pages), in MiB. */
+const MAX_MEMORY_MB = 2048;
 /** Idle instances kept per memory limit for reuse; more are dropped after use. */
 export const MAX_IDLE_INSTANCES = 4;
 /** An instance whose memory grew by more than this (MiB) is dropped after its run, returning it to the OS. */
@@ -45,7 +47,8 @@ export interface Instance {
 }
 
 /**
- * A new QuickJS instance whose linear memory may grow to `memoryMb` plus the build's base. The cap
+ * A new QuickJS instance whose linear memory may grow to `memoryMb` plus the build's base (at most
+ * 2 GiB in all, what the wasm32 build declares). The cap
  * is enforced by the WebAssembly engine: QuickJS's own `setMemoryLimit` cannot see the size of
  * allocations in this build (emscripten has no `malloc_usable_size`), so a script could otherwise
  * allocate gigabytes in a few large buffers. Emscripten's report of a failed assertion while
@@ -58,7 +61,8 @@ export async function instantiate(memoryMb: number): Promise<Instance> {
   const printErr = (text: string) => {
     if (!text.startsWith('Aborted(')) process.stderr.write(`${text}\n`);
   };
-  const maxBytes = (memoryMb + BASE_MEMORY_MB) * 1024 * 1024;
+  // The build declares at most 2 GiB of linear memory (wasm32): a larger limit is capped there.
+  const maxBytes = Math.min(memoryMb + BASE_MEMORY_MB, MAX_MEMORY_MB) * 1024 * 1024;
   const memory = new WebAssembly.Memory({
     initial: (BASE_MEMORY_MB * 1024 * 1024) / PAGE_BYTES,
     maximum: Math.ceil(maxBytes / PAGE_BYTES),

@@ -1,0 +1,81 @@
+import type { ReadonlyCatalog } from '../catalog/catalog.js';
+import type { BindingTree } from '../codegen/binding-tree.js';
+import { serverFolder } from '../codegen/names.js';
+import { planServer } from '../codegen/tree.js';
+import { HostWorker } from '../util/worker.js';
+import type { ServerImports } from './imports.js';
+import type { ScriptDiagnostic, TypecheckTask } from './typecheck-worker.js';
+
+/** What `sandbox.typecheck` does with a script's type errors. */
+export type TypecheckMode = 'off' | 'warn' | 'error';
+
+/** The outcome of one check; `skipped` when the checker did not answer in time. */
+export interface TypecheckResult {
+  /** Errors in the arguments of tool calls: with `"error"`, these stop the script before it runs. */
+  errors: string[];
+  /** Every other diagnostic (e.g. a property read on an `unknown` result). */
+  warnings: string[];
+  skipped: boolean;
+}
+
+/** Longest wait for one check once the checker is up, in ms; past it the script runs unchecked. */
+export const TYPECHECK_DEADLINE_MS = 10_000;
+
+/**
+ * Type-checks scripts before they run, against the compact bindings of the servers they import
+ * (the same declarations `search_tools` shows, observed result types included), the runtime API
+ * and QuickJS's `console`, strict, on a worker thread that keeps a TypeScript language service
+ * warm (the first check loads TypeScript's lib files; later ones reuse them).
+ */
+export class ScriptTypechecker {
+  private readonly worker = new HostWorker<TypecheckTask>(
+    new URL('./typecheck-worker', import.meta.url),
+    10 * 60_000,
+  );
+
+  constructor(
+    private readonly catalog: ReadonlyCatalog,
+    private readonly bindings: BindingTree,
+  ) {}
+
+  /** Checks `script` (TypeScript source) given what it imports (see `scanServerImports`). */
+  async check(script: string, used: ServerImports): Promise<TypecheckResult> {
+    const files: Record<string, string> = {
+      'client.ts': (await this.bindings.read('client.ts')) ?? '',
+      'runtime.ts': (await this.bindings.read('runtime.ts')) ?? '',
+    };
+    for (const [folder, names] of used.folders) {
+      const name = this.catalog.listServers().find((s) => serverFolder(s.name) === folder)?.name;
+      const server = name === undefined ? undefined : planServer(this.catalog, name);
+      if (!server) continue;
+      files[`servers/${folder}/index.ts`] = server.bindings
+        .map((spec) => exported(this.bindings.compact(spec)))
+        .join('\n\n');
+      for (const identifier of names) {
+        if (server.bindings.some((b) => b.identifier === identifier))
+          files[`servers/${folder}/${identifier}.ts`] = `export { ${identifier} } from './index';\n`;
+      }
+    }
+    const answer = await this.worker.run<ScriptDiagnostic[] | undefined>(
+      { script, files },
+      TYPECHECK_DEADLINE_MS,
+      () => undefined,
+    );
+    if (!answer) return { errors: [], warnings: [], skipped: true };
+    return {
+      errors: answer.filter((d) => d.argument).map((d) => d.text),
+      warnings: answer.filter((d) => !d.argument).map((d) => d.text),
+      skipped: false,
+    };
+  }
+
+  /** Stops the checker's thread. */
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+}
+
+/** A compact binding as module source: its function and named types exported. */
+function exported(unit: string): string {
+  return unit.replace(/^declare function /m, 'export declare function ').replace(/^type /gm, 'export type ');
+}
