@@ -13,6 +13,9 @@ export {
   type ReadonlyCatalog,
   schemaHash,
 } from './catalog/catalog.js';
+export { ObservedTypes } from './catalog/observed.js';
+export type { BindingSpec } from './codegen/binding.js';
+export { type ObservedOutput, renderCompactBinding } from './codegen/compact.js';
 export { generateTypeScriptTree } from './codegen/tree.js';
 export {
   CONFIG_FILE_NAME,
@@ -43,6 +46,7 @@ export {
   UpstreamUnavailableError,
 } from './errors.js';
 export type { ExecutionResult } from './execution/result.js';
+export type { TypecheckMode } from './execution/typecheck.js';
 export { type ExecuteOptions, Gateway, PII_NOTE, type ServerStatus } from './gateway.js';
 export { GatewayMetrics, type MetricsSummary } from './metrics/metrics.js';
 export { type PiiAuditEntry, PiiAuditLog } from './pii/audit.js';

@@ -41,6 +41,32 @@ describe('executions on the bundled default config', () => {
     expect(execution.calls).toHaveLength(2);
   });
 
+  it('makes 50 calls at once under an AbortSignal without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const execution = await gateway.execute(
+        `import * as fs from './servers/filesystem';
+         const all = await Promise.all(Array.from({ length: 50 }, () => fs.listAllowedDirectories()));
+         export default all.length;`,
+        { signal: new AbortController().signal },
+      );
+      expect(execution.error).toBeNull();
+      expect(execution.result).toBe(50);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('runs QuickJS with memoryMb past what its build can address (capped at 2 GiB)', async () => {
+    const execution = await gateway.execute('export default 1', { memoryMb: 4096 });
+    expect(execution.error).toBeNull();
+    expect(execution.result).toBe(1);
+  });
+
   it('reports a syntax error with the line in the script', async () => {
     const execution = await gateway.execute('const a = 1;\nconst b = ;\n');
     expect(execution.error).toEqual({ code: 'SYNTAX_ERROR', message: 'script.ts:2:11: Unexpected ";"' });

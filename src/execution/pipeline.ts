@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
 import type { Bridge, CallPayload } from '../bridge/bridge.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -180,9 +181,13 @@ async function run(
     for (const text of [...checked.errors, ...checked.warnings]) notes.push(`[typecheck] ${text}`);
   }
   const serverModules = parts.bindings.moduleLookup(used.folders);
+  // Each upstream call in flight listens on the signal, and a script may make hundreds at once:
+  // a signal of their own keeps Node's listener-leak warning (10) for real leaks.
+  const callSignal = signal && AbortSignal.any([signal]);
+  if (callSignal) setMaxListeners(0, callSignal);
   const { hostFunctions, calls, payloads } = parts.bridge.session(
     vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
-    signal,
+    callSignal,
   );
   const callTool = hostFunctions.callTool;
   if (onCall && callTool) {

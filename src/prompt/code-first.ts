@@ -42,7 +42,7 @@ A tool's value is its structuredContent, else its text parsed as JSON, else the 
 }
 
 /** Description of the gateway's `search_tools` tool. */
-export const SEARCH_TOOLS_DESCRIPTION = `Find tools of the connected MCP servers by what they do. Returns qualified names (server.binding); detail "summary" (default) adds the first sentence, "full" the exact TypeScript signature with docs and the import line. "names" fetches given tools exactly; "server" lists one server's tools; readOnly, destructive, idempotent and openWorld filter by MCP annotations (with or without a query); an empty call lists the servers. Search first, then write one script for execute_code.`;
+export const SEARCH_TOOLS_DESCRIPTION = `Find tools of the connected MCP servers by what they do. Returns qualified names (server.binding); detail "summary" (default) adds the first sentence, "full" the import line and TypeScript declaration with input and result types. "names" fetches given tools exactly; "server" lists one server's tools; readOnly, destructive, idempotent and openWorld filter by MCP annotations (with or without a query); an empty call lists the servers. Search first, then write one script for execute_code.`;
 
 /**
  * The example in the `execute_code` description. It runs as written on the bundled default config
