@@ -234,7 +234,7 @@ describe('serve --http hardening', () => {
         }),
       );
       answers.forEach((answer, i) => {
-        expect(answer).toContain(`[\n  ${i},\n  "client ${i}"\n]`);
+        expect(answer).toContain(`[${i},"client ${i}"]`);
       });
 
       // Each session's [EMAIL_1] is its own person: a token sent to a tool becomes that session's value.
