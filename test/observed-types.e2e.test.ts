@@ -48,6 +48,10 @@ describe('observed result types on server-everything', () => {
       expect(shown).toContain('Result type observed in 1 call.');
       expect(shown).toMatch(/Promise<\{[\s\S]*TOOLSCRIPT_TEST_SECRET: string;[\s\S]*\}>;$/);
       expect(shown).not.toContain('s3cr3t');
+      // The file gen writes shows it too.
+      const file = await gateway.bindings.read('servers/everything/getEnv.ts');
+      expect(file).toContain('Observed in 1 call');
+      expect(file).toMatch(/export interface GetEnvOutput \{[^}]*TOOLSCRIPT_TEST_SECRET: string/);
       // A declared outputSchema wins, and nothing is observed for it.
       expect(await full(gateway, 'everything.getStructuredContent')).not.toContain('observed');
     } finally {

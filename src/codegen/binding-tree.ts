@@ -30,7 +30,7 @@ export function parseServerPath(path: string): { folder: string; file: string } 
  * owner calls {@link invalidate} when a server's tools change.
  */
 export class BindingTree {
-  private readonly cache = new BindingCache();
+  private readonly cache: BindingCache;
   private readonly modules: RuntimeModules;
 
   /**
@@ -39,8 +39,9 @@ export class BindingTree {
    */
   constructor(
     private readonly catalog: Catalog,
-    private readonly observed?: (spec: BindingSpec) => ObservedOutput | undefined,
+    observed?: (spec: BindingSpec) => ObservedOutput | undefined,
   ) {
+    this.cache = new BindingCache(observed);
     this.modules = new RuntimeModules(catalog);
   }
 
@@ -56,7 +57,7 @@ export class BindingTree {
 
   /** A binding as a model reads it (see `renderCompactBinding`), with any observed result type. */
   compact(spec: BindingSpec): string {
-    return this.cache.compact(spec, spec.tool.outputSchema ? undefined : this.observed?.(spec));
+    return this.cache.compact(spec);
   }
 
   /** Number of binding sources generated so far. */

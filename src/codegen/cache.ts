@@ -8,17 +8,24 @@ import { type ObservedOutput, renderCompactBinding } from './compact.js';
  * "full", read as a resource, or written by `gen`, and only once per version.
  */
 export class BindingCache {
-  private readonly sources = new Map<string, Promise<string>>();
+  private readonly sources = new Map<string, { version: string; source: Promise<string> }>();
   private readonly compacts = new Map<string, { version: string; source: string }>();
+
+  /**
+   * @param observed the result type learnt for a tool without `outputSchema`, if any (see
+   *   `ObservedTypes`); both renderings show it.
+   */
+  constructor(private readonly observed?: (spec: BindingSpec) => ObservedOutput | undefined) {}
 
   /** The binding's TypeScript file, as `gen` writes it (see {@link renderBinding}). */
   get(spec: BindingSpec): Promise<string> {
     const key = cacheKey(spec);
-    let source = this.sources.get(key);
-    if (!source) {
-      source = renderBinding(spec);
-      this.sources.set(key, source);
-    }
+    const observed = this.observedOf(spec);
+    const version = versionOf(observed);
+    const cached = this.sources.get(key);
+    if (cached?.version === version) return cached.source;
+    const source = renderBinding(spec, observed);
+    this.sources.set(key, { version, source });
     return source;
   }
 
@@ -26,15 +33,20 @@ export class BindingCache {
    * The binding as a model reads it (see {@link renderCompactBinding}), rendered again when the
    * observed result type or its call count changed.
    */
-  compact(spec: BindingSpec, observed?: ObservedOutput): string {
+  compact(spec: BindingSpec): string {
     const key = cacheKey(spec);
-    const version = observed ? `${observed.calls}\u0000${JSON.stringify(observed.schema)}` : '';
+    const observed = this.observedOf(spec);
+    const version = versionOf(observed);
     const cached = this.compacts.get(key);
     if (cached?.version === version) return cached.source;
     // One entry per tool: a newer observation replaces the older rendering.
     const source = renderCompactBinding(spec, observed);
     this.compacts.set(key, { version, source });
     return source;
+  }
+
+  private observedOf(spec: BindingSpec): ObservedOutput | undefined {
+    return spec.tool.outputSchema ? undefined : this.observed?.(spec);
   }
 
   /** Number of cached renderings (files and compact bindings). */
@@ -51,4 +63,8 @@ function cacheKey(spec: BindingSpec): string {
     .digest('hex')
     .slice(0, 12);
   return `${spec.server}\u0000${spec.identifier}\u0000${spec.schemaHash}\u0000${docs}`;
+}
+
+function versionOf(observed: ObservedOutput | undefined): string {
+  return observed ? `${observed.calls}\u0000${JSON.stringify(observed.schema)}` : '';
 }
