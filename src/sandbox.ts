@@ -29,6 +29,35 @@ export interface SandboxLimits {
 /** Where module sources come from: a fixed map, or a lookup called on demand. */
 export type ModuleSource = Readonly<Record<string, string>> | ((path: string) => string | undefined);
 
+/**
+ * A run's wall clock, which the host can stop while it waits on a person (an approval): the run's
+ * `timeoutMs` does not count paused time. Pauses nest: the clock runs again when every `pause`
+ * has had its `resume`. While paused, a script that computes is not interrupted for time (the
+ * wait it is paused for has a limit of its own); cancellation still stops it.
+ */
+export class RunClock {
+  private depth = 0;
+  private readonly listeners = new Set<(paused: boolean) => void>();
+
+  get paused(): boolean {
+    return this.depth > 0;
+  }
+
+  pause(): void {
+    if (this.depth++ === 0) for (const listener of this.listeners) listener(true);
+  }
+
+  resume(): void {
+    if (this.depth > 0 && --this.depth === 0) for (const listener of this.listeners) listener(false);
+  }
+
+  /** Calls `listener` when the clock stops (`true`) or runs again (`false`); returns the unsubscriber. */
+  onChange(listener: (paused: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
 export interface SandboxRunOptions {
   /**
    * Module sources the script may import, by path without extension, relative to the script
@@ -41,6 +70,8 @@ export interface SandboxRunOptions {
   limits: SandboxLimits;
   /** Cancels the run: the script stops at once and the run ends with `CANCELLED`. */
   signal?: AbortSignal | undefined;
+  /** Stops `limits.timeoutMs` from counting while the host waits on a person (see {@link RunClock}). */
+  clock?: RunClock | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HostFunction, Sandbox, SandboxRunOptions } from '../src/sandbox.js';
+import { type HostFunction, RunClock, type Sandbox, type SandboxRunOptions } from '../src/sandbox.js';
 import { BACKENDS } from './support/sandboxes.js';
 
 const echo: HostFunction = async (...args) => ({ args });
@@ -211,5 +211,30 @@ describe.each(BACKENDS)('sandbox contract: $name', ({ create }) => {
     await sandbox.run('const a = []; for (;;) a.push("x".repeat(1e5));', options({ memoryMb: 16 }));
     const run = await sandbox.run('export default 1 + 1;', options());
     expect(run.result).toBe(2);
+  });
+
+  it('does not count time its clock is paused (a host waiting on a person) against timeoutMs', async () => {
+    const clock = new RunClock();
+    // The host function holds the clock for 1.5 s, three times the run's limit.
+    const approve: HostFunction = async () => {
+      clock.pause();
+      await new Promise((r) => setTimeout(r, 1_500));
+      clock.resume();
+      return 'approved';
+    };
+    const base = options({ timeoutMs: 500 });
+    const paused = await sandbox.run('export default await __host.approve();', {
+      ...base,
+      hostFunctions: { ...base.hostFunctions, approve },
+      clock,
+    });
+    expect(paused.error ?? null).toBeNull();
+    expect(paused.result).toBe('approved');
+    // Unpaused time still counts: the same wait without the pause times out.
+    const unpaused = await sandbox.run('export default await __host.slow(1500);', {
+      ...base,
+      clock: new RunClock(),
+    });
+    expect(unpaused.error?.code).toBe('TIMEOUT');
   });
 });

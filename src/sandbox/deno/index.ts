@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { JsonValue, Sandbox, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
+import { pausableDeadline } from '../clock.js';
 import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
 import { DEFAULT_MAX_LOG_CHARS, dispatchHostCall, fromGuestError, LogCollector, runResult } from '../host.js';
 import { bundle } from './bundle.js';
@@ -205,10 +206,12 @@ class DenoRun {
         if (settled) return;
         settled = true;
         this.finished = true;
-        clearTimeout(timer);
+        timer.cancel();
         resolve(value);
       };
-      const timer = setTimeout(() => finish({ ok: false, error: timeoutError(timeoutMs) }), timeoutMs);
+      const timer = pausableDeadline(timeoutMs, this.options.clock, () =>
+        finish({ ok: false, error: timeoutError(timeoutMs) }),
+      );
       const { signal } = this.options;
       const cancel = () => finish({ ok: false, error: cancelledError() });
       if (signal?.aborted) cancel();

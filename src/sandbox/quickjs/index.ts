@@ -1,5 +1,6 @@
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core';
 import type { LogEntry, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
+import { pausableDeadline } from '../clock.js';
 import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
 import {
   dispatchHostCallJson,
@@ -69,7 +70,6 @@ export class QuickJSSandbox implements Sandbox {
 /** The state of one execution; used once. */
 class QuickJSRun {
   private readonly started = performance.now();
-  private readonly deadline: number;
   private readonly logs: LogCollector;
   private readonly pending = new Set<QuickJSDeferredPromise>();
   private finished = false;
@@ -87,13 +87,19 @@ class QuickJSRun {
     private readonly runHooks: RunHooks,
   ) {
     this.logs = new LogCollector(options.limits.maxLogChars);
-    this.deadline = Date.now() + options.limits.timeoutMs;
   }
 
   async execute(code: string): Promise<SandboxRunResult> {
+    let timedOut: (outcome: Outcome) => void = () => {};
+    const timeout = new Promise<Outcome>((resolve) => {
+      timedOut = resolve;
+    });
+    const deadline = pausableDeadline(this.options.limits.timeoutMs, this.options.clock, () =>
+      timedOut({ ok: false, error: timeoutError(this.options.limits.timeoutMs) }),
+    );
     const runtime = this.instance.wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
-    runtime.setInterruptHandler(() => Date.now() > this.deadline || this.cancelled());
+    runtime.setInterruptHandler(() => deadline.overdue() || this.cancelled());
     const lookup = moduleLookup(this.options.modules);
     const loaded = new Map<string, string | undefined>([[SCRIPT_NAME, code]]);
     const modules = (path: string) => {
@@ -119,15 +125,8 @@ class QuickJSRun {
     );
     this.context = runtime.newContext();
     let outcome: Outcome;
-    let timer: NodeJS.Timeout | undefined;
     let cleanup = () => {};
     try {
-      const timeout = new Promise<Outcome>((resolve) => {
-        timer = setTimeout(
-          () => resolve({ ok: false, error: timeoutError(this.options.limits.timeoutMs) }),
-          Math.max(0, this.deadline - Date.now()),
-        );
-      });
       const aborted = new Promise<Outcome>((resolve) => {
         this.abort = resolve;
       });
@@ -148,7 +147,7 @@ class QuickJSRun {
           : { code: 'RUNTIME_ERROR', message: hostFailure(error) },
       };
     } finally {
-      clearTimeout(timer);
+      deadline.cancel();
       cleanup();
       this.finished = true;
     }

@@ -18,7 +18,7 @@
  * the parent sends new runs elsewhere while it is stale (a script is computing).
  */
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { SandboxLimits, SandboxRunResult } from '../../sandbox.js';
+import { RunClock, type SandboxLimits, type SandboxRunResult } from '../../sandbox.js';
 import { unpassable } from '../errors.js';
 import type { HostAnswerJson } from '../host.js';
 import { QuickJSSandbox } from './index.js';
@@ -38,7 +38,9 @@ type Answer = HostAnswerJson;
 export type ToThread =
   | { type: 'run'; id: number; code: string; limits: SandboxLimits; hosts: string[]; stop: SharedArrayBuffer }
   | { type: 'answer'; id: number; call: number; answer: Answer }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /** The parent's {@link RunClock} for the run stopped (`paused: true`) or runs again. */
+  | { type: 'clock'; id: number; paused: boolean };
 
 export type FromThread =
   | { type: 'call'; id: number; call: number; name: string; args: string }
@@ -64,7 +66,7 @@ if (parentPort) {
   const sandbox = QuickJSSandbox.create();
   const runs = new Map<
     number,
-    { controller: AbortController; calls: Map<number, (answer: Answer) => void> }
+    { controller: AbortController; calls: Map<number, (answer: Answer) => void>; clock: RunClock }
   >();
   let calls = 0;
   const post = (message: FromThread) => port.postMessage(message);
@@ -100,7 +102,8 @@ if (parentPort) {
     const { id } = message;
     const controller = new AbortController();
     const pending = new Map<number, (answer: Answer) => void>();
-    runs.set(id, { controller, calls: pending });
+    const clock = new RunClock();
+    runs.set(id, { controller, calls: pending, clock });
     const stop = new Int32Array(message.stop);
     const unused = async () => undefined;
     let result: SandboxRunResult;
@@ -112,6 +115,7 @@ if (parentPort) {
           hostFunctions: Object.fromEntries(message.hosts.map((name) => [name, unused])),
           limits: message.limits,
           signal: controller.signal,
+          clock,
         },
         {
           stop: () => Atomics.load(stop, 0) === 1,
@@ -153,5 +157,10 @@ if (parentPort) {
       runs.get(message.id)?.calls.delete(message.call);
       resolve?.(message.answer);
     } else if (message.type === 'cancel') runs.get(message.id)?.controller.abort();
+    else if (message.type === 'clock') {
+      const clock = runs.get(message.id)?.clock;
+      if (message.paused) clock?.pause();
+      else clock?.resume();
+    }
   });
 }

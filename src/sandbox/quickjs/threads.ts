@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { JsonValue, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { startWorker } from '../../util/worker.js';
+import { pausableDeadline } from '../clock.js';
 import { cancelledError, timeoutError, unpassable } from '../errors.js';
 import { dispatchHostCallJson } from '../host.js';
 import { moduleLookup } from '../modules.js';
@@ -187,11 +188,14 @@ export class ThreadedQuickJSSandbox implements Sandbox {
         Atomics.store(stop, 0, 1);
         thread.send({ type: 'cancel', id });
       };
-      const backstop = setTimeout(() => {
+      const backstop = pausableDeadline(options.limits.timeoutMs + GRACE_MS, options.clock, () => {
         this.retire(thread, 'a script in it would not stop', id, options.limits.timeoutMs);
-      }, options.limits.timeoutMs + GRACE_MS);
+      });
+      // The thread's own run clock follows this one (approvals pause it).
+      const unfollow = options.clock?.onChange((paused) => thread.send({ type: 'clock', id, paused }));
       const finish = (result: SandboxRunResult) => {
-        clearTimeout(backstop);
+        backstop.cancel();
+        unfollow?.();
         signal?.removeEventListener('abort', cancel);
         thread.runs.delete(id);
         resolve(result);
@@ -206,6 +210,7 @@ export class ThreadedQuickJSSandbox implements Sandbox {
         hosts: Object.keys(options.hostFunctions),
         stop: stop.buffer as SharedArrayBuffer,
       });
+      if (options.clock?.paused) thread.send({ type: 'clock', id, paused: true });
       if (signal?.aborted) cancel();
       else signal?.addEventListener('abort', cancel, { once: true });
     });
