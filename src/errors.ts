@@ -34,6 +34,8 @@ export const EXECUTION_ERRORS = {
   WORKSPACE_ERROR: 'a workspace or state operation was refused (path, quota, storage)',
   SKILL_ERROR: 'a skill could not be saved or loaded (name, size, type check, owner)',
   CANCELLED: 'the client cancelled the call (notifications/cancelled, a closed session, an AbortSignal)',
+  APPROVAL_DENIED: 'a tool that needs approval was declined, or not approved within approvals.timeoutMs',
+  APPROVAL_REQUIRED: 'a tool that needs approval was called from a client that cannot ask a person',
 } as const;
 
 /** A code an execution can end with; see {@link EXECUTION_ERRORS}. */

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { definitionCounter } from './accounting/counter.js';
+import { Approvals, type Approver } from './approvals/approvals.js';
 import { Bridge } from './bridge/bridge.js';
 import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
 import { ObservedTypes } from './catalog/observed.js';
@@ -26,7 +27,7 @@ import { ScriptTypechecker } from './execution/typecheck.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { PiiGuard } from './pii/guard.js';
 import type { PiiVault } from './pii/vault.js';
-import type { Sandbox } from './sandbox.js';
+import type { JsonValue, Sandbox } from './sandbox.js';
 import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStats } from './skills/store.js';
 import { SharedFolder, sharesFolders } from './store/shared-folder.js';
@@ -48,6 +49,8 @@ export class Gateway {
   readonly bindings: BindingTree;
   /** Result types learnt from calls of tools without `outputSchema` (see {@link ObservedTypes}). */
   readonly observed: ObservedTypes;
+  /** Tools that need a person's approval (`requireApproval`), asking, and the audit log. */
+  readonly approvals: Approvals;
   /** Checks scripts before they run (`sandbox.typecheck`); its thread starts on first use. */
   private readonly typechecker: ScriptTypechecker;
   private readonly upstream: UpstreamServers;
@@ -87,8 +90,10 @@ export class Gateway {
       observe ? this.observed.get(spec.server, spec.tool.name, spec.schemaHash) : undefined,
     );
     this.upstream = new UpstreamServers(this.tools, config, options.servers);
+    this.approvals = new Approvals(config, resolve(dataDir, 'approvals.jsonl'));
     this.bridge = new Bridge(this.tools, this.upstream, {
       maxArgumentBytes: config.maxArgumentBytes,
+      approvals: this.approvals,
       ...(observe
         ? {
             onResult: (found, value) =>
@@ -219,8 +224,23 @@ export class Gateway {
    * @throws {UnknownToolError} when the server has no such tool
    * @throws {UpstreamUnavailableError} when the server cannot be reached or the call times out
    * @throws {ToolError} when the server answers with a JSON-RPC error
+   * @throws {ApprovalError} when the tool is listed in `requireApproval` and `options.approve` is
+   *   missing (`APPROVAL_REQUIRED`) or does not approve (`APPROVAL_DENIED`)
    */
-  callTool(server: string, tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  async callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown> = {},
+    options: { approve?: Approver | undefined; session?: string } = {},
+  ): Promise<CallToolResult> {
+    const found = this.tools.getTool(server, tool);
+    if (found && this.approvals.required(server, found.tool)) {
+      await this.approvals.check(
+        { session: options.session ?? 'local', server, tool, arguments: args as JsonValue },
+        args,
+        options.approve,
+      );
+    }
     return this.upstream.callDirect(server, tool, args);
   }
 

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { sampleText, type TextSample } from '../accounting/execution.js';
+import type { Approvals, Approver } from '../approvals/approvals.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';
 import { assignBindingNames } from '../codegen/names.js';
 import { nearest } from '../discovery/nearest.js';
@@ -11,7 +12,7 @@ import {
   UnknownToolError,
   UpstreamUnavailableError,
 } from '../errors.js';
-import type { HostFunction, JsonValue } from '../sandbox.js';
+import type { HostFunction, JsonValue, RunClock } from '../sandbox.js';
 import { resultBytes } from '../upstream/connection.js';
 import { errorText, resultText, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
@@ -73,6 +74,18 @@ export interface CallPayload {
   result: TextSample;
 }
 
+/** Who is asked when a call needs approval, and how its arguments are shown (see `Approvals`). */
+export interface ApprovalContext {
+  /** Session id for the request and the audit log. */
+  session: string;
+  /** Asks a person; without one, a listed tool fails with `APPROVAL_REQUIRED`. */
+  approver?: Approver | undefined;
+  /** The arguments as the person sees them (PII tokens instead of values when PII is on). */
+  show?: ((args: JsonValue) => JsonValue) | undefined;
+  /** The run's clock, paused while the person decides. */
+  clock?: RunClock | undefined;
+}
+
 /**
  * Host side of every call a script makes: checks the tool exists, validates arguments against
  * its `inputSchema`, forwards the call, unwraps the result, turns `isError` into a `ToolError`,
@@ -94,6 +107,8 @@ export class Bridge {
       maxArgumentBytes?: number;
       /** Called with each successful call's unwrapped result of a tool without `outputSchema`. */
       onResult?: (found: CatalogTool, value: unknown) => void;
+      /** Tools that need a person's approval, and asking for it. */
+      approvals?: Approvals;
     } = {},
   ) {}
 
@@ -104,6 +119,7 @@ export class Bridge {
   session(
     prepareArgs?: (server: string, tool: string, args: JsonValue) => Promise<JsonValue> | JsonValue,
     signal?: AbortSignal,
+    approval: ApprovalContext = { session: 'local' },
   ): {
     hostFunctions: Record<string, HostFunction>;
     calls: CallTrace[];
@@ -147,7 +163,7 @@ export class Bridge {
         // A cancelled execution makes no new upstream call.
         if (signal?.aborted)
           throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
-        const value = await this.call(found, trace, payload, args, signal);
+        const value = await this.call(found, trace, payload, args, signal, approval);
         trace.ok = true;
         return value as JsonValue;
       } catch (error) {
@@ -207,6 +223,7 @@ export class Bridge {
     payload: CallPayload,
     args: JsonValue | undefined,
     signal: AbortSignal | undefined,
+    approval: ApprovalContext,
   ): Promise<unknown> {
     const { server } = found;
     const tool = found.tool.name;
@@ -216,6 +233,16 @@ export class Bridge {
     }
     const problems = this.validator.check(found.tool, found.schemaHash, input);
     if (problems.length) throw new InvalidArgumentsError(server, tool, problems);
+    const approvals = this.options.approvals;
+    if (approvals?.required(server, found.tool)) {
+      await approvals.check(
+        { session: approval.session, server, tool, arguments: approval.show ? approval.show(input) : input },
+        input,
+        approval.approver,
+        { clock: approval.clock, signal },
+      );
+      if (signal?.aborted) throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
+    }
     const result = await this.caller.callTool(server, tool, input, { signal });
     trace.resultBytes = resultBytes(result);
     payload.result = sampleText(resultText(result));

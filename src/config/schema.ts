@@ -20,6 +20,11 @@ const toolPatterns = z.array(z.string().min(1, 'a pattern must not be empty'));
 const toolPolicy = {
   allowTools: toolPatterns.optional(),
   denyTools: toolPatterns.optional(),
+  /**
+   * Tools a person must approve before each call from a script (MCP elicitation): globs over tool
+   * names, and "@destructive" for every tool annotated `destructiveHint: true`. @default none
+   */
+  requireApproval: toolPatterns.optional(),
 };
 
 const stdioServer = z.strictObject({
@@ -73,6 +78,17 @@ const sandboxSchema = z.strictObject({
    * "off" skips the check. @default "off"
    */
   typecheck: z.enum(['off', 'warn', 'error']).default('off'),
+});
+
+/** `approvals`: how long a person has to decide, and what happens when no one can. */
+const approvalsSchema = z.strictObject({
+  /** Time a person has to approve one call, in ms; the script's own time limit waits meanwhile. @default 300000 */
+  timeoutMs: z.number().int().positive().default(300_000),
+  /**
+   * When no one can decide (the client cannot ask, or no answer in time): "deny" fails the call;
+   * "allow" lets it run, for trusted setups only (the CLI warns at start). @default "deny"
+   */
+  fallback: z.enum(['deny', 'allow']).default('deny'),
 });
 
 /** `skills`: who may change a saved skill. */
@@ -166,6 +182,8 @@ export const configSchema = z.strictObject({
   workspace: workspaceSchema.prefault({}),
   /** Saved skills: who may publish new versions of a skill another session created. */
   skills: skillsSchema.prefault({}),
+  /** Approvals of the tools listed in `mcpServers.<name>.requireApproval`. */
+  approvals: approvalsSchema.prefault({}),
   /** PII tokenization of what the model sees. Off by default; see the README. */
   pii: piiSchema.prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */
@@ -215,6 +233,7 @@ export const CONFIG_KEYS: Record<string, string[]> = {
   sandbox: Object.keys(sandboxSchema.shape),
   workspace: Object.keys(workspaceSchema.shape),
   skills: Object.keys(skillsSchema.shape),
+  approvals: Object.keys(approvalsSchema.shape),
   pii: Object.keys(piiSchema.shape),
   'pii.detectors': Object.keys(detectorsSchema.shape),
   server: [...new Set([...Object.keys(stdioServer.shape), ...Object.keys(remoteServer.shape)])],

@@ -1,12 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
+import type { Approver } from '../approvals/approvals.js';
 import type { Bridge, CallPayload } from '../bridge/bridge.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config.js';
 import type { PiiGuard } from '../pii/guard.js';
 import type { PiiVault } from '../pii/vault.js';
-import type { Sandbox } from '../sandbox.js';
+import { RunClock, type Sandbox } from '../sandbox.js';
 import type { SkillLibrary } from '../skills/library.js';
 import { workspaceHostFunctions } from '../workspace/host.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -39,6 +40,11 @@ export interface ExecuteOptions {
    * cancelled, and the result is `CANCELLED`.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Asks a person before a tool listed in `requireApproval` runs; without one such a call fails
+   * with `APPROVAL_REQUIRED` (unless `approvals.fallback` is "allow").
+   */
+  approve?: Approver | undefined;
   /** Overrides `sandbox.typecheck` for this execution. */
   typecheck?: TypecheckMode;
   /** Called after each tool call the script makes, with the number made so far (for progress). */
@@ -110,7 +116,15 @@ async function run(
   options: ExecuteOptions,
   started: number,
 ): Promise<Execution> {
-  const { vault: given, session = 'local', accounting = 'always', signal, onCall, ...overrides } = options;
+  const {
+    vault: given,
+    session = 'local',
+    accounting = 'always',
+    signal,
+    onCall,
+    approve,
+    ...overrides
+  } = options;
   const limits = { ...parts.limits, ...overrides };
   const vault = parts.pii.enabled ? (given ?? parts.pii.newVault()) : undefined;
   const finish = async (
@@ -185,9 +199,12 @@ async function run(
   // a signal of their own keeps Node's listener-leak warning (10) for real leaks.
   const callSignal = signal && AbortSignal.any([signal]);
   if (callSignal) setMaxListeners(0, callSignal);
+  // Stops the script's time limit while a person decides on a call (approvals).
+  const clock = new RunClock();
   const { hostFunctions, calls, payloads } = parts.bridge.session(
     vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
     callSignal,
+    { session, approver: approve, show: vault ? (args) => vault.tokenize(args) : undefined, clock },
   );
   const callTool = hostFunctions.callTool;
   if (onCall && callTool) {
@@ -214,6 +231,7 @@ async function run(
     hostFunctions,
     limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     signal,
+    clock,
   });
   running = false;
   for (const skill of usedSkills) await parts.skills.store.recordUse(skill, run.ok, run.ms).catch(() => {});

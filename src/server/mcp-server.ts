@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   type CallToolResult,
+  ElicitResultSchema,
   ErrorCode,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -10,6 +11,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import { type Approver, approvalMessage } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
@@ -68,9 +70,11 @@ export function createMcpServer(
       async (args: unknown, extra: RequestExtra) => {
         const progress = progressReporter(extra);
         try {
+          const approve = elicitationApprover(server, extra, gateway.config.approvals.timeoutMs);
           const { execution: _, ...rest } = await session.call(tool.name, args, {
             signal: extra.signal,
             onCall: progress.calls,
+            ...(approve ? { approve } : {}),
           });
           return answer(rest);
         } finally {
@@ -175,5 +179,44 @@ function progressReporter(extra: RequestExtra): { calls: (count: number) => void
       calls = count;
     },
     stop: () => clearInterval(timer),
+  };
+}
+
+/** The approval form: one yes/no field (elicitation's `requestedSchema` takes flat primitives only). */
+const APPROVAL_FORM = {
+  type: 'object' as const,
+  properties: {
+    approve: {
+      type: 'boolean' as const,
+      title: 'Approve',
+      description: 'Run this call now.',
+      default: false,
+    },
+  },
+  required: ['approve'],
+};
+
+/**
+ * Asks the person at the client with `elicitation/create`, sent on the request the script belongs
+ * to; `undefined` when the client did not declare the elicitation capability.
+ */
+function elicitationApprover(
+  server: McpServer,
+  extra: RequestExtra,
+  timeoutMs: number,
+): Approver | undefined {
+  if (!server.server.getClientCapabilities()?.elicitation) return undefined;
+  return async (request, signal) => {
+    const result = await extra.sendRequest(
+      {
+        method: 'elicitation/create',
+        params: { message: approvalMessage(request), requestedSchema: APPROVAL_FORM },
+      },
+      ElicitResultSchema,
+      // The gateway's own timer (approvals.timeoutMs) decides; the SDK's must not come first.
+      { signal, timeout: timeoutMs + 60_000 },
+    );
+    if (result.action !== 'accept') return result.action;
+    return result.content?.approve === true ? 'accept' : 'decline';
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { countTokensOffThread } from '../accounting/counter.js';
 import { SessionLedger, type SessionSummary } from '../accounting/session.js';
+import type { Approver } from '../approvals/approvals.js';
 import { executionMeta } from '../execution/meta.js';
 import type { ExecuteOptions } from '../execution/pipeline.js';
 import type { ExecutionResult } from '../execution/result.js';
@@ -50,6 +51,12 @@ export interface GatewaySessionOptions {
    * answers (the MCP server and both adapters go through `call`). @default false
    */
   restore?: boolean;
+  /**
+   * Asks a person before a tool listed in `requireApproval` runs from this session's scripts (a
+   * call's own `approve`, e.g. MCP elicitation, takes precedence). Without any, such a call fails
+   * with `APPROVAL_REQUIRED`.
+   */
+  onApproval?: Approver;
 }
 
 /**
@@ -61,6 +68,8 @@ export interface GatewaySessionOptions {
 export class GatewaySession {
   /** Session id (see {@link GatewaySessionOptions.id}). */
   readonly id: string;
+  /** See {@link GatewaySessionOptions.onApproval}. */
+  readonly onApproval: Approver | undefined;
   /** The session's PII vault when `pii.enabled`, so a token means the same value across executions. */
   readonly vault: PiiVault | undefined;
   private ledger: Promise<SessionLedger> | undefined;
@@ -78,6 +87,7 @@ export class GatewaySession {
     this.id = options.id ?? randomUUID();
     this.vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
     this.author = options.author ?? `session:${this.id}`;
+    this.onApproval = options.onApproval;
     this.definitionTokens =
       options.definitionTokens ??
       (async () => (await countTokensOffThread([JSON.stringify(this.definitions())]))[0]?.tokens ?? 0);
@@ -112,7 +122,7 @@ export class GatewaySession {
   async call(
     name: string,
     input: unknown,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve'> = {},
   ): Promise<ToolAnswer> {
     const tool = GATEWAY_TOOLS.find((t) => t.name === name);
     if (!tool) {
@@ -157,12 +167,13 @@ export class GatewaySession {
   /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
   async executeCode(
     code: string,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve'> = {},
   ): Promise<ToolAnswer & { execution: ExecutionResult }> {
     const execution = await this.gateway.execute(code, {
       ...(this.vault ? { vault: this.vault } : {}),
       session: this.id,
       ...options,
+      approve: options.approve ?? this.onApproval,
     });
     (await this.getLedger()).recordExecution(execution.tokens);
     return this.saved({

@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { toolMatcher } from '../catalog/policy.js';
+import type { ToolscriptConfig } from '../config.js';
+import { ToolscriptError } from '../errors.js';
+import type { JsonValue, RunClock } from '../sandbox.js';
+import { JsonLinesLog } from '../util/jsonl.js';
+
+/** The entry of `requireApproval` that stands for every tool annotated `destructiveHint: true`. */
+export const DESTRUCTIVE = '@destructive';
+
+/** What a person is asked to decide: one call, before anything reaches the upstream server. */
+export interface ApprovalRequest {
+  /** Session id of the call (`"local"` for the library and the CLI). */
+  session: string;
+  server: string;
+  /** The tool's MCP name. */
+  tool: string;
+  /** The call's arguments, personal data shown as its PII tokens when PII is on. */
+  arguments: JsonValue;
+}
+
+/** A person's answer: `true`/`"accept"` approves; anything else denies. */
+export type ApprovalAnswer = boolean | 'accept' | 'decline' | 'cancel';
+
+/**
+ * Asks a person about one call (MCP elicitation, a terminal prompt, an adapter's `onApproval`).
+ * `signal` aborts when the gateway stops waiting (`approvals.timeoutMs`, or the execution was
+ * cancelled).
+ */
+export type Approver = (request: ApprovalRequest, signal: AbortSignal) => Promise<ApprovalAnswer>;
+
+/** Largest part of the arguments shown in an approval message, in characters. */
+const MAX_SHOWN_ARGS = 2_000;
+
+/** The question a person reads: which tool of which server, with which arguments (cut to 2,000 characters). */
+export function approvalMessage(request: ApprovalRequest): string {
+  const args = JSON.stringify(request.arguments ?? {}, null, 2);
+  const shown =
+    args.length > MAX_SHOWN_ARGS
+      ? `${args.slice(0, MAX_SHOWN_ARGS)}… (${args.length} characters in all)`
+      : args;
+  return `A script wants to call ${request.tool} on server ${request.server}. Allow it?\nArguments: ${shown}`;
+}
+
+/** How a request ended, as the audit log records it. */
+export type ApprovalDecision = 'approved' | 'declined' | 'timeout' | 'no-approver' | 'fallback-allow';
+
+/** One line of `<dataDir>/approvals.jsonl`. Never the arguments: only a hash of them. */
+export interface ApprovalAuditEntry {
+  /** ISO 8601 time of the decision. */
+  time: string;
+  session: string;
+  server: string;
+  tool: string;
+  decision: ApprovalDecision;
+  /** First 16 hex digits of the SHA-256 of the arguments' JSON. */
+  argsHash: string;
+  /** Time the person took, in ms. */
+  waitedMs: number;
+}
+
+/** A listed tool was not approved: declined, cancelled or unanswered in time. It did not run. */
+export class ApprovalError extends ToolscriptError {
+  static override readonly kind: string = 'ApprovalError';
+  constructor(
+    code: 'APPROVAL_DENIED' | 'APPROVAL_REQUIRED',
+    readonly server: string,
+    readonly tool: string,
+    message: string,
+  ) {
+    super(code, message, { server, tool });
+    // Scripts see it as a ToolError they can catch, with its own code.
+    this.name = 'ToolError';
+  }
+}
+
+/**
+ * Which calls need a person's approval (`mcpServers.<name>.requireApproval`), and asking for it:
+ * the {@link Approver} of the call's session, within `approvals.timeoutMs`, with the run's clock
+ * paused meanwhile. Every decision goes to the audit log.
+ */
+export class Approvals {
+  private readonly matchers = new Map<string, { names: (name: string) => boolean; destructive: boolean }>();
+  private readonly audit: JsonLinesLog<ApprovalAuditEntry>;
+
+  constructor(
+    private readonly config: Pick<ToolscriptConfig, 'mcpServers' | 'approvals'>,
+    auditFile: string,
+  ) {
+    this.audit = new JsonLinesLog(auditFile);
+    for (const [server, entry] of Object.entries(config.mcpServers)) {
+      const patterns = entry.requireApproval ?? [];
+      if (!patterns.length) continue;
+      const globs = patterns.filter((p) => p !== DESTRUCTIVE);
+      this.matchers.set(server, {
+        names: globs.length ? toolMatcher(globs) : () => false,
+        destructive: patterns.includes(DESTRUCTIVE),
+      });
+    }
+  }
+
+  /** The audit log's file. */
+  get auditFile(): string {
+    return this.audit.file;
+  }
+
+  /** True when a call of `tool` on `server` needs a person's approval. */
+  required(server: string, tool: Tool): boolean {
+    const matcher = this.matchers.get(server);
+    if (!matcher) return false;
+    return matcher.names(tool.name) || (matcher.destructive && tool.annotations?.destructiveHint === true);
+  }
+
+  /**
+   * Asks for approval and returns when the call may go ahead.
+   * @param args the arguments as the upstream would get them (hashed for the audit log).
+   * @throws {ApprovalError} `APPROVAL_REQUIRED` when there is no one to ask, `APPROVAL_DENIED` when
+   *   the answer is not an approval or does not come within `approvals.timeoutMs` (unless
+   *   `approvals.fallback` is `"allow"`).
+   */
+  async check(
+    request: ApprovalRequest,
+    args: unknown,
+    approver: Approver | undefined,
+    options: { clock?: RunClock | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<void> {
+    const { timeoutMs, fallback } = this.config.approvals;
+    const started = Date.now();
+    const log = (decision: ApprovalDecision) =>
+      this.audit
+        .record({
+          time: new Date().toISOString(),
+          session: request.session,
+          server: request.server,
+          tool: request.tool,
+          decision,
+          argsHash: createHash('sha256')
+            .update(JSON.stringify(args ?? {}))
+            .digest('hex')
+            .slice(0, 16),
+          waitedMs: Date.now() - started,
+        })
+        .catch(() => {});
+    const name = `${request.server}.${request.tool}`;
+    if (!approver) {
+      if (fallback === 'allow') return void (await log('fallback-allow'));
+      await log('no-approver');
+      throw new ApprovalError(
+        'APPROVAL_REQUIRED',
+        request.server,
+        request.tool,
+        `${name} needs a person's approval, and this client cannot ask for it (it does not support MCP elicitation), so it did not run. A person must approve it through a client that supports approvals.`,
+      );
+    }
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    options.clock?.pause();
+    let answer: ApprovalAnswer | 'timeout';
+    try {
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      answer = await Promise.race([
+        approver(request, controller.signal).catch(() => 'cancel' as const),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+      options.signal?.removeEventListener('abort', stop);
+      options.clock?.resume();
+    }
+    if (options.signal?.aborted) {
+      await log('declined');
+      throw new ToolscriptError('CANCELLED', `The script was cancelled while ${name} waited for approval.`);
+    }
+    if (answer === true || answer === 'accept') return void (await log('approved'));
+    if (answer === 'timeout' && fallback === 'allow') return void (await log('fallback-allow'));
+    await log(answer === 'timeout' ? 'timeout' : 'declined');
+    throw new ApprovalError(
+      'APPROVAL_DENIED',
+      request.server,
+      request.tool,
+      answer === 'timeout'
+        ? `No one approved ${name} within ${Math.round(timeoutMs / 1000)} s, so it did not run.`
+        : `A person declined ${name}, so it did not run. Do not call it again unless asked to.`,
+    );
+  }
+
+  /** Every decision in `file`, oldest first. */
+  static readLog(file: string): Promise<ApprovalAuditEntry[]> {
+    return JsonLinesLog.readEntries<ApprovalAuditEntry>(file);
+  }
+}

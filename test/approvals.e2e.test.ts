@@ -1,0 +1,232 @@
+/**
+ * Approvals on real servers: server-filesystem with `requireApproval: ["write_file"]`, and
+ * server-memory with `["@destructive"]`, reached through the gateway's MCP server by the SDK's
+ * `Client`, which answers `elicitation/create` as the person would.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import {
+  type ElicitRequest,
+  ElicitRequestSchema,
+  type ElicitResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Approvals } from '../src/approvals/approvals.js';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
+import { createMcpServer } from '../src/server/mcp-server.js';
+import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'toolscript-approvals-'));
+const files = join(dir, 'files');
+const dataDir = join(dir, 'data');
+let gateway: Gateway;
+/** What the person answers next, and every question asked. */
+let answer: (request: ElicitRequest) => Promise<ElicitResult> = async () => ({ action: 'decline' });
+const asked: ElicitRequest[] = [];
+
+async function connect(elicitation: boolean): Promise<Client> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await createMcpServer(gateway).connect(serverSide);
+  const client = new Client(
+    { name: 'person', version: '1' },
+    { capabilities: elicitation ? { elicitation: {} } : {} },
+  );
+  if (elicitation)
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request);
+      return answer(request);
+    });
+  await client.connect(clientSide);
+  return client;
+}
+
+async function run(client: Client, code: string): Promise<{ text: string; isError: boolean }> {
+  const result = await client.callTool({ name: 'execute_code', arguments: { code } });
+  return { text: (result.content as { text: string }[])[0]?.text ?? '', isError: result.isError === true };
+}
+
+const write = (name: string) => `import { writeFile } from './servers/fs';
+try {
+  await writeFile({ path: ${JSON.stringify(join(files, name))}, content: 'secret-content-42' });
+  return 'written';
+} catch (error) {
+  return [error.name, error.code];
+}`;
+
+beforeAll(async () => {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(files, { recursive: true });
+  gateway = await createGateway(
+    parseConfig({
+      dataDir,
+      sandbox: { timeoutMs: 1_000 },
+      approvals: { timeoutMs: 2_000 },
+      mcpServers: {
+        fs: { ...stdioServer(...FILESYSTEM, [files]), requireApproval: ['write_file'] },
+        memory: {
+          ...stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+          requireApproval: ['@destructive'],
+        },
+      },
+    }),
+  );
+});
+afterAll(async () => {
+  await gateway.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  asked.length = 0;
+});
+
+describe('approvals', () => {
+  it('asks before a listed tool runs; an accepted write lands, even after the script limit', async () => {
+    const client = await connect(true);
+    // The person takes 1.5 s: longer than the script's 1 s limit, which waits meanwhile.
+    answer = async () => {
+      await new Promise((r) => setTimeout(r, 1_500));
+      return { action: 'accept', content: { approve: true } };
+    };
+    const result = await run(
+      client,
+      `import { writeFile } from './servers/fs';
+       await writeFile({ path: ${JSON.stringify(join(files, 'yes.txt'))}, content: 'hello' });
+       export default 'written';`,
+    );
+    expect(result).toEqual({ text: 'Result:\nwritten', isError: false });
+    expect(readFileSync(join(files, 'yes.txt'), 'utf8')).toBe('hello');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.params.message).toMatch(
+      /^A script wants to call write_file on server fs\. Allow it\?\nArguments: \{/,
+    );
+    expect(asked[0]?.params.message).toContain('"content": "hello"');
+    await client.close();
+  });
+
+  it('a declined write throws a catchable ToolError with APPROVAL_DENIED, and the file is absent', async () => {
+    const client = await connect(true);
+    for (const reply of [
+      { action: 'decline' },
+      { action: 'cancel' },
+      { action: 'accept', content: { approve: false } },
+    ] as ElicitResult[]) {
+      answer = async () => reply;
+      const result = await run(client, write('no.txt'));
+      expect(result.text).toBe('Result:\n["ToolError","APPROVAL_DENIED"]');
+      expect(existsSync(join(files, 'no.txt'))).toBe(false);
+    }
+    expect(asked).toHaveLength(3);
+    await client.close();
+  });
+
+  it('a client without elicitation gets APPROVAL_REQUIRED naming the tool; nothing is written', async () => {
+    const client = await connect(false);
+    const result = await run(
+      client,
+      `import { writeFile } from './servers/fs';
+       await writeFile({ path: ${JSON.stringify(join(files, 'nobody.txt'))}, content: 'x' });`,
+    );
+    expect(result.isError).toBe(true);
+    expect(result.text).toMatch(/^Error \[APPROVAL_REQUIRED\]: fs\.write_file needs a person's approval/);
+    expect(result.text).toContain('through a client that supports approvals');
+    expect(existsSync(join(files, 'nobody.txt'))).toBe(false);
+    // The library path is covered by the same check.
+    await expect(
+      gateway.callTool('fs', 'write_file', { path: join(files, 'direct.txt'), content: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'APPROVAL_REQUIRED',
+    });
+    expect(existsSync(join(files, 'direct.txt'))).toBe(false);
+    await client.close();
+  });
+
+  it('never asks about unlisted tools; @destructive follows the annotations', async () => {
+    const client = await connect(true);
+    answer = async () => ({ action: 'accept', content: { approve: true } });
+    const reads = await run(
+      client,
+      `import { listDirectory } from './servers/fs';
+       import { createEntities, readGraph, deleteEntities } from './servers/memory';
+       await listDirectory({ path: ${JSON.stringify(files)} });
+       await createEntities({ entities: [{ name: 'ada', entityType: 'person', observations: [] }] });
+       const before = (await readGraph()).entities.length;
+       await deleteEntities({ entityNames: ['ada'] });
+       export default [before, (await readGraph()).entities.length];`,
+    );
+    expect(reads.text).toBe('Result:\n[1,0]');
+    // Only delete_entities (destructiveHint: true) was asked about.
+    expect(asked.map((a) => a.params.message.split('.')[0])).toEqual([
+      'A script wants to call delete_entities on server memory',
+    ]);
+    await client.close();
+  });
+
+  it('denies when no answer comes within approvals.timeoutMs', async () => {
+    const client = await connect(true);
+    answer = () => new Promise(() => {});
+    const started = Date.now();
+    const result = await run(client, write('late.txt'));
+    expect(result.text).toBe('Result:\n["ToolError","APPROVAL_DENIED"]');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(existsSync(join(files, 'late.txt'))).toBe(false);
+    await client.close();
+  });
+
+  it('audits every decision with a hash of the arguments, never their values', async () => {
+    const log = await Approvals.readLog(join(dataDir, 'approvals.jsonl'));
+    const decisions = log.map((e) => `${e.server}.${e.tool}:${e.decision}`);
+    expect(decisions).toContain('fs.write_file:approved');
+    expect(decisions).toContain('fs.write_file:declined');
+    expect(decisions).toContain('fs.write_file:no-approver');
+    expect(decisions).toContain('fs.write_file:timeout');
+    expect(decisions).toContain('memory.delete_entities:approved');
+    expect(log.every((e) => /^[0-9a-f]{16}$/.test(e.argsHash))).toBe(true);
+    const text = readFileSync(join(dataDir, 'approvals.jsonl'), 'utf8');
+    expect(text).not.toContain('secret-content-42');
+    expect(text).not.toContain('hello');
+    expect(text).not.toContain(files);
+  });
+});
+
+describe('approvals with PII tokenization', () => {
+  it('shows personal data as tokens to the person; the upstream gets the real value', async () => {
+    const own = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'pii-data'),
+        pii: { enabled: true },
+        mcpServers: { fs: { ...stdioServer(...FILESYSTEM, [files]), requireApproval: ['write_file'] } },
+      }),
+    );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await createMcpServer(own).connect(serverSide);
+    const client = new Client({ name: 'person', version: '1' }, { capabilities: { elicitation: {} } });
+    const messages: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      messages.push(request.params.message);
+      return { action: 'accept', content: { approve: true } };
+    });
+    await client.connect(clientSide);
+    try {
+      const result = await client.callTool({
+        name: 'execute_code',
+        arguments: {
+          code: `import { writeFile } from './servers/fs';
+                 await writeFile({ path: ${JSON.stringify(join(files, 'contact.txt'))}, content: 'ada.lovelace@example.com' });`,
+        },
+      });
+      expect(result.isError).toBe(false);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toContain('[EMAIL_1]');
+      expect(messages[0]).not.toContain('lovelace');
+      expect(readFileSync(join(files, 'contact.txt'), 'utf8')).toBe('ada.lovelace@example.com');
+    } finally {
+      await client.close();
+      await own.close();
+    }
+  });
+});
