@@ -10,6 +10,7 @@ import type { CliIO } from '../src/cli/shared.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { captureIO } from './support/cli.js';
 import { lastToolResults, policyModel, promptTokens, type Turn } from './support/mock-model.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 import { DATA_DIR, RAINY_DAYS, rainyDaysScript, WEATHER_CSV } from './support/weather.js';
@@ -176,20 +177,7 @@ describe('A/B harness (AI SDK mock model, real filesystem server)', () => {
 
   describe('CLI', () => {
     let config: string;
-    const capture = (resolveModel?: CliIO['resolveModel']) => {
-      const out = { stdout: '', stderr: '' };
-      const io: CliIO = {
-        stdout: (t) => {
-          out.stdout += t;
-        },
-        stderr: (t) => {
-          out.stderr += t;
-        },
-        readStdin: async () => '',
-        ...(resolveModel ? { resolveModel } : {}),
-      };
-      return { out, io };
-    };
+    const capture = (resolveModel?: CliIO['resolveModel']) => captureIO(resolveModel ? { resolveModel } : {});
 
     beforeAll(async () => {
       config = join(dir, 'toolscript.config.json');

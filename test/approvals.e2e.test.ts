@@ -14,11 +14,15 @@ import {
   type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runAgent } from '../src/agent/agent.js';
 import { Approvals } from '../src/approvals/approvals.js';
+import { runCli } from '../src/cli/main.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
 import { createMcpServer } from '../src/server/mcp-server.js';
+import { captureIO } from './support/cli.js';
+import { lastToolResults, scriptedModel } from './support/mock-model.js';
 import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toolscript-approvals-'));
@@ -121,6 +125,36 @@ describe('approvals', () => {
       expect(existsSync(join(files, 'no.txt'))).toBe(false);
     }
     expect(asked).toHaveLength(3);
+    await client.close();
+  });
+
+  it('covers ./client, raw host calls and skills: every path goes through the bridge', async () => {
+    const client = await connect(true);
+    answer = async () => ({ action: 'decline' });
+    const path = JSON.stringify(join(files, 'around.txt'));
+    await gateway.saveSkill({
+      name: 'note-writer',
+      description: 'Writes a note.',
+      code: `import { writeFile } from './servers/fs';
+export async function note(path: string): Promise<unknown> { return writeFile({ path, content: 'note' }); }`,
+    });
+    const result = await run(
+      client,
+      `import { callTool } from './client';
+       import { note } from './skills/note-writer';
+       const codes = [];
+       for (const attempt of [
+         () => callTool('fs', 'write_file', { path: ${path}, content: 'x' }),
+         () => __host.callTool('fs', 'write_file', { path: ${path}, content: 'x' }),
+         () => note(${path}),
+       ]) {
+         try { await attempt(); codes.push('ran'); } catch (error) { codes.push(error.code); }
+       }
+       return codes;`,
+    );
+    expect(result.text).toBe('Result:\n["APPROVAL_DENIED","APPROVAL_DENIED","APPROVAL_DENIED"]');
+    expect(asked).toHaveLength(3);
+    expect(existsSync(join(files, 'around.txt'))).toBe(false);
     await client.close();
   });
 
@@ -228,5 +262,104 @@ describe('approvals with PII tokenization', () => {
       await client.close();
       await own.close();
     }
+  });
+});
+
+describe('approvals in agents', () => {
+  /** A model that writes `name` once (code mode, or the direct tool), then repeats what it got. */
+  const writer = (name: string, mode: 'code' | 'direct') =>
+    scriptedModel([
+      () => ({
+        tools: [
+          mode === 'code'
+            ? { name: 'execute_code', input: { code: write(name) } }
+            : { name: 'fs__write_file', input: { path: join(files, name), content: 'x' } },
+        ],
+        usage: [10, 10],
+      }),
+      (prompt) => ({ text: lastToolResults(prompt)[0]?.value ?? '', usage: [10, 10] }),
+    ]);
+
+  it('runAgent asks onApproval in code mode and in direct mode', async () => {
+    const requests: string[] = [];
+    const yes = await runAgent({
+      gateway,
+      model: writer('agent-yes.txt', 'code'),
+      task: 'write',
+      onApproval: async (request) => {
+        requests.push(`${request.server}.${request.tool}`);
+        return true;
+      },
+    });
+    expect(yes.answer).toBe('Result:\nwritten');
+    expect(existsSync(join(files, 'agent-yes.txt'))).toBe(true);
+    const no = await runAgent({
+      gateway,
+      model: writer('agent-no.txt', 'code'),
+      task: 'write',
+      onApproval: async () => false,
+    });
+    expect(no.answer).toBe('Result:\n["ToolError","APPROVAL_DENIED"]');
+    const direct = await runAgent({
+      gateway,
+      model: writer('agent-direct.txt', 'direct'),
+      task: 'write',
+      mode: 'direct',
+      onApproval: async (request) => {
+        requests.push(`${request.server}.${request.tool}`);
+        return false;
+      },
+    });
+    expect(direct.toolErrors).toBe(1);
+    expect(existsSync(join(files, 'agent-no.txt'))).toBe(false);
+    expect(existsSync(join(files, 'agent-direct.txt'))).toBe(false);
+    expect(requests).toEqual(['fs.write_file', 'fs.write_file']);
+  });
+
+  it('toolscript agent asks y/N on the terminal, and denies without one', async () => {
+    const config = join(dir, 'agent.config.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dataDir: join(dir, 'agent-data'),
+        mcpServers: { fs: { ...stdioServer(...FILESYSTEM, [files]), requireApproval: ['write_file'] } },
+      }),
+    );
+    const cli = async (name: string, ask?: (question: string) => Promise<string>) => {
+      const questions: string[] = [];
+      const { out, io } = captureIO({
+        resolveModel: () => writer(name, 'code'),
+        ...(ask
+          ? {
+              ask: async (question: string) => {
+                questions.push(question);
+                return ask(question);
+              },
+            }
+          : {}),
+      });
+      const code = await runCli(
+        ['agent', 'write it', '--model', 'mock:writer', '--config', config, '--quiet'],
+        io,
+      );
+      return { code, questions, ...out };
+    };
+    const asked = await cli('cli-yes.txt', async () => 'y');
+    expect(asked.code).toBe(0);
+    expect(asked.questions).toHaveLength(1);
+    expect(asked.questions[0]).toMatch(
+      /^A script wants to call write_file on server fs\. Allow it\?[\s\S]* \[y\/N\] $/,
+    );
+    expect(existsSync(join(files, 'cli-yes.txt'))).toBe(true);
+    const refused = await cli('cli-enter.txt', async () => '');
+    expect(refused.stdout).toContain('APPROVAL_DENIED');
+    expect(existsSync(join(files, 'cli-enter.txt'))).toBe(false);
+    const headless = await cli('cli-headless.txt');
+    expect(headless.stderr).toContain(
+      "approval: fs.write_file needs a person's approval and there is no terminal to ask; denied.",
+    );
+    expect(headless.stdout).toContain('APPROVAL_DENIED');
+    expect(existsSync(join(files, 'cli-headless.txt'))).toBe(false);
   });
 });

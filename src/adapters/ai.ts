@@ -17,6 +17,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { dynamicTool, jsonSchema, type Tool, type ToolSet, tool } from 'ai';
 import { z } from 'zod';
+import type { Approver } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 import { GatewaySession, type GatewaySessionOptions, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS, type GatewayToolName } from '../session/tools.js';
@@ -77,16 +78,20 @@ export function createToolscriptTools(
  * `[A-Za-z0-9_-]{1,64}`, the strictest provider rule), with its own description and JSON Schema:
  * direct tool calling, as an ordinary agent would have the tools. The model reads each result's
  * text content (other parts as JSON); `isError` results come back as `error-text`. Used as the
- * baseline of the A/B harness; no PII tokenization applies here.
+ * baseline of the A/B harness; no PII tokenization applies here. `options.onApproval` is asked
+ * before a tool listed in `requireApproval` runs; without it such a call fails with
+ * `APPROVAL_REQUIRED`.
  */
-export function createDirectTools(gateway: Gateway): ToolSet {
+export function createDirectTools(gateway: Gateway, options: { onApproval?: Approver } = {}): ToolSet {
   const tools: ToolSet = {};
   for (const { name, server, tool: upstream } of directToolNames(gateway.catalog)) {
     tools[name] = dynamicTool({
       description: upstream.description ?? upstream.title ?? upstream.name,
       inputSchema: jsonSchema(upstream.inputSchema as Parameters<typeof jsonSchema>[0]),
       execute: async (input) =>
-        gateway.callTool(server, upstream.name, (input ?? {}) as Record<string, unknown>),
+        gateway.callTool(server, upstream.name, (input ?? {}) as Record<string, unknown>, {
+          approve: options.onApproval,
+        }),
       toModelOutput: ({ output }) => {
         const result = output as CallToolResult;
         const text = resultText(result);

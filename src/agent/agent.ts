@@ -3,6 +3,7 @@ import { generateText, type LanguageModel, type StepResult, stepCountIs, type To
 import type { SessionSummary } from '../accounting/session.js';
 import { createDirectTools, createToolscriptTools } from '../adapters/ai.js';
 import { resultText } from '../adapters/direct.js';
+import type { Approver } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 
 /**
@@ -35,6 +36,11 @@ export interface AgentOptions {
   /** Called after each step with its text, tool calls and results, and usage. */
   onEvent?: (event: AgentEvent) => void;
   abortSignal?: AbortSignal;
+  /**
+   * Asks a person before a tool listed in `requireApproval` runs (code mode and direct mode).
+   * Without it such calls fail with `APPROVAL_REQUIRED`.
+   */
+  onApproval?: Approver;
 }
 
 /** Input and output tokens as the provider reported them (0 where it reported none). */
@@ -82,15 +88,15 @@ export async function runAgent(options: AgentOptions): Promise<AgentRun> {
   let system: string | undefined;
   let accounting: (() => Promise<SessionSummary>) | undefined;
   if (mode === 'code') {
-    const created = createToolscriptTools(
-      options.gateway,
-      options.session !== undefined ? { id: options.session } : {},
-    );
+    const created = createToolscriptTools(options.gateway, {
+      ...(options.session !== undefined ? { id: options.session } : {}),
+      ...(options.onApproval ? { onApproval: options.onApproval } : {}),
+    });
     tools = created.tools;
     system = created.system;
     accounting = () => created.session.summary();
   } else {
-    tools = createDirectTools(options.gateway);
+    tools = createDirectTools(options.gateway, options.onApproval ? { onApproval: options.onApproval } : {});
   }
   let toolCalls = 0;
   let toolErrors = 0;

@@ -18,6 +18,11 @@ export interface CliIO {
    * drive the commands with the AI SDK's mock models. @default resolveModel from src/agent/models.ts
    */
   resolveModel?: (spec: string, options: { baseUrl?: string | undefined }) => LanguageModel;
+  /**
+   * Asks the person at the terminal and returns the line typed (approvals in `agent`); absent when
+   * there is no terminal to ask.
+   */
+  ask?: (question: string) => Promise<string>;
 }
 
 export const processIO: CliIO = {
@@ -29,6 +34,19 @@ export const processIO: CliIO = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
+  ...(process.stdin.isTTY && process.stderr.isTTY
+    ? {
+        ask: async (question: string) => {
+          const { createInterface } = await import('node:readline/promises');
+          const terminal = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return await terminal.question(question);
+          } finally {
+            terminal.close();
+          }
+        },
+      }
+    : {}),
 };
 
 /** A command: parses its own arguments, returns the process exit code; `help` is its --help text. */
@@ -113,6 +131,10 @@ export function loadCliConfig(configFile: string | undefined, io: CliIO): Loaded
   );
   for (const notice of loaded.notices)
     io.stderr(notice.startsWith('WARNING: ') ? `warning: ${notice.slice(9)}\n` : `notice: ${notice}\n`);
+  if (loaded.config.approvals.fallback === 'allow')
+    io.stderr(
+      'warning: approvals.fallback is "allow": tools listed in requireApproval run without a person\'s approval when no one can be asked or no answer comes in time; use it only where every client is trusted\n',
+    );
   return loaded;
 }
 

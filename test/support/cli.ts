@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { CliIO } from '../../src/cli/shared.js';
 
 /** Root of the checkout. */
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -25,4 +26,23 @@ export function spawnCli(
     },
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A `CliIO` that keeps what the CLI prints, for in-process `runCli` calls; `extra` adds fields. */
+export function captureIO(extra: Partial<CliIO> = {}): {
+  out: { stdout: string; stderr: string };
+  io: CliIO;
+} {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIO = {
+    stdout: (text) => {
+      out.stdout += text;
+    },
+    stderr: (text) => {
+      out.stderr += text;
+    },
+    readStdin: async () => '',
+    ...extra,
+  };
+  return { out, io };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LanguageModel } from 'ai';
 import type { AgentEvent, AgentRun } from '../../agent/agent.js';
 import { DEFAULT_MODEL, resolveModel } from '../../agent/models.js';
+import { type Approver, approvalMessage } from '../../approvals/approvals.js';
 import {
   type CliIO,
   type Command,
@@ -19,6 +20,8 @@ tools, writes TypeScript scripts that run in the sandbox, reads their results an
 Script errors go back to the model, which may retry within --max-steps. Progress (each search,
 each script shortened, each result) goes to stderr; the answer to stdout; then the bill: model
 tokens in and out as the provider reported them, and the direct-calling estimate from accounting.
+A tool listed in a server's requireApproval is asked about on the terminal (y/N) before it runs;
+without a terminal it is denied.
 
 Options:
       --model SPEC    provider:model (default ${DEFAULT_MODEL}):
@@ -82,6 +85,7 @@ export const agent: Command = defineCommand({
         task,
         maxSteps,
         session: values.session ?? `agent-${randomUUID()}`,
+        onApproval: terminalApprover(io),
         ...(values.quiet ? {} : { onEvent: (event) => io.stderr(renderEvent(event)) }),
       });
       if (values.json) io.stdout(`${JSON.stringify({ model: name, ...run })}\n`);
@@ -160,4 +164,21 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
+}
+
+/**
+ * Approvals in `agent`: asks y/N on the terminal (`requireApproval` tools); with no terminal to
+ * ask, every such call is denied, and stderr says so.
+ */
+function terminalApprover(io: CliIO): Approver {
+  return async (request) => {
+    if (!io.ask) {
+      io.stderr(
+        `approval: ${request.server}.${request.tool} needs a person's approval and there is no terminal to ask; denied.\n`,
+      );
+      return false;
+    }
+    const reply = await io.ask(`${approvalMessage(request)} [y/N] `);
+    return /^\s*y(es)?\s*$/i.test(reply);
+  };
 }
