@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
   type ElicitRequest,
@@ -20,6 +21,7 @@ import { runCli } from '../src/cli/main.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { serveHttp } from '../src/server/http.js';
 import { createMcpServer } from '../src/server/mcp-server.js';
 import { captureIO } from './support/cli.js';
 import { lastToolResults, scriptedModel } from './support/mock-model.js';
@@ -156,6 +158,32 @@ export async function note(path: string): Promise<unknown> { return writeFile({ 
     expect(asked).toHaveLength(3);
     expect(existsSync(join(files, 'around.txt'))).toBe(false);
     await client.close();
+  });
+
+  it("asks over Streamable HTTP too (serve --http), on the script request's own stream", async () => {
+    const http = await serveHttp(gateway, { port: 0 });
+    const client = new Client({ name: 'person', version: '1' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request);
+      return { action: 'accept', content: { approve: true } };
+    });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+      const result = await client.callTool({
+        name: 'execute_code',
+        arguments: {
+          code: `import { writeFile } from './servers/fs';
+                 await writeFile({ path: ${JSON.stringify(join(files, 'http.txt'))}, content: 'over http' });
+                 export default 'ok';`,
+        },
+      });
+      expect((result.content as { text: string }[])[0]?.text).toBe('Result:\nok');
+      expect(asked).toHaveLength(1);
+      expect(readFileSync(join(files, 'http.txt'), 'utf8')).toBe('over http');
+    } finally {
+      await client.close();
+      await http.close();
+    }
   });
 
   it('a client without elicitation gets APPROVAL_REQUIRED naming the tool; nothing is written', async () => {
