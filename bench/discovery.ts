@@ -7,12 +7,17 @@
  * Run: npm run bench:discovery [-- --tune]
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { countTokens } from '../src/accounting/tokens.js';
 import { Catalog } from '../src/catalog/catalog.js';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
 import { DEFAULT_RANKING, type RankingOptions, ToolSearch } from '../src/discovery/search.js';
 import { renderSearch } from '../src/session/search-tools.js';
 import { LIVEMCPBENCH_DIR, loadLiveMcpBenchCatalog } from '../test/support/livemcpbench.js';
+import { FILESYSTEM, gitServer, MEMORY, stdioServer } from '../test/support/servers.js';
+import { PARAPHRASES } from './paraphrases.js';
 import { regexNameBaseline, substringBaseline } from './support/baselines.js';
 import { median, percentile } from './support/stats.js';
 
@@ -45,20 +50,35 @@ function loadQuestions(catalog: Catalog): Question[] {
 /** A ranker returns original tool names, best first. */
 type Ranker = (query: string, limit: number) => Promise<string[]>;
 
+const KS = [1, 3, 5, 10] as const;
+
+/**
+ * Recall at k = 1, 3, 5, 10: `any` counts a question when any of its tools is in the top k (the
+ * share of questions answered), `share` averages the share of its tools found there.
+ */
 async function recall(
   questions: Question[],
   rank: Ranker,
-): Promise<{ at1: number; at5: number; at10: number }> {
-  const sums = { at1: 0, at5: 0, at10: 0 };
+): Promise<{ any: number[]; share: number[]; at1: number; at5: number; at10: number }> {
+  const any = KS.map(() => 0);
+  const share = KS.map(() => 0);
   for (const q of questions) {
     const names = await rank(q.question, 10);
-    const share = (k: number) => q.tools.filter((t) => names.slice(0, k).includes(t)).length / q.tools.length;
-    sums.at1 += share(1);
-    sums.at5 += share(5);
-    sums.at10 += share(10);
+    KS.forEach((k, i) => {
+      const found = q.tools.filter((t) => names.slice(0, k).includes(t)).length;
+      any[i] = (any[i] ?? 0) + (found > 0 ? 1 : 0);
+      share[i] = (share[i] ?? 0) + found / q.tools.length;
+    });
   }
   const n = questions.length;
-  return { at1: sums.at1 / n, at5: sums.at5 / n, at10: sums.at10 / n };
+  const shares = share.map((x) => x / n);
+  return {
+    any: any.map((x) => x / n),
+    share: shares,
+    at1: shares[0] ?? 0,
+    at5: shares[2] ?? 0,
+    at10: shares[3] ?? 0,
+  };
 }
 
 const searchRanker =
@@ -97,6 +117,7 @@ async function tune(catalog: Catalog, questions: Question[]): Promise<void> {
               fuzzy,
               prefix: true,
               maxExpandedTerms: DEFAULT_RANKING.maxExpandedTerms,
+              synonyms: DEFAULT_RANKING.synonyms,
             };
             const r = await recall(questions, searchRanker(new ToolSearch(catalog, { ranking })));
             results.push({ ranking, ...r });
@@ -120,21 +141,54 @@ if (process.argv.includes('--tune')) {
 }
 
 const search = new ToolSearch(catalog);
+const lexical = { ...DEFAULT_RANKING, synonyms: 0 };
 const quality = {
-  toolscript: await recall(questions, searchRanker(search)),
+  BM25: await recall(questions, searchRanker(new ToolSearch(catalog, { ranking: lexical }))),
+  'BM25+synonyms': await recall(questions, searchRanker(search)),
   substring: await recall(questions, async (q, limit) => substringBaseline(catalog, q, limit)),
   regexNames: await recall(questions, async (q, limit) => regexNameBaseline(catalog, q, limit)),
 };
-console.log('\nQuality (mean recall of annotated tools in the top k):');
-console.log('  ranker        @1       @5       @10');
-for (const [name, r] of Object.entries(quality)) {
-  console.log(
-    `  ${name.padEnd(12)}  ${pct(r.at1).padStart(6)}   ${pct(r.at5).padStart(6)}   ${pct(r.at10).padStart(6)}`,
-  );
-}
-console.log(
-  `  recall@5 gain over substring: ${((quality.toolscript.at5 - quality.substring.at5) * 100).toFixed(1)} points`,
+const row = (name: string, values: number[]) =>
+  console.log(`  ${name.padEnd(16)}${values.map((v) => pct(v).padStart(8)).join('')}`);
+console.log('\nLiveMCPBench, any@k (a question counts when any of its tools is in the top k):');
+console.log(`  ${'ranker'.padEnd(16)}${KS.map((k) => `@${k}`.padStart(8)).join('')}`);
+for (const [name, r] of Object.entries(quality)) row(name, r.any);
+console.log("LiveMCPBench, share@k (mean share of a question's tools in the top k):");
+for (const [name, r] of Object.entries(quality)) row(name, r.share);
+
+// Paraphrases over the real filesystem, memory and git servers' tools.
+const gateway = await createGateway(
+  parseConfig({
+    mcpServers: {
+      filesystem: stdioServer(...FILESYSTEM, [tmpdir()]),
+      memory: stdioServer(...MEMORY, [], {
+        MEMORY_FILE_PATH: join(tmpdir(), 'toolscript-bench-memory.jsonl'),
+      }),
+      git: gitServer(resolve(import.meta.dirname, '..')),
+    },
+  }),
 );
+const paraphraseQuestions = PARAPHRASES.map((p) => ({ question: p.query, tools: [p.tool] }));
+console.log(
+  `Paraphrases (${PARAPHRASES.length}, one tool each, over ${gateway.catalog.allTools().length} real tools), @k:`,
+);
+const missed: string[] = [];
+for (const [name, ranking] of [
+  ['BM25', lexical],
+  ['BM25+synonyms', DEFAULT_RANKING],
+] as const) {
+  const ranker = searchRanker(new ToolSearch(gateway.catalog, { ranking }));
+  row(name, (await recall(paraphraseQuestions, ranker)).any);
+  if (ranking === DEFAULT_RANKING) {
+    for (const p of PARAPHRASES) {
+      const rank = (await ranker(p.query, 10)).indexOf(p.tool);
+      if (rank < 0 || rank >= 3)
+        missed.push(`"${p.query}" → ${p.tool} ${rank < 0 ? 'not in the top 10' : `at ${rank + 1}`}`);
+    }
+  }
+}
+if (missed.length) console.log(`  outside the top 3 with synonyms:\n    ${missed.join('\n    ')}`);
+await gateway.close();
 
 console.log('\nSpeed and memory:');
 const shortQueries = [
@@ -167,6 +221,14 @@ for (const [label, target] of [
       times.push(performance.now() - t);
     }
   }
+  const paragraphTimes: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const q of questions) {
+      const t = performance.now();
+      await index.search(q.question, { detail: 'name', limit: 10 });
+      paragraphTimes.push(performance.now() - t);
+    }
+  }
   const shortTimes: number[] = [];
   for (let round = 0; round < 20; round++) {
     for (const q of shortQueries) {
@@ -178,6 +240,7 @@ for (const [label, target] of [
   console.log(
     `  ${label} (${documents} tools): build ${buildMs.toFixed(1)} ms, heap ${globalThis.gc ? `${heapMb.toFixed(1)} MiB` : 'n/a (run with --expose-gc)'}, ` +
       `search p50 ${median(times).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms (questions + short queries); ` +
+      `paragraph-long questions p50 ${median(paragraphTimes).toFixed(3)} ms, p99 ${percentile(paragraphTimes, 99).toFixed(3)} ms; ` +
       `short queries p50 ${median(shortTimes).toFixed(3)} ms`,
   );
 }

@@ -69,6 +69,11 @@ describe('discovery over real servers', () => {
     ['echo a message back', ['everything.echo']],
     ['create entites', ['memory.createEntities']],
     ['direcory tree', ['filesystem.directoryTree']],
+    // Paraphrases that share no word with the tool: the synonym vocabulary links them.
+    ['make a new folder', ['filesystem.createDirectory']],
+    ['link two people in the graph with a relationship', ['memory.createRelations']],
+    ['record a new fact about someone', ['memory.addObservations']],
+    ['rename a document', ['filesystem.moveFile']],
   ])('"%s" finds the right tool in the top 3', async (query, expected) => {
     const hits = await gateway.search(query, { limit: 3, detail: 'name' });
     expect(

@@ -1,5 +1,5 @@
 import MiniSearch, { type SearchOptions as MiniSearchOptions } from 'minisearch';
-import type { Catalog } from '../catalog/catalog.js';
+import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import type { BindingSpec } from '../codegen/binding.js';
 import { BindingCache } from '../codegen/cache.js';
 import {
@@ -10,7 +10,7 @@ import {
   toolDocuments,
 } from './documents.js';
 import { nearest } from './nearest.js';
-import { processTerm, queryTerms, tokenize } from './text.js';
+import { expansionTerms, processTerm, queryTerms, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
 export type DetailLevel = 'name' | 'summary' | 'full';
@@ -101,6 +101,11 @@ export interface RankingOptions {
    * task descriptions have enough exact terms, and expanding each of them costs time.
    */
   maxExpandedTerms: number;
+  /**
+   * Weight of synonym expansion (see `SYNONYM_GROUPS`) relative to the query's own words, for
+   * queries of at most `maxExpandedTerms` terms; 0 turns it off.
+   */
+  synonyms: number;
 }
 
 /**
@@ -112,6 +117,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   fuzzy: 0.2,
   prefix: true,
   maxExpandedTerms: 8,
+  synonyms: 0.5,
 };
 
 type Fields = 'name' | 'server' | 'serverDescription' | 'title' | 'description' | 'parameters' | 'hints';
@@ -138,7 +144,7 @@ export class ToolSearch {
   private readonly ranking: RankingOptions;
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: ReadonlyCatalog,
     options: { ranking?: RankingOptions; bindings?: BindingSources } = {},
   ) {
     this.ranking = options.ranking ?? DEFAULT_RANKING;
@@ -223,7 +229,7 @@ export class ToolSearch {
   /**
    * Ranked hits for `query`, best first. With an empty query and any filter (a `server`, a kind or
    * an annotation), lists the matching tools by name; with an empty query and no filter, returns
-   * no hits (the caller lists the servers instead; see {@link Catalog.listServers}).
+   * no hits (the caller lists the servers instead; see {@link ReadonlyCatalog.listServers}).
    */
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const index = this.refresh();
@@ -242,8 +248,10 @@ export class ToolSearch {
       const listed = [...this.documents.values()].filter(accept).sort((a, b) => (a.id < b.id ? -1 : 1));
       return Promise.all(listed.slice(0, options.limit ?? 100).map((d) => this.hit(d, 0, detail)));
     }
-    const { boosts, fuzzy, prefix, maxExpandedTerms } = this.ranking;
-    const expand = queryTerms(query).length <= maxExpandedTerms;
+    const { boosts, fuzzy, prefix, maxExpandedTerms, synonyms } = this.ranking;
+    const terms = queryTerms(query);
+    const expand = terms.length <= maxExpandedTerms;
+    const extra = expand && synonyms > 0 ? expansionTerms(query) : [];
     const searchOptions: MiniSearchOptions = {
       boost: boosts,
       combineWith: 'OR',
@@ -257,7 +265,15 @@ export class ToolSearch {
       };
     }
     // Deprecated tools rank below every other match (stable: each group keeps its score order).
-    const matches = index.search(query, searchOptions);
+    const scaled = Object.fromEntries(
+      Object.entries(boosts).map(([field, weight]) => [field, weight * synonyms]),
+    );
+    const matches = index.search(
+      extra.length
+        ? { combineWith: 'OR', queries: [query, { combineWith: 'OR', queries: extra, boost: scaled }] }
+        : query,
+      searchOptions,
+    );
     const isDeprecated = (id: unknown) => this.documents.get(String(id))?.deprecated !== undefined;
     const results = [
       ...matches.filter((m) => !isDeprecated(m.id)),

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { stemmer } from 'stemmer';
 import { splitWords } from '../codegen/names.js';
+import { SYNONYM_GROUPS } from './vocabulary.js';
 
 // The CommonJS build of stopword loads in a quarter of the ESM build's time (it holds every language).
 const { eng } = createRequire(import.meta.url)('stopword') as { eng: string[] };
@@ -56,4 +57,39 @@ export function queryTerms(query: string): string[] {
     if (term && !terms.includes(term)) terms.push(term);
   }
   return terms;
+}
+
+let synonyms: Map<string, string[]> | undefined;
+
+/** A word lower-cased and stemmed, stop word or not ("make" is a stop word and a tool word). */
+function stem(word: string): string {
+  const lower = word.toLowerCase();
+  return /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
+}
+
+/**
+ * The terms a query pulls in from {@link SYNONYM_GROUPS} (processed like indexed text), without
+ * the query's own terms. Query words are matched stop word or not ("make" pulls "create"); a
+ * word marked `>` is pulled in but pulls nothing.
+ */
+export function expansionTerms(query: string): string[] {
+  if (!synonyms) {
+    synonyms = new Map();
+    for (const group of SYNONYM_GROUPS) {
+      const targets = group
+        .map((w) => processTerm(w.replace(/^>/, '')))
+        .filter((t): t is string => t !== null);
+      for (const source of group.filter((w) => !w.startsWith('>')).map(stem)) {
+        const known = synonyms.get(source) ?? [];
+        synonyms.set(source, [...new Set([...known, ...targets.filter((t) => t !== source)])]);
+      }
+    }
+  }
+  const own = queryTerms(query);
+  const extra: string[] = [];
+  for (const word of tokenize(query)) {
+    for (const other of synonyms.get(stem(word)) ?? [])
+      if (!own.includes(other) && !extra.includes(other)) extra.push(other);
+  }
+  return extra;
 }
