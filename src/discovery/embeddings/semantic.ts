@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../workspace/atomic.js';
+import type { Embedder } from './embedder.js';
+
+/** One document to embed: its search id and the text that describes it. */
+export interface SemanticDocument {
+  id: string;
+  text: string;
+}
+
+/** Reciprocal rank fusion's constant (Cormack, Clarke and Büttcher, SIGIR 2009). */
+export const RRF_K = 60;
+/** Candidates taken from each ranking before fusion. */
+export const FUSION_DEPTH = 50;
+
+/**
+ * Vectors of the catalog's tools from one {@link Embedder}, for hybrid search. Embedding runs in
+ * the background: until every document has a vector, {@link rank} answers `undefined` and search
+ * stays lexical. Vectors are cached by model and text hash in `<cacheDir>/<model hash>.json`, so a
+ * restart, or a server whose tools changed, embeds only texts not seen before. A failure is
+ * reported once through `onNotice`; search then stays lexical until the next update succeeds.
+ */
+export class SemanticIndex {
+  private vectors = new Map<string, Float32Array>();
+  private cache: Map<string, number[]> | undefined;
+  private pending: Promise<void> = Promise.resolve();
+  private wanted: SemanticDocument[] = [];
+  private readyFor = '';
+  private noticed = false;
+  /** Texts sent to the embedder so far (for tests and benchmarks). */
+  embedded = 0;
+  /** Why the last update failed, if it did. */
+  error: string | undefined;
+
+  constructor(
+    readonly embedder: Embedder,
+    private readonly cacheDir: string | undefined,
+    private readonly onNotice: (message: string) => void = () => {},
+  ) {}
+
+  /** True when every current document has a vector. */
+  get ready(): boolean {
+    return this.readyFor !== '' && this.readyFor === signature(this.wanted);
+  }
+
+  /** Starts embedding `documents` (the whole set, replacing the last); returns at once. */
+  update(documents: SemanticDocument[]): void {
+    this.wanted = documents;
+    this.pending = this.pending.then(() => this.embedMissing(documents)).catch(() => {});
+  }
+
+  /** Resolves when the updates started so far are done (or failed). */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+
+  /**
+   * Document ids by cosine similarity to `query`, best first, at most `limit`; `undefined` while
+   * not ready or when the query cannot be embedded.
+   */
+  async rank(
+    query: string,
+    limit = FUSION_DEPTH,
+    accept: (id: string) => boolean = () => true,
+  ): Promise<string[] | undefined> {
+    if (!this.ready) return undefined;
+    let vector: number[] | undefined;
+    try {
+      [vector] = await this.embedder.embed([query]);
+    } catch (error) {
+      this.notice(error);
+      return undefined;
+    }
+    if (!vector) return undefined;
+    const q = normalize(vector);
+    const scored: [string, number][] = [];
+    for (const [id, v] of this.vectors) if (accept(id)) scored.push([id, dot(q, v)]);
+    scored.sort((a, b) => b[1] - a[1]);
+    return scored.slice(0, limit).map(([id]) => id);
+  }
+
+  private async embedMissing(documents: SemanticDocument[]): Promise<void> {
+    const cache = await this.loadCache();
+    const missing = [...new Set(documents.map((d) => hash(d.text)).filter((h) => !cache.has(h)))];
+    const texts = new Map(documents.map((d) => [hash(d.text), d.text]));
+    try {
+      if (missing.length) {
+        const vectors = await this.embedder.embed(missing.map((h) => texts.get(h) as string));
+        this.embedded += missing.length;
+        missing.forEach((h, i) => cache.set(h, vectors[i] as number[]));
+        await this.saveCache(cache);
+      }
+    } catch (error) {
+      this.notice(error);
+      return;
+    }
+    this.vectors = new Map(documents.map((d) => [d.id, normalize(cache.get(hash(d.text)) as number[])]));
+    this.readyFor = signature(documents);
+    this.error = undefined;
+    this.noticed = false;
+  }
+
+  private notice(error: unknown): void {
+    this.error = error instanceof Error ? error.message : String(error);
+    if (this.noticed) return;
+    this.noticed = true;
+    this.onNotice(`semantic search is off (${this.embedder.id}: ${this.error}); searching by words only`);
+  }
+
+  private cacheFile(): string | undefined {
+    return this.cacheDir && join(this.cacheDir, `${hash(this.embedder.id)}.json`);
+  }
+
+  private async loadCache(): Promise<Map<string, number[]>> {
+    if (this.cache) return this.cache;
+    this.cache = new Map();
+    const file = this.cacheFile();
+    if (file) {
+      try {
+        const saved = JSON.parse(await readFile(file, 'utf8')) as {
+          model: string;
+          vectors: Record<string, number[]>;
+        };
+        if (saved.model === this.embedder.id)
+          for (const [h, v] of Object.entries(saved.vectors)) this.cache.set(h, v);
+      } catch {}
+    }
+    return this.cache;
+  }
+
+  private async saveCache(cache: Map<string, number[]>): Promise<void> {
+    const file = this.cacheFile();
+    if (!file || !this.cacheDir) return;
+    await mkdir(this.cacheDir, { recursive: true });
+    await writeFileAtomic(
+      file,
+      JSON.stringify({ model: this.embedder.id, vectors: Object.fromEntries(cache) }),
+    );
+  }
+}
+
+/**
+ * Reciprocal rank fusion of rankings (ids best first): each id scores the sum of
+ * `1 / (RRF_K + rank)` over the rankings that hold it (rank from 1).
+ */
+export function fuseRankings(rankings: string[][]): string[] {
+  const scores = new Map<string, number>();
+  for (const ranking of rankings)
+    ranking.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + i + 1)));
+  return [...scores].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+}
+
+/**
+ * Lexical matches (best first) reordered by reciprocal rank fusion with the semantic ranking;
+ * tools found only semantically are added with score 0.
+ */
+export function hybridOrder<T extends { id: unknown; score: number }>(
+  lexical: T[],
+  semantic: string[],
+): { id: unknown; score: number }[] {
+  const byId = new Map(lexical.map((m) => [String(m.id), m]));
+  const fused = fuseRankings([lexical.slice(0, FUSION_DEPTH).map((m) => String(m.id)), semantic]);
+  const rest = lexical.slice(FUSION_DEPTH).filter((m) => !fused.includes(String(m.id)));
+  return [...fused.map((id) => byId.get(id) ?? { id, score: 0 }), ...rest];
+}
+
+/** The text a tool is embedded by: its name as words, title and description (at most 2,000 characters). */
+export function semanticText(document: { name: string; title: string; description: string }): string {
+  return `${document.name.replace(/[_\-.]+/g, ' ')}. ${document.title ? `${document.title}. ` : ''}${document.description}`.slice(
+    0,
+    2_000,
+  );
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+function signature(documents: SemanticDocument[]): string {
+  return hash(documents.map((d) => `${d.id}\u0000${hash(d.text)}`).join('\u0001'));
+}
+
+function normalize(vector: number[]): Float32Array {
+  let norm = 0;
+  for (const x of vector) norm += x * x;
+  const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  return Float32Array.from(vector, (x) => x * scale);
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length && i < b.length; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
+}
