@@ -89,7 +89,9 @@ export class SemanticIndex {
       if (missing.length) {
         const vectors = await this.embedder.embed(missing.map((h) => texts.get(h) as string));
         this.embedded += missing.length;
-        missing.forEach((h, i) => cache.set(h, vectors[i] as number[]));
+        missing.forEach((h, i) => {
+          cache.set(h, vectors[i] as number[]);
+        });
         await this.saveCache(cache);
       }
     } catch (error) {
@@ -148,7 +150,9 @@ export class SemanticIndex {
 export function fuseRankings(rankings: string[][]): string[] {
   const scores = new Map<string, number>();
   for (const ranking of rankings)
-    ranking.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + i + 1)));
+    ranking.forEach((id, i) => {
+      scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + i + 1));
+    });
   return [...scores].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 }
 
