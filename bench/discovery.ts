@@ -10,9 +10,12 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { countTokens } from '../src/accounting/tokens.js';
+import type { ReadonlyCatalog } from '../src/catalog/catalog.js';
 import { Catalog } from '../src/catalog/catalog.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
+import { fusionWeight, UseLiteEmbedder } from '../src/discovery/embeddings/embedder.js';
+import { SemanticIndex } from '../src/discovery/embeddings/semantic.js';
 import { DEFAULT_RANKING, type RankingOptions, ToolSearch } from '../src/discovery/search.js';
 import { renderSearch } from '../src/session/search-tools.js';
 import { LIVEMCPBENCH_DIR, loadLiveMcpBenchCatalog } from '../test/support/livemcpbench.js';
@@ -142,9 +145,26 @@ if (process.argv.includes('--tune')) {
 
 const search = new ToolSearch(catalog);
 const lexical = { ...DEFAULT_RANKING, synonyms: 0 };
+/** A search over `target` fused with USE-lite vectors (embedded here, cached in a temporary folder). */
+async function hybridSearch(target: ReadonlyCatalog): Promise<ToolSearch | undefined> {
+  const semantic = new SemanticIndex(
+    new UseLiteEmbedder(),
+    join(tmpdir(), 'toolscript-bench-embeddings'),
+    (m) => console.log(`  (${m})`),
+    fusionWeight({ provider: 'use-lite' }),
+  );
+  const hybrid = new ToolSearch(target, { semantic });
+  hybrid.prepare();
+  await semantic.settled();
+  embedders.push(semantic);
+  return semantic.ready ? hybrid : undefined;
+}
+const embedders: SemanticIndex[] = [];
+const hybrid = await hybridSearch(catalog);
 const quality = {
   BM25: await recall(questions, searchRanker(new ToolSearch(catalog, { ranking: lexical }))),
   'BM25+synonyms': await recall(questions, searchRanker(search)),
+  ...(hybrid ? { 'hybrid USE-lite': await recall(questions, searchRanker(hybrid)) } : {}),
   substring: await recall(questions, async (q, limit) => substringBaseline(catalog, q, limit)),
   regexNames: await recall(questions, async (q, limit) => regexNameBaseline(catalog, q, limit)),
 };
@@ -173,11 +193,16 @@ console.log(
   `Paraphrases (${PARAPHRASES.length}, one tool each, over ${gateway.catalog.allTools().length} real tools), @k:`,
 );
 const missed: string[] = [];
+const paraphraseHybrid = await hybridSearch(gateway.catalog);
 for (const [name, ranking] of [
   ['BM25', lexical],
   ['BM25+synonyms', DEFAULT_RANKING],
+  ['hybrid USE-lite', undefined],
 ] as const) {
-  const ranker = searchRanker(new ToolSearch(gateway.catalog, { ranking }));
+  if (!ranking && !paraphraseHybrid) continue;
+  const ranker = searchRanker(
+    ranking ? new ToolSearch(gateway.catalog, { ranking }) : (paraphraseHybrid as ToolSearch),
+  );
   row(name, (await recall(paraphraseQuestions, ranker)).any);
   if (ranking === DEFAULT_RANKING) {
     for (const p of PARAPHRASES) {
@@ -189,6 +214,18 @@ for (const [name, ranking] of [
 }
 if (missed.length) console.log(`  outside the top 3 with synonyms:\n    ${missed.join('\n    ')}`);
 await gateway.close();
+if (hybrid) {
+  const times: number[] = [];
+  for (const q of questions) {
+    const t = performance.now();
+    await hybrid.search(q.question, { detail: 'name', limit: 10 });
+    times.push(performance.now() - t);
+  }
+  console.log(
+    `Hybrid search at 527 tools (query embedded on the USE-lite worker): p50 ${median(times).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms`,
+  );
+}
+for (const semantic of embedders) await semantic.embedder.close?.();
 
 console.log('\nSpeed and memory:');
 const shortQueries = [

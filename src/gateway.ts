@@ -9,7 +9,7 @@ import { type ServerStatus, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
 import type { GatewayOptions } from './create.js';
-import { createEmbedder } from './discovery/embeddings/embedder.js';
+import { createEmbedder, fusionWeight } from './discovery/embeddings/embedder.js';
 import { SemanticIndex } from './discovery/embeddings/semantic.js';
 import {
   type DetailLevel,
@@ -107,8 +107,11 @@ export class Gateway {
     });
     const embeddings = config.discovery.embeddings;
     this.semantic = embeddings
-      ? new SemanticIndex(createEmbedder(embeddings), resolve(dataDir, 'embeddings'), (message) =>
-          process.stderr.write(`warning: ${message}\n`),
+      ? new SemanticIndex(
+          createEmbedder(embeddings),
+          resolve(dataDir, 'embeddings'),
+          (message) => process.stderr.write(`warning: ${message}\n`),
+          fusionWeight(embeddings),
         )
       : undefined;
     this.toolSearch = new ToolSearch(this.tools, {

@@ -94,8 +94,14 @@ const embeddingsSchema = z.discriminatedUnion(
       url: z.url(),
       model: z.string().min(1),
       apiKeyEnv: z.string().min(1).optional(),
+      /** Weight of the semantic ranking in the fusion (BM25 weighs 1). @default 1 */
+      weight: z.number().positive().max(10).optional(),
     }),
-    z.strictObject({ provider: z.literal('use-lite') }),
+    z.strictObject({
+      provider: z.literal('use-lite'),
+      /** @default 0.3 (measured on LiveMCPBench: USE-lite at equal weight lowers any@5) */
+      weight: z.number().positive().max(10).optional(),
+    }),
   ],
   {
     error: () =>

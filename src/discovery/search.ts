@@ -292,7 +292,7 @@ export class ToolSearch {
       const document = this.documents.get(id);
       return document !== undefined && accept(document);
     });
-    const ranked = semantic ? hybridOrder(matches, semantic) : matches;
+    const ranked = semantic ? hybridOrder(matches, semantic, this.semantic?.weight) : matches;
     const isDeprecated = (id: unknown) => this.documents.get(String(id))?.deprecated !== undefined;
     const results = [
       ...ranked.filter((m) => !isDeprecated(m.id)),

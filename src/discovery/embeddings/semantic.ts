@@ -34,10 +34,14 @@ export class SemanticIndex {
   /** Why the last update failed, if it did. */
   error: string | undefined;
 
+  /**
+   * @param weight the semantic ranking's weight in the fusion, the lexical one weighing 1.
+   */
   constructor(
     readonly embedder: Embedder,
     private readonly cacheDir: string | undefined,
     private readonly onNotice: (message: string) => void = () => {},
+    readonly weight = 1,
   ) {}
 
   /** True when every current document has a vector. */
@@ -147,12 +151,14 @@ export class SemanticIndex {
  * Reciprocal rank fusion of rankings (ids best first): each id scores the sum of
  * `1 / (RRF_K + rank)` over the rankings that hold it (rank from 1).
  */
-export function fuseRankings(rankings: string[][]): string[] {
+export function fuseRankings(rankings: string[][], weights: number[] = []): string[] {
   const scores = new Map<string, number>();
-  for (const ranking of rankings)
+  rankings.forEach((ranking, r) => {
+    const weight = weights[r] ?? 1;
     ranking.forEach((id, i) => {
-      scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + i + 1));
+      scores.set(id, (scores.get(id) ?? 0) + weight / (RRF_K + i + 1));
     });
+  });
   return [...scores].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 }
 
@@ -163,9 +169,13 @@ export function fuseRankings(rankings: string[][]): string[] {
 export function hybridOrder<T extends { id: unknown; score: number }>(
   lexical: T[],
   semantic: string[],
+  weight = 1,
 ): { id: unknown; score: number }[] {
   const byId = new Map(lexical.map((m) => [String(m.id), m]));
-  const fused = fuseRankings([lexical.slice(0, FUSION_DEPTH).map((m) => String(m.id)), semantic]);
+  const fused = fuseRankings(
+    [lexical.slice(0, FUSION_DEPTH).map((m) => String(m.id)), semantic],
+    [1, weight],
+  );
   const rest = lexical.slice(FUSION_DEPTH).filter((m) => !fused.includes(String(m.id)));
   return [...fused.map((id) => byId.get(id) ?? { id, score: 0 }), ...rest];
 }
