@@ -1,4 +1,7 @@
-import MiniSearch, { type SearchOptions as MiniSearchOptions } from 'minisearch';
+import MiniSearch, {
+  type SearchOptions as MiniSearchOptions,
+  type Query as MiniSearchQuery,
+} from 'minisearch';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import type { BindingSpec } from '../codegen/binding.js';
 import { BindingCache } from '../codegen/cache.js';
@@ -282,10 +285,12 @@ export class ToolSearch {
     const scaled = Object.fromEntries(
       Object.entries(boosts).map(([field, weight]) => [field, weight * synonyms]),
     );
+    // Each term once (already processed): a word the query repeats does not count twice.
+    const own: MiniSearchQuery = { combineWith: 'OR', queries: terms, processTerm: (t: string) => t };
     const matches = index.search(
       extra.length
-        ? { combineWith: 'OR', queries: [query, { combineWith: 'OR', queries: extra, boost: scaled }] }
-        : query,
+        ? { combineWith: 'OR', queries: [own, { combineWith: 'OR', queries: extra, boost: scaled }] }
+        : own,
       searchOptions,
     );
     const semantic = await this.semantic?.rank(query, FUSION_DEPTH, (id) => {
