@@ -112,6 +112,7 @@ export class Gateway {
           resolve(dataDir, 'embeddings'),
           (message) => process.stderr.write(`warning: ${message}\n`),
           fusionWeight(embeddings),
+          store,
         )
       : undefined;
     this.toolSearch = new ToolSearch(this.tools, {

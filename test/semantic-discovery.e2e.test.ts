@@ -14,6 +14,7 @@ import { createGateway } from '../src/create.js';
 import { DEFAULT_RANKING, ToolSearch } from '../src/discovery/search.js';
 import type { Gateway } from '../src/gateway.js';
 import { startEmbeddingsServer } from './support/embeddings-server.js';
+import { REDIS_AVAILABLE, redisForSuite } from './support/redis.js';
 import { FILESYSTEM, gitServer, MEMORY, stdioServer } from './support/servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toolscript-semantic-'));
@@ -180,6 +181,39 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
       expect(embeddings.inputs.length).toBe(seen);
     } finally {
       await gateway.close();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_AVAILABLE)('hybrid discovery with a session store', () => {
+  const redis = redisForSuite();
+
+  it("a second replica reuses the first one's embeddings from the store", async () => {
+    const replica = (name: string) =>
+      createGateway(
+        parseConfig({
+          dataDir: join(dir, name),
+          store: redis.url(),
+          sandbox: { threads: 0 },
+          discovery: {
+            embeddings: { provider: 'openai-compatible', url: embeddings.url, model: 'use-lite' },
+          },
+          mcpServers: { memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'm4.jsonl') }) },
+        }),
+      );
+    const first = await replica('replica-a');
+    try {
+      await ready(first);
+    } finally {
+      await first.close();
+    }
+    const seen = embeddings.inputs.length;
+    const second = await replica('replica-b');
+    try {
+      await ready(second);
+      expect(embeddings.inputs.length).toBe(seen);
+    } finally {
+      await second.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SessionStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../workspace/atomic.js';
 import type { Embedder } from './embedder.js';
 
@@ -18,7 +19,8 @@ export const FUSION_DEPTH = 50;
 /**
  * Vectors of the catalog's tools from one {@link Embedder}, for hybrid search. Embedding runs in
  * the background: until every document has a vector, {@link rank} answers `undefined` and search
- * stays lexical. Vectors are cached by model and text hash in `<cacheDir>/<model hash>.json`, so a
+ * stays lexical. Vectors are cached by model and text hash in `<cacheDir>/<model hash>.json` (or
+ * the store's shared folder `embeddings` when there is a store), so a
  * restart, or a server whose tools changed, embeds only texts not seen before. A failure is
  * reported once through `onNotice`; search then stays lexical until the next update succeeds.
  */
@@ -42,6 +44,8 @@ export class SemanticIndex {
     private readonly cacheDir: string | undefined,
     private readonly onNotice: (message: string) => void = () => {},
     readonly weight = 1,
+    /** A session store's shared folders: the cache then lives there (folder `embeddings`), for every replica. */
+    private readonly shared?: SharedFiles,
   ) {}
 
   /** True when every current document has a vector. */
@@ -116,36 +120,48 @@ export class SemanticIndex {
   }
 
   private cacheFile(): string | undefined {
-    return this.cacheDir && join(this.cacheDir, `${hash(this.embedder.id)}.json`);
+    return this.cacheDir && join(this.cacheDir, this.cacheName());
   }
 
   private async loadCache(): Promise<Map<string, number[]>> {
     if (this.cache) return this.cache;
     this.cache = new Map();
     const file = this.cacheFile();
-    if (file) {
-      try {
-        const saved = JSON.parse(await readFile(file, 'utf8')) as {
-          model: string;
-          vectors: Record<string, number[]>;
-        };
-        if (saved.model === this.embedder.id)
-          for (const [h, v] of Object.entries(saved.vectors)) this.cache.set(h, v);
-      } catch {}
-    }
+    try {
+      const text = this.shared
+        ? (await this.shared.getShared(SHARED_FOLDER)).get(this.cacheName())?.toString('utf8')
+        : file && (await readFile(file, 'utf8'));
+      const saved = text
+        ? (JSON.parse(text) as { model: string; vectors: Record<string, number[]> })
+        : undefined;
+      if (saved?.model === this.embedder.id)
+        for (const [h, v] of Object.entries(saved.vectors)) this.cache.set(h, v);
+    } catch {}
     return this.cache;
   }
 
   private async saveCache(cache: Map<string, number[]>): Promise<void> {
+    const text = JSON.stringify({ model: this.embedder.id, vectors: Object.fromEntries(cache) });
+    if (this.shared) {
+      await this.shared.updateShared(SHARED_FOLDER, new Map([[this.cacheName(), Buffer.from(text)]]), []);
+      return;
+    }
     const file = this.cacheFile();
     if (!file || !this.cacheDir) return;
     await mkdir(this.cacheDir, { recursive: true });
-    await writeFileAtomic(
-      file,
-      JSON.stringify({ model: this.embedder.id, vectors: Object.fromEntries(cache) }),
-    );
+    await writeFileAtomic(file, text);
+  }
+
+  private cacheName(): string {
+    return `${hash(this.embedder.id)}.json`;
   }
 }
+
+/** The store's shared folder that holds embedding caches. */
+const SHARED_FOLDER = 'embeddings';
+
+/** What the index uses of a session store. */
+export type SharedFiles = Required<Pick<SessionStore, 'getShared' | 'updateShared'>>;
 
 /**
  * Reciprocal rank fusion of rankings (ids best first): each id scores the sum of
