@@ -298,11 +298,16 @@ export class ToolSearch {
       return document !== undefined && accept(document);
     });
     const ranked = semantic ? hybridOrder(matches, semantic, this.semantic?.weight) : matches;
-    const isDeprecated = (id: unknown) => this.documents.get(String(id))?.deprecated !== undefined;
-    const results = [
-      ...ranked.filter((m) => !isDeprecated(m.id)),
-      ...ranked.filter((m) => isDeprecated(m.id)),
-    ].slice(0, options.limit ?? 10);
+    // Only the first `limit` of each group are needed, however many tools matched.
+    const limit = options.limit ?? 10;
+    const current: { id: unknown; score: number }[] = [];
+    const deprecated: { id: unknown; score: number }[] = [];
+    for (const match of ranked) {
+      const group = this.documents.get(String(match.id))?.deprecated === undefined ? current : deprecated;
+      if (group.length < limit) group.push(match);
+      if (current.length >= limit) break;
+    }
+    const results = [...current, ...deprecated].slice(0, limit);
     return Promise.all(
       results.map((result) =>
         this.hit(this.documents.get(String(result.id)) as SearchDocument, result.score, detail),
