@@ -109,7 +109,7 @@ function syntheticCatalog(base: Catalog, copies: number): Catalog {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 async function tune(catalog: Catalog, questions: Question[]): Promise<void> {
-  const results: { ranking: RankingOptions; at5: number; at10: number; at1: number }[] = [];
+  const results: ({ ranking: RankingOptions } & Awaited<ReturnType<typeof recall>>)[] = [];
   for (const name of [1, 2, 3])
     for (const serverDescription of [0, 0.25, 0.5, 1])
       for (const parameters of [0.25, 1])
@@ -125,10 +125,12 @@ async function tune(catalog: Catalog, questions: Question[]): Promise<void> {
             const r = await recall(questions, searchRanker(new ToolSearch(catalog, { ranking })));
             results.push({ ranking, ...r });
           }
-  results.sort((a, b) => b.at5 - a.at5 || b.at10 - a.at10);
-  console.log('Top 5 rankings by recall@5 (then @10):');
+  results.sort((a, b) => (b.any[2] ?? 0) - (a.any[2] ?? 0) || b.at5 - a.at5);
+  console.log('Top 5 rankings by any@5 (then share@5):');
   for (const r of results.slice(0, 5)) {
-    console.log(`  @1 ${pct(r.at1)}  @5 ${pct(r.at5)}  @10 ${pct(r.at10)}  ${JSON.stringify(r.ranking)}`);
+    console.log(
+      `  any@1/3/5/10 ${r.any.map(pct).join(' ')}  share@5 ${pct(r.at5)}  ${JSON.stringify(r.ranking)}`,
+    );
   }
 }
 
