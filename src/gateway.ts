@@ -263,6 +263,20 @@ export class Gateway {
     return this.upstream.callDirect(server, tool, args);
   }
 
+  /** Every upstream prompt, named `<server>.<prompt>` (see `UpstreamServers.prompts`). */
+  listPrompts(): ReturnType<UpstreamServers['prompts']> {
+    return this.upstream.prompts();
+  }
+
+  /**
+   * One upstream prompt by its qualified name, rendered by its server; for an unknown name, the
+   * nearest names. No PII tokenization here: sessions tokenize what their model sees.
+   * @throws {UpstreamUnavailableError} when its server cannot be reached
+   */
+  getPrompt(name: string, args: Record<string, string> = {}): ReturnType<UpstreamServers['prompt']> {
+    return this.upstream.prompt(name, args);
+  }
+
   /** The workspace of a session (see {@link SessionWorkspaces.get}), created on first use. */
   workspace(session: string): Workspace {
     return this.workspaces.get(session);

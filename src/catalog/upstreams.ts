@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, GetPromptResult, Prompt, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCaller } from '../bridge/bridge.js';
 import { serverFolder } from '../codegen/names.js';
 import type { ToolscriptConfig } from '../config.js';
@@ -6,6 +6,7 @@ import { nearest } from '../discovery/nearest.js';
 import { UnknownToolError, UpstreamUnavailableError } from '../errors.js';
 import type { ServerImports } from '../execution/imports.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
+import { getPrompt, listPrompts } from '../upstream/prompts.js';
 import type { Catalog } from './catalog.js';
 import { applyToolPolicy } from './policy.js';
 
@@ -156,6 +157,43 @@ export class UpstreamServers implements ToolCaller {
       throw new UnknownToolError(server, tool, nearest(tool, names));
     }
     return this.callTool(server, tool, args);
+  }
+
+  /**
+   * Every prompt of every connected server that offers prompts, named `<server>.<prompt>`, sorted
+   * by name. A server that cannot list them is left out.
+   */
+  async prompts(): Promise<(Prompt & { server: string; prompt: string })[]> {
+    const lists = await Promise.all(
+      [...this.connections].map(async ([server, connection]) => {
+        if (this.catalog.getServer(server)?.error !== undefined) return [];
+        const prompts = await listPrompts(connection).catch(() => []);
+        return prompts.map((p) => ({ ...p, name: `${server}.${p.name}`, server, prompt: p.name }));
+      }),
+    );
+    return lists.flat().sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * One prompt by its qualified name (`<server>.<prompt>`), rendered by its server; for a name no
+   * server offers, the nearest names instead.
+   * @throws {UpstreamUnavailableError} when its server cannot be reached
+   */
+  async prompt(
+    name: string,
+    args: Record<string, string>,
+  ): Promise<{ result: GetPromptResult } | { nearest: string[] }> {
+    const all = await this.prompts();
+    const found = all.find((p) => p.name === name);
+    if (!found)
+      return {
+        nearest: nearest(
+          name,
+          all.map((p) => p.name),
+        ),
+      };
+    const connection = this.connections.get(found.server) as UpstreamConnection;
+    return { result: await getPrompt(connection, found.prompt, args) };
   }
 
   /** Every configured server with its status, sorted by name. */

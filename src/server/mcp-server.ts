@@ -4,6 +4,8 @@ import {
   type CallToolResult,
   ElicitResultSchema,
   ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   McpError,
@@ -49,7 +51,22 @@ export function createMcpServer(
     ...(options.operator ? { author: OPERATOR } : {}),
     ...(options.restore ? { restore: true } : {}),
   });
-  server.server.registerCapabilities({ resources: { listChanged: true } });
+  server.server.registerCapabilities({ resources: { listChanged: true }, prompts: {} });
+  // Upstream prompts pass through as <server>.<prompt>; what the model reads is PII-tokenized.
+  server.server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+    prompts: (await gateway.listPrompts()).map(({ server: _server, prompt: _prompt, ...prompt }) => prompt),
+  }));
+  server.server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+    const found = await gateway.getPrompt(request.params.name, request.params.arguments ?? {});
+    if ('nearest' in found) {
+      const near = found.nearest.length ? ` Nearest: ${found.nearest.join(', ')}.` : '';
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown prompt "${request.params.name}".${near} List them with prompts/list.`,
+      );
+    }
+    return session.vault ? session.vault.tokenize(found.result) : found.result;
+  });
   const answer = async ({ text, isError, meta }: ToolAnswer): Promise<CallToolResult> => ({
     content: [{ type: 'text', text }],
     isError,

@@ -1,0 +1,82 @@
+/**
+ * Upstream prompts through the gateway: server-everything's prompts as `everything.<prompt>`,
+ * proxied with the server's own errors, PII-tokenized for the model; server-filesystem offers
+ * none.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
+import { createMcpServer } from '../src/server/mcp-server.js';
+import { EVERYTHING, FILESYSTEM, stdioServer } from './support/servers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'toolscript-prompts-'));
+const open: { client: Client; gateway: Gateway }[] = [];
+afterAll(async () => {
+  for (const { client, gateway } of open) {
+    await client.close();
+    await gateway.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function connect(pii: boolean): Promise<Client> {
+  const gateway = await createGateway(
+    parseConfig({
+      dataDir: join(dir, pii ? 'pii' : 'plain'),
+      pii: { enabled: pii },
+      mcpServers: {
+        everything: stdioServer(...EVERYTHING, ['stdio']),
+        files: stdioServer(...FILESYSTEM, [dir]),
+      },
+    }),
+  );
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await createMcpServer(gateway).connect(serverSide);
+  const client = new Client({ name: 'prompts', version: '1' });
+  await client.connect(clientSide);
+  open.push({ client, gateway });
+  return client;
+}
+
+describe('upstream prompts', () => {
+  it('lists them as <server>.<prompt> with their arguments, and proxies prompts/get', async () => {
+    const client = await connect(false);
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name)).toContain('everything.simple-prompt');
+    expect(prompts.every((p) => p.name.startsWith('everything.'))).toBe(true);
+    const args = prompts.find((p) => p.name === 'everything.args-prompt');
+    expect(args?.arguments).toEqual([
+      { name: 'city', description: 'Name of the city', required: true },
+      { name: 'state', required: false },
+    ]);
+    const got = await client.getPrompt({ name: 'everything.args-prompt', arguments: { city: 'Lisbon' } });
+    expect(JSON.stringify(got.messages)).toContain('Lisbon');
+  });
+
+  it("passes the server's own refusal on, and names the nearest prompts for an unknown one", async () => {
+    const client = await connect(false);
+    await expect(client.getPrompt({ name: 'everything.args-prompt', arguments: {} })).rejects.toThrow(
+      /everything\.args-prompt: .*city/,
+    );
+    await expect(client.getPrompt({ name: 'everything.simple-prompts' })).rejects.toThrow(
+      /Unknown prompt "everything\.simple-prompts"\. Nearest: everything\.simple-prompt/,
+    );
+  });
+
+  it('shows personal data in a prompt as PII tokens when PII is on', async () => {
+    const client = await connect(true);
+    const got = await client.getPrompt({
+      name: 'everything.args-prompt',
+      arguments: { city: 'ada.lovelace@example.com' },
+    });
+    const text = JSON.stringify(got.messages);
+    expect(text).toContain('[EMAIL_1]');
+    expect(text).not.toContain('lovelace');
+  });
+});
