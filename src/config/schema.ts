@@ -72,6 +72,15 @@ const sandboxSchema = z.strictObject({
   /** Model-visible output (logs and result) kept at most, in o200k_base tokens. @default 4000 */
   maxOutputTokens: z.number().int().positive().default(4000),
   /**
+   * Images and audio a script returns as MCP content blocks, at most this many decoded bytes per
+   * answer; one past it is left out with a note. @default 2097152 (2 MiB)
+   */
+  maxImageBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(2 * 1024 * 1024),
+  /**
    * Type-check scripts against the tools' bindings before they run (TypeScript, strict, on a
    * worker thread): "error" stops a script whose tool-call arguments do not type-check, before any
    * tool runs (`TYPE_ERROR`), and adds other diagnostics to the answer; "warn" only adds them;

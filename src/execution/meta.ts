@@ -4,7 +4,9 @@ import type { ExecutionResult } from './result.js';
 export const META_MAX_CALLS = 1000;
 
 /** What an answer carries about an execution besides its text (`_meta.toolscript` over MCP). */
-export type ExecutionMeta = Omit<ExecutionResult, 'output' | 'result' | 'logs' | 'calls'> & {
+export type ExecutionMeta = Omit<ExecutionResult, 'output' | 'result' | 'logs' | 'calls' | 'content'> & {
+  /** Content blocks answered beside the text (their data is in the answer's `content`, not here). */
+  contentBlocks?: number;
   /** The script's result, when the model saw all of it (the output was not cut). */
   result?: unknown;
   /** Console lines, when the model saw all of them. */
@@ -27,11 +29,12 @@ export type ExecutionMeta = Omit<ExecutionResult, 'output' | 'result' | 'logs' |
  * otherwise their sizes do. `exec --json` and `Gateway.execute` still give the whole value.
  */
 export function executionMeta(execution: ExecutionResult): ExecutionMeta {
-  const { output: _output, result, logs, calls, ...rest } = execution;
+  const { output: _output, result, logs, calls, content, ...rest } = execution;
   const resultChars = result === undefined ? 0 : (JSON.stringify(result)?.length ?? 0);
   const whole = execution.truncated === undefined;
   return {
     ...rest,
+    ...(content?.length ? { contentBlocks: content.length } : {}),
     ...(whole ? { result, logs } : {}),
     resultChars,
     logLines: logs.length,

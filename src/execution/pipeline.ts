@@ -13,6 +13,7 @@ import { workspaceHostFunctions } from '../workspace/host.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { describeError, formatLog, jsonDepth, MAX_RESULT_DEPTH } from './describe.js';
 import { type ServerImports, scanServerImports } from './imports.js';
+import { extractMedia } from './media.js';
 import { renderOutput } from './output.js';
 import type { ExecutionResult } from './result.js';
 import { transpileScript } from './transpile.js';
@@ -135,9 +136,13 @@ async function run(
     // Counting runs on the worker thread and never takes longer than the execution may run.
     const countBy = performance.now() + Math.min(limits.timeoutMs, COUNT_DEADLINE_MS);
     const left = () => countBy - performance.now();
-    const partial = vault ? parts.pii.tokenize(raw, vault) : raw;
+    // Images, audio and resource links the script returned travel as content blocks, untouched
+    // by tokenization (it could alter base64); the text shows one line for each.
+    const media = raw.ok ? extractMedia(raw.result, limits.maxImageBytes) : undefined;
+    const shown = media ? { ...raw, result: media.text } : raw;
+    const partial = vault ? parts.pii.tokenize(shown, vault) : shown;
     const rendered = await renderOutput(partial, limits.maxOutputTokens, left());
-    if (vault && JSON.stringify(partial) !== JSON.stringify(raw)) rendered.output += `\n\n${PII_NOTE}`;
+    if (vault && JSON.stringify(partial) !== JSON.stringify(shown)) rendered.output += `\n\n${PII_NOTE}`;
     const ms = performance.now() - started;
     const accounted =
       accounting === 'always' || payloads.length > 0
@@ -155,6 +160,7 @@ async function run(
     const calls = partial.calls.map((call, i) => ({ ...call, ...accounted?.calls[i] }));
     const execution = {
       ...partial,
+      ...(media?.blocks.length ? { content: media.blocks } : {}),
       calls,
       output: rendered.output,
       ...(rendered.truncated ? { truncated: rendered.truncated } : {}),

@@ -1,6 +1,7 @@
 import type { ExecutionTokens } from '../accounting/execution.js';
 import type { CallTrace } from '../bridge/bridge.js';
 import type { ExecutionErrorCode } from '../errors.js';
+import type { MediaBlock } from './media.js';
 
 /**
  * The outcome of one execution. `exec --json` prints it; over MCP it travels in the
@@ -17,6 +18,11 @@ export interface ExecutionResult {
   calls: CallTrace[];
   /** What the model reads: logs, then the result as JSON (or the error), cut to `maxOutputTokens`. */
   output: string;
+  /**
+   * Images, audio and resource links the script returned (a content block or an array of them),
+   * answered over MCP as content beside `output`; `result` is then their one-line descriptions.
+   */
+  content?: MediaBlock[];
   /** Present when `output` was cut to the token budget. */
   truncated?: { shownTokens: number; totalTokens: number; estimated: boolean };
   /** Token accounting: code mode against direct tool calling (o200k_base; an estimate for other models). */

@@ -67,8 +67,8 @@ export function createMcpServer(
     }
     return session.vault ? session.vault.tokenize(found.result) : found.result;
   });
-  const answer = async ({ text, isError, meta }: ToolAnswer): Promise<CallToolResult> => ({
-    content: [{ type: 'text', text }],
+  const answer = async ({ text, isError, meta, content }: ToolAnswer): Promise<CallToolResult> => ({
+    content: [{ type: 'text', text }, ...(content ?? [])],
     isError,
     _meta: { toolscript: { ...meta, session: await session.summary() } },
   });

@@ -181,6 +181,7 @@ export class GatewaySession {
       isError: !execution.ok,
       meta: executionMeta(execution),
       execution,
+      ...(execution.content ? { content: execution.content } : {}),
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ServerStatus } from '../catalog/upstreams.js';
+import type { MediaBlock } from '../execution/media.js';
 import type { ExecutionResult } from '../execution/result.js';
 import { executeCodeDescription, SEARCH_TOOLS_DESCRIPTION } from '../prompt/code-first.js';
 import { searchToolsShape } from './search-tools.js';
@@ -33,6 +34,8 @@ export interface ToolAnswer {
   meta: Record<string, unknown>;
   /** For `execute_code`: the whole execution. */
   execution?: ExecutionResult;
+  /** Content blocks to answer beside `text` (images, audio, resource links a script returned). */
+  content?: MediaBlock[];
 }
 
 /** One of the gateway's tools. */
