@@ -82,7 +82,10 @@ export type { ReadFileInput, ReadFileOutput } from './readFile';
       `export { listDir } from './listDir';\nexport { readFile } from './readFile';`,
     );
     expect(modules('client')).toBe(
-      `export function callTool(server, tool, input) { return __host.callTool(server, tool, input ?? {}); }\n`,
+      `export function callTool(server, tool, input) { return __host.callTool(server, tool, input ?? {}); }
+export function listResources(server) { return __host.listResources(server); }
+export function readResource(server, uri) { return __host.readResource(server, uri); }
+`,
     );
     expect(modules('runtime')).toBe(
       `export const workspace = { readText: (path) => __host.workspace('readText', path), writeText: (path, text) => __host.workspace('writeText', path, text), readJson: (path) => __host.workspace('readJson', path), writeJson: (path, value) => __host.workspace('writeJson', path, value), list: (folder) => __host.workspace('list', folder ?? '.'), remove: (path) => __host.workspace('remove', path), checkpoint: (name) => __host.workspace('checkpoint', name), restore: (name) => __host.workspace('restore', name) };

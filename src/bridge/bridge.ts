@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 import { sampleText, type TextSample } from '../accounting/execution.js';
 import type { Approvals, Approver } from '../approvals/approvals.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';
@@ -14,7 +14,7 @@ import {
 } from '../errors.js';
 import type { HostFunction, JsonValue, RunClock } from '../sandbox.js';
 import { resultBytes } from '../upstream/connection.js';
-import { errorText, resultText, unwrapToolResult } from './unwrap.js';
+import { errorText, resultText, unwrapResourceContents, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
 
 /** Default of `maxArgumentBytes`: 8 MiB. */
@@ -40,6 +40,10 @@ export interface ToolCaller {
     args: Record<string, unknown>,
     options?: { signal?: AbortSignal | undefined },
   ): Promise<CallToolResult>;
+  /** The resources a server offers (`./client`'s `listResources`); absent when not supported. */
+  listResources?(server: string): Promise<Resource[]>;
+  /** One resource's contents (`./client`'s `readResource`). */
+  readResource?(server: string, uri: string): Promise<ReadResourceResult>;
   /**
    * Tries to bring back a server that was unavailable when its tools were listed, and lists them.
    * @throws {UpstreamUnavailableError} when it is still unavailable.
@@ -173,7 +177,23 @@ export class Bridge {
         trace.ms = performance.now() - started;
       }
     };
-    return { hostFunctions: { callTool }, calls, payloads };
+    const caller = this.caller;
+    const cancelled = () => {
+      if (signal?.aborted) throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
+    };
+    const listResources: HostFunction = async (server) => {
+      cancelled();
+      const resources = (await caller.listResources?.(String(server))) ?? [];
+      return resources as unknown as JsonValue;
+    };
+    const readResource: HostFunction = async (server, uri) => {
+      cancelled();
+      if (!caller.readResource)
+        throw new ToolscriptError('UNKNOWN_TOOL', 'This gateway cannot read resources.');
+      const result = await caller.readResource(String(server), String(uri));
+      return unwrapResourceContents(result.contents) as JsonValue;
+    };
+    return { hostFunctions: { callTool, listResources, readResource }, calls, payloads };
   }
 
   /** A tool by its MCP name or its binding identifier (`read_text_file` or `readTextFile`). */

@@ -14,22 +14,41 @@ export function unwrapToolResult(result: CallToolResult): unknown {
     return result.structuredContent;
   const content = result.content ?? [];
   const only = content.length === 1 ? content[0] : undefined;
-  if (only?.type === 'text') {
-    const text = only.text;
-    const trimmed = text.trimStart();
-    if (
-      trimmed.startsWith('{') ||
-      trimmed.startsWith('[') ||
-      trimmed.startsWith('"') ||
-      /^(-?\d|true|false|null)/.test(trimmed)
-    ) {
-      try {
-        return JSON.parse(text);
-      } catch {}
-    }
-    return text;
-  }
+  if (only?.type === 'text') return parseText(only.text);
   return content;
+}
+
+/** Text as JSON when it parses as JSON, else the text itself. */
+function parseText(text: string): unknown {
+  const trimmed = text.trimStart();
+  if (
+    trimmed.startsWith('{') ||
+    trimmed.startsWith('[') ||
+    trimmed.startsWith('"') ||
+    /^(-?\d|true|false|null)/.test(trimmed)
+  ) {
+    try {
+      return JSON.parse(text);
+    } catch {}
+  }
+  return text;
+}
+
+/**
+ * The value a script sees for a resource (`readResource` in `./client`): each text content
+ * unwrapped as a tool's single text is (JSON when it parses), each blob as `{ mimeType, base64 }`;
+ * one content alone, several as an array.
+ */
+export function unwrapResourceContents(
+  contents: (
+    | { text: string; mimeType?: string | undefined }
+    | { blob: string; mimeType?: string | undefined }
+  )[],
+): unknown {
+  const values = contents.map((c) =>
+    'text' in c ? parseText(c.text) : { mimeType: c.mimeType ?? 'application/octet-stream', base64: c.blob },
+  );
+  return values.length === 1 ? values[0] : values;
 }
 
 /** The text of an `isError` result, for the error message: its text parts joined, or a fallback. */

@@ -1,12 +1,20 @@
-import type { CallToolResult, GetPromptResult, Prompt, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCaller } from '../bridge/bridge.js';
 import { serverFolder } from '../codegen/names.js';
 import type { ToolscriptConfig } from '../config.js';
 import { nearest } from '../discovery/nearest.js';
-import { UnknownToolError, UpstreamUnavailableError } from '../errors.js';
+import { ToolscriptError, UnknownToolError, UpstreamUnavailableError } from '../errors.js';
 import type { ServerImports } from '../execution/imports.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
 import { getPrompt, listPrompts } from '../upstream/prompts.js';
+import { listResources, readResource } from '../upstream/resources.js';
 import type { Catalog } from './catalog.js';
 import { applyToolPolicy } from './policy.js';
 
@@ -194,6 +202,38 @@ export class UpstreamServers implements ToolCaller {
       };
     const connection = this.connections.get(found.server) as UpstreamConnection;
     return { result: await getPrompt(connection, found.prompt, args) };
+  }
+
+  /**
+   * The resources one server offers (none without the capability).
+   * @throws {ToolscriptError} `UNKNOWN_TOOL` for a server not in the config, naming the nearest
+   * @throws {UpstreamUnavailableError} when it cannot be reached
+   */
+  listResources(server: string): Promise<Resource[]> {
+    return listResources(this.connectionOf(server));
+  }
+
+  /**
+   * One resource of one server.
+   * @throws {ToolscriptError} `UNKNOWN_TOOL` for a server not in the config, `TOOL_ERROR` when the
+   *   server refuses the URI
+   * @throws {UpstreamUnavailableError} when it cannot be reached
+   */
+  readResource(server: string, uri: string): Promise<ReadResourceResult> {
+    return readResource(this.connectionOf(server), uri);
+  }
+
+  private connectionOf(server: string): UpstreamConnection {
+    const connection = this.connections.get(server);
+    if (!connection) {
+      const near = nearest(server, [...this.connections.keys()]);
+      throw new ToolscriptError(
+        'UNKNOWN_TOOL',
+        `No server "${server}" in the config.${near.length ? ` Did you mean ${near.join(', ')}?` : ''}`,
+        { server },
+      );
+    }
+    return connection;
   }
 
   /** Every configured server with its status, sorted by name. */

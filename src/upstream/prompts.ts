@@ -1,37 +1,17 @@
-import { ErrorCode, type GetPromptResult, McpError, type Prompt } from '@modelcontextprotocol/sdk/types.js';
+import { type GetPromptResult, McpError, type Prompt } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
-
-/** Longest wait for an upstream's prompt list or prompt, in ms. */
-const PROMPT_TIMEOUT_MS = 30_000;
+import { listAllPages, refusal, UPSTREAM_REQUEST_TIMEOUT_MS } from './listing.js';
 
 /**
- * Every prompt of one server, following `nextCursor` pages; none when the server does not declare
- * the prompts capability.
+ * Every prompt of one server; none when it does not declare the prompts capability.
  * @throws {UpstreamUnavailableError} when the server cannot be reached
  */
-export async function listPrompts(connection: UpstreamConnection): Promise<Prompt[]> {
-  const client = await connection.connect();
-  if (!client.getServerCapabilities()?.prompts) return [];
-  const prompts: Prompt[] = [];
-  let cursor: string | undefined;
-  try {
-    do {
-      const page = await client.listPrompts(cursor ? { cursor } : {}, { timeout: PROMPT_TIMEOUT_MS });
-      prompts.push(...page.prompts);
-      cursor = page.nextCursor;
-    } while (cursor);
-  } catch (error) {
-    throw new UpstreamUnavailableError(
-      connection.name,
-      `prompts/list failed: ${(error as Error).message}`,
-      '',
-      {
-        cause: error,
-      },
-    );
-  }
-  return prompts;
+export function listPrompts(connection: UpstreamConnection): Promise<Prompt[]> {
+  return listAllPages(connection, 'prompts', async (client, cursor) => {
+    const page = await client.listPrompts(cursor ? { cursor } : {}, { timeout: UPSTREAM_REQUEST_TIMEOUT_MS });
+    return { items: page.prompts, nextCursor: page.nextCursor };
+  });
 }
 
 /**
@@ -46,18 +26,10 @@ export async function getPrompt(
 ): Promise<GetPromptResult> {
   const client = await connection.connect();
   try {
-    return await client.getPrompt({ name, arguments: args }, { timeout: PROMPT_TIMEOUT_MS });
+    return await client.getPrompt({ name, arguments: args }, { timeout: UPSTREAM_REQUEST_TIMEOUT_MS });
   } catch (error) {
-    // The server answered with an error (e.g. a missing argument): pass its word on as it is.
-    if (
-      error instanceof McpError &&
-      error.code !== ErrorCode.RequestTimeout &&
-      error.code !== ErrorCode.ConnectionClosed
-    )
-      throw new McpError(
-        error.code,
-        `${connection.name}.${name}: ${error.message.replace(/^(MCP error -?\d+: )+/, '')}`,
-      );
+    const refused = refusal(error);
+    if (refused) throw new McpError(refused.code, `${connection.name}.${name}: ${refused.message}`);
     throw new UpstreamUnavailableError(
       connection.name,
       `prompts/get ${name} failed: ${(error as Error).message}`,
