@@ -30,6 +30,7 @@ describe('config', () => {
       timeoutMs: 30_000,
       memoryMb: 256,
       maxOutputTokens: 4000,
+      maxImageBytes: 2 * 1024 * 1024,
       typecheck: 'off',
     });
     expect(config.callTimeoutMs).toBe(30_000);

@@ -20,6 +20,7 @@ import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
+import { UpstreamRefusal } from '../upstream/listing.js';
 
 /** Resources per `resources/list` page. */
 export const RESOURCE_PAGE_SIZE = 100;
@@ -57,7 +58,11 @@ export function createMcpServer(
     prompts: (await gateway.listPrompts()).map(({ server: _server, prompt: _prompt, ...prompt }) => prompt),
   }));
   server.server.setRequestHandler(GetPromptRequestSchema, async (request) => {
-    const found = await gateway.getPrompt(request.params.name, request.params.arguments ?? {});
+    const found = await gateway
+      .getPrompt(request.params.name, request.params.arguments ?? {})
+      .catch((error) => {
+        throw error instanceof UpstreamRefusal ? new McpError(error.code, error.message) : error;
+      });
     if ('nearest' in found) {
       const near = found.nearest.length ? ` Nearest: ${found.nearest.join(', ')}.` : '';
       throw new McpError(

@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
+import { isMcpError, isTransportFailure } from './sdk.js';
 
 /** Longest wait for one upstream list page, prompt or resource, in ms. */
 export const UPSTREAM_REQUEST_TIMEOUT_MS = 30_000;
@@ -48,11 +48,20 @@ export async function listAllPages<T>(
  * (timeouts, a closed connection), which mean the server is unavailable.
  */
 export function refusal(error: unknown): { code: number; message: string } | undefined {
-  if (
-    !(error instanceof McpError) ||
-    error.code === ErrorCode.RequestTimeout ||
-    error.code === ErrorCode.ConnectionClosed
-  )
-    return undefined;
+  if (!isMcpError(error) || isTransportFailure(error)) return undefined;
   return { code: error.code, message: error.message.replace(/^(MCP error -?\d+: )+/, '') };
+}
+
+/**
+ * A server's refusal of a request the gateway passes on (prompts/get): its JSON-RPC code and
+ * message, which the MCP layer answers as they are. Defined here so the SDK need not load.
+ */
+export class UpstreamRefusal extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamRefusal';
+  }
 }

@@ -1,7 +1,7 @@
-import { type GetPromptResult, McpError, type Prompt } from '@modelcontextprotocol/sdk/types.js';
+import type { GetPromptResult, Prompt } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
-import { listAllPages, refusal, UPSTREAM_REQUEST_TIMEOUT_MS } from './listing.js';
+import { listAllPages, refusal, UPSTREAM_REQUEST_TIMEOUT_MS, UpstreamRefusal } from './listing.js';
 
 /**
  * Every prompt of one server; none when it does not declare the prompts capability.
@@ -16,7 +16,7 @@ export function listPrompts(connection: UpstreamConnection): Promise<Prompt[]> {
 
 /**
  * One prompt, as the server renders it for `args`.
- * @throws {McpError} with the server's own code and message when it refuses the request
+ * @throws {UpstreamRefusal} with the server's own code and message when it refuses the request
  * @throws {UpstreamUnavailableError} when the server cannot be reached
  */
 export async function getPrompt(
@@ -29,7 +29,7 @@ export async function getPrompt(
     return await client.getPrompt({ name, arguments: args }, { timeout: UPSTREAM_REQUEST_TIMEOUT_MS });
   } catch (error) {
     const refused = refusal(error);
-    if (refused) throw new McpError(refused.code, `${connection.name}.${name}: ${refused.message}`);
+    if (refused) throw new UpstreamRefusal(refused.code, `${connection.name}.${name}: ${refused.message}`);
     throw new UpstreamUnavailableError(
       connection.name,
       `prompts/get ${name} failed: ${(error as Error).message}`,
