@@ -58,13 +58,21 @@ describe('resources from scripts', () => {
   it('fails with stable codes: the server refuses a URI, the server does not exist', async () => {
     const run = await gateway.execute(`import { listResources, readResource } from './client';
       const codes = [];
-      for (const attempt of [() => readResource('everything', 'demo://nope'), () => listResources('nope')]) {
+      for (const attempt of [
+        () => readResource('everything', 'demo://nope'),
+        () => listResources('nope'),
+        () => readResource('files', 'file:///etc/hostname'),
+      ]) {
         try { await attempt(); } catch (error) { codes.push([error.code, error.message]); }
       }
       return codes;`);
     expect(run.result).toEqual([
       ['TOOL_ERROR', 'everything could not read demo://nope: Resource demo://nope not found'],
       ['UNKNOWN_TOOL', 'No server "nope" in the config. Did you mean files, everything?'],
+      [
+        'TOOL_ERROR',
+        "files offers no resources, so file:///etc/hostname cannot be read; listResources('files') lists what a server offers.",
+      ],
     ]);
   });
 

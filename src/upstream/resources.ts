@@ -18,11 +18,18 @@ export function listResources(connection: UpstreamConnection): Promise<Resource[
 
 /**
  * One resource's contents.
- * @throws {ToolscriptError} `TOOL_ERROR` when the server refuses (e.g. no such URI), with its words
+ * @throws {ToolscriptError} `TOOL_ERROR` when the server offers no resources, or refuses the URI
+ *   (with its words)
  * @throws {UpstreamUnavailableError} when the server cannot be reached
  */
 export async function readResource(connection: UpstreamConnection, uri: string): Promise<ReadResourceResult> {
   const client = await connection.connect();
+  if (!client.getServerCapabilities()?.resources)
+    throw new ToolscriptError(
+      'TOOL_ERROR',
+      `${connection.name} offers no resources, so ${uri} cannot be read; listResources('${connection.name}') lists what a server offers.`,
+      { server: connection.name, uri },
+    );
   try {
     return await client.readResource({ uri }, { timeout: UPSTREAM_REQUEST_TIMEOUT_MS });
   } catch (error) {

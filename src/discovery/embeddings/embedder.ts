@@ -7,7 +7,8 @@ export interface Embedder {
   readonly id: string;
   /**
    * One vector per text, in order.
-   * @throws when the model cannot answer (server down, bad key, missing optional dependency).
+   * @throws {Error} saying why, when the model cannot answer (server down, key not set or refused,
+   *   optional dependency missing).
    */
   embed(texts: string[], signal?: AbortSignal): Promise<number[][]>;
   close?(): Promise<void>;
@@ -62,6 +63,10 @@ export class OpenAICompatibleEmbedder implements Embedder {
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
+    if (this.config.apiKeyEnv && !this.key)
+      throw new Error(
+        `the environment variable ${this.config.apiKeyEnv} (discovery.embeddings.apiKeyEnv) is not set`,
+      );
     const vectors: number[][] = [];
     for (let i = 0; i < texts.length; i += BATCH) {
       const input = texts.slice(i, i + BATCH);

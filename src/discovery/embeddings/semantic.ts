@@ -31,8 +31,6 @@ export class SemanticIndex {
   private wanted: SemanticDocument[] = [];
   private readyFor = '';
   private noticed = false;
-  /** Texts sent to the embedder so far (for tests and benchmarks). */
-  embedded = 0;
   /** Why the last update failed, if it did. */
   error: string | undefined;
 
@@ -96,7 +94,6 @@ export class SemanticIndex {
     try {
       if (missing.length) {
         const vectors = await this.embedder.embed(missing.map((h) => texts.get(h) as string));
-        this.embedded += missing.length;
         missing.forEach((h, i) => {
           cache.set(h, vectors[i] as number[]);
         });
@@ -116,7 +113,9 @@ export class SemanticIndex {
     this.error = error instanceof Error ? error.message : String(error);
     if (this.noticed) return;
     this.noticed = true;
-    this.onNotice(`semantic search is off (${this.embedder.id}: ${this.error}); searching by words only`);
+    this.onNotice(
+      `semantic search is off (${this.embedder.id}: ${this.error}); searching by words only. Check discovery.embeddings in the config.`,
+    );
   }
 
   private cacheFile(): string | undefined {
