@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { definitionCounter } from './accounting/counter.js';
-import { Approvals, type Approver } from './approvals/approvals.js';
+import { APPROVALS_LOG_FILE, Approvals, type Approver } from './approvals/approvals.js';
 import { Bridge } from './bridge/bridge.js';
 import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
 import { ObservedTypes } from './catalog/observed.js';
@@ -94,7 +94,7 @@ export class Gateway {
       observe ? this.observed.get(spec.server, spec.tool.name, spec.schemaHash) : undefined,
     );
     this.upstream = new UpstreamServers(this.tools, config, options.servers);
-    this.approvals = new Approvals(config, resolve(dataDir, 'approvals.jsonl'));
+    this.approvals = new Approvals(config, resolve(dataDir, APPROVALS_LOG_FILE));
     this.bridge = new Bridge(this.tools, this.upstream, {
       maxArgumentBytes: config.maxArgumentBytes,
       approvals: this.approvals,

@@ -3,7 +3,7 @@
  * server-memory with `["@destructive"]`, reached through the gateway's MCP server by the SDK's
  * `Client`, which answers `elicitation/create` as the person would.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -65,7 +65,6 @@ try {
 }`;
 
 beforeAll(async () => {
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(files, { recursive: true });
   gateway = await createGateway(
     parseConfig({
@@ -252,6 +251,29 @@ export async function note(path: string): Promise<unknown> { return writeFile({ 
     expect(text).not.toContain('secret-content-42');
     expect(text).not.toContain('hello');
     expect(text).not.toContain(files);
+
+    // toolscript approvals log prints them, as lines or as JSON.
+    const configFile = join(dir, 'audit.config.json');
+    writeFileSync(configFile, JSON.stringify({ mcpServers: {}, dataDir }));
+    const lines = captureIO();
+    expect(await runCli(['approvals', 'log', '--config', configFile], lines.io)).toBe(0);
+    expect(lines.out.stdout).toMatch(
+      /session \S+ {2}fs\.write_file {2}declined {2}after \d+\.\d s {2}args [0-9a-f]{16}\n/,
+    );
+    const json = captureIO();
+    expect(await runCli(['approvals', 'log', '--json', '--config', configFile], json.io)).toBe(0);
+    expect(
+      json.out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(log);
+    const empty = captureIO();
+    writeFileSync(configFile, JSON.stringify({ mcpServers: {}, dataDir: join(dir, 'nothing-yet') }));
+    await runCli(['approvals', 'log', '--config', configFile], empty.io);
+    expect(empty.out.stdout).toBe(
+      `No approval recorded in ${join(dir, 'nothing-yet', 'approvals.jsonl')}.\n`,
+    );
   });
 });
 
@@ -346,7 +368,6 @@ describe('approvals in agents', () => {
 
   it('toolscript agent asks y/N on the terminal, and denies without one', async () => {
     const config = join(dir, 'agent.config.json');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(
       config,
       JSON.stringify({

@@ -6,6 +6,9 @@ import { ToolscriptError } from '../errors.js';
 import type { JsonValue, RunClock } from '../sandbox.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 
+/** The approvals audit log's file name, in the data folder. */
+export const APPROVALS_LOG_FILE = 'approvals.jsonl';
+
 /** The entry of `requireApproval` that stands for every tool annotated `destructiveHint: true`. */
 export const DESTRUCTIVE = '@destructive';
 

@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
-import { Approvals } from '../../approvals/approvals.js';
-import { type Command, defineCommand, loadCliConfig, UsageError } from '../shared.js';
+import { join } from 'node:path';
+import { APPROVALS_LOG_FILE, type ApprovalAuditEntry } from '../../approvals/approvals.js';
+import { logCommand } from '../log-command.js';
+import type { Command } from '../shared.js';
 
 export const APPROVALS_HELP = `Usage: toolscript approvals log [--config FILE] [--json]
 
@@ -17,28 +18,11 @@ Options:
 `;
 
 /** `toolscript approvals log`: reads the approvals audit log. */
-export const approvals: Command = defineCommand({
+export const approvals: Command = logCommand<ApprovalAuditEntry>({
   help: APPROVALS_HELP,
-  options: { json: { type: 'boolean' } },
-  run: async ({ values, positionals }, io) => {
-    if (positionals[0] !== 'log' || positionals.length > 1)
-      throw new UsageError('expected "toolscript approvals log"');
-    const { config } = loadCliConfig(values.config, io);
-    const file = resolve(config.dataDir, 'approvals.jsonl');
-    const entries = await Approvals.readLog(file);
-    if (values.json) {
-      for (const entry of entries) io.stdout(`${JSON.stringify(entry)}\n`);
-      return 0;
-    }
-    if (entries.length === 0) {
-      io.stdout(`No approval recorded in ${file}.\n`);
-      return 0;
-    }
-    for (const e of entries) {
-      io.stdout(
-        `${e.time}  session ${e.session}  ${e.server}.${e.tool}  ${e.decision}  after ${(e.waitedMs / 1000).toFixed(1)} s  args ${e.argsHash}\n`,
-      );
-    }
-    return 0;
-  },
+  usage: ['approvals', 'log'],
+  file: (config) => join(config.dataDir, APPROVALS_LOG_FILE),
+  empty: (file) => `No approval recorded in ${file}.`,
+  line: (e) =>
+    `${e.time}  session ${e.session}  ${e.server}.${e.tool}  ${e.decision}  after ${(e.waitedMs / 1000).toFixed(1)} s  args ${e.argsHash}`,
 });

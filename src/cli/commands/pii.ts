@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
-import { PiiAuditLog } from '../../pii/audit.js';
-import { type Command, defineCommand, loadCliConfig, UsageError } from '../shared.js';
+import type { PiiAuditEntry } from '../../pii/audit.js';
+import { logCommand } from '../log-command.js';
+import type { Command } from '../shared.js';
 
 export const PII_HELP = `Usage: toolscript pii audit [--config FILE] [--json]
 
@@ -15,29 +15,15 @@ Options:
 `;
 
 /** `toolscript pii audit`: reads the untokenization audit log. */
-export const pii: Command = defineCommand({
+export const pii: Command = logCommand<PiiAuditEntry>({
   help: PII_HELP,
-  options: { json: { type: 'boolean' } },
-  run: async ({ values, positionals }, io) => {
-    if (positionals[0] !== 'audit' || positionals.length > 1)
-      throw new UsageError('expected "toolscript pii audit"');
-    const { config } = loadCliConfig(values.config, io);
-    const file = resolve(config.pii.auditLog);
-    const entries = await PiiAuditLog.read(file);
-    if (values.json) {
-      for (const entry of entries) io.stdout(`${JSON.stringify(entry)}\n`);
-      return 0;
-    }
-    if (entries.length === 0) {
-      io.stdout(`No untokenization recorded in ${file}.\n`);
-      return 0;
-    }
-    for (const e of entries) {
-      const types = Object.entries(e.types)
-        .map(([type, n]) => `${type}×${n}`)
-        .join(' ');
-      io.stdout(`${e.time}  session ${e.session}  ${e.server}.${e.tool}  ${types}\n`);
-    }
-    return 0;
+  usage: ['pii', 'audit'],
+  file: (config) => config.pii.auditLog,
+  empty: (file) => `No untokenization recorded in ${file}.`,
+  line: (e) => {
+    const types = Object.entries(e.types)
+      .map(([type, n]) => `${type}×${n}`)
+      .join(' ');
+    return `${e.time}  session ${e.session}  ${e.server}.${e.tool}  ${types}`;
   },
 });
