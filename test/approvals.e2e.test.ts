@@ -238,6 +238,29 @@ export async function note(path: string): Promise<unknown> { return writeFile({ 
     await client.close();
   });
 
+  it('a cancelled script stops waiting at once, even for an approver that ignores its signal', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 200);
+    const run = await gateway.execute(write('cancelled.txt'), {
+      signal: controller.signal,
+      approve: () => new Promise(() => {}),
+    });
+    expect(run.error?.code).toBe('CANCELLED');
+    // approvals.timeoutMs is 2 s here.
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(existsSync(join(files, 'cancelled.txt'))).toBe(false);
+    // The wait itself ended with the cancel (recorded as such), not at approvals.timeoutMs.
+    const deadline = Date.now() + 500;
+    let recorded = false;
+    while (!recorded && Date.now() < deadline) {
+      const log = await Approvals.readLog(join(dataDir, 'approvals.jsonl'));
+      recorded = log.some((e) => e.decision === 'cancelled' && e.waitedMs < 1_000);
+      if (!recorded) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(recorded).toBe(true);
+  });
+
   it('audits every decision with a hash of the arguments, never their values', async () => {
     const log = await Approvals.readLog(join(dataDir, 'approvals.jsonl'));
     const decisions = log.map((e) => `${e.server}.${e.tool}:${e.decision}`);

@@ -47,7 +47,13 @@ export function approvalMessage(request: ApprovalRequest): string {
 }
 
 /** How a request ended, as the audit log records it. */
-export type ApprovalDecision = 'approved' | 'declined' | 'timeout' | 'no-approver' | 'fallback-allow';
+export type ApprovalDecision =
+  | 'approved'
+  | 'declined'
+  | 'timeout'
+  | 'cancelled'
+  | 'no-approver'
+  | 'fallback-allow';
 
 /** One line of `<dataDir>/approvals.jsonl`. Never the arguments: only a hash of them. */
 export interface ApprovalAuditEntry {
@@ -157,8 +163,10 @@ export class Approvals {
       );
     }
     const controller = new AbortController();
-    const stop = () => controller.abort();
-    options.signal?.addEventListener('abort', stop, { once: true });
+    // A cancelled execution stops waiting at once, even for an approver that ignores its signal.
+    let stop = () => controller.abort();
+    const onAbort = () => stop();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     options.clock?.pause();
     let answer: ApprovalAnswer | 'timeout';
@@ -166,18 +174,26 @@ export class Approvals {
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
+      const cancelled = new Promise<'cancel'>((resolve) => {
+        stop = () => {
+          controller.abort();
+          resolve('cancel');
+        };
+        if (options.signal?.aborted) stop();
+      });
       answer = await Promise.race([
         approver(request, controller.signal).catch(() => 'cancel' as const),
         timedOut,
+        cancelled,
       ]);
     } finally {
       clearTimeout(timer);
       controller.abort();
-      options.signal?.removeEventListener('abort', stop);
+      options.signal?.removeEventListener('abort', onAbort);
       options.clock?.resume();
     }
     if (options.signal?.aborted) {
-      await log('declined');
+      await log('cancelled');
       throw new ToolscriptError('CANCELLED', `The script was cancelled while ${name} waited for approval.`);
     }
     if (answer === true || answer === 'accept') return void (await log('approved'));

@@ -7,8 +7,9 @@ export const APPROVALS_HELP = `Usage: toolscript approvals log [--config FILE] [
 
 Prints the approvals audit log: every time a script called a tool listed in a server's
 requireApproval (time, session, server, tool, the decision, how long the person took, and a
-hash of the arguments; never their values). Decisions: approved, declined, timeout,
-no-approver (the client could not ask a person), fallback-allow (approvals.fallback "allow").
+hash of the arguments; never their values). Decisions: approved, declined, timeout, cancelled
+(the script was cancelled while waiting), no-approver (the client could not ask a person),
+fallback-allow (approvals.fallback "allow").
 The log is <dataDir>/approvals.jsonl.
 
 Options:
