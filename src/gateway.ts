@@ -5,7 +5,7 @@ import { APPROVALS_LOG_FILE, Approvals, type Approver } from './approvals/approv
 import { Bridge } from './bridge/bridge.js';
 import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
 import { ObservedTypes } from './catalog/observed.js';
-import { type ServerStatus, UpstreamServers } from './catalog/upstreams.js';
+import { type ServerStatus, type UpstreamOfferings, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
 import type { GatewayOptions } from './create.js';
@@ -37,7 +37,7 @@ import type { SessionStore } from './store/store.js';
 import { SessionWorkspaces } from './workspace/sessions.js';
 import type { Workspace } from './workspace/workspace.js';
 
-export type { ServerStatus } from './catalog/upstreams.js';
+export type { ServerStatus, UpstreamOfferings } from './catalog/upstreams.js';
 export { type ExecuteOptions, PII_NOTE } from './execution/pipeline.js';
 
 /**
@@ -261,6 +261,11 @@ export class Gateway {
       );
     }
     return this.upstream.callDirect(server, tool, args);
+  }
+
+  /** Upstream resources, templates and `list_changed` notices, for the gateway's MCP clients. */
+  get offerings(): UpstreamOfferings {
+    return this.upstream;
   }
 
   /** Every upstream prompt, named `<server>.<prompt>` (see `UpstreamServers.prompts`). */

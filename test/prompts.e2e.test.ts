@@ -3,46 +3,15 @@
  * proxied with the server's own errors, PII-tokenized for the model; server-filesystem offers
  * none.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
-import { createMcpServer } from '../src/server/mcp-server.js';
-import { EVERYTHING, FILESYSTEM, stdioServer } from './support/servers.js';
+import { everythingGateways } from './support/mcp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'toolscript-prompts-'));
-const open: { client: Client; gateway: Gateway }[] = [];
-afterAll(async () => {
-  for (const { client, gateway } of open) {
-    await client.close();
-    await gateway.close();
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function connect(pii: boolean): Promise<Client> {
-  const gateway = await createGateway(
-    parseConfig({
-      dataDir: join(dir, pii ? 'pii' : 'plain'),
-      pii: { enabled: pii },
-      mcpServers: {
-        everything: stdioServer(...EVERYTHING, ['stdio']),
-        files: stdioServer(...FILESYSTEM, [dir]),
-      },
-    }),
-  );
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(gateway).connect(serverSide);
-  const client = new Client({ name: 'prompts', version: '1' });
-  await client.connect(clientSide);
-  open.push({ client, gateway });
-  return client;
-}
+const gateways = everythingGateways(mkdtempSync(join(tmpdir(), 'toolscript-prompts-')));
+afterAll(() => gateways.close());
+const connect = async (pii: boolean) => (await gateways.connect(pii)).client;
 
 describe('upstream prompts', () => {
   it('lists them as <server>.<prompt> with their arguments, and proxies prompts/get', async () => {

@@ -1,9 +1,11 @@
 import type {
   CallToolResult,
   GetPromptResult,
+  ListResourcesResult,
   Prompt,
   ReadResourceResult,
   Resource,
+  ResourceTemplate,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCaller } from '../bridge/bridge.js';
@@ -14,7 +16,13 @@ import { ToolscriptError, UnknownToolError, UpstreamUnavailableError } from '../
 import type { ServerImports } from '../execution/imports.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
 import { getPrompt, listPrompts } from '../upstream/prompts.js';
-import { listResources, readResource } from '../upstream/resources.js';
+import {
+  listResourcePage,
+  listResources,
+  listResourceTemplates,
+  readResource,
+  requestResource,
+} from '../upstream/resources.js';
 import type { Catalog } from './catalog.js';
 import { applyToolPolicy } from './policy.js';
 
@@ -37,12 +45,53 @@ export interface ServerStatus {
 }
 
 /**
+ * What upstream servers offer their clients beside tools, as the gateway's MCP server passes it
+ * on: resources and their templates, one server at a time, and their `list_changed` notices.
+ */
+export interface UpstreamOfferings {
+  /**
+   * Names of the servers that are not known to be down, sorted; with `offering`, less those
+   * connected servers that did not declare that capability.
+   */
+  available(offering?: 'resources' | 'prompts'): string[];
+  /** True when the config (or the in-process servers) has this server. */
+  has(server: string): boolean;
+  /**
+   * One page of a server's `resources/list` (empty without the capability).
+   * @throws {UpstreamRefusal} when the server refuses the cursor
+   * @throws {UpstreamUnavailableError} when it cannot be reached
+   */
+  resourcePage(
+    server: string,
+    cursor?: string,
+  ): Promise<Pick<ListResourcesResult, 'resources' | 'nextCursor'>>;
+  /**
+   * Every resource template of a server (none without the capability).
+   * @throws {UpstreamUnavailableError} when it cannot be reached
+   */
+  resourceTemplates(server: string): Promise<ResourceTemplate[]>;
+  /**
+   * One resource as its server sends it.
+   * @throws {UpstreamRefusal} when the server refuses the URI or offers no resources
+   * @throws {UpstreamUnavailableError} when it cannot be reached
+   */
+  resource(server: string, uri: string): Promise<ReadResourceResult>;
+  /**
+   * Calls `listener` when a server announces `notifications/resources/list_changed` or
+   * `notifications/prompts/list_changed`.
+   * @returns a function that removes the listener
+   */
+  onListChanged(listener: (kind: 'resources' | 'prompts', server: string) => void): () => void;
+}
+
+/**
  * Every upstream connection of a gateway, feeding the catalog: tools are listed through the
  * server's tool policy (`allowTools`/`denyTools`), re-listed when a server announces a change, and
  * listed again when a server that was down is called. It is the bridge's {@link ToolCaller}.
  */
-export class UpstreamServers implements ToolCaller {
+export class UpstreamServers implements ToolCaller, UpstreamOfferings {
   private readonly connections = new Map<string, UpstreamConnection>();
+  private readonly listeners = new Set<(kind: 'resources' | 'prompts', server: string) => void>();
   private readonly denied = new Map<string, number>();
   /** Servers whose tools were listed (or tried) at least once. */
   private readonly attempted = new Set<string>();
@@ -64,6 +113,9 @@ export class UpstreamServers implements ToolCaller {
           callTimeoutMs: config.callTimeoutMs,
           maxResultBytes: config.maxResultBytes,
           onToolsChanged: (tools) => this.catalog.setTools(name, this.applyPolicy(name, tools)),
+          onListChanged: (kind) => {
+            for (const listener of this.listeners) listener(kind, name);
+          },
         }),
       );
     }
@@ -221,6 +273,36 @@ export class UpstreamServers implements ToolCaller {
    */
   readResource(server: string, uri: string): Promise<ReadResourceResult> {
     return readResource(this.connectionOf(server), uri);
+  }
+
+  available(offering?: 'resources' | 'prompts'): string[] {
+    return this.names()
+      .filter((server) => {
+        if (this.catalog.getServer(server)?.error !== undefined) return false;
+        const declared = this.connections.get(server)?.capabilities;
+        return offering === undefined || declared === undefined || declared[offering] !== undefined;
+      })
+      .sort();
+  }
+
+  resourcePage(
+    server: string,
+    cursor?: string,
+  ): Promise<Pick<ListResourcesResult, 'resources' | 'nextCursor'>> {
+    return listResourcePage(this.connectionOf(server), cursor);
+  }
+
+  resourceTemplates(server: string): Promise<ResourceTemplate[]> {
+    return listResourceTemplates(this.connectionOf(server));
+  }
+
+  resource(server: string, uri: string): Promise<ReadResourceResult> {
+    return requestResource(this.connectionOf(server), uri);
+  }
+
+  onListChanged(listener: (kind: 'resources' | 'prompts', server: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   private connectionOf(server: string): UpstreamConnection {

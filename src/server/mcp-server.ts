@@ -6,10 +6,7 @@ import {
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
   McpError,
-  ReadResourceRequestSchema,
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -21,19 +18,18 @@ import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
+import { registerResourceHandlers } from './resources.js';
 
-/** Resources per `resources/list` page. */
-export const RESOURCE_PAGE_SIZE = 100;
-/** URI prefix of the generated file tree. */
-export const RESOURCE_PREFIX = 'toolscript://';
 /** Coalesces bursts of upstream `list_changed` into one notification per client, in ms. */
 const NOTIFY_DELAY_MS = 50;
 
 /**
  * The gateway as an MCP server: tools `search_tools` and `execute_code`, the code-first prompt as
- * `instructions`, and the generated file tree as resources (`toolscript://servers/<server>/<tool>.ts`,
- * paginated). When an upstream server's tools change, the client gets `notifications/tools/list_changed`
- * (the execute_code description lists the servers) and `notifications/resources/list_changed`.
+ * `instructions`, the generated file tree and the upstream servers' resources as resources (see
+ * `registerResourceHandlers`), and the upstream prompts as `<server>.<prompt>`. When an upstream
+ * server's tools change, the client gets `notifications/tools/list_changed` (the execute_code
+ * description lists the servers) and `notifications/resources/list_changed`; an upstream's own
+ * `resources/list_changed` and `prompts/list_changed` are forwarded.
  * One instance per client session; they share the gateway. `options.session` names the session
  * (its workspace, state and PII vault); default a random id. Skills it saves are the session's
  * (`session:<id>`), or the operator's with `options.operator` (a stdio client, run by the user).
@@ -52,7 +48,7 @@ export function createMcpServer(
     ...(options.operator ? { author: OPERATOR } : {}),
     ...(options.restore ? { restore: true } : {}),
   });
-  server.server.registerCapabilities({ resources: { listChanged: true }, prompts: {} });
+  server.server.registerCapabilities({ resources: { listChanged: true }, prompts: { listChanged: true } });
   // Upstream prompts pass through as <server>.<prompt>; what the model reads is PII-tokenized.
   server.server.setRequestHandler(ListPromptsRequestSchema, async () => ({
     prompts: (await gateway.listPrompts()).map(({ server: _server, prompt: _prompt, ...prompt }) => prompt),
@@ -106,43 +102,7 @@ export function createMcpServer(
     ),
   );
 
-  server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
-    const paths = gateway.bindings.paths();
-    const start = request.params?.cursor ? Number.parseInt(request.params.cursor, 10) : 0;
-    if (!Number.isInteger(start) || start < 0 || start > paths.length) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${request.params?.cursor}`);
-    }
-    const page = paths.slice(start, start + RESOURCE_PAGE_SIZE);
-    const next = start + RESOURCE_PAGE_SIZE;
-    return {
-      resources: page.map((path) => ({
-        uri: `${RESOURCE_PREFIX}${path}`,
-        name: path,
-        mimeType: 'text/x-typescript',
-      })),
-      ...(next < paths.length ? { nextCursor: String(next) } : {}),
-    };
-  });
-  server.server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
-    resourceTemplates: [
-      {
-        uriTemplate: `${RESOURCE_PREFIX}servers/{server}/{tool}.ts`,
-        name: 'binding',
-        description: 'One tool as a TypeScript declaration: its input type, result type and docs.',
-        mimeType: 'text/x-typescript',
-      },
-    ],
-  }));
-  server.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-    const { uri } = request.params;
-    const path = uri.startsWith(RESOURCE_PREFIX) ? uri.slice(RESOURCE_PREFIX.length) : undefined;
-    const text = path === undefined ? undefined : await gateway.bindings.read(path, { compact: true });
-    if (text === undefined) {
-      // -32002: "Resource not found" in the MCP specification.
-      throw new McpError(-32002, `Resource not found: ${uri}. List them with resources/list.`);
-    }
-    return { contents: [{ uri, mimeType: 'text/x-typescript', text }] };
-  });
+  registerResourceHandlers(server, gateway, session.vault);
 
   let timer: NodeJS.Timeout | undefined;
   const onChanged = () => {
@@ -160,9 +120,17 @@ export function createMcpServer(
     }, NOTIFY_DELAY_MS);
   };
   gateway.catalog.on('changed', onChanged);
+  // An upstream's resources/list_changed and prompts/list_changed reach every client as they are.
+  const stopForwarding = gateway.offerings.onListChanged((kind) => {
+    if (!server.isConnected()) return;
+    const sent =
+      kind === 'resources' ? server.server.sendResourceListChanged() : server.server.sendPromptListChanged();
+    void sent.catch(() => {});
+  });
   server.server.onclose = () => {
     clearTimeout(timer);
     gateway.catalog.off('changed', onChanged);
+    stopForwarding();
   };
   return server;
 }

@@ -39,6 +39,8 @@ export interface UpstreamOptions {
   maxResultBytes?: number;
   /** Called after the server announced `notifications/tools/list_changed` and was re-listed. */
   onToolsChanged?: (tools: Tool[]) => void;
+  /** Called when the server announces `notifications/resources/list_changed` or `prompts/list_changed`. */
+  onListChanged?: (kind: 'resources' | 'prompts') => void;
 }
 
 /**
@@ -83,6 +85,11 @@ export class UpstreamConnection {
   /** Server name and version from `initialize`, once connected. */
   get serverVersion(): { name: string; version: string } | undefined {
     return this.client?.getServerVersion();
+  }
+
+  /** What the server declared at `initialize` (`tools`, `resources`, `prompts`…), once connected. */
+  get capabilities(): ReturnType<Client['getServerCapabilities']> {
+    return this.client?.getServerCapabilities();
   }
 
   /** Server `instructions` from `initialize`, once connected. */
@@ -194,6 +201,16 @@ export class UpstreamConnection {
         }
       });
     }
+    const onListChanged = this.options.onListChanged;
+    const capabilities = client.getServerCapabilities();
+    if (onListChanged && capabilities?.resources?.listChanged)
+      client.setNotificationHandler(loadedSdk().ResourceListChangedNotificationSchema, async () =>
+        onListChanged('resources'),
+      );
+    if (onListChanged && capabilities?.prompts?.listChanged)
+      client.setNotificationHandler(loadedSdk().PromptListChangedNotificationSchema, async () =>
+        onListChanged('prompts'),
+      );
   }
 
   /**
