@@ -50,10 +50,12 @@ export function createToolscriptTools(
 ): ToolscriptTools {
   const session = 'session' in options ? options.session : new GatewaySession(gateway, options);
   const descriptions = new Map(session.definitions().map((d) => [d.name, d.description]));
-  const toModelOutput = ({ output }: { output: ToolscriptToolOutput }) =>
-    output.isError
-      ? { type: 'error-text' as const, value: output.text }
-      : { type: 'text' as const, value: output.text };
+  const toModelOutput = ({ output }: { output: ToolscriptToolOutput }) => {
+    if (output.isError) return { type: 'error-text' as const, value: output.text };
+    const media = modelMedia(output.content ?? []);
+    if (!media.length) return { type: 'text' as const, value: output.text };
+    return { type: 'content' as const, value: [{ type: 'text' as const, text: output.text }, ...media] };
+  };
   const tools: Record<string, Tool<unknown, ToolscriptToolOutput>> = {};
   for (const spec of GATEWAY_TOOLS) {
     tools[spec.name] = tool({
@@ -95,9 +97,35 @@ export function createDirectTools(gateway: Gateway, options: { onApproval?: Appr
       toModelOutput: ({ output }) => {
         const result = output as CallToolResult;
         const text = resultText(result);
-        return result.isError ? { type: 'error-text', value: text } : { type: 'text', value: text };
+        if (result.isError) return { type: 'error-text', value: text };
+        const media = modelMedia(result.content);
+        return media.length
+          ? { type: 'content', value: [{ type: 'text', text }, ...media] }
+          : { type: 'text', value: text };
       },
     });
   }
   return tools;
+}
+
+/**
+ * MCP image and audio blocks as AI SDK tool-output parts (`image-data`, `file-data`), so a model
+ * that reads images sees them; other blocks are in the text already.
+ */
+function modelMedia(
+  content: readonly { type: string; data?: unknown; mimeType?: unknown }[],
+): { type: 'image-data' | 'file-data'; data: string; mediaType: string }[] {
+  return content.flatMap((block) =>
+    (block.type === 'image' || block.type === 'audio') &&
+    typeof block.data === 'string' &&
+    typeof block.mimeType === 'string'
+      ? [
+          {
+            type: block.type === 'image' ? ('image-data' as const) : ('file-data' as const),
+            data: block.data,
+            mediaType: block.mimeType,
+          },
+        ]
+      : [],
+  );
 }

@@ -56,10 +56,11 @@ export function createAnthropicTools(
   const handle: AnthropicTools['handle'] = async (block) => {
     const answer = await session.call(block.name, block.input);
     answers.set(block.id, answer);
+    const images = answer.isError ? [] : messageImages(answer.content ?? []);
     return {
       type: 'tool_result',
       tool_use_id: block.id,
-      content: answer.text,
+      content: images.length ? [{ type: 'text', text: answer.text }, ...images] : answer.text,
       ...(answer.isError ? { is_error: true } : {}),
     };
   };
@@ -79,4 +80,27 @@ export function createAnthropicTools(
     },
     answers,
   };
+}
+
+/** Image types the Messages API takes in an image block (`source.media_type`). */
+const MESSAGE_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
+
+/**
+ * The answer's images as Messages API image blocks (base64 source). Audio and other image types
+ * have no block there; the answer's text already describes them.
+ */
+function messageImages(
+  content: readonly { type: string; data?: unknown; mimeType?: unknown }[],
+): Anthropic.ImageBlockParam[] {
+  return content.flatMap((block) => {
+    const mediaType = MESSAGE_IMAGE_TYPES.find((type) => type === block.mimeType);
+    return block.type === 'image' && typeof block.data === 'string' && mediaType
+      ? [
+          {
+            type: 'image' as const,
+            source: { type: 'base64' as const, media_type: mediaType, data: block.data },
+          },
+        ]
+      : [];
+  });
 }
