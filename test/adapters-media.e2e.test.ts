@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { generateText, stepCountIs } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectTools, createToolscriptTools } from '../src/adapters/ai.js';
@@ -15,6 +15,7 @@ import { createAnthropicTools } from '../src/adapters/anthropic.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { replayingClient } from './support/anthropic.js';
 import { scriptedModel } from './support/mock-model.js';
 import { EVERYTHING, stdioServer } from './support/servers.js';
 
@@ -89,7 +90,6 @@ describe('images through the library adapters', () => {
   });
 
   it('toolscript/anthropic: a returned image is an image block in the tool_result the API receives', async () => {
-    const bodies: Anthropic.MessageCreateParams[] = [];
     const replies = [
       {
         content: [{ type: 'tool_use', id: 'tu1', name: 'execute_code', input: { code: SCRIPT } }],
@@ -97,27 +97,7 @@ describe('images through the library adapters', () => {
       },
       { content: [{ type: 'text', text: 'done', citations: null }], stop_reason: 'end_turn' },
     ];
-    // The paid API cannot be reached here: the SDK's own `fetch` option replays Messages responses.
-    const client = new Anthropic({
-      apiKey: 'test-key',
-      baseURL: 'http://anthropic.invalid',
-      maxRetries: 0,
-      fetch: async (_url, init) => {
-        const body = JSON.parse(String(init?.body)) as Anthropic.MessageCreateParams;
-        bodies.push(body);
-        const reply = replies[bodies.length - 1];
-        const message = {
-          id: `msg_${bodies.length}`,
-          type: 'message',
-          role: 'assistant',
-          model: body.model,
-          stop_sequence: null,
-          usage: { input_tokens: 1, output_tokens: 1 },
-          ...reply,
-        };
-        return new Response(JSON.stringify(message), { headers: { 'content-type': 'application/json' } });
-      },
-    });
+    const { client, requests: bodies } = replayingClient(replies.map((reply) => () => reply));
     const { tools, system, handleMessage } = createAnthropicTools(gateway);
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Show me the tiny image' }];
     for (;;) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectTools, createToolscriptTools } from '../src/adapters/ai.js';
@@ -10,6 +10,7 @@ import { createAnthropicTools } from '../src/adapters/anthropic.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { replayingClient } from './support/anthropic.js';
 import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
 import { DATA_DIR, RAINY_DAYS, rainyDaysScript } from './support/weather.js';
 
@@ -62,7 +63,6 @@ describe('library adapters on real servers', () => {
   });
 
   it('toolscript/anthropic: runs a tool-use loop through the official SDK client', async () => {
-    const requests: Anthropic.MessageCreateParams[] = [];
     // Messages API responses as JSON on the wire.
     const replies: ((request: Anthropic.MessageCreateParams) => Record<string, unknown>)[] = [
       () => ({
@@ -88,27 +88,7 @@ describe('library adapters on real servers', () => {
       }),
       () => ({ content: [{ type: 'text', text: 'done', citations: null }], stop_reason: 'end_turn' }),
     ];
-    // The paid API cannot be reached here: the SDK's own `fetch` option replays Messages responses.
-    const client = new Anthropic({
-      apiKey: 'test-key',
-      baseURL: 'http://anthropic.invalid',
-      maxRetries: 0,
-      fetch: async (_url, init) => {
-        const request = JSON.parse(String(init?.body)) as Anthropic.MessageCreateParams;
-        requests.push(request);
-        const reply = (replies[requests.length - 1] as (typeof replies)[number])(request);
-        const message = {
-          id: `msg_${requests.length}`,
-          type: 'message',
-          role: 'assistant',
-          model: request.model,
-          stop_sequence: null,
-          usage: { input_tokens: 100, output_tokens: 10 },
-          ...reply,
-        };
-        return new Response(JSON.stringify(message), { headers: { 'content-type': 'application/json' } });
-      },
-    });
+    const { client, requests } = replayingClient(replies);
 
     const { tools, system, handleMessage, answers } = createAnthropicTools(gateway);
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'How many rainy days?' }];
