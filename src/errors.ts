@@ -102,19 +102,24 @@ export class ConfigError extends ToolscriptError {
   }
 }
 
-/** An upstream server could not be started, reached, or answered too late. */
+/**
+ * An upstream server could not be started, reached, or answered too late. `options.hint` replaces
+ * the default advice (check the config entry) when the reason says what to do.
+ */
 export class UpstreamUnavailableError extends ToolscriptError {
   static override readonly kind: string = 'UpstreamUnavailableError';
   constructor(
     readonly server: string,
     reason: string,
     readonly stderrTail = '',
-    options?: ErrorOptions,
+    options?: ErrorOptions & { hint?: string },
   ) {
     const tail = stderrTail ? `\n--- last stderr of '${server}' ---\n${stderrTail}` : '';
+    const hint =
+      options?.hint ?? 'Check its entry in mcpServers (command, args, url) and that it runs on its own.';
     super(
       'UPSTREAM_UNAVAILABLE',
-      `Upstream server '${server}' is unavailable: ${reason}. Check its entry in mcpServers (command, args, url) and that it runs on its own.${tail}`,
+      `Upstream server '${server}' is unavailable: ${reason}.${hint ? ` ${hint}` : ''}${tail}`,
       { server, reason, stderrTail },
       options,
     );

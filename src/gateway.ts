@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { definitionCounter } from './accounting/counter.js';
 import { APPROVALS_LOG_FILE, Approvals, type Approver } from './approvals/approvals.js';
+import { CredentialStore } from './auth/credentials.js';
 import { Bridge } from './bridge/bridge.js';
 import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
 import { ObservedTypes } from './catalog/observed.js';
@@ -93,7 +94,10 @@ export class Gateway {
     this.bindings = new BindingTree(this.tools, (spec) =>
       observe ? this.observed.get(spec.server, spec.tool.name, spec.schemaHash) : undefined,
     );
-    this.upstream = new UpstreamServers(this.tools, config, options.servers);
+    this.upstream = new UpstreamServers(this.tools, config, {
+      inProcess: options.servers,
+      credentials: new CredentialStore(dataDir, options.store),
+    });
     this.approvals = new Approvals(config, resolve(dataDir, APPROVALS_LOG_FILE));
     this.bridge = new Bridge(this.tools, this.upstream, {
       maxArgumentBytes: config.maxArgumentBytes,

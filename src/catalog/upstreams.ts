@@ -8,9 +8,11 @@ import type {
   ResourceTemplate,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { CredentialStore } from '../auth/credentials.js';
+import { StoredOAuthProvider } from '../auth/provider.js';
 import type { ToolCaller } from '../bridge/bridge.js';
 import { serverFolder } from '../codegen/names.js';
-import type { ToolscriptConfig } from '../config.js';
+import { isRemoteServer, type ToolscriptConfig } from '../config.js';
 import { nearest } from '../discovery/nearest.js';
 import { ToolscriptError, UnknownToolError, UpstreamUnavailableError } from '../errors.js';
 import type { ServerImports } from '../execution/imports.js';
@@ -96,19 +98,32 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
   /** Servers whose tools were listed (or tried) at least once. */
   private readonly attempted = new Set<string>();
 
+  /**
+   * @param options.inProcess servers reached through a transport the caller makes.
+   * @param options.credentials where OAuth tokens of remote servers are kept; a remote server
+   *   without an `Authorization` header gets OAuth (MCP authorization) through it.
+   */
   constructor(
     private readonly catalog: Catalog,
     private readonly config: ToolscriptConfig,
-    inProcess: Record<string, InProcessServer> = {},
+    options: { inProcess?: Record<string, InProcessServer> | undefined; credentials?: CredentialStore } = {},
   ) {
     const targets: [string, UpstreamTarget][] = [
       ...Object.entries(config.mcpServers),
-      ...Object.entries(inProcess),
+      ...Object.entries(options.inProcess ?? {}),
     ];
     for (const [name, target] of targets) {
+      const oauth =
+        options.credentials &&
+        !('transport' in target) &&
+        isRemoteServer(target) &&
+        !hasAuthorization(target.headers);
       this.connections.set(
         name,
         new UpstreamConnection(name, target, {
+          ...(oauth
+            ? { authProvider: new StoredOAuthProvider(name, options.credentials as CredentialStore) }
+            : {}),
           connectTimeoutMs: config.connectTimeoutMs,
           callTimeoutMs: config.callTimeoutMs,
           maxResultBytes: config.maxResultBytes,
@@ -347,4 +362,9 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
     this.denied.set(server, denied.length);
     return kept;
   }
+}
+
+/** True when static headers already authorize (any casing of `Authorization`). */
+function hasAuthorization(headers: Record<string, string> | undefined): boolean {
+  return Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'authorization');
 }

@@ -18,6 +18,7 @@ Commands:
   bench     token benchmark: code mode against direct tool calling (source checkout)
   pii       "pii audit": the log of tokens turned back into real values for tools
   approvals "approvals log": the decisions on tools that need a person's approval
+  auth      OAuth for remote servers: "auth login SERVER", "auth status", "auth logout SERVER"
   skills    list, show, save, rm and check saved skills
   agent     run a task end to end with a model (Anthropic, OpenAI, OpenAI-compatible) in code mode
   ab        A/B harness: each task of a task file in code mode and with direct tool calling
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./commands/bench.js')).bench,
   pii: async () => (await import('./commands/pii.js')).pii,
   approvals: async () => (await import('./commands/approvals.js')).approvals,
+  auth: async () => (await import('./commands/auth.js')).auth,
   skills: async () => (await import('./commands/skills.js')).skills,
   agent: async () => (await import('./commands/agent.js')).agent,
   ab: async () => (await import('./commands/ab.js')).ab,

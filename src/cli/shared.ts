@@ -23,6 +23,11 @@ export interface CliIO {
    * there is no terminal to ask.
    */
   ask?: (question: string) => Promise<string>;
+  /**
+   * Sends the person to a URL (`auth login`); absent, the command prints it and opens the
+   * desktop's browser when there is one. Injectable so tests can follow the URL themselves.
+   */
+  openUrl?: (url: string) => Promise<void>;
 }
 
 export const processIO: CliIO = {

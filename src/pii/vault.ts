@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { seal, unseal } from '../util/sealed.js';
 import { type DetectOptions, detectPii, type PiiType } from './detectors.js';
 
 const TOKEN = /\[(EMAIL|PHONE|CARD|IBAN|SSN|IP|SECRET)_(\d+)\]/g;
@@ -79,11 +79,7 @@ export class PiiVault {
    * @param key 32 bytes, e.g. from `TOOLSCRIPT_PII_KEY` (64 hex digits).
    */
   seal(key: Buffer): Buffer {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    const plain = Buffer.from(JSON.stringify({ values: [...this.values], counters: [...this.counters] }));
-    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    return seal(Buffer.from(JSON.stringify({ values: [...this.values], counters: [...this.counters] })), key);
   }
 
   /**
@@ -91,9 +87,7 @@ export class PiiVault {
    * @throws when the key is wrong or the data was altered (GCM authentication fails).
    */
   unseal(data: Buffer, key: Buffer): void {
-    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
-    decipher.setAuthTag(data.subarray(12, 28));
-    const plain = Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+    const plain = unseal(data, key).toString('utf8');
     const parsed = JSON.parse(plain) as { values: [string, string][]; counters: [PiiType, number][] };
     this.values.clear();
     this.tokens.clear();

@@ -1,3 +1,4 @@
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
@@ -39,6 +40,8 @@ export interface UpstreamOptions {
   maxResultBytes?: number;
   /** Called after the server announced `notifications/tools/list_changed` and was re-listed. */
   onToolsChanged?: (tools: Tool[]) => void;
+  /** OAuth for a remote server (see `auth/provider.ts`); none for stdio servers. */
+  authProvider?: OAuthClientProvider;
   /** Called when the server announces `notifications/resources/list_changed` or `prompts/list_changed`. */
   onListChanged?: (kind: 'resources' | 'prompts') => void;
 }
@@ -154,7 +157,11 @@ export class UpstreamConnection {
       opened = await openClient(
         this.config,
         // One JSON-RPC message may be as large as the largest accepted result, plus its envelope.
-        { timeoutMs: timeout, maxBufferSize: this.maxResultBytes() + 1024 * 1024 },
+        {
+          timeoutMs: timeout,
+          maxBufferSize: this.maxResultBytes() + 1024 * 1024,
+          authProvider: this.options.authProvider,
+        },
         {
           onProtocolVersion: (version) => {
             this.negotiatedVersion = version;
@@ -166,8 +173,11 @@ export class UpstreamConnection {
         },
       );
     } catch (error) {
+      // A server that needs `toolscript auth login` says so, and nothing else.
+      const login = (error as { name?: unknown } | undefined)?.name === 'NeedsLoginError';
       throw new UpstreamUnavailableError(this.name, describeFailure(error, timeout), this.stderrTail, {
         cause: error,
+        ...(login ? { hint: '' } : {}),
       });
     }
     const { client } = opened;

@@ -1,3 +1,4 @@
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { isRemoteServer, type ServerConfig } from '../config.js';
@@ -37,12 +38,14 @@ export interface OpenHooks {
  * `timeoutMs` is SIGKILLed, even if it ignores SIGTERM.
  * @param options.timeoutMs time for `initialize`, in ms.
  * @param options.maxBufferSize largest JSON-RPC message read from a stdio server, in bytes.
+ * @param options.authProvider OAuth for a remote server (MCP authorization): the SDK sends its
+ *   token and refreshes it on a 401. A failure it raises is thrown as is, without trying SSE.
  * @returns the client, and the child's pid for stdio servers (else `null`).
  * @throws the SDK's error when the server cannot be reached or does not answer in time.
  */
 export async function openClient(
   target: UpstreamTarget,
-  options: { timeoutMs: number; maxBufferSize: number },
+  options: { timeoutMs: number; maxBufferSize: number; authProvider?: OAuthClientProvider | undefined },
   hooks: OpenHooks,
 ): Promise<{ client: Client; pid: number | null }> {
   const {
@@ -88,15 +91,16 @@ export async function openClient(
   if ('transport' in target) return { client: await attempt(await target.transport()), pid: null };
   if (isRemoteServer(target)) {
     const url = new URL(target.url);
-    const requestInit = target.headers ? { headers: target.headers } : undefined;
-    const sse = () => attempt(new SSEClientTransport(url, requestInit ? { requestInit } : {}));
+    const transportOptions = {
+      ...(target.headers ? { requestInit: { headers: target.headers } } : {}),
+      ...(options.authProvider ? { authProvider: options.authProvider } : {}),
+    };
+    const sse = () => attempt(new SSEClientTransport(url, transportOptions));
     if (target.type === 'sse') return { client: await sse(), pid: null };
     try {
-      return {
-        client: await attempt(new StreamableHTTPClientTransport(url, requestInit ? { requestInit } : {})),
-        pid: null,
-      };
+      return { client: await attempt(new StreamableHTTPClientTransport(url, transportOptions)), pid: null };
     } catch (error) {
+      if (options.authProvider && isAuthFailure(error)) throw error;
       // Servers from before 2025-03-26 speak only the HTTP+SSE transport.
       try {
         return { client: await sse(), pid: null };
@@ -116,4 +120,14 @@ export async function openClient(
   transport.stderr?.on('data', (chunk: Buffer) => hooks.onStderr(chunk.toString('utf8')));
   const client = await attempt(transport);
   return { client, pid: transport.pid };
+}
+
+/** True for a failure of the OAuth flow (no login, a refused token), which SSE would only repeat. */
+function isAuthFailure(error: unknown): boolean {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  return (
+    name === 'NeedsLoginError' ||
+    name === 'UnauthorizedError' ||
+    (error instanceof Error && /OAuth|unauthori[sz]ed|invalid_grant|invalid_token/i.test(error.message))
+  );
 }
