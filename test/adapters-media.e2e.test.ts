@@ -112,8 +112,9 @@ describe('images through the library adapters', () => {
       if (response.stop_reason !== 'tool_use') break;
       messages.push({ role: 'user', content: await handleMessage(response) });
     }
-    const sent = (bodies[1]?.messages.at(-1)?.content as Anthropic.ToolResultBlockParam[])[0];
-    const blocks = sent?.content as (Anthropic.TextBlockParam | Anthropic.ImageBlockParam)[];
+    const sent = (bodies[1]?.messages.at(-1)?.content ?? []) as Anthropic.ToolResultBlockParam[];
+    const result = sent[0];
+    const blocks = result?.content as (Anthropic.TextBlockParam | Anthropic.ImageBlockParam)[];
     expect(blocks.map((b) => b.type)).toEqual(['text', 'image']);
     const image = blocks[1] as Anthropic.ImageBlockParam;
     expect(image.source).toMatchObject({ type: 'base64', media_type: 'image/png' });

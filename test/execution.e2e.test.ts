@@ -29,6 +29,23 @@ describe('executions on the bundled default config', () => {
     expect(execution.output).toBe('start\n\nResult:\ntrue');
   });
 
+  it('accepts a top-level return in a script with no import at all', async () => {
+    for (const [code, value] of [
+      ['return 6 * 7;', 42],
+      ['const xs = [1, 2];\nreturn xs.map((x) => x * 2);', [2, 4]],
+      ['function f() { return 1; }\nreturn f() + 1;', 2],
+    ] as const) {
+      const execution = await gateway.execute(code);
+      expect({ code, error: execution.error, result: execution.result }).toEqual({
+        code,
+        error: null,
+        result: value,
+      });
+    }
+    // A script with neither return nor export still has no result.
+    expect((await gateway.execute('const x = 1;')).result).toBeNull();
+  });
+
   it('resolves both import styles to the generated bindings', async () => {
     const execution = await gateway.execute(`
       import * as fs from './servers/filesystem';

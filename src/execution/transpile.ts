@@ -13,7 +13,9 @@ export type TranspileResult = { ok: true; code: string } | { ok: false; message:
  * @returns JavaScript, or a syntax error message with `line:column` in the script's own source.
  */
 export async function transpileScript(source: string): Promise<TranspileResult> {
-  const first = await run(source);
+  // `export {}` makes every script an ES module: esbuild would take one with no import or export
+  // for CommonJS, where a top-level `return` is legal and its value lost.
+  const first = await run(`${source}\nexport {};`);
   if (first.ok || !/top-level return/i.test(first.message)) return first;
   const { imports, body } = await hoistImports(source);
   return run(`${imports} export default await (async () => {\n${body}\n})();`);
