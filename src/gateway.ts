@@ -10,6 +10,7 @@ import { type ServerStatus, type UpstreamOfferings, UpstreamServers } from './ca
 import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
 import type { GatewayOptions } from './create.js';
+import { ExecutionFeed } from './dashboard/feed.js';
 import { createEmbedder, fusionWeight } from './discovery/embeddings/embedder.js';
 import { SemanticIndex } from './discovery/embeddings/semantic.js';
 import {
@@ -140,6 +141,9 @@ export class Gateway {
     });
   }
 
+  /** The last executions of this gateway, as the model saw them, for the dashboard (`/ui`). */
+  readonly feed = new ExecutionFeed();
+
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}); empty when made with `metrics: false`. */
   get metrics(): GatewayMetrics {
     this.gatewayMetrics ??= new GatewayMetrics();
@@ -234,9 +238,10 @@ export class Gateway {
         this.options.connect === 'on-demand' ? this.upstream.ensureFor(used) : Promise.resolve(),
       definitionTokens: () => this.definitionTokens(),
       typecheck: this.typechecker,
-      ...(this.options.metrics !== false
-        ? { record: (run, memoryBytes) => this.metrics.record(run, memoryBytes) }
-        : {}),
+      record: (run, memoryBytes, context) => {
+        if (this.options.metrics !== false) this.metrics.record(run, memoryBytes);
+        this.feed.add(run, context);
+      },
     };
   }
 

@@ -169,6 +169,40 @@ describe('the packed package, installed into a new project', () => {
     expect(JSON.parse(run.stdout)).toEqual({ ok: true, result: true, servers: ['filesystem', 'memory'] });
   });
 
+  it('serves the dashboard from the built page, with neither Preact nor uPlot installed', () => {
+    const installed = join(project, 'node_modules');
+    expect(existsSync(join(installed, 'preact'))).toBe(false);
+    expect(existsSync(join(installed, 'uplot'))).toBe(false);
+    expect(readdirSync(join(installed, 'toolscript/dist/ui')).sort()).toEqual([
+      'app.css',
+      'app.js',
+      'index.html',
+    ]);
+    writeFileSync(
+      join(project, 'ui.mjs'),
+      `import { createGateway, defaultConfig, serveHttp } from 'toolscript';
+       const gateway = await createGateway(defaultConfig());
+       const http = await serveHttp(gateway, { port: 0 });
+       const base = http.url.replace(/\\/mcp$/, '');
+       const page = await (await fetch(base + '/ui')).text();
+       const script = await fetch(base + '/ui/assets/app.js');
+       const body = await script.text();
+       await http.close();
+       await gateway.close();
+       console.log(JSON.stringify({ page: page.includes('<div id="app">'), status: script.status, type: script.headers.get('content-type'), bytes: body.length }));`,
+    );
+    const run = spawnSync(process.execPath, ['ui.mjs'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const served = JSON.parse(run.stdout) as { page: boolean; status: number; type: string; bytes: number };
+    expect(served).toMatchObject({ page: true, status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(served.bytes).toBeGreaterThan(20_000);
+  });
+
   it('type-checks a file importing every subpath under tsc --init defaults (nodenext, strict)', () => {
     // A user of the subpaths installs their peers, as npm's warning says.
     execFileSync(

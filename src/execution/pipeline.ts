@@ -78,8 +78,12 @@ export interface PipelineParts {
   definitionTokens: () => Promise<number>;
   /** Checks scripts before they run, when `sandbox.typecheck` is not "off". */
   typecheck?: ScriptTypechecker;
-  /** Records the execution in the metrics, when the gateway keeps them. */
-  record?: (execution: Execution, memoryBytes: number | undefined) => void;
+  /** Records the finished execution (metrics, the dashboard's feed), with its session and script. */
+  record?: (
+    execution: Execution,
+    memoryBytes: number | undefined,
+    context: { session: string; script: string },
+  ) => void;
 }
 
 /**
@@ -167,7 +171,7 @@ async function run(
       ...(accounted ? { tokens: accounted.tokens } : {}),
       ms,
     };
-    parts.record?.(execution, memoryBytes);
+    parts.record?.(execution, memoryBytes, { session, script: code });
     return execution;
   };
   const transpiled = await transpileScript(code);

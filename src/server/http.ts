@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { warmCounter } from '../accounting/counter.js';
+import { dashboard } from '../dashboard/routes.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { HttpSessions, SessionsFullError } from './http-sessions.js';
@@ -64,7 +65,7 @@ class HttpError extends Error {
 /**
  * Serves the gateway over MCP Streamable HTTP at `/mcp`, one MCP session per client
  * (`Mcp-Session-Id`); Prometheus metrics at `GET /metrics`; a JSON summary of the same counters at
- * `GET /stats` (see {@link GatewayMetrics.summary}); `GET /healthz` (the process answers: 200) and
+ * `GET /stats` (see {@link GatewayMetrics.summary}); the dashboard at `/ui` (see `dashboard`); `GET /healthz` (the process answers: 200) and
  * `GET /readyz` (200 when every configured upstream server is connected, else 503; the body names
  * each server's state). Other paths get 404.
  *
@@ -93,9 +94,15 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     tokenHash: options.token ? digest(options.token).toString('hex') : '',
   });
 
-  /** Token, Host, Origin and declared size; throws an {@link HttpError} to refuse. */
+  const ui = dashboard(gateway, { token: options.token, readJson: (req) => readJson(req, maxBodyBytes) });
+
+  /**
+   * Token, Host, Origin and declared size; throws an {@link HttpError} to refuse. The dashboard
+   * (`/ui`) checks the token itself: its page must load to ask for it.
+   */
   const admit = (req: IncomingMessage) => {
-    if (tokenDigest) {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (tokenDigest && path !== '/ui' && !path.startsWith('/ui/')) {
       const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
       if (!timingSafeEqual(digest(given), tokenDigest)) {
         throw new HttpError(401, 'Unauthorized: send "Authorization: Bearer <token>" with the gateway token');
@@ -130,6 +137,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       return sendError(res, status, (error as Error).message);
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (await ui(req, res, url)) return;
     if (req.method === 'GET' && url.pathname === '/metrics') {
       res.writeHead(200, { 'content-type': gateway.metrics.registry.contentType });
       res.end(await gateway.metrics.registry.metrics());
@@ -151,7 +159,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       return sendError(
         res,
         404,
-        'Not found: the MCP endpoint is /mcp (also /healthz, /readyz, /metrics, /stats)',
+        'Not found: the MCP endpoint is /mcp (also /ui, /healthz, /readyz, /metrics, /stats)',
       );
     const sessionId = req.headers['mcp-session-id'];
     let body: unknown;

@@ -66,7 +66,8 @@ export const serve: Command = defineCommand({
     io.stdout(
       `toolscript gateway listening on ${http.url}\n\nUpstream servers:\n${summary}\n\n` +
         `Connect a client:\n  Claude Code:  claude mcp add --transport http toolscript ${http.url}${token ? ' --header "Authorization: Bearer $TOOLSCRIPT_TOKEN"' : ''}\n` +
-        `  Any client:   Streamable HTTP endpoint ${http.url}\n\nPress Ctrl-C to stop.\n`,
+        `  Any client:   Streamable HTTP endpoint ${http.url}\n\n` +
+        `Dashboard: ${http.url.replace(/\/mcp$/, '/ui')}${token ? ' (asks for the token once)' : ''}\n\nPress Ctrl-C to stop.\n`,
     );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

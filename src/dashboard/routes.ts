@@ -1,0 +1,192 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Gateway } from '../gateway.js';
+import type { PiiAuditEntry } from '../pii/audit.js';
+import { GatewaySession } from '../session/gateway-session.js';
+import { JsonLinesLog } from '../util/jsonl.js';
+import { uiAssets } from './assets.js';
+import type { FeedEntry } from './feed.js';
+
+/** The cookie that carries the dashboard's proof of the gateway token. */
+export const UI_COOKIE = 'toolscript_ui';
+/** Session id of the dashboard's playground (its workspace, state and PII vault). */
+export const UI_SESSION = 'dashboard';
+/** PII audit entries shown, the newest. */
+const PII_ROWS = 100;
+
+export interface DashboardOptions {
+  /** The gateway token (`serve --http --token`); without one the dashboard is loopback-only and open. */
+  token?: string | undefined;
+  /** Reads a JSON body, at most the server's body limit. @throws on bad JSON or a body too large */
+  readJson: (req: IncomingMessage) => Promise<unknown>;
+}
+
+/**
+ * The dashboard at `/ui`: the page and its assets (`/ui`, `/ui/assets/app.js|app.css`), the
+ * sign-in (`GET /ui/api/session` says whether the browser is signed in; `POST /ui/api/login
+ * { token }` answers `{ ok }` and, when right, sets an HttpOnly, SameSite=Strict cookie), and
+ * the JSON it reads: `GET /ui/api/overview` (servers with policy, executions, skills, PII audit,
+ * counters), `GET /ui/api/events` (Server-Sent Events, one `execution` event per finished
+ * execution), `GET /ui/api/search?q=` (the search `search_tools` runs, with signatures) and
+ * `POST /ui/api/run { code }` (one script in the dashboard's session). With a gateway token, the
+ * API answers 401 without the cookie or `Authorization: Bearer <token>`; the page and assets are
+ * public, so the page can ask for the token.
+ * @returns a handler: true when it answered the request (any path under `/ui`).
+ */
+export function dashboard(gateway: Gateway, options: DashboardOptions) {
+  const proof = options.token ? cookieProof(options.token) : undefined;
+  let session: GatewaySession | undefined;
+  const authorized = (req: IncomingMessage): boolean => {
+    if (!proof || !options.token) return true;
+    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    if (bearer !== undefined) return same(cookieProof(bearer), proof);
+    const cookie = cookies(req.headers.cookie)[UI_COOKIE];
+    return cookie !== undefined && same(cookie, proof);
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    const path = url.pathname;
+    if (path !== '/ui' && !path.startsWith('/ui/')) return false;
+    if (req.method === 'GET' && (path === '/ui' || path === '/ui/')) return sendAsset(res, 'index.html');
+    if (req.method === 'GET' && path.startsWith('/ui/assets/'))
+      return sendAsset(res, path.slice('/ui/assets/'.length));
+    if (req.method === 'POST' && path === '/ui/api/login') {
+      const body = (await options.readJson(req).catch(() => ({}))) as { token?: unknown };
+      const given = typeof body.token === 'string' ? body.token : '';
+      // 200 either way: the page asks, and a browser logs every 4xx answer as a console error.
+      if (proof && !same(cookieProof(given), proof))
+        return json(res, 200, { ok: false, error: 'wrong token' });
+      res.setHeader(
+        'set-cookie',
+        `${UI_COOKIE}=${proof ?? 'open'}; Path=/ui; HttpOnly; SameSite=Strict${req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : ''}`,
+      );
+      return json(res, 200, { ok: true });
+    }
+    if (req.method === 'GET' && path === '/ui/api/session')
+      return json(res, 200, { signedIn: authorized(req), tokenRequired: proof !== undefined });
+    if (!authorized(req)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return json(res, 401, { error: 'sign in with the gateway token' });
+    }
+    if (req.method === 'GET' && path === '/ui/api/overview') return json(res, 200, await overview(gateway));
+    if (req.method === 'GET' && path === '/ui/api/events') return events(gateway, req, res);
+    if (req.method === 'GET' && path === '/ui/api/search') {
+      const query = url.searchParams.get('q') ?? '';
+      const hits = await gateway.search(query, { detail: 'full', limit: 20 });
+      return json(res, 200, {
+        hits: hits.map(({ name, summary, signature, importFrom }) => ({
+          name,
+          summary,
+          signature,
+          importFrom,
+        })),
+      });
+    }
+    if (req.method === 'POST' && path === '/ui/api/run') {
+      const body = (await options.readJson(req).catch(() => ({}))) as { code?: unknown };
+      if (typeof body.code !== 'string') return json(res, 400, { error: 'send { "code": "<script>" }' });
+      session ??= new GatewaySession(gateway, { id: UI_SESSION });
+      const answer = await session.call('execute_code', { code: body.code });
+      return json(res, 200, { text: answer.text, isError: answer.isError });
+    }
+    return json(res, 404, { error: `no dashboard route ${req.method} ${path}` });
+  };
+}
+
+/** What `GET /ui/api/overview` answers. */
+async function overview(gateway: Gateway) {
+  const servers = gateway.listServers().map((status) => {
+    const entry = gateway.config.mcpServers[status.name];
+    const policy = entry
+      ? {
+          ...(entry.allowTools ? { allowTools: entry.allowTools } : {}),
+          ...(entry.denyTools ? { denyTools: entry.denyTools } : {}),
+          ...(entry.requireApproval ? { requireApproval: entry.requireApproval } : {}),
+        }
+      : {};
+    return { ...status, policy };
+  });
+  const skills = await Promise.all(
+    (await gateway.listSkills()).map(async (info) => {
+      const stats = (await gateway.skill(info.name))?.stats;
+      return {
+        name: info.name,
+        description: info.description,
+        version: info.version,
+        status: info.broken ? 'broken: no longer type-checks' : 'ok',
+        uses: stats?.uses ?? 0,
+        failures: stats?.failures ?? 0,
+      };
+    }),
+  );
+  const audit = await JsonLinesLog.readEntries<PiiAuditEntry>(gateway.config.pii.auditLog).catch(() => []);
+  const pii = audit
+    .slice(-PII_ROWS)
+    .reverse()
+    .map(({ time, session, server, tool, types }) => ({ time, session, server, tool, types }));
+  return { servers, executions: gateway.feed.list(), skills, pii, stats: await gateway.metrics.summary() };
+}
+
+/** Server-Sent Events: each finished execution as an `execution` event; a comment every 25 s. */
+function events(gateway: Gateway, req: IncomingMessage, res: ServerResponse): true {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  res.write(': toolscript executions\n\n');
+  const send = (entry: FeedEntry) =>
+    res.write(`event: execution\nid: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
+  const stop = gateway.feed.subscribe(send);
+  const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+  const end = () => {
+    clearInterval(ping);
+    stop();
+  };
+  req.on('close', end);
+  res.on('close', end);
+  return true;
+}
+
+async function sendAsset(res: ServerResponse, name: string): Promise<true> {
+  const asset = (await uiAssets()).get(name);
+  if (!asset) {
+    json(res, 404, { error: `no asset ${name}` });
+    return true;
+  }
+  res.writeHead(200, {
+    'content-type': asset.type,
+    'cache-control': name === 'index.html' ? 'no-store' : 'no-cache',
+    'content-security-policy':
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(asset.body);
+  return true;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): true {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
+/** The cookie value that proves the token: HMAC-SHA256 keyed by it, so the token itself is never stored. */
+function cookieProof(token: string): string {
+  return createHmac('sha256', token).update('toolscript dashboard').digest('hex');
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) out[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return out;
+}

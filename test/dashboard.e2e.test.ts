@@ -1,0 +1,196 @@
+/**
+ * The dashboard (`/ui`) in a real browser (Debian's chromium, driven by playwright-core) against
+ * a gateway over real server-filesystem and server-memory: the token rule, the views, the live
+ * feed when an MCP client runs a script, the playground and search, the PII audit without values,
+ * a phone-width screen, nothing fetched from elsewhere, and no console error.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
+import { bundleUi } from '../src/dashboard/assets.js';
+import type { Gateway } from '../src/gateway.js';
+import { type HttpServer, serveHttp } from '../src/server/http.js';
+import { CHROMIUM_AVAILABLE, launchChromium } from './support/browser.js';
+import { text } from './support/mcp.js';
+import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
+
+const TOKEN = 'dashboard-test-token';
+const EMAIL = 'ana.lima@example.com';
+
+describe.runIf(CHROMIUM_AVAILABLE)('dashboard in chromium', () => {
+  let dir: string;
+  let gateway: Gateway;
+  let http: HttpServer;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+  const shots = () => process.env.DASHBOARD_SCREENSHOTS ?? dir;
+  const elsewhere: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscript-dashboard-'));
+    await writeFile(join(dir, 'contact.txt'), `Write to ${EMAIL} about the order.\n`);
+    gateway = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'data'),
+        pii: { enabled: true },
+        mcpServers: {
+          filesystem: stdioServer(...FILESYSTEM, [dir]),
+          memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+        },
+      }),
+    );
+    http = await serveHttp(gateway, { port: 0, token: TOKEN });
+    base = http.url.replace(/\/mcp$/, '');
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base)) elsewhere.push(request.url());
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await http?.close();
+    await gateway?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('asks for the token once, and keeps it in an HttpOnly, SameSite=Strict cookie', async () => {
+    expect((await fetch(`${base}/ui/api/overview`)).status).toBe(401);
+    expect((await fetch(`${base}/mcp`, { method: 'POST' })).status).toBe(401);
+    await page.goto(`${base}/ui`);
+    await page.getByLabel('Gateway token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('That is not the gateway token.');
+    await page.getByLabel('Gateway token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Servers' }).waitFor();
+    const cookie = (await context.cookies()).find((c) => c.name === 'toolscript_ui');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ui' });
+    expect(cookie?.value).not.toContain(TOKEN);
+    // A new page of the same browser needs no token again.
+    const again = await context.newPage();
+    await again.goto(`${base}/ui`);
+    await again.getByRole('heading', { name: 'Servers' }).waitFor();
+    await again.close();
+  });
+
+  it('shows each server with its status, tool count and protocol version', async () => {
+    const rows = page.locator('#servers tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    const filesystem = gateway.listServers().find((s) => s.name === 'filesystem');
+    const row = await rows.filter({ hasText: 'filesystem' }).innerText();
+    expect(row).toContain('up');
+    expect(row).toContain(String(filesystem?.tools));
+    expect(row).toContain(String(filesystem?.protocolVersion));
+  });
+
+  it('adds an execution run by an MCP client at once, without a reload, with its details', async () => {
+    const client = new Client({ name: 'dashboard-test', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
+    const script = `import { readTextFile } from './servers/filesystem';
+return await readTextFile({ path: ${JSON.stringify(join(dir, 'contact.txt'))} });`;
+    const answer = await client.callTool({ name: 'execute_code', arguments: { code: script } });
+    expect(text(answer)).toContain('[EMAIL_1]');
+    // The model passes the token back: the tool gets the real value, and the PII audit says so.
+    const copy = `import { writeFile } from './servers/filesystem';
+await writeFile({ path: ${JSON.stringify(join(dir, 'copy.txt'))}, content: '[EMAIL_1]' });
+return 'copied';`;
+    await client.callTool({ name: 'execute_code', arguments: { code: copy } });
+    await client.close();
+
+    const rows = page.locator('#executions tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    const first = await rows.nth(1).innerText();
+    expect(first).toContain('ok');
+    expect(first).toMatch(/% saved/);
+    expect(first).toContain('[EMAIL_1]');
+    expect(first).not.toContain(EMAIL);
+    await rows.nth(1).getByRole('button').click();
+    const detail = page.locator('.detail');
+    await expect.poll(() => detail.innerText()).toContain('readTextFile({ path:');
+    expect(await detail.innerText()).toContain('filesystem.read_text_file');
+  });
+
+  it('runs a script and a search from the page', async () => {
+    await page.getByRole('textbox', { name: 'Script' }).fill('return 6 * 7;');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const output = page.getByRole('region', { name: 'Run output' });
+    await expect.poll(() => output.innerText()).toBe('Result:\n42');
+    // The playground's run is an execution too, in the dashboard's session.
+    await expect.poll(() => page.locator('#executions tbody tr').first().innerText()).toContain('dashboard');
+
+    await page.getByRole('searchbox', { name: 'Search tools' }).fill('make a new folder');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('list', { name: 'Search results' });
+    await expect.poll(() => results.innerText()).toContain('filesystem.createDirectory');
+    expect(await results.innerText()).toContain('declare function createDirectory');
+  });
+
+  it('charts the savings, and lists the PII audit without the value', async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: 'PII audit' }).waitFor();
+    const audit = await page.locator('#pii tbody').innerText();
+    expect(audit).toContain('filesystem.write_file');
+    expect(audit).toContain('EMAIL×1');
+    expect(await page.content()).not.toContain(EMAIL);
+    expect(await page.locator('#savings p').innerText()).toMatch(
+      /tokens in code mode against .* with direct tool calling over 3 executions: \d+% saved/,
+    );
+    await page.locator('#savings canvas').first().waitFor();
+    // DASHBOARD_SCREENSHOTS=<folder> keeps the screenshots (the README's comes from here).
+    await page.screenshot({ path: join(shots(), 'dashboard-1280.png'), fullPage: true });
+  });
+
+  it('fits a phone-width screen: nothing wider than the viewport but the tables scrolling in their box', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Servers' }).waitFor();
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > 391 && !e.closest('.scroll'))
+        .map((e) => `${e.tagName}.${e.className}#${e.id}`)
+        .slice(0, 8),
+    );
+    expect(wide).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(shots(), 'dashboard-390.png') });
+  });
+
+  it('loaded nothing from anywhere else, and logged no console error', () => {
+    expect(elsewhere).toEqual([]);
+    expect(problems.join('\n')).toBe('');
+  });
+});
+
+describe('dashboard bundle', () => {
+  it('stays within 150 KB gzipped, all files together', async () => {
+    const assets = await bundleUi();
+    expect([...assets.keys()].sort()).toEqual(['app.css', 'app.js', 'index.html']);
+    const total = [...assets.values()].reduce((sum, { body }) => sum + gzipSync(body).length, 0);
+    expect(total).toBeGreaterThan(10_000); // Preact and uPlot are in it
+    expect(total).toBeLessThanOrEqual(150 * 1024);
+  });
+});

@@ -1,0 +1,87 @@
+/** Trying the gateway: a tool search (the search `search_tools` runs) and a script runner. */
+import { useState } from 'preact/hooks';
+import { api, type SearchHitRow } from './api.js';
+
+const EXAMPLE = `import { listAllowedDirectories } from './servers/filesystem';
+return await listAllowedDirectories({});`;
+
+export function ToolSearch() {
+  const [query, setQuery] = useState('');
+  const [hits, setHits] = useState<SearchHitRow[] | undefined>();
+  const [error, setError] = useState('');
+  return (
+    <section id="tools" aria-labelledby="tools-title">
+      <h2 id="tools-title">Tools</h2>
+      <form
+        class="row"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          setError('');
+          try {
+            setHits((await api.search(query)).hits);
+          } catch (e) {
+            setError(String(e));
+          }
+        }}
+      >
+        <label for="search">Search tools</label>
+        <input id="search" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+        <button type="submit">Search</button>
+      </form>
+      {error && <p role="alert">{error}</p>}
+      {hits && hits.length === 0 && <p>No tool matches.</p>}
+      {hits && hits.length > 0 && (
+        <ol class="hits" aria-label="Search results">
+          {hits.map((hit) => (
+            <li key={hit.name}>
+              <strong>{hit.name}</strong> {hit.summary}
+              <pre>{`${hit.importFrom}\n${hit.signature ?? ''}`}</pre>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+export function Playground() {
+  const [code, setCode] = useState(EXAMPLE);
+  const [answer, setAnswer] = useState<{ text: string; isError: boolean } | undefined>();
+  const [running, setRunning] = useState(false);
+  return (
+    <section id="playground" aria-labelledby="playground-title">
+      <h2 id="playground-title">Playground</h2>
+      <p>Runs a script in the dashboard's own session, as execute_code would.</p>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          setRunning(true);
+          try {
+            setAnswer(await api.run(code));
+          } catch (e) {
+            setAnswer({ text: String(e), isError: true });
+          } finally {
+            setRunning(false);
+          }
+        }}
+      >
+        <label for="script">Script</label>
+        <textarea
+          id="script"
+          rows={8}
+          spellcheck={false}
+          value={code}
+          onInput={(e) => setCode(e.currentTarget.value)}
+        />
+        <button type="submit" disabled={running}>
+          {running ? 'Running…' : 'Run'}
+        </button>
+      </form>
+      {answer && (
+        <section aria-label="Run output" aria-live="polite">
+          <pre class={answer.isError ? 'answer bad' : 'answer'}>{answer.text}</pre>
+        </section>
+      )}
+    </section>
+  );
+}
