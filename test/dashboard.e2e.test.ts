@@ -119,6 +119,19 @@ return await readTextFile({ path: ${JSON.stringify(join(dir, 'contact.txt'))} })
 await writeFile({ path: ${JSON.stringify(join(dir, 'copy.txt'))}, content: '[EMAIL_1]' });
 return 'copied';`;
     await client.callTool({ name: 'execute_code', arguments: { code: copy } });
+    const saved = await client.callTool({
+      name: 'save_skill',
+      arguments: {
+        name: 'count-dirs',
+        description: 'Counts the folders the filesystem server may read.',
+        code: `import { listAllowedDirectories } from './servers/filesystem';
+export async function countDirs(): Promise<number> {
+  const text = (await listAllowedDirectories({})).content;
+  return text.split('\\n').length - 1;
+}`,
+      },
+    });
+    expect(saved.isError, text(saved)).toBeFalsy();
     await client.close();
 
     const rows = page.locator('#executions tbody tr');
@@ -149,9 +162,13 @@ return 'copied';`;
     expect(await results.innerText()).toContain('declare function createDirectory');
   });
 
-  it('charts the savings, and lists the PII audit without the value', async () => {
+  it('charts the savings, lists the skills, and the PII audit without the value', async () => {
     await page.reload();
     await page.getByRole('heading', { name: 'PII audit' }).waitFor();
+    const skills = await page.locator('#skills tbody').innerText();
+    expect(skills).toContain('count-dirs');
+    expect(skills).toContain('Counts the folders the filesystem server may read.');
+    expect(skills).toMatch(/\b1\s+ok\s+0/);
     const audit = await page.locator('#pii tbody').innerText();
     expect(audit).toContain('filesystem.write_file');
     expect(audit).toContain('EMAIL×1');
