@@ -31,6 +31,7 @@ import { ScriptTypechecker } from './execution/typecheck.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { PiiGuard } from './pii/guard.js';
 import type { PiiVault } from './pii/vault.js';
+import type { PythonSandbox } from './sandbox/python/index.js';
 import type { JsonValue, Sandbox } from './sandbox.js';
 import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStats } from './skills/store.js';
@@ -141,6 +142,9 @@ export class Gateway {
     });
   }
 
+  /** Python's interpreters, started on the first Python script. */
+  private pythonSandbox: Promise<PythonSandbox> | undefined;
+
   /** The last executions of this gateway, as the model saw them, for the dashboard (`/ui`). */
   readonly feed = new ExecutionFeed();
 
@@ -238,6 +242,15 @@ export class Gateway {
         this.options.connect === 'on-demand' ? this.upstream.ensureFor(used) : Promise.resolve(),
       definitionTokens: () => this.definitionTokens(),
       typecheck: this.typechecker,
+      python: () => {
+        this.pythonSandbox ??= import('./sandbox/python/index.js').then(({ PythonSandbox }) =>
+          PythonSandbox.create({
+            memoryMb: this.config.sandbox.memoryMb,
+            poolSize: this.config.sandbox.pythonPool,
+          }),
+        );
+        return this.pythonSandbox;
+      },
       record: (run, memoryBytes, context) => {
         if (this.options.metrics !== false) this.metrics.record(run, memoryBytes);
         this.feed.add(run, context);
@@ -365,6 +378,7 @@ export class Gateway {
     await this.upstream.close();
     await this.observed.flush().catch(() => {});
     await this.typechecker.close();
+    await this.pythonSandbox?.then((python) => python.close()).catch(() => {});
     await this.semantic?.embedder.close?.();
     if (this.options.ownsSandbox) await this.sandbox.close?.();
     if (this.options.ownsStore) await this.options.store?.close();

@@ -31,6 +31,7 @@ describe('config', () => {
       memoryMb: 256,
       maxOutputTokens: 4000,
       maxImageBytes: 2 * 1024 * 1024,
+      pythonPool: 2,
       typecheck: 'off',
     });
     expect(config.callTimeoutMs).toBe(30_000);

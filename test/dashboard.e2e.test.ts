@@ -97,7 +97,7 @@ describe.runIf(CHROMIUM_AVAILABLE)('dashboard in chromium', () => {
     const rows = page.locator('#servers tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     const filesystem = gateway.listServers().find((s) => s.name === 'filesystem');
-    const row = await rows.filter({ hasText: 'filesystem' }).innerText();
+    const row = await rows.filter({ hasText: 'filesystem' }).textContent();
     expect(row).toContain('up');
     expect(row).toContain(String(filesystem?.tools));
     expect(row).toContain(String(filesystem?.protocolVersion));
@@ -136,44 +136,46 @@ export async function countDirs(): Promise<number> {
 
     const rows = page.locator('#executions tbody tr');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
-    const first = await rows.nth(1).innerText();
+    const first = await rows.nth(1).textContent();
     expect(first).toContain('ok');
     expect(first).toMatch(/% saved/);
     expect(first).toContain('[EMAIL_1]');
     expect(first).not.toContain(EMAIL);
     await rows.nth(1).getByRole('button').click();
     const detail = page.locator('.detail');
-    await expect.poll(() => detail.innerText()).toContain('readTextFile({ path:');
-    expect(await detail.innerText()).toContain('filesystem.read_text_file');
+    await expect.poll(() => detail.textContent()).toContain('readTextFile({ path:');
+    expect(await detail.textContent()).toContain('filesystem.read_text_file');
   });
 
   it('runs a script and a search from the page', async () => {
     await page.getByRole('textbox', { name: 'Script' }).fill('return 6 * 7;');
     await page.getByRole('button', { name: 'Run' }).click();
     const output = page.getByRole('region', { name: 'Run output' });
-    await expect.poll(() => output.innerText()).toBe('Result:\n42');
+    await expect.poll(() => output.textContent()).toBe('Result:\n42');
     // The playground's run is an execution too, in the dashboard's session.
-    await expect.poll(() => page.locator('#executions tbody tr').first().innerText()).toContain('dashboard');
+    await expect
+      .poll(() => page.locator('#executions tbody tr').first().textContent())
+      .toContain('dashboard');
 
     await page.getByRole('searchbox', { name: 'Search tools' }).fill('make a new folder');
     await page.getByRole('button', { name: 'Search' }).click();
     const results = page.getByRole('list', { name: 'Search results' });
-    await expect.poll(() => results.innerText()).toContain('filesystem.createDirectory');
-    expect(await results.innerText()).toContain('declare function createDirectory');
+    await expect.poll(() => results.textContent()).toContain('filesystem.createDirectory');
+    expect(await results.textContent()).toContain('declare function createDirectory');
   });
 
   it('charts the savings, lists the skills, and the PII audit without the value', async () => {
     await page.reload();
     await page.getByRole('heading', { name: 'PII audit' }).waitFor();
-    const skills = await page.locator('#skills tbody').innerText();
+    const skills = await page.locator('#skills tbody').textContent();
     expect(skills).toContain('count-dirs');
     expect(skills).toContain('Counts the folders the filesystem server may read.');
     expect(skills).toMatch(/\b1\s+ok\s+0/);
-    const audit = await page.locator('#pii tbody').innerText();
+    const audit = await page.locator('#pii tbody').textContent();
     expect(audit).toContain('filesystem.write_file');
     expect(audit).toContain('EMAIL×1');
     expect(await page.content()).not.toContain(EMAIL);
-    expect(await page.locator('#savings p').innerText()).toMatch(
+    expect(await page.locator('#savings p').textContent()).toMatch(
       /tokens in code mode against .* with direct tool calling over 3 executions: \d+% saved/,
     );
     await page.locator('#savings canvas').first().waitFor();

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,14 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { topSenderDomains } from './support/mail.js';
 import { childPids } from './support/processes.js';
 import { EASY_HAM, EVERYTHING, FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
-
-/** Sender domain of a raw message ("From: … <user@host>" or "From: user@host"). */
-function senderDomain(mail: string): string {
-  const from = mail.match(/^From: (.*)$/m)?.[1] ?? '';
-  return (from.match(/@([\w.-]+)/)?.[1] ?? '').toLowerCase();
-}
 
 describe('gateway on real servers and real data', () => {
   let gateway: Gateway;
@@ -50,16 +45,7 @@ describe('gateway on real servers and real data', () => {
   });
 
   it('reads 400 mails in the sandbox and returns only a small aggregate', async () => {
-    const files = readdirSync(EASY_HAM)
-      .filter((f) => f.endsWith('.txt'))
-      .sort()
-      .slice(0, 400);
-    const expected = new Map<string, number>();
-    for (const file of files) {
-      const domain = senderDomain(readFileSync(join(EASY_HAM, file), 'utf8'));
-      expected.set(domain, (expected.get(domain) ?? 0) + 1);
-    }
-    const top = [...expected].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+    const top = topSenderDomains();
 
     const execution = await gateway.execute(`
       import * as mail from './servers/mail';

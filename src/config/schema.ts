@@ -87,6 +87,11 @@ const sandboxSchema = z.strictObject({
    * "off" skips the check. @default "off"
    */
   typecheck: z.enum(['off', 'warn', 'error']).default('off'),
+  /**
+   * Python scripts (`language: "python"`; needs Deno and the optional pyodide package):
+   * interpreters kept booted, each used for one script; 0 boots one per script. @default 2
+   */
+  pythonPool: z.number().int().min(0).max(32).default(2),
 });
 
 /**

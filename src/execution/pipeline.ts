@@ -15,6 +15,7 @@ import { describeError, formatLog, jsonDepth, MAX_RESULT_DEPTH } from './describ
 import { type ServerImports, scanServerImports } from './imports.js';
 import { extractMedia } from './media.js';
 import { renderOutput } from './output.js';
+import { type PythonRunner, runPythonScript } from './python.js';
 import type { ExecutionResult } from './result.js';
 import { transpileScript } from './transpile.js';
 import type { ScriptTypechecker, TypecheckMode } from './typecheck.js';
@@ -50,7 +51,12 @@ export interface ExecuteOptions {
   typecheck?: TypecheckMode;
   /** Called after each tool call the script makes, with the number made so far (for progress). */
   onCall?: ((calls: number) => void) | undefined;
+  /** The script's language; Python runs in Pyodide (see `sandbox/python`). @default "typescript" */
+  language?: ScriptLanguage;
 }
+
+/** Languages a script may be written in. */
+export type ScriptLanguage = 'typescript' | 'python';
 
 /** One line added to tokenized output, so the model knows what to do with tokens. */
 export const PII_NOTE =
@@ -76,6 +82,8 @@ export interface PipelineParts {
   connectFor: (used: ServerImports) => Promise<void>;
   /** o200k_base tokens of every connected tool's definition. */
   definitionTokens: () => Promise<number>;
+  /** The Python sandbox, started on first use; absent when Python is not available. */
+  python?: () => Promise<PythonRunner>;
   /** Checks scripts before they run, when `sandbox.typecheck` is not "off". */
   typecheck?: ScriptTypechecker;
   /** Records the finished execution (metrics, the dashboard's feed), with its session and script. */
@@ -128,6 +136,7 @@ async function run(
     signal,
     onCall,
     approve,
+    language = 'typescript',
     ...overrides
   } = options;
   const limits = { ...parts.limits, ...overrides };
@@ -174,6 +183,17 @@ async function run(
     parts.record?.(execution, memoryBytes, { session, script: code });
     return execution;
   };
+  if (language === 'python') {
+    const { raw, payloads } = await runPythonScript(parts, code, {
+      session,
+      vault,
+      signal,
+      approve,
+      onCall,
+      limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
+    });
+    return finish(raw, payloads);
+  }
   const transpiled = await transpileScript(code);
   if (!transpiled.ok) {
     return finish({
@@ -205,24 +225,8 @@ async function run(
     for (const text of [...checked.errors, ...checked.warnings]) notes.push(`[typecheck] ${text}`);
   }
   const serverModules = parts.bindings.moduleLookup(used.folders);
-  // Each upstream call in flight listens on the signal, and a script may make hundreds at once:
-  // a signal of their own keeps Node's listener-leak warning (10) for real leaks.
-  const callSignal = signal && AbortSignal.any([signal]);
-  if (callSignal) setMaxListeners(0, callSignal);
-  // Stops the script's time limit while a person decides on a call (approvals).
-  const clock = new RunClock();
-  const { hostFunctions, calls, payloads } = parts.bridge.session(
-    vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
-    callSignal,
-    { session, approver: approve, show: vault ? (args) => vault.tokenize(args) : undefined, clock },
-  );
-  const callTool = hostFunctions.callTool;
-  if (onCall && callTool) {
-    hostFunctions.callTool = (...args) => callTool(...args).finally(() => onCall(calls.length));
-  }
-  // Workspace operations still queued when the script ends (e.g. on TIMEOUT) are dropped.
-  let running = true;
-  Object.assign(hostFunctions, workspaceHostFunctions(parts.workspace(session).forExecution(() => running)));
+  const host = openHost(parts, { session, vault, signal, approve, onCall });
+  const { hostFunctions, calls, payloads, clock } = host;
   const usedSkills = new Set<string>();
   const pinned = used.skills ? await parts.skills.pinnedModules(transpiled.code) : new Map<string, string>();
   const run = await parts.sandbox.run(transpiled.code, {
@@ -243,7 +247,7 @@ async function run(
     signal,
     clock,
   });
-  running = false;
+  host.close();
   for (const skill of usedSkills) await parts.skills.store.recordUse(skill, run.ok, run.ms).catch(() => {});
   const depth = run.ok ? jsonDepth(run.result ?? null, MAX_RESULT_DEPTH) : 0;
   if (depth > MAX_RESULT_DEPTH) {
@@ -269,4 +273,49 @@ async function run(
     payloads,
     run.memoryBytes,
   );
+}
+
+/**
+ * The host side of one execution, for either language: the bridge's host functions (tool calls
+ * with PII untokenization, approvals on the run's clock, progress after each call) and the
+ * session's workspace and state. `close()` drops workspace operations still queued once the
+ * script ended (e.g. on TIMEOUT).
+ */
+export function openHost(
+  parts: Pick<PipelineParts, 'bridge' | 'pii' | 'workspace'>,
+  options: {
+    session: string;
+    vault: PiiVault | undefined;
+    signal?: AbortSignal | undefined;
+    approve?: Approver | undefined;
+    onCall?: ((calls: number) => void) | undefined;
+  },
+) {
+  const { session, vault, signal, approve, onCall } = options;
+  // Each upstream call in flight listens on the signal, and a script may make hundreds at once:
+  // a signal of their own keeps Node's listener-leak warning (10) for real leaks.
+  const callSignal = signal && AbortSignal.any([signal]);
+  if (callSignal) setMaxListeners(0, callSignal);
+  // Stops the script's time limit while a person decides on a call (approvals).
+  const clock = new RunClock();
+  const { hostFunctions, calls, payloads } = parts.bridge.session(
+    vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
+    callSignal,
+    { session, approver: approve, show: vault ? (args) => vault.tokenize(args) : undefined, clock },
+  );
+  const callTool = hostFunctions.callTool;
+  if (onCall && callTool) {
+    hostFunctions.callTool = (...args) => callTool(...args).finally(() => onCall(calls.length));
+  }
+  let running = true;
+  Object.assign(hostFunctions, workspaceHostFunctions(parts.workspace(session).forExecution(() => running)));
+  return {
+    hostFunctions,
+    calls,
+    payloads,
+    clock,
+    close: () => {
+      running = false;
+    },
+  };
 }

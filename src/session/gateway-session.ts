@@ -122,7 +122,7 @@ export class GatewaySession {
   async call(
     name: string,
     input: unknown,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'language'> = {},
   ): Promise<ToolAnswer> {
     const tool = GATEWAY_TOOLS.find((t) => t.name === name);
     if (!tool) {
@@ -147,7 +147,10 @@ export class GatewaySession {
       case 'search_tools':
         return this.searchTools(args as SearchToolsInput);
       case 'execute_code':
-        return this.executeCode(args.code as string, options);
+        return this.executeCode(args.code as string, {
+          ...options,
+          ...(args.language === 'python' ? { language: 'python' as const } : {}),
+        });
       case 'save_skill':
         return this.saveSkill(args as { name: string; description: string; code: string });
       case 'list_skills':
@@ -167,7 +170,7 @@ export class GatewaySession {
   /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
   async executeCode(
     code: string,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'language'> = {},
   ): Promise<ToolAnswer & { execution: ExecutionResult }> {
     const execution = await this.gateway.execute(code, {
       ...(this.vault ? { vault: this.vault } : {}),

@@ -15,6 +15,12 @@ export const executeCodeShape = {
   code: z
     .string()
     .describe('A TypeScript ES module. Import from ./servers/<server>; export default the answer.'),
+  language: z
+    .enum(['typescript', 'python'])
+    .optional()
+    .describe(
+      'python: `from servers.<server> import <tool>`, await it with keyword args; the last expression is the answer.',
+    ),
 };
 
 /** Input of `save_skill`, as a zod shape. */

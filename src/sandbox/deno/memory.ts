@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,3 +81,25 @@ export function removeCgroup(cgroup: string): void {
   };
   attempt(40);
 }
+
+/**
+ * Spawns `binary args` with `env` and piped stdio, inside `cgroup` when there is one: a shell moves
+ * itself into the cgroup before it becomes the binary, so no allocation escapes it.
+ */
+export function spawnCapped(
+  binary: string,
+  args: string[],
+  env: Record<string, string>,
+  cgroup: string | undefined,
+): ChildProcess {
+  const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
+  return cgroup
+    ? spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, binary, ...args], {
+        env,
+        stdio,
+      })
+    : spawn(binary, args, { env, stdio });
+}
+
+/** The flags every sandbox Deno process starts with: no prompt, no remote or npm import, no config file. */
+export const DENO_RUN_FLAGS = ['run', '--no-prompt', '--no-remote', '--no-npm', '--no-config', '--quiet'];

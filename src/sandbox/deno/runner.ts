@@ -1,15 +1,11 @@
 import { GUEST_DESCRIBE, GUEST_FORMAT, GUEST_REBUILD, GUEST_SERIALIZE } from '../guest.js';
 
 /**
- * Source of the program the Deno subprocess runs (written to a file at start). It reads one `run`
- * message from stdin, takes private references to stdin, stdout and `Deno.exit`, removes `Deno`,
- * `process` and the other Node globals, installs `__host` and `console`, imports the bundled
- * script from a `data:` URL and reports the outcome. Every line it writes starts with the run's
- * nonce, which the script cannot read (the line is built and written only through references
- * taken before the script runs), so the script cannot forge a message. The host enforces the
- * log cap again on its side.
+ * The start of both Deno runners (JavaScript and Python): private references to the builtins and
+ * to stdin, stdout and `Deno.exit`, taken before any script code runs; `nextLine()`; and
+ * `send(message)`, which writes one line prefixed with `nonce` (set from the run message).
  */
-export const RUNNER_SOURCE = `
+export const RUNNER_IO = `
 // Builtins the runner relies on, taken before the script can replace them. Everything that
 // touches a line holding the nonce is called through these private references (Reflect.apply on
 // captured functions), never through a prototype the script could patch.
@@ -34,20 +30,18 @@ async function nextLine() {
     buffered += value;
   }
 }
-const first = parse(await nextLine());
-const nonce = first.nonce;
+let nonce = '';
 function send(message) {
   let bytes = apply(encode, encoder, [nonce + stringify(message) + '\\n']);
   while (apply(byteLength, bytes, []) > 0) bytes = apply(subarray, bytes, [apply(writeSync, stdout, [bytes])]);
 }
-// The same globals as the QuickJS sandbox: no runtime namespace, no network, no timers, no storage.
-for (const name of ['Deno', 'process', 'Buffer', 'global', 'setImmediate', 'clearImmediate', 'require', 'module',
-  '__dirname', '__filename', 'fetch', 'WebSocket', 'WebSocketStream', 'EventSource', 'Worker', 'BroadcastChannel',
-  'XMLHttpRequest', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'navigator', 'caches',
-  'localStorage', 'sessionStorage', 'open', 'alert', 'prompt', 'confirm', 'close']) {
-  try { delete globalThis[name]; } catch {}
-}
-${GUEST_REBUILD}
+`;
+
+/**
+ * The host's answers to the guest's calls: `pending` (id → what `answer(p, m)`, defined by each
+ * runner, settles), `nextId`, `finished`, and the loop reading answer lines from stdin.
+ */
+export const RUNNER_ANSWERS = `
 const pending = new Map();
 let nextId = 0;
 let finished = false;
@@ -59,10 +53,34 @@ let finished = false;
     const p = pending.get(m.id);
     if (!p) continue;
     pending.delete(m.id);
-    if (m.ok) p.resolve(m.value);
-    else p.reject(rebuild(m.error));
+    answer(p, m);
   }
 })();
+`;
+
+/**
+ * Source of the program the Deno subprocess runs (written to a file at start). It reads one `run`
+ * message from stdin, takes private references to stdin, stdout and `Deno.exit`, removes `Deno`,
+ * `process` and the other Node globals, installs `__host` and `console`, imports the bundled
+ * script from a `data:` URL and reports the outcome. Every line it writes starts with the run's
+ * nonce, which the script cannot read (the line is built and written only through references
+ * taken before the script runs), so the script cannot forge a message. The host enforces the
+ * log cap again on its side.
+ */
+export const RUNNER_SOURCE = `
+${RUNNER_IO}
+const first = parse(await nextLine());
+nonce = first.nonce;
+// The same globals as the QuickJS sandbox: no runtime namespace, no network, no timers, no storage.
+for (const name of ['Deno', 'process', 'Buffer', 'global', 'setImmediate', 'clearImmediate', 'require', 'module',
+  '__dirname', '__filename', 'fetch', 'WebSocket', 'WebSocketStream', 'EventSource', 'Worker', 'BroadcastChannel',
+  'XMLHttpRequest', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'navigator', 'caches',
+  'localStorage', 'sessionStorage', 'open', 'alert', 'prompt', 'confirm', 'close']) {
+  try { delete globalThis[name]; } catch {}
+}
+${GUEST_REBUILD}
+const answer = (p, m) => (m.ok ? p.resolve(m.value) : p.reject(rebuild(m.error)));
+${RUNNER_ANSWERS}
 const host = {};
 for (const name of first.hostFunctions) {
   host[name] = (...args) => {

@@ -1,0 +1,112 @@
+import { serverFolder } from '../codegen/names.js';
+import { pythonName, renderPythonModule } from '../codegen/python.js';
+import { STATE_OPERATIONS, WORKSPACE_OPERATIONS } from '../codegen/runtime-api.js';
+import type { ExecutionResult } from '../execution/result.js';
+import type { PiiVault } from '../pii/vault.js';
+import type { SandboxRunOptions, SandboxRunResult } from '../sandbox.js';
+import { describeError, formatLog } from './describe.js';
+import { type ExecuteOptions, openHost, type PipelineParts } from './pipeline.js';
+
+/** What runs Python scripts (see `sandbox/python`): a payload for its runner, and the usual options. */
+export interface PythonRunner {
+  run(payload: Record<string, unknown>, options: SandboxRunOptions): Promise<SandboxRunResult>;
+}
+
+/** Server modules a Python script imports: `from servers.x import …`, `import servers.x`, `from servers import x`. */
+export function pythonServerImports(code: string): Set<string> {
+  const found = new Set<string>();
+  for (const match of code.matchAll(/^\s*from\s+servers\.([A-Za-z_]\w*)\s+import\b/gm))
+    found.add(match[1] as string);
+  for (const match of code.matchAll(/^\s*import\s+servers\.([A-Za-z_]\w*)/gm)) found.add(match[1] as string);
+  for (const match of code.matchAll(/^\s*from\s+servers\s+import\s+([\w\s,()]+)/gm))
+    for (const name of (match[1] as string).replace(/[()]/g, '').split(','))
+      if (name.trim()) found.add(name.trim().split(/\s+/)[0] as string);
+  return found;
+}
+
+/** `snake_case` names of the runtime's operations, as Python scripts call them. */
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const operations = (table: readonly { name: string }[]) =>
+  Object.fromEntries(table.map((op) => [snake(op.name), op.name]));
+
+/**
+ * One Python script: the servers it imports are started and given to it as Python modules, it
+ * runs in a pooled Pyodide interpreter with the same host functions (bridge, workspace, state) as
+ * a TypeScript script, and its outcome comes back in the pipeline's shape.
+ * @returns the raw outcome and the calls' payloads, for the pipeline's `finish`.
+ */
+export async function runPythonScript(
+  parts: PipelineParts,
+  code: string,
+  context: Pick<ExecuteOptions, 'signal' | 'approve' | 'onCall'> & {
+    vault: PiiVault | undefined;
+    session: string;
+    limits: { timeoutMs: number; memoryMb: number };
+  },
+): Promise<{
+  raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>;
+  payloads: ReturnType<typeof openHost>['payloads'];
+}> {
+  let python: PythonRunner | undefined;
+  let why = 'this gateway runs no Python';
+  try {
+    python = await parts.python?.();
+  } catch (error) {
+    why = (error as Error).message;
+  }
+  if (!python)
+    return {
+      raw: {
+        ok: false,
+        result: null,
+        logs: [],
+        calls: [],
+        error: { code: 'RUNTIME_ERROR', message: `Python scripts cannot run: ${why}` },
+      },
+      payloads: [],
+    };
+  const wanted = pythonServerImports(code);
+  const byModule = new Map(parts.catalog.listServers().map((s) => [pythonName(s.name), s.name]));
+  const names = [...wanted].map((module) => byModule.get(module) ?? module);
+  await parts.connectFor({
+    folders: new Map(names.map((name) => [serverFolder(name), new Set<string>()])),
+    skills: false,
+  });
+  const modules: Record<string, string> = {};
+  for (const server of parts.catalog.listServers())
+    if (wanted.has(pythonName(server.name)))
+      modules[pythonName(server.name)] = renderPythonModule(server.name, server.tools, server.description);
+  const host = openHost(parts, {
+    session: context.session,
+    vault: context.vault,
+    signal: context.signal,
+    approve: context.approve,
+    onCall: context.onCall,
+  });
+  const run = await python.run(
+    { code, modules, workspaceOps: operations(WORKSPACE_OPERATIONS), stateOps: operations(STATE_OPERATIONS) },
+    {
+      modules: {},
+      hostFunctions: host.hostFunctions,
+      limits: context.limits,
+      signal: context.signal,
+      clock: host.clock,
+    },
+  );
+  host.close();
+  return {
+    raw: {
+      ok: run.ok,
+      result: run.ok ? (run.result ?? null) : null,
+      logs: run.logs.map(formatLog),
+      calls: host.calls,
+      error: run.error
+        ? describeError(run.error, {
+            servers: () => parts.catalog.listServers().map((server) => server.name),
+            skills: () => [],
+          })
+        : null,
+    },
+    payloads: host.payloads,
+  };
+}

@@ -1,0 +1,239 @@
+import { type ChildProcess, execFile } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import envPaths from 'env-paths';
+import { ConfigError } from '../../errors.js';
+import type { SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
+import { makeSandboxFolder } from '../deno/folders.js';
+import { DENO_INSTALL_HINT, locateDeno } from '../deno/locate.js';
+import {
+  createCgroup,
+  DENO_RUN_FLAGS,
+  detectMemoryEnforcement,
+  type MemoryEnforcement,
+  spawnCapped,
+} from '../deno/memory.js';
+import { SubprocessRun } from '../deno/run.js';
+import { RUNNER_SOURCE, SNAPSHOT_SOURCE } from './runner.js';
+
+/** Memory Pyodide needs besides the script's own, added to the cgroup limit, in MiB. */
+const RUNTIME_OVERHEAD_MB = 256;
+/** Longest wait for a pool process to boot from the snapshot, in ms. */
+const BOOT_TIMEOUT_MS = 30_000;
+/** Longest wait for the one-time snapshot, in ms. */
+const SNAPSHOT_TIMEOUT_MS = 120_000;
+
+/** Options of {@link PythonSandbox.create}. */
+export interface PythonSandboxOptions {
+  /** Interpreters kept booted and waiting, each used for one script. @default 2 */
+  poolSize?: number;
+  /** Memory cap the pool's interpreters are started with (a run asking for another gets a fresh one), in MiB. */
+  memoryMb: number;
+  /** Where the Pyodide snapshot is kept. @default the user's cache folder (env-paths), `pyodide/<version>/` */
+  cacheDir?: string;
+  /** Where warnings go. @default process.stderr */
+  warn?: (message: string) => void;
+  /** Environment in which Deno is looked for. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Where Pyodide is installed, and its version; `undefined` when the optional package is absent. */
+export function locatePyodide(): { dir: string; version: string } | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const manifest = require.resolve('pyodide/package.json');
+    return { dir: `${dirname(manifest)}/`, version: (require(manifest) as { version: string }).version };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to install for Python scripts. */
+export const PYTHON_INSTALL_HINT =
+  'Python scripts need Deno (npm install -g deno, or TOOLSCRIPT_DENO) and the pyodide package (npm install pyodide)';
+
+/**
+ * Runs Python scripts in Pyodide, one fresh Deno subprocess per script, holding no permission
+ * once Pyodide has booted (see ./runner.ts): no file, network, environment or subprocess. Booting
+ * takes seconds, so it happens ahead: Pyodide's memory snapshot is made once per version (about
+ * 3 s, cached on disk), and `poolSize` interpreters boot from it (about 0.5 s each) and wait; each
+ * serves one script and is replaced. Host calls, logs, the time limit (SIGKILL), cancellation and
+ * the memory cap (a cgroup when one can be made) work as in the Deno backend.
+ */
+export class PythonSandbox {
+  private readonly ready: ChildProcess[] = [];
+  private booting = 0;
+  private closed = false;
+  private readonly children = new Set<ChildProcess>();
+
+  private constructor(
+    readonly binaryPath: string,
+    private readonly folder: string,
+    private readonly pyodideDir: string,
+    private readonly snapshot: string,
+    readonly memory: MemoryEnforcement,
+    private readonly options: PythonSandboxOptions,
+  ) {}
+
+  /**
+   * Finds Deno and Pyodide, makes the snapshot when there is none for this Pyodide version, and
+   * starts filling the pool.
+   * @throws {ConfigError} when Deno or the pyodide package is missing, or the snapshot fails.
+   */
+  static async create(options: PythonSandboxOptions): Promise<PythonSandbox> {
+    const binary = locateDeno(options.env);
+    const pyodide = locatePyodide();
+    if (!binary || !pyodide)
+      throw new ConfigError(
+        `${PYTHON_INSTALL_HINT}; ${binary ? 'pyodide' : `Deno (${DENO_INSTALL_HINT})`} was not found.`,
+        undefined,
+      );
+    const folder = makeSandboxFolder();
+    writeFileSync(join(folder, 'python-runner.js'), RUNNER_SOURCE);
+    mkdirSync(join(folder, 'deno-dir'));
+    const cache =
+      options.cacheDir ?? join(envPaths('toolscript', { suffix: '' }).cache, 'pyodide', pyodide.version);
+    const snapshot = join(cache, 'snapshot.bin');
+    if (!existsSync(snapshot)) await makeSnapshot(binary, folder, pyodide.dir, cache, snapshot);
+    const memory = detectMemoryEnforcement();
+    if (memory.kind === 'none')
+      (options.warn ?? ((m) => process.stderr.write(`${m}\n`)))(
+        `toolscript: python sandbox: memory is not capped by the OS: ${memory.reason}.`,
+      );
+    const sandbox = new PythonSandbox(binary, folder, pyodide.dir, snapshot, memory, options);
+    sandbox.fill();
+    return sandbox;
+  }
+
+  /** Text without host paths (the sandbox folder, Pyodide's folder). */
+  tidy(text: string): string {
+    return text.replaceAll(this.folder, '<sandbox>').replaceAll(this.pyodideDir, '<pyodide>/');
+  }
+
+  /** Interpreters booted and waiting. */
+  get waiting(): number {
+    return this.ready.length;
+  }
+
+  /**
+   * Runs one Python script (`payload.code`, with the binding modules and runtime tables the runner
+   * expects) in a pooled interpreter, or a fresh one when none is waiting or the memory cap differs.
+   */
+  async run(payload: Record<string, unknown>, options: SandboxRunOptions): Promise<SandboxRunResult> {
+    const started = performance.now();
+    const fits = options.limits.memoryMb === this.options.memoryMb;
+    const child = (fits ? this.ready.shift() : undefined) ?? (await this.boot(options.limits.memoryMb));
+    this.fill();
+    const cgroup = (child as ChildProcess & { cgroup?: string }).cgroup;
+    const result = await new SubprocessRun(this, options, { child, cgroup }).execute(payload, started);
+    this.children.delete(child);
+    return result;
+  }
+
+  /** Kills every interpreter and removes the sandbox folder (the snapshot stays cached). */
+  close(): void {
+    this.closed = true;
+    for (const child of this.children) child.kill('SIGKILL');
+    this.ready.length = 0;
+    rmSync(this.folder, { recursive: true, force: true });
+  }
+
+  /** Boots interpreters until the pool is full. */
+  private fill(): void {
+    const size = this.options.poolSize ?? 2;
+    while (!this.closed && this.ready.length + this.booting < size) {
+      this.booting++;
+      this.boot(this.options.memoryMb).then(
+        (child) => {
+          this.booting--;
+          if (this.closed) child.kill('SIGKILL');
+          else this.ready.push(child);
+        },
+        () => {
+          this.booting--;
+        },
+      );
+    }
+  }
+
+  /** Starts one interpreter and resolves once it said it is ready. */
+  private boot(memoryMb: number): Promise<ChildProcess> {
+    const args = [
+      ...DENO_RUN_FLAGS,
+      `--allow-read=${this.pyodideDir},${this.snapshot}`,
+      `--v8-flags=--max-old-space-size=${memoryMb}`,
+      join(this.folder, 'python-runner.js'),
+      this.pyodideDir,
+      this.snapshot,
+    ];
+    const cgroup = createCgroup(this.memory, memoryMb + RUNTIME_OVERHEAD_MB);
+    const child = spawnCapped(this.binaryPath, args, denoEnv(this.folder), cgroup);
+    Object.assign(child, { cgroup });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return new Promise((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(
+        () => fail(new Error('the Python interpreter did not boot in time')),
+        BOOT_TIMEOUT_MS,
+      );
+      const onData = (chunk: Buffer) => {
+        seen += chunk.toString('utf8');
+        if (!seen.includes('{"type":"ready"}\n')) return;
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        resolve(child);
+      };
+      const onExit = () =>
+        fail(new Error(`the Python interpreter exited while booting${stderr ? `: ${stderr}` : ''}`));
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        if (stderr.length < 4096) stderr += chunk.toString('utf8');
+      });
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(error);
+      };
+      child.stdout?.on('data', onData);
+      child.once('exit', onExit);
+    });
+  }
+}
+
+/** Boots Pyodide once and writes its memory snapshot (to a temporary name, then renamed). */
+async function makeSnapshot(
+  binary: string,
+  folder: string,
+  pyodideDir: string,
+  cache: string,
+  snapshot: string,
+): Promise<void> {
+  mkdirSync(cache, { recursive: true });
+  const maker = join(folder, 'python-snapshot.js');
+  writeFileSync(maker, SNAPSHOT_SOURCE);
+  const partial = `${snapshot}.${process.pid}.tmp`;
+  const made = await promisify(execFile)(
+    binary,
+    [...DENO_RUN_FLAGS, `--allow-read=${pyodideDir}`, `--allow-write=${partial}`, maker, pyodideDir, partial],
+    {
+      env: denoEnv(folder),
+      timeout: SNAPSHOT_TIMEOUT_MS,
+      encoding: 'utf8',
+    },
+  ).catch((error: Error & { stderr?: string }) => error);
+  if (made instanceof Error || !existsSync(partial))
+    throw new ConfigError(
+      `Pyodide could not boot to make its snapshot: ${((made as { stderr?: string }).stderr || (made as Error).message || 'no snapshot written').trim().split('\n').slice(-3).join(' ')}`,
+      undefined,
+    );
+  renameSync(partial, snapshot);
+}
+
+/** The environment of a sandbox Deno process: its private DENO_DIR, and nothing of the host's. */
+function denoEnv(folder: string): Record<string, string> {
+  return { DENO_DIR: join(folder, 'deno-dir'), NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
+}

@@ -1,0 +1,141 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
+import { locatePyodide } from '../src/sandbox/python/index.js';
+import { topSenderDomains } from './support/mail.js';
+import { DENO_AVAILABLE } from './support/sandboxes.js';
+import { EASY_HAM, FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
+
+export const PYTHON_AVAILABLE = DENO_AVAILABLE && locatePyodide() !== undefined;
+
+describe.runIf(PYTHON_AVAILABLE)('Python scripts on real servers', () => {
+  let gateway: Gateway;
+  let dir: string;
+  const py = (code: string, options: Parameters<Gateway['execute']>[1] = {}) =>
+    gateway.execute(code, { ...options, language: 'python' });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscript-python-'));
+    gateway = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'data'),
+        pii: { enabled: true },
+        mcpServers: {
+          mail: stdioServer(...FILESYSTEM, [EASY_HAM]),
+          memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+        },
+        sandbox: { timeoutMs: 20_000, pythonPool: 1 },
+      }),
+    );
+    // The first Python script boots the pool (and, once per Pyodide version, its snapshot).
+    expect((await py('1 + 1')).result).toBe(2);
+  }, 180_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('aggregates 400 mails in Python and returns only the answer', async () => {
+    const top = topSenderDomains();
+    const run = await py(`
+import re
+from servers.mail import list_directory, read_multiple_files
+listing = await list_directory(path=${JSON.stringify(EASY_HAM)})
+names = sorted(l[7:] for l in listing["content"].split("\\n") if l.startswith("[FILE]") and l.endswith(".txt"))[:400]
+counts = {}
+for i in range(0, len(names), 50):
+    batch = [${JSON.stringify(EASY_HAM)} + "/" + n for n in names[i:i + 50]]
+    content = (await read_multiple_files(paths=batch))["content"]
+    for message in content.split("\\n---\\n"):
+        line = re.search(r"^From: (.*)$", message, re.M)
+        sender = re.search(r"@([\\w.-]+)", line.group(1) if line else "")
+        domain = sender.group(1).lower() if sender else ""
+        counts[domain] = counts.get(domain, 0) + 1
+print("messages read:", len(names))
+sorted(([d, n] for d, n in counts.items()), key=lambda x: (-x[1], x[0]))[:5]
+`);
+    expect(run.error).toBeNull();
+    expect(run.result).toEqual(top);
+    expect(run.logs).toEqual(['messages read: 400']);
+    expect(run.calls).toHaveLength(9);
+    expect(run.tokens?.direct).toBeGreaterThan(run.tokens?.codeMode ?? Infinity);
+  });
+
+  it('raises a catchable ToolError with code, server and tool; an uncaught one fails with its code', async () => {
+    const caught = await py(`
+from servers.mail import read_text_file
+from toolscript import ToolError
+try:
+    await read_text_file(path="/etc/passwd")
+    answer = "no error"
+except ToolError as e:
+    answer = [e.code, e.server, e.tool]
+answer
+`);
+    expect(caught.result).toEqual(['TOOL_ERROR', 'mail', 'read_text_file']);
+    const uncaught = await py(
+      `from servers.mail import read_text_file\nawait read_text_file(path="/etc/passwd")`,
+    );
+    expect(uncaught.error?.code).toBe('TOOL_ERROR');
+  });
+
+  it('refuses invalid arguments before forwarding them', async () => {
+    const run = await py(
+      `from servers.memory import create_entities\nawait create_entities(entities="not a list")`,
+    );
+    expect(run.error?.code).toBe('INVALID_ARGUMENTS');
+    expect(run.calls[0]).toMatchObject({ ok: false, error: 'INVALID_ARGUMENTS', server: 'memory' });
+    const missing = await py(`from servers.mail import read_text_file\nawait read_text_file()`);
+    expect(missing.error?.code).toBe('INVALID_ARGUMENTS');
+  });
+
+  it('keeps the session workspace and state, as TypeScript does', async () => {
+    const session = 'python-workspace';
+    await py(
+      `from toolscript.runtime import workspace, state\nawait workspace.write_text("notes/a.txt", "hello")\nawait state.set("n", 41)`,
+      { session },
+    );
+    const run = await py(
+      `from toolscript.runtime import workspace, state\n[await workspace.read_text("notes/a.txt"), (await state.get("n")) + 1]`,
+      { session },
+    );
+    expect(run.result).toEqual(['hello', 42]);
+    const ts = await gateway.execute(
+      `import { workspace } from './runtime'; export default await workspace.readText('notes/a.txt');`,
+      { session },
+    );
+    expect(ts.result).toBe('hello');
+  });
+
+  it('tokenizes PII in a Python result and logs', async () => {
+    const run = await py(`print("mail ana.lima@example.com")\n{"card": "4111 1111 1111 1111"}`);
+    expect(run.logs).toEqual(['mail [EMAIL_1]']);
+    expect(run.result).toEqual({ card: '[CARD_1]' });
+  });
+
+  it('answers a SyntaxError, a NameError and a non-JSON result clearly', async () => {
+    expect((await py('x = ')).error?.code).toBe('SYNTAX_ERROR');
+    const name = await py('undefined_name + 1');
+    expect(name.error).toMatchObject({ code: 'RUNTIME_ERROR' });
+    expect(name.error?.message).toContain("name 'undefined_name' is not defined");
+    expect((await py('{1, 2}')).result).toBe('{1, 2}');
+  });
+
+  it('stops at the time limit and the memory limit, and the next execution works', async () => {
+    const slow = await py('while True:\n    pass', { timeoutMs: 1_000 });
+    expect(slow.error?.code).toBe('TIMEOUT');
+    const big = await py('blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))', {
+      memoryMb: 128,
+    });
+    expect(big.error?.code).toBe('MEMORY_LIMIT');
+    const huge = await py('"x" * 200000');
+    expect(huge.output.length).toBeLessThan(100_000);
+    expect(huge.truncated).toBeDefined();
+    expect((await py('6 * 7')).result).toBe(42);
+  });
+});
