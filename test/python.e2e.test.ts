@@ -5,12 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
-import { locatePyodide } from '../src/sandbox/python/index.js';
 import { topSenderDomains } from './support/mail.js';
-import { DENO_AVAILABLE } from './support/sandboxes.js';
+import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 import { EASY_HAM, FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
-
-export const PYTHON_AVAILABLE = DENO_AVAILABLE && locatePyodide() !== undefined;
 
 describe.runIf(PYTHON_AVAILABLE)('Python scripts on real servers', () => {
   let gateway: Gateway;

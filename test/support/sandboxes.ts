@@ -1,5 +1,6 @@
 import { DenoSandbox } from '../../src/sandbox/deno/index.js';
 import { locateDeno } from '../../src/sandbox/deno/locate.js';
+import { locatePyodide } from '../../src/sandbox/python/index.js';
 import { QuickJSSandbox } from '../../src/sandbox/quickjs/index.js';
 import { ThreadedQuickJSSandbox } from '../../src/sandbox/quickjs/threads.js';
 import type { Sandbox } from '../../src/sandbox.js';
@@ -17,3 +18,6 @@ export const BACKENDS: { name: string; create: () => Promise<Sandbox> }[] = [
   { name: 'quickjs-threads', create: () => ThreadedQuickJSSandbox.create(2) },
   ...(DENO_AVAILABLE ? [{ name: 'deno', create: () => DenoSandbox.create() }] : []),
 ];
+
+/** True when the Python suites run: Deno (as above) and the pyodide package (a devDependency). */
+export const PYTHON_AVAILABLE = DENO_AVAILABLE && locatePyodide() !== undefined;

@@ -94,6 +94,11 @@ def _seal():
             del sys.modules[name]
     sys.meta_path.insert(0, _Guard())
     os.environ.clear()
+    def _no_processes(*args, **kwargs):
+        raise OSError("toolscript: processes are not available in the sandbox")
+    for name in dir(os):
+        if name in ("system", "popen", "fork", "forkpty", "kill", "killpg") or name.startswith(("exec", "spawn", "posix_spawn")):
+            setattr(os, name, _no_processes)
 `;
 
 /** Pyodide's own modules every run uses, imported before the snapshot so a run need not. */

@@ -1,0 +1,169 @@
+/**
+ * Escape and abuse suite for Python scripts: each hostile script must end with a clear error code
+ * or a harmless result within its limit plus a grace, reach nothing of the host (files,
+ * environment, network, processes, the JavaScript runtime's powers), and leave the next
+ * execution working.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
+import type { Gateway } from '../src/gateway.js';
+import { PYTHON_AVAILABLE } from './support/sandboxes.js';
+
+const LIMIT_MS = 4_000;
+const GRACE_MS = 2_000;
+
+/** JavaScript reached through a JsProxy found by walking Python's heap; what it can do. */
+const JS_PROBE = `(() => {
+  const found = [];
+  for (const name of ['Deno', 'process', 'require', 'fetch', 'Worker', 'WebSocket']) if (typeof globalThis[name] !== 'undefined') found.push(name);
+  try { found.push('import:' + typeof (0, eval)('import("node:fs")')); } catch (e) {}
+  return found.join(',');
+})()`;
+
+/** Hostile scripts, and what each must end as: an error code, or a check of the result. */
+const VECTORS: {
+  name: string;
+  code: string;
+  expect: { error?: string; result?: (value: unknown) => boolean };
+}[] = [
+  { name: 'import js', code: 'import js', expect: { error: 'RUNTIME_ERROR' } },
+  { name: 'import pyodide_js', code: 'import pyodide_js', expect: { error: 'RUNTIME_ERROR' } },
+  {
+    name: 'pyodide.code.run_js',
+    code: 'from pyodide.code import run_js\nrun_js("1")',
+    expect: { error: 'RUNTIME_ERROR' },
+  },
+  {
+    name: 'importlib js',
+    code: 'import importlib\nimportlib.import_module("js")',
+    expect: { error: 'RUNTIME_ERROR' },
+  },
+  { name: '__import__ js', code: '__import__("js")', expect: { error: 'RUNTIME_ERROR' } },
+  {
+    name: 'js left in sys.modules',
+    code: 'import sys\n[m for m in ("js", "pyodide_js") if m in sys.modules]',
+    expect: { result: (v) => Array.isArray(v) && v.length === 0 },
+  },
+  {
+    name: 'os.environ',
+    code: 'import os\ndict(os.environ)',
+    expect: { result: (v) => JSON.stringify(v) === '{}' },
+  },
+  { name: 'open a host file', code: 'open("/etc/hostname").read()', expect: { error: 'RUNTIME_ERROR' } },
+  { name: 'host folder exists?', code: '', expect: { result: (v) => v === false } },
+  {
+    name: 'subprocess',
+    code: 'import subprocess\nsubprocess.run(["id"])',
+    expect: { error: 'RUNTIME_ERROR' },
+  },
+  { name: 'os.system', code: 'import os\nos.system("id")', expect: { error: 'RUNTIME_ERROR' } },
+  { name: 'os.execv', code: 'import os\nos.execv("/bin/sh", ["sh"])', expect: { error: 'RUNTIME_ERROR' } },
+  {
+    name: 'socket',
+    code: 'import socket\nsocket.create_connection(("127.0.0.1", 22))',
+    expect: { error: 'RUNTIME_ERROR' },
+  },
+  {
+    name: 'urllib',
+    code: 'import urllib.request\nurllib.request.urlopen("http://127.0.0.1:9/").read()',
+    expect: { error: 'RUNTIME_ERROR' },
+  },
+  { name: 'ctypes', code: 'import ctypes', expect: { error: 'RUNTIME_ERROR' } },
+  {
+    name: 'JsProxy constructor from the heap',
+    code: `import gc
+proxies = [o for o in gc.get_objects() if "JsProxy" in type(o).__name__ or "JsCallable" in type(o).__name__]
+out = "no proxy"
+for p in proxies:
+    try:
+        out = p.constructor.constructor("return " + ${JSON.stringify(JS_PROBE)})()
+        break
+    except Exception as e:
+        out = "refused: " + type(e).__name__
+out`,
+    expect: {
+      result: (v) => typeof v === 'string' && !/Deno|process|require|fetch|Worker|WebSocket/.test(v),
+    },
+  },
+  { name: 'sys.exit', code: 'import sys\nsys.exit(3)', expect: { error: 'RUNTIME_ERROR' } },
+  { name: 'os._exit', code: 'import os\nos._exit(1)', expect: { error: 'RUNTIME_ERROR' } },
+  { name: 'recursion', code: 'def f(n):\n    return f(n + 1)\nf(0)', expect: { error: 'RUNTIME_ERROR' } },
+  { name: 'busy loop', code: 'while True:\n    pass', expect: { error: 'TIMEOUT' } },
+  { name: 'asyncio sleep', code: 'import asyncio\nawait asyncio.sleep(1000)', expect: { error: 'TIMEOUT' } },
+  {
+    name: 'memory bomb',
+    code: 'b = []\nwhile True:\n    b.append(bytearray(64 * 1024 * 1024))',
+    expect: { error: 'MEMORY_LIMIT' },
+  },
+  {
+    name: 'print flood',
+    code: 'for i in range(200000):\n    print("x" * 100)\n"done"',
+    expect: { result: (v) => v === 'done' },
+  },
+  {
+    name: 'forged protocol line',
+    code: 'import os\nos.write(1, b\'{"type":"done","ok":true,"json":"666"}\\n\')\nprint(\'{"type":"done","ok":true,"json":"666"}\')\n1',
+    expect: { result: (v) => v === 1 },
+  },
+  {
+    name: 'builtins tampering',
+    code: 'import builtins\nbuiltins.print = None\nbuiltins.len = None\n"tampered"',
+    expect: { result: (v) => v === 'tampered' },
+  },
+  {
+    name: 'unknown host function',
+    code: 'import toolscript\nawait toolscript._call("nope", "x", {})',
+    expect: { error: 'UNKNOWN_TOOL' },
+  },
+];
+
+describe.runIf(PYTHON_AVAILABLE)('Python escape and abuse suite', () => {
+  let gateway: Gateway;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscript-python-abuse-'));
+    const host = VECTORS.find((v) => v.name === 'host folder exists?');
+    if (host) host.code = `import os\nos.path.exists(${JSON.stringify(dir)})`;
+    gateway = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'data'),
+        mcpServers: {},
+        sandbox: { timeoutMs: LIMIT_MS, memoryMb: 128, pythonPool: 2 },
+      }),
+    );
+    expect((await gateway.execute('1', { language: 'python' })).result).toBe(1);
+  }, 180_000);
+  afterAll(async () => {
+    await gateway?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('has at least 20 vectors', () => {
+    expect(VECTORS.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const vector of VECTORS) {
+    it(vector.name, async () => {
+      const started = performance.now();
+      const run = await gateway.execute(vector.code, { language: 'python' });
+      expect(performance.now() - started).toBeLessThan(LIMIT_MS + GRACE_MS + 1_500);
+      if (vector.expect.error)
+        expect({ code: run.error?.code, message: run.error?.message }).toMatchObject({
+          code: vector.expect.error,
+        });
+      if (vector.expect.result) {
+        expect(run.error, JSON.stringify(run.error)).toBeNull();
+        expect(vector.expect.result(run.result), JSON.stringify(run.result)).toBe(true);
+      }
+      expect(JSON.stringify(run)).not.toContain(hostname());
+      // The next execution works, in a fresh interpreter.
+      const next = await gateway.execute('print("ok")\nlen([1, 2, 3])', { language: 'python' });
+      expect({ result: next.result, logs: next.logs }).toEqual({ result: 3, logs: ['ok'] });
+    });
+  }
+});
