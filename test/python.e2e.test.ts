@@ -2,9 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonName, renderPythonModule } from '../src/codegen/python.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { GatewaySession } from '../src/session/gateway-session.js';
+import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
 import { topSenderDomains } from './support/mail.js';
 import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 import { EASY_HAM, FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
@@ -121,6 +124,39 @@ answer
     expect(name.error).toMatchObject({ code: 'RUNTIME_ERROR' });
     expect(name.error?.message).toContain("name 'undefined_name' is not defined");
     expect((await py('{1, 2}')).result).toBe('{1, 2}');
+  });
+
+  it('generates Python bindings that compile for all 527 LiveMCPBench tools, and search shows them', async () => {
+    const catalog = loadLiveMcpBenchCatalog();
+    const sources = Object.fromEntries(
+      catalog
+        .listServers()
+        .map((server) => [pythonName(server.name), renderPythonModule(server.name, server.tools)]),
+    );
+    const run = await py(`
+import json, typing
+sources = json.loads(${JSON.stringify(JSON.stringify(sources))})
+failed = []
+defined = 0
+for name, source in sources.items():
+    try:
+        scope = {}
+        exec(compile(source, name + ".py", "exec"), scope)
+        defined += sum(1 for v in scope.values() if callable(v) and getattr(v, "__module__", None) is None and v.__code__.co_flags & 0x80)
+    except Exception as e:
+        failed.append([name, type(e).__name__, str(e)[:200]])
+{"failed": failed, "async_functions": defined}
+`);
+    expect(run.error).toBeNull();
+    expect(run.result).toEqual({ failed: [], async_functions: catalog.allTools().length });
+    const answer = await new GatewaySession(gateway).call('search_tools', {
+      query: 'read a text file',
+      detail: 'full',
+      limit: 1,
+      language: 'python',
+    });
+    expect(answer.text).toMatch(/^from servers\.mail import read_text_file\n/);
+    expect(answer.text).toContain('async def read_text_file(**kwargs: Unpack[ReadTextFileInput]) -> Any:');
   });
 
   it('stops at the time limit and the memory limit, and the next execution works', async () => {

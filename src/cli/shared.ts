@@ -108,10 +108,13 @@ export async function startGateway(
   const loaded = loadCliConfig(configFile, io).config;
   // One script at a time (exec) has no other session to protect: unless the config says
   // otherwise it runs on this thread, saving a thread's start-up.
-  const config =
-    oneScript && loaded.sandbox.threads === undefined
-      ? { ...loaded, sandbox: { ...loaded.sandbox, threads: 0 } }
-      : loaded;
+  // Nor does it need Python interpreters waiting: one boots for the script, if it is Python.
+  const config = oneScript
+    ? {
+        ...loaded,
+        sandbox: { ...loaded.sandbox, threads: loaded.sandbox.threads ?? 0, pythonPool: 0 },
+      }
+    : loaded;
   const count = Object.keys(config.mcpServers).length;
   if (!quiet) io.stderr(`Connecting to ${count} server${count === 1 ? '' : 's'}…\n`);
   const { createGateway } = await import('../create.js');

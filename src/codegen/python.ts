@@ -49,7 +49,11 @@ type Schema = {
 
 /** Text as a Python docstring body (triple quotes and backslashes escaped). */
 function doc(text: string, indent: string): string {
-  const clean = text.trim().replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"');
+  // Backslashes and quote runs escaped; a closing quote would run into the docstring's own.
+  const clean = text
+    .trim()
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"');
   return `${indent}"""${clean.split('\n').join(`\n${indent}`)}"""`;
 }
 
@@ -152,3 +156,44 @@ export function renderPythonModule(server: string, tools: Tool[], description = 
 export function pythonImport(server: string, tool: string): string {
   return `from servers.${pythonName(server)} import ${pythonName(tool)}`;
 }
+
+/** Type stubs of what the sandbox provides to Python scripts, for editors (`gen --language python`). */
+export const PYTHON_STUBS: Record<string, string> = {
+  'toolscript/__init__.pyi': `from typing import Any
+
+class ToolError(Exception):
+    """A tool call (or a host operation) failed."""
+    code: str | None
+    """TOOL_ERROR, INVALID_ARGUMENTS, UNKNOWN_TOOL, UPSTREAM_UNAVAILABLE, ..."""
+    server: str | None
+    tool: str | None
+    details: dict[str, Any]
+
+async def _call(server: str, tool: str, args: dict[str, Any]) -> Any: ...
+`,
+  'toolscript/runtime.pyi': `from typing import Any
+
+class _Workspace:
+    """The session's files, kept across executions."""
+    async def read_text(self, path: str) -> str: ...
+    async def write_text(self, path: str, text: str) -> None: ...
+    async def read_json(self, path: str) -> Any: ...
+    async def write_json(self, path: str, value: Any) -> None: ...
+    async def list(self, folder: str = ".") -> list[str]: ...
+    async def remove(self, path: str) -> bool: ...
+    async def checkpoint(self, name: str) -> None: ...
+    async def restore(self, name: str) -> None: ...
+
+class _State:
+    """The session's key-value state, kept across executions."""
+    async def get(self, key: str) -> Any: ...
+    async def set(self, key: str, value: Any) -> None: ...
+
+workspace: _Workspace
+state: _State
+
+async def list_resources(server: str) -> list[dict[str, Any]]: ...
+async def read_resource(server: str, uri: str) -> Any: ...
+`,
+  'servers/__init__.py': '',
+};

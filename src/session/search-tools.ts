@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import type { ServerStatus } from '../catalog/upstreams.js';
 import { renderCompactAnswer } from '../codegen/compact.js';
+import { pythonImport, renderPythonTool } from '../codegen/python.js';
 import {
   ANNOTATION_FILTER_NAMES,
   ANNOTATION_FILTERS,
@@ -33,6 +35,7 @@ export const searchToolsShape = {
     .optional()
     .describe('Default "summary"; "full" = TypeScript signature.'),
   limit: z.number().int().min(1).max(200).optional().describe('Default 10.'),
+  language: z.enum(['typescript', 'python']).optional().describe('python: Python signatures.'),
   server: z.string().optional().describe("Only this server's tools; without a query, lists them."),
   ...(Object.fromEntries(
     ANNOTATION_FILTER_NAMES.map((filter) => [
@@ -49,6 +52,7 @@ export type SearchToolsInput = {
   detail?: DetailLevel | undefined;
   limit?: number | undefined;
   server?: string | undefined;
+  language?: 'typescript' | 'python' | undefined;
 } & { [filter in AnnotationFilter]?: boolean | undefined };
 
 /** What search needs of the gateway. */
@@ -56,6 +60,8 @@ export interface Searchable {
   listServers(): ServerStatus[];
   search(query: string, options?: SearchOptions): Promise<SearchHit[]>;
   select(names: string[], detail?: DetailLevel): Promise<{ hits: SearchHit[]; unknown: UnknownName[] }>;
+  /** The tools' definitions, for Python signatures. */
+  readonly catalog: Pick<ReadonlyCatalog, 'getTool'>;
 }
 
 /** The answer to a `search_tools` request, before it is rendered. */
@@ -71,7 +77,27 @@ export type SearchAnswer =
  * query and a filter: every matching tool, by name).
  */
 export async function answerSearch(gateway: Searchable, request: SearchToolsInput): Promise<SearchAnswer> {
-  const { query = '', names, detail, limit, ...filters } = request;
+  const answer = await answerInTypeScript(gateway, request);
+  return request.language === 'python' && 'hits' in answer
+    ? { ...answer, hits: inPython(gateway, answer.hits) }
+    : answer;
+}
+
+/** Hits with Python signatures and import lines (see `codegen/python.ts`) where they have signatures. */
+function inPython(gateway: Searchable, hits: SearchHit[]): SearchHit[] {
+  return hits.map((hit) => {
+    const tool = hit.kind === 'tool' ? gateway.catalog.getTool(hit.server, hit.tool)?.tool : undefined;
+    if (!tool) return hit;
+    return {
+      ...hit,
+      importFrom: pythonImport(hit.server, hit.tool),
+      ...(hit.signature ? { signature: renderPythonTool(hit.server, tool) } : {}),
+    };
+  });
+}
+
+async function answerInTypeScript(gateway: Searchable, request: SearchToolsInput): Promise<SearchAnswer> {
+  const { query = '', names, detail, limit, language: _language, ...filters } = request;
   if (names?.length) return { kind: 'selection', ...(await gateway.select(names, detail ?? 'full')) };
   const servers = gateway.listServers();
   if (filters.server !== undefined && !servers.some((s) => s.name === filters.server)) {
@@ -113,6 +139,8 @@ export function renderSearch(query: string, hits: SearchHit[]): string {
       ? `No tool matches "${query}". Try other words, or an empty query to list servers.`
       : 'No tool matches these filters.';
   }
+  if (hits.some((hit) => hit.importFrom.startsWith('from servers.')))
+    return hits.map((hit) => `${hit.importFrom}\n${hit.signature ?? hit.summary ?? ''}`.trim()).join('\n\n');
   if (hits.some((hit) => hit.signature)) return renderCompactAnswer(hits);
   return hits.map((hit) => (hit.summary ? `${hit.name} — ${hit.summary}` : hit.name)).join('\n');
 }

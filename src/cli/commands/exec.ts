@@ -4,13 +4,15 @@ import { EXECUTION_ERRORS } from '../../errors.js';
 import type { ExecutionResult } from '../../execution/result.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
-export const EXEC_HELP = `Usage: toolscript exec [FILE|-] [--config FILE] [--json]
+export const EXEC_HELP = `Usage: toolscript exec [FILE|-] [--language typescript|python] [--config FILE] [--json]
 
-Runs one TypeScript script against the configured MCP servers and prints its console output
-and result. Reads the script from FILE, or from standard input with "-" (the default).
+Runs one TypeScript (or Python) script against the configured MCP servers and prints its console
+output and result. Reads the script from FILE, or from standard input with "-" (the default).
+A FILE ending in .py is Python. Python needs Deno and the pyodide package.
 
 Options:
   -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
+      --language L    typescript or python (default: python for a .py FILE, else typescript)
       --session NAME  run in this session: its workspace files and state persist across runs
                       (default: a new session per run)
       --json          print exactly one ExecutionResult JSON object on stdout:
@@ -28,10 +30,13 @@ ${Object.entries(EXECUTION_ERRORS)
 /** `toolscript exec`: runs one script. */
 export const exec: Command = defineCommand({
   help: EXEC_HELP,
-  options: { json: { type: 'boolean' }, session: { type: 'string' } },
+  options: { json: { type: 'boolean' }, session: { type: 'string' }, language: { type: 'string' } },
   run: async ({ values, positionals }, io) => {
     if (positionals.length > 1) throw new UsageError(`expected one script, got ${positionals.length}`);
     const source = positionals[0] ?? '-';
+    const language = values.language ?? (source.endsWith('.py') ? 'python' : 'typescript');
+    if (language !== 'typescript' && language !== 'python')
+      throw new UsageError(`--language must be typescript or python, not "${language}"`);
     let code: string;
     try {
       if (source === '-' && io.stdinIsTTY?.())
@@ -49,6 +54,7 @@ export const exec: Command = defineCommand({
     });
     try {
       const execution = await gateway.execute(code, {
+        language,
         session: values.session ?? `exec-${randomUUID()}`,
         // The token line compares nothing without tool calls; --json always carries the counts.
         accounting: values.json ? 'always' : 'with-calls',

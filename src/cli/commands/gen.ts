@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
+import { PYTHON_STUBS, pythonName, renderPythonModule } from '../../codegen/python.js';
+import type { Gateway } from '../../gateway.js';
+import { type CliIO, type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
-export const GEN_HELP = `Usage: toolscript gen --out DIR [--config FILE]
+export const GEN_HELP = `Usage: toolscript gen --out DIR [--language typescript|python] [--config FILE]
 
 Writes the generated TypeScript API of the configured servers to DIR:
   DIR/client.ts, DIR/runtime.ts     the function every binding calls; the workspace and state
@@ -17,8 +19,13 @@ Relative imports carry .js extensions, so the bindings also compile under "tsc -
 (nodenext). Put scripts inside DIR, e.g. DIR/task.ts importing './servers/<server>' as
 execute_code scripts do, and check them with "npx tsc -p DIR".
 
+With --language python it writes the Python bindings instead:
+  DIR/servers/<server>.py           every tool as an async function with TypedDict keyword arguments
+  DIR/toolscript/*.pyi              ToolError, workspace and state, as stubs for editors
+
 Options:
       --out DIR       output folder (created if missing; files are overwritten)
+      --language L    typescript (default) or python
   -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 `;
@@ -26,12 +33,16 @@ Options:
 /** `toolscript gen`: writes the virtual file tree to disk. */
 export const gen: Command = defineCommand({
   help: GEN_HELP,
-  options: { out: { type: 'string', short: 'o' } },
+  options: { out: { type: 'string', short: 'o' }, language: { type: 'string' } },
   run: async ({ values }, io) => {
     if (!values.out) throw new UsageError('--out DIR is required');
+    const language = values.language ?? 'typescript';
+    if (language !== 'typescript' && language !== 'python')
+      throw new UsageError(`--language must be typescript or python, not "${language}"`);
     const out = resolve(values.out);
     const gateway = await startGateway(values.config, io, true);
     try {
+      if (language === 'python') return await writePython(gateway, out, io);
       const files = await gateway.generateFiles();
       for (const [path, source] of files) {
         const target = join(out, path);
@@ -106,3 +117,22 @@ const TSCONFIG = {
   },
   include: ['**/*.ts'],
 };
+
+/** `gen --language python`: one module per server and the runtime's stubs. */
+async function writePython(gateway: Gateway, out: string, io: CliIO): Promise<number> {
+  await gateway.connectAll();
+  const files = new Map(Object.entries(PYTHON_STUBS));
+  const servers = gateway.catalog.listServers().filter((s) => s.tools.length > 0);
+  for (const server of servers)
+    files.set(
+      `servers/${pythonName(server.name)}.py`,
+      renderPythonModule(server.name, server.tools, server.description),
+    );
+  for (const [path, source] of files) {
+    const target = join(out, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, source);
+  }
+  io.stdout(`Wrote ${files.size} Python files for ${servers.length} servers to ${out}\n`);
+  return 0;
+}
