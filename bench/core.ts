@@ -1,7 +1,7 @@
 /**
  * Core benchmark: start-up of the built CLI against `node -e 0`, sandbox cold start, one trivial execution end to end, per-call overhead of the
  * bridge against a direct MCP SDK client call to the same kind of upstream, and 1,000 sequential
- * calls. Prints medians (ms). Run with `npm run bench`.
+ * calls, and Python against TypeScript (see python.ts). Prints medians (ms). Run with `npm run bench`.
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -9,7 +9,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
+import { locateDeno } from '../src/sandbox/deno/locate.js';
+import { locatePyodide, PYTHON_INSTALL_HINT } from '../src/sandbox/python/index.js';
 import { loadQuickJS, QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
+import { benchPython } from './python.js';
 import { measureStartup } from './support/startup.js';
 import { median } from './support/stats.js';
 
@@ -96,5 +99,8 @@ report(
 
 await direct.close();
 await gateway.close();
+
+if (locateDeno() && locatePyodide()) await benchPython(report);
+else report('Python', `skipped: ${PYTHON_INSTALL_HINT}`);
 
 console.log(JSON.stringify(Object.fromEntries(rows), null, 2));

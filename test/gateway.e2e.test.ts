@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
-import { topSenderDomains } from './support/mail.js';
+import { MAIL_TOP_SENDERS_TS, topSenderDomains } from './support/mail.js';
 import { childPids } from './support/processes.js';
 import { EASY_HAM, EVERYTHING, FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
 
@@ -47,24 +47,7 @@ describe('gateway on real servers and real data', () => {
   it('reads 400 mails in the sandbox and returns only a small aggregate', async () => {
     const top = topSenderDomains();
 
-    const execution = await gateway.execute(`
-      import * as mail from './servers/mail';
-      const listing = await mail.listDirectory({ path: ${JSON.stringify(EASY_HAM)} });
-      const names = listing.content.split('\\n').filter((l) => l.startsWith('[FILE]') && l.endsWith('.txt'))
-        .map((l) => l.slice(7)).sort().slice(0, 400);
-      const counts = new Map();
-      for (let i = 0; i < names.length; i += 50) {
-        const batch = names.slice(i, i + 50).map((n) => ${JSON.stringify(EASY_HAM)} + '/' + n);
-        const { content } = await mail.readMultipleFiles({ paths: batch });
-        for (const message of content.split('\\n---\\n')) {
-          const from = message.match(/^From: (.*)$/m)?.[1] ?? '';
-          const domain = (from.match(/@([\\w.-]+)/)?.[1] ?? '').toLowerCase();
-          counts.set(domain, (counts.get(domain) ?? 0) + 1);
-        }
-      }
-      console.log('messages read:', names.length);
-      export default [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-    `);
+    const execution = await gateway.execute(MAIL_TOP_SENDERS_TS);
     expect(execution.error).toBeNull();
     expect(execution.result).toEqual(top);
     expect(execution.logs).toEqual(['messages read: 400']);

@@ -8,7 +8,7 @@ import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
 import { GatewaySession } from '../src/session/gateway-session.js';
 import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
-import { topSenderDomains } from './support/mail.js';
+import { MAIL_TOP_SENDERS_PY, topSenderDomains } from './support/mail.js';
 import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 import { EASY_HAM, FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
 
@@ -42,23 +42,7 @@ describe.runIf(PYTHON_AVAILABLE)('Python scripts on real servers', () => {
 
   it('aggregates 400 mails in Python and returns only the answer', async () => {
     const top = topSenderDomains();
-    const run = await py(`
-import re
-from servers.mail import list_directory, read_multiple_files
-listing = await list_directory(path=${JSON.stringify(EASY_HAM)})
-names = sorted(l[7:] for l in listing["content"].split("\\n") if l.startswith("[FILE]") and l.endswith(".txt"))[:400]
-counts = {}
-for i in range(0, len(names), 50):
-    batch = [${JSON.stringify(EASY_HAM)} + "/" + n for n in names[i:i + 50]]
-    content = (await read_multiple_files(paths=batch))["content"]
-    for message in content.split("\\n---\\n"):
-        line = re.search(r"^From: (.*)$", message, re.M)
-        sender = re.search(r"@([\\w.-]+)", line.group(1) if line else "")
-        domain = sender.group(1).lower() if sender else ""
-        counts[domain] = counts.get(domain, 0) + 1
-print("messages read:", len(names))
-sorted(([d, n] for d, n in counts.items()), key=lambda x: (-x[1], x[0]))[:5]
-`);
+    const run = await py(MAIL_TOP_SENDERS_PY);
     expect(run.error).toBeNull();
     expect(run.result).toEqual(top);
     expect(run.logs).toEqual(['messages read: 400']);
