@@ -49,11 +49,8 @@ type Schema = {
 
 /** Text as a Python docstring body (triple quotes and backslashes escaped). */
 function doc(text: string, indent: string): string {
-  // Backslashes and quote runs escaped; a closing quote would run into the docstring's own.
-  const clean = text
-    .trim()
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"');
+  // Backslashes and quotes escaped: a closing quote would run into the docstring's own.
+  const clean = text.trim().replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   return `${indent}"""${clean.split('\n').join(`\n${indent}`)}"""`;
 }
 
