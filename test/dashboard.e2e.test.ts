@@ -170,7 +170,8 @@ export async function countDirs(): Promise<number> {
     const skills = await page.locator('#skills tbody').textContent();
     expect(skills).toContain('count-dirs');
     expect(skills).toContain('Counts the folders the filesystem server may read.');
-    expect(skills).toMatch(/\b1\s+ok\s+0/);
+    // Version, status, uses.
+    expect(await page.locator('#skills tbody tr td').allTextContents()).toEqual(['1', 'ok', '0']);
     const audit = await page.locator('#pii tbody').textContent();
     expect(audit).toContain('filesystem.write_file');
     expect(audit).toContain('EMAIL×1');
