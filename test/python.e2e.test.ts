@@ -26,7 +26,10 @@ describe.runIf(PYTHON_AVAILABLE)('Python scripts on real servers', () => {
         pii: { enabled: true },
         mcpServers: {
           mail: stdioServer(...FILESYSTEM, [EASY_HAM]),
-          memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+          memory: {
+            ...stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+            requireApproval: ['delete_entities'],
+          },
         },
         sandbox: { timeoutMs: 20_000, pythonPool: 1 },
       }),
@@ -76,6 +79,22 @@ answer
     expect(run.calls[0]).toMatchObject({ ok: false, error: 'INVALID_ARGUMENTS', server: 'memory' });
     const missing = await py(`from servers.mail import read_text_file\nawait read_text_file()`);
     expect(missing.error?.code).toBe('INVALID_ARGUMENTS');
+  });
+
+  it('asks for approval of a listed tool, and a decline stops the call before it runs', async () => {
+    const asked: string[] = [];
+    const script = `from servers.memory import delete_entities\nawait delete_entities(entityNames=["x"])\n"deleted"`;
+    const declined = await py(script, {
+      approve: async (request) => {
+        asked.push(`${request.server}.${request.tool}`);
+        return 'decline';
+      },
+    });
+    expect(asked).toEqual(['memory.delete_entities']);
+    expect(declined.error?.code).toBe('APPROVAL_DENIED');
+    const approved = await py(script, { approve: async () => 'accept' });
+    expect(approved.result).toBe('deleted');
+    expect(approved.calls).toMatchObject([{ tool: 'delete_entities', ok: true }]);
   });
 
   it('keeps the session workspace and state, as TypeScript does', async () => {
@@ -140,7 +159,11 @@ for name, source in sources.items():
       language: 'python',
     });
     expect(answer.text).toMatch(/^from servers\.mail import read_text_file\n/);
-    expect(answer.text).toContain('async def read_text_file(**kwargs: Unpack[ReadTextFileInput]) -> Any:');
+    // server-filesystem declares an outputSchema: the result is typed by it.
+    expect(answer.text).toContain(
+      'async def read_text_file(**kwargs: Unpack[ReadTextFileInput]) -> ReadTextFileOutput:',
+    );
+    expect(answer.text).toMatch(/class ReadTextFileOutput\(TypedDict\):\n {4}content: str/);
   });
 
   it('stops at the time limit and the memory limit, and the next execution works', async () => {

@@ -4,7 +4,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
  * Python bindings of upstream tools, for scripts run with `language: "python"`: one module per
  * server (`from servers.<server> import <tool>`), each tool an `async def` taking keyword
  * arguments named as its `inputSchema` properties (`**kwargs: Unpack[<Tool>Input]`, PEP 692),
- * with `TypedDict` input types (PEP 589; `NotRequired` for optional keys, PEP 655), `Literal`s for
+ * returning its `outputSchema` as a `TypedDict` when it has one, with `TypedDict` input types (PEP 589; `NotRequired` for optional keys, PEP 655), `Literal`s for
  * enums, and the descriptions as docstrings. Calls go through `toolscript._call`, so arguments
  * are validated and results unwrapped by the bridge exactly as for TypeScript. Pure.
  */
@@ -129,10 +129,14 @@ export function renderPythonTool(server: string, tool: Tool): string {
   const writer = new TypeWriter();
   const fn = pythonName(tool.name);
   const input = writer.typedDict(tool.inputSchema as Schema, `${className(tool.name)}Input`);
+  // With an outputSchema the result is its structuredContent (unwrapped as for TypeScript).
+  const output = tool.outputSchema
+    ? writer.type(tool.outputSchema as Schema, `${className(tool.name)}Output`)
+    : 'Any';
   const lines = [
     ...writer.classes,
     '',
-    `async def ${fn}(**kwargs: Unpack[${input}]) -> Any:`,
+    `async def ${fn}(**kwargs: Unpack[${input}]) -> ${output}:`,
     doc(tool.description ?? tool.title ?? tool.name, '    '),
     `    return await _call(${JSON.stringify(server)}, ${JSON.stringify(tool.name)}, kwargs)`,
   ];
