@@ -13,6 +13,7 @@ import {
   toolDocuments,
 } from './documents.js';
 import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
+import { exactOrSearch, indexHasTerm } from './exact-or.js';
 import { nearest } from './nearest.js';
 import { expansionTerms, processTerm, queryTerms, tokenize } from './text.js';
 
@@ -273,7 +274,12 @@ export class ToolSearch {
       boost: boosts,
       combineWith: 'OR',
       prefix: expand && prefix ? (term: string) => term.length >= 4 : false,
-      fuzzy: expand && fuzzy > 0 ? (term: string) => (term.length >= 5 ? fuzzy : false) : false,
+      // Fuzzy matching is for words the tools do not have (typos): a known word needs none.
+      fuzzy:
+        expand && fuzzy > 0
+          ? (term: string) =>
+              term.length >= 5 && indexHasTerm(index as MiniSearch<never>, term) !== true ? fuzzy : false
+          : false,
     };
     if (isFiltered(options)) {
       searchOptions.filter = (result) => {
@@ -287,12 +293,18 @@ export class ToolSearch {
     );
     // Each term once (already processed): a word the query repeats does not count twice.
     const own: MiniSearchQuery = { combineWith: 'OR', queries: terms, processTerm: (t: string) => t };
-    const matches = index.search(
-      extra.length
-        ? { combineWith: 'OR', queries: [own, { combineWith: 'OR', queries: extra, boost: scaled }] }
-        : own,
-      searchOptions,
-    );
+    // A long question (no expansion, prefix or fuzzy) takes the fast path with the same ranking.
+    const exact = expand ? undefined : exactOrSearch(index as MiniSearch<never>, terms, boosts);
+    const matches =
+      exact?.filter(
+        (match) => !searchOptions.filter || accept(this.documents.get(String(match.id)) as SearchDocument),
+      ) ??
+      index.search(
+        extra.length
+          ? { combineWith: 'OR', queries: [own, { combineWith: 'OR', queries: extra, boost: scaled }] }
+          : own,
+        searchOptions,
+      );
     const semantic = await this.semantic?.rank(query, FUSION_DEPTH, (id) => {
       const document = this.documents.get(id);
       return document !== undefined && accept(document);
