@@ -12,11 +12,13 @@ interface Internals {
   _avgFieldLength: number[];
   _documentCount: number;
   _documentIds: Map<number, unknown>;
-  _options: { searchOptions?: { bm25?: { k: number; b: number; d: number } } };
+  _options: { searchOptions: { bm25: { k: number; b: number; d: number } } };
 }
 
 function internals(index: MiniSearch<never>): Internals | undefined {
-  const i = index as unknown as Partial<Internals>;
+  const i = index as unknown as Partial<Omit<Internals, '_options'>> & {
+    _options?: { searchOptions?: { bm25?: unknown } };
+  };
   return typeof i._index?.get === 'function' &&
     i._fieldIds &&
     i._fieldLength instanceof Map &&
@@ -24,7 +26,7 @@ function internals(index: MiniSearch<never>): Internals | undefined {
     typeof i._documentCount === 'number' &&
     i._documentIds instanceof Map &&
     i._options?.searchOptions?.bm25
-    ? (i as Internals)
+    ? (i as unknown as Internals)
     : undefined;
 }
 
@@ -45,7 +47,7 @@ export function exactOrSearch(
 ): { id: unknown; score: number }[] | undefined {
   const i = internals(index);
   if (!i) return undefined;
-  const { k, b, d } = i._options.searchOptions?.bm25 as { k: number; b: number; d: number };
+  const { k, b, d } = i._options.searchOptions.bm25;
   const size = Math.max(0, ...i._documentIds.keys()) + 1;
   const scores = new Float64Array(size);
   const matched = new Uint16Array(size);
