@@ -374,6 +374,7 @@ export class Gateway {
   /** Closes every upstream connection; no child process is left running. */
   async close(): Promise<void> {
     this.workspaces.stop();
+    await this.workspaces.drain();
     this.skillLibrary.close();
     await this.upstream.close();
     await this.observed.flush().catch(() => {});

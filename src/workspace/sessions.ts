@@ -54,4 +54,12 @@ export class SessionWorkspaces {
   stop(): void {
     clearInterval(this.timer);
   }
+
+  /**
+   * Waits for every workspace operation already running (one a cancelled or timed-out script
+   * started keeps going until done), so nothing writes to the data folder after this resolves.
+   */
+  async drain(): Promise<void> {
+    await Promise.all([...this.open.values()].map((workspace) => workspace.exclusive(async () => {})));
+  }
 }

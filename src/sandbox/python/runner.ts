@@ -16,7 +16,7 @@ import { RUNNER_ANSWERS, RUNNER_IO } from '../deno/runner.js';
  */
 
 /** Python run once per process before the script: the `toolscript` modules and the import guard. */
-const PRELUDE = String.raw`
+const PRELUDE = `
 import sys, json as _json, os, builtins
 
 class ToolError(Exception):
@@ -49,6 +49,7 @@ class _Operations:
 def _install(call, modules, workspace_ops, state_ops):
     import types
     host = _make_host(call)
+    ToolError.__module__ = "toolscript"
     package = types.ModuleType("toolscript")
     package.ToolError = ToolError
     package.__path__ = []
