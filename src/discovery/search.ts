@@ -15,7 +15,7 @@ import {
 import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
 import { exactOrSearch, indexHasTerm } from './exact-or.js';
 import { nearest } from './nearest.js';
-import { expansionTerms, processTerm, queryTerms, tokenize } from './text.js';
+import { expansionTerms, firstSentence, processTerm, queryTerms, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
 export type DetailLevel = 'name' | 'summary' | 'full';
@@ -390,18 +390,6 @@ export function isFiltered(options: Omit<SearchOptions, 'detail' | 'limit'>): bo
   return [options.server, options.kind, ...ANNOTATION_FILTER_NAMES.map((f) => options[f])].some(
     (value) => value !== undefined,
   );
-}
-
-/** First sentence of a description (up to 200 characters). */
-export function firstSentence(text: string): string {
-  const line =
-    text
-      .trim()
-      .split(/\n\s*\n/)[0]
-      ?.replace(/\s+/g, ' ') ?? '';
-  const match = line.match(/^.*?[.!?。](?=\s|$)/u);
-  const sentence = match ? match[0] : line;
-  return sentence.length > 200 ? `${sentence.slice(0, 197)}...` : sentence;
 }
 
 export { nearest };

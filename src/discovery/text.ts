@@ -93,3 +93,15 @@ export function expansionTerms(query: string): string[] {
   }
   return extra;
 }
+
+/** First sentence of a description (up to 200 characters). */
+export function firstSentence(text: string): string {
+  const line =
+    text
+      .trim()
+      .split(/\n\s*\n/)[0]
+      ?.replace(/\s+/g, ' ') ?? '';
+  const match = line.match(/^.*?[.!?。](?=\s|$)/u);
+  const sentence = match ? match[0] : line;
+  return sentence.length > 200 ? `${sentence.slice(0, 197)}...` : sentence;
+}
