@@ -13,6 +13,7 @@ import {
   DENO_RUN_FLAGS,
   detectMemoryEnforcement,
   type MemoryEnforcement,
+  removeCgroup,
   spawnCapped,
 } from '../deno/memory.js';
 import { SubprocessRun } from '../deno/run.js';
@@ -172,7 +173,11 @@ export class PythonSandbox {
     const child = spawnCapped(this.binaryPath, args, denoEnv(this.folder), cgroup);
     Object.assign(child, { cgroup });
     this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
+    child.on('exit', () => {
+      this.children.delete(child);
+      // A run removes its cgroup itself; an interpreter that never ran (closed, failed to boot) here.
+      if (cgroup) removeCgroup(cgroup);
+    });
     return new Promise((resolve, reject) => {
       let seen = '';
       const timer = setTimeout(
