@@ -19,6 +19,7 @@ import type { Gateway } from '../src/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
 import { CHROMIUM_AVAILABLE, launchChromium } from './support/browser.js';
 import { text } from './support/mcp.js';
+import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
 
 const TOKEN = 'dashboard-test-token';
@@ -164,6 +165,15 @@ export async function countDirs(): Promise<number> {
     expect(await results.textContent()).toContain('declare function createDirectory');
   });
 
+  it.runIf(PYTHON_AVAILABLE)('runs a Python script from the playground', async () => {
+    await page.getByLabel('Language').selectOption('python');
+    await page.getByRole('textbox', { name: 'Script' }).fill('print("from python")\n6 * 7');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const output = page.getByRole('region', { name: 'Run output' });
+    await expect.poll(() => output.textContent(), { timeout: 30_000 }).toBe('from python\n\nResult:\n42');
+    await page.getByLabel('Language').selectOption('typescript');
+  });
+
   it('charts the savings, lists the skills, and the PII audit without the value', async () => {
     await page.reload();
     await page.getByRole('heading', { name: 'PII audit' }).waitFor();
@@ -177,7 +187,9 @@ export async function countDirs(): Promise<number> {
     expect(audit).toContain('EMAIL×1');
     expect(await page.content()).not.toContain(EMAIL);
     expect(await page.locator('#savings p').textContent()).toMatch(
-      /tokens in code mode against .* with direct tool calling over 3 executions: \d+% saved/,
+      new RegExp(
+        `tokens in code mode against .* with direct tool calling over ${PYTHON_AVAILABLE ? 4 : 3} executions: \\d+% saved`,
+      ),
     );
     await page.locator('#savings canvas').first().waitFor();
     // DASHBOARD_SCREENSHOTS=<folder> keeps the screenshots (the README's comes from here).

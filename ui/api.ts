@@ -61,11 +61,11 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
 export const api = {
   overview: () => call<Overview>('/ui/api/overview'),
   search: (query: string) => call<{ hits: SearchHitRow[] }>(`/ui/api/search?q=${encodeURIComponent(query)}`),
-  run: (code: string) =>
+  run: (code: string, language: 'typescript' | 'python') =>
     call<{ text: string; isError: boolean }>('/ui/api/run', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code }),
+      body: JSON.stringify({ code, language }),
     }),
   session: () => call<{ signedIn: boolean; tokenRequired: boolean }>('/ui/api/session'),
   login: (token: string) =>

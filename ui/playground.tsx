@@ -2,8 +2,12 @@
 import { useState } from 'preact/hooks';
 import { api, type SearchHitRow } from './api.js';
 
-const EXAMPLE = `import { listAllowedDirectories } from './servers/filesystem';
-return await listAllowedDirectories({});`;
+const EXAMPLES = {
+  typescript: `import { listAllowedDirectories } from './servers/filesystem';
+return await listAllowedDirectories({});`,
+  python: `from servers.filesystem import list_allowed_directories
+await list_allowed_directories()`,
+};
 
 export function ToolSearch() {
   const [query, setQuery] = useState('');
@@ -45,19 +49,22 @@ export function ToolSearch() {
 }
 
 export function Playground() {
-  const [code, setCode] = useState(EXAMPLE);
+  const [language, setLanguage] = useState<'typescript' | 'python'>('typescript');
+  const [code, setCode] = useState(EXAMPLES.typescript);
   const [answer, setAnswer] = useState<{ text: string; isError: boolean } | undefined>();
   const [running, setRunning] = useState(false);
   return (
     <section id="playground" aria-labelledby="playground-title">
       <h2 id="playground-title">Playground</h2>
-      <p>Runs a script in the dashboard's own session, as execute_code would.</p>
+      <p>
+        Runs a script in the dashboard's own session, as execute_code would (Python needs Deno and pyodide).
+      </p>
       <form
         onSubmit={async (event) => {
           event.preventDefault();
           setRunning(true);
           try {
-            setAnswer(await api.run(code));
+            setAnswer(await api.run(code, language));
           } catch (e) {
             setAnswer({ text: String(e), isError: true });
           } finally {
@@ -65,6 +72,21 @@ export function Playground() {
           }
         }}
       >
+        <label for="language">Language</label>{' '}
+        <select
+          id="language"
+          value={language}
+          onChange={(e) => {
+            const next = e.currentTarget.value as 'typescript' | 'python';
+            // The example follows the language until the person writes their own script.
+            if (code === EXAMPLES[language]) setCode(EXAMPLES[next]);
+            setLanguage(next);
+          }}
+        >
+          <option value="typescript">TypeScript</option>
+          <option value="python">Python</option>
+        </select>
+        <br />
         <label for="script">Script</label>
         <textarea
           id="script"

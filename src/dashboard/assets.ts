@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,20 +54,17 @@ export async function bundleUi(): Promise<UiAssets> {
 let loading: Promise<UiAssets> | undefined;
 
 /**
- * The dashboard's files: the built ones shipped in `dist/ui/`, else (a source checkout that was
- * not built) bundled once from `ui/` on first use.
+ * The dashboard's files: bundled once from `ui/` in a source checkout (so they are never older
+ * than the sources), else the built ones shipped in `dist/ui/`.
  * @throws when neither exists.
  */
 export function uiAssets(): Promise<UiAssets> {
   loading ??= (async () => {
-    try {
-      const assets: UiAssets = new Map();
-      for (const name of Object.keys(TYPES))
-        assets.set(name, { body: await readFile(join(BUILT_UI, name)), type: TYPES[name] as string });
-      return assets;
-    } catch {
-      return bundleUi();
-    }
+    if (existsSync(join(UI_SOURCES, 'app.tsx'))) return bundleUi();
+    const assets: UiAssets = new Map();
+    for (const name of Object.keys(TYPES))
+      assets.set(name, { body: await readFile(join(BUILT_UI, name)), type: TYPES[name] as string });
+    return assets;
   })();
   loading.catch(() => {
     loading = undefined;

@@ -28,7 +28,7 @@ export interface DashboardOptions {
  * the JSON it reads: `GET /ui/api/overview` (servers with policy, executions, skills, PII audit,
  * counters), `GET /ui/api/events` (Server-Sent Events, one `execution` event per finished
  * execution), `GET /ui/api/search?q=` (the search `search_tools` runs, with signatures) and
- * `POST /ui/api/run { code }` (one script in the dashboard's session). With a gateway token, the
+ * `POST /ui/api/run { code, language? }` (one script in the dashboard's session). With a gateway token, the
  * API answers 401 without the cookie or `Authorization: Bearer <token>`; the page and assets are
  * public, so the page can ask for the token.
  * @returns a handler: true when it answered the request (any path under `/ui`).
@@ -83,10 +83,14 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
       });
     }
     if (req.method === 'POST' && path === '/ui/api/run') {
-      const body = (await options.readJson(req).catch(() => ({}))) as { code?: unknown };
-      if (typeof body.code !== 'string') return json(res, 400, { error: 'send { "code": "<script>" }' });
+      const body = (await options.readJson(req).catch(() => ({}))) as { code?: unknown; language?: unknown };
+      if (typeof body.code !== 'string')
+        return json(res, 400, { error: 'send { "code": "<script>", "language"?: "typescript" | "python" }' });
       session ??= new GatewaySession(gateway, { id: UI_SESSION });
-      const answer = await session.call('execute_code', { code: body.code });
+      const answer = await session.call('execute_code', {
+        code: body.code,
+        ...(body.language === 'python' ? { language: 'python' } : {}),
+      });
       return json(res, 200, { text: answer.text, isError: answer.isError });
     }
     return json(res, 404, { error: `no dashboard route ${req.method} ${path}` });
