@@ -136,6 +136,21 @@ answer
         .listServers()
         .map((server) => [pythonName(server.name), renderPythonModule(server.name, server.tools)]),
     );
+    // Descriptions that could end a docstring early, or escape its end, come back exactly.
+    const tricky = ['He said "hi"', 'three """ quotes', 'a backslash \\', 'both \\"', '"quoted"'];
+    const module = renderPythonModule(
+      'tricky',
+      tricky.map((description, i) => ({
+        name: `t${i}`,
+        description,
+        inputSchema: { type: 'object' as const },
+      })),
+    );
+    const docs = await py(
+      `scope = {}\nexec(compile(${JSON.stringify(module)}, "tricky.py", "exec"), scope)\n[scope["t" + str(i)].__doc__ for i in range(${tricky.length})]`,
+    );
+    expect(docs.error).toBeNull();
+    expect(docs.result).toEqual(tricky);
     const run = await py(`
 import json, typing
 sources = json.loads(${JSON.stringify(JSON.stringify(sources))})

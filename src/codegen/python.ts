@@ -47,10 +47,17 @@ type Schema = {
   nullable?: boolean;
 };
 
-/** Text as a Python docstring body (triple quotes and backslashes escaped). */
+/**
+ * Text as a Python docstring: backslashes escaped, and the quotes that could end it early (a run
+ * of three, or one at the very end, which would run into the closing quotes); others stay as they
+ * are, which keeps the docs short for the model.
+ */
 function doc(text: string, indent: string): string {
-  // Backslashes and quotes escaped: a closing quote would run into the docstring's own.
-  const clean = text.trim().replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const clean = text
+    .trim()
+    .replace(/\\/g, '\\\\')
+    .replace(/"""/g, '\\"\\"\\"')
+    .replace(/"$/, '\\"');
   return `${indent}"""${clean.split('\n').join(`\n${indent}`)}"""`;
 }
 
