@@ -53,11 +53,7 @@ type Schema = {
  * are, which keeps the docs short for the model.
  */
 function doc(text: string, indent: string): string {
-  const clean = text
-    .trim()
-    .replace(/\\/g, '\\\\')
-    .replace(/"""/g, '\\"\\"\\"')
-    .replace(/"$/, '\\"');
+  const clean = text.trim().replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"').replace(/"$/, '\\"');
   return `${indent}"""${clean.split('\n').join(`\n${indent}`)}"""`;
 }
 
