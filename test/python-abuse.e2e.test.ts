@@ -12,17 +12,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { locatePyodide } from '../src/sandbox/python/index.js';
 import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 
 const LIMIT_MS = 4_000;
 const GRACE_MS = 2_000;
 
 /** JavaScript reached through a JsProxy found by walking Python's heap; what it can do. */
-const JS_PROBE = `(() => {
-  const found = [];
-  for (const name of ['Deno', 'process', 'require', 'fetch', 'Worker', 'WebSocket']) if (typeof globalThis[name] !== 'undefined') found.push(name);
-  try { found.push('import:' + typeof (0, eval)('import("node:fs")')); } catch (e) {}
-  return found.join(',');
+/**
+ * JavaScript a script reaches through the Function constructor of a JsProxy: which runtime globals
+ * it sees, and whether it can read a host file, spawn a process or read the environment through
+ * the Node built-ins Pyodide needs (and `createRequire` from them), or import a blocked one. Every
+ * attempt must be refused: the process holds no permission. Answers JSON.
+ */
+const PYODIDE_PACKAGE = join(locatePyodide()?.dir ?? '/nonexistent/', 'package.json');
+const JS_PROBE = `return (async () => {
+  const globals = ['Deno', 'process', 'require', 'fetch', 'Worker', 'WebSocket'].filter((n) => typeof globalThis[n] !== 'undefined');
+  const attempt = async (f) => { try { await f(); return 'done'; } catch (e) { return 'refused'; } };
+  const req = async () => (await import('node:module')).createRequire('file:///probe.js');
+  return JSON.stringify({
+    reached: true,
+    globals,
+    readFile: await attempt(async () => (await import('node:fs')).readFileSync('/etc/hostname')),
+    // Readable while Pyodide boots, so refused only because the runner revoked the permission.
+    readPyodide: await attempt(async () => (await import('node:fs')).readFileSync(${JSON.stringify(PYODIDE_PACKAGE)})),
+    spawn: await attempt(async () => (await req())('node:child_process').execSync('true')),
+    env: await attempt(async () => { if ((await req())('node:process').env.PATH === undefined) throw new Error('none'); }),
+    importChildProcess: await attempt(() => import('node:child_process')),
+    importFile: await attempt(() => import('file:///etc/hostname')),
+  });
 })()`;
 
 /** Hostile scripts, and what each must end as: an error code, or a check of the result. */
@@ -75,19 +93,26 @@ const VECTORS: {
   },
   { name: 'ctypes', code: 'import ctypes', expect: { error: 'RUNTIME_ERROR' } },
   {
-    name: 'JsProxy constructor from the heap',
-    code: `import gc
-proxies = [o for o in gc.get_objects() if "JsProxy" in type(o).__name__ or "JsCallable" in type(o).__name__]
-out = "no proxy"
-for p in proxies:
-    try:
-        out = p.constructor.constructor("return " + ${JSON.stringify(JS_PROBE)})()
-        break
-    except Exception as e:
-        out = "refused: " + type(e).__name__
-out`,
+    // The host-call function the bindings use is a JsProxy in a closure: from it, the Function
+    // constructor, so any JavaScript. The process has no permission left, so that reaches nothing.
+    name: 'JavaScript through a JsProxy in the bindings',
+    code: `import json, toolscript
+host = toolscript._call.__closure__[0].cell_contents
+call = [c.cell_contents for c in host.__closure__ if type(c.cell_contents).__name__.startswith("Js")][0]
+json.loads(await call.constructor(${JSON.stringify(JS_PROBE)})())`,
     expect: {
-      result: (v) => typeof v === 'string' && !/Deno|process|require|fetch|Worker|WebSocket/.test(v),
+      result: (v) =>
+        JSON.stringify(v) ===
+        JSON.stringify({
+          reached: true,
+          globals: [],
+          readFile: 'refused',
+          readPyodide: 'refused',
+          spawn: 'refused',
+          env: 'refused',
+          importChildProcess: 'refused',
+          importFile: 'refused',
+        }),
     },
   },
   { name: 'sys.exit', code: 'import sys\nsys.exit(3)', expect: { error: 'RUNTIME_ERROR' } },

@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive } from '../../util/process.js';
@@ -34,4 +35,25 @@ export function makeSandboxFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
   writeFileSync(join(dir, 'owner.pid'), String(process.pid));
   return dir;
+}
+
+/**
+ * Writes `<folder>/import-map.json`, which maps every Node built-in (`node:fs`, `fs`, …) but those
+ * in `allow` to a module that does not exist: Deno offers them without any permission, so a
+ * script's `import('node:' + name)` fails like any other unknown module.
+ * @param allow bare names the runner itself needs (Pyodide loads `fs`, `path`, `url`, `vm`,
+ *   `crypto` and `module` in Deno); the process's permissions still decide what they can do.
+ * @returns the file's path, for `deno run --import-map`.
+ */
+export function writeBlockedImportMap(folder: string, allow: readonly string[] = []): string {
+  const blocked: Record<string, string> = {};
+  for (const name of builtinModules) {
+    const bare = name.replace(/^node:/, '');
+    if (allow.includes(bare)) continue;
+    blocked[`node:${bare}`] = `./blocked/${bare}.js`;
+    blocked[bare] = `./blocked/${bare}.js`;
+  }
+  const file = join(folder, 'import-map.json');
+  writeFileSync(file, JSON.stringify({ imports: blocked }));
+  return file;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { Sandbox, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { bundle } from './bundle.js';
-import { makeSandboxFolder } from './folders.js';
+import { makeSandboxFolder, writeBlockedImportMap } from './folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from './locate.js';
 import {
   createCgroup,
@@ -63,15 +63,7 @@ export class DenoSandbox implements Sandbox {
     const dir = makeSandboxFolder();
     const runner = join(dir, 'runner.js');
     writeFileSync(runner, RUNNER_SOURCE);
-    // Node built-ins exist in Deno without any permission; map every one to a module that does not
-    // exist, so \`import('node:' + name)\` fails like any other unknown module.
-    const blocked: Record<string, string> = {};
-    for (const name of builtinModules) {
-      const bare = name.replace(/^node:/, '');
-      blocked[`node:${bare}`] = `./blocked/${bare}.js`;
-      blocked[bare] = `./blocked/${bare}.js`;
-    }
-    writeFileSync(join(dir, 'import-map.json'), JSON.stringify({ imports: blocked }));
+    writeBlockedImportMap(dir);
     const denoDir = join(dir, 'deno-dir');
     mkdirSync(denoDir);
     const memory = detectMemoryEnforcement();

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import envPaths from 'env-paths';
 import { ConfigError } from '../../errors.js';
 import type { SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
-import { makeSandboxFolder } from '../deno/folders.js';
+import { makeSandboxFolder, writeBlockedImportMap } from '../deno/folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from '../deno/locate.js';
 import {
   createCgroup,
@@ -93,6 +93,8 @@ export class PythonSandbox {
       );
     const folder = makeSandboxFolder();
     writeFileSync(join(folder, 'python-runner.js'), RUNNER_SOURCE);
+    // Pyodide needs these in Deno; without permissions they reach nothing (the escape suite checks).
+    writeBlockedImportMap(folder, ['fs', 'fs/promises', 'path', 'url', 'vm', 'crypto', 'module']);
     mkdirSync(join(folder, 'deno-dir'));
     const cache =
       options.cacheDir ?? join(envPaths('toolscript', { suffix: '' }).cache, 'pyodide', pyodide.version);
@@ -165,6 +167,7 @@ export class PythonSandbox {
       ...DENO_RUN_FLAGS,
       `--allow-read=${this.pyodideDir},${this.snapshot}`,
       `--v8-flags=--max-old-space-size=${memoryMb}`,
+      `--import-map=${join(this.folder, 'import-map.json')}`,
       join(this.folder, 'python-runner.js'),
       this.pyodideDir,
       this.snapshot,
