@@ -121,6 +121,18 @@ answer
     expect(run.result).toEqual({ card: '[CARD_1]' });
   });
 
+  it('names the servers for an unknown server module, and what exists for any other missing module', async () => {
+    const server = await py('from servers.nope import x');
+    expect(server.error?.code).toBe('UNKNOWN_TOOL');
+    expect(server.error?.message).toContain(
+      'No server module "servers.nope". Servers: servers.mail, servers.memory.',
+    );
+    const pkg = await py('import numpy');
+    expect(pkg.error?.code).toBe('MODULE_NOT_FOUND');
+    expect(pkg.error?.message).toContain("No module named 'numpy'");
+    expect(pkg.error?.message).toContain('no package can be installed');
+  });
+
   it('answers a SyntaxError, a NameError and a non-JSON result clearly', async () => {
     expect((await py('x = ')).error?.code).toBe('SYNTAX_ERROR');
     const name = await py('undefined_name + 1');

@@ -3,7 +3,7 @@ import { pythonName, renderPythonModule } from '../codegen/python.js';
 import { STATE_OPERATIONS, WORKSPACE_OPERATIONS } from '../codegen/runtime-api.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { PiiVault } from '../pii/vault.js';
-import type { SandboxRunOptions, SandboxRunResult } from '../sandbox.js';
+import type { SandboxError, SandboxRunOptions, SandboxRunResult } from '../sandbox.js';
 import { describeError, formatLog } from './describe.js';
 import { type ExecuteOptions, openHost, type PipelineParts } from './pipeline.js';
 
@@ -101,12 +101,32 @@ export async function runPythonScript(
       logs: run.logs.map(formatLog),
       calls: host.calls,
       error: run.error
-        ? describeError(run.error, {
-            servers: () => parts.catalog.listServers().map((server) => server.name),
-            skills: () => [],
-          })
+        ? describePythonError(
+            run.error,
+            parts.catalog.listServers().map((s) => s.name),
+          )
         : null,
     },
     payloads: host.payloads,
+  };
+}
+
+/**
+ * A Python failure as the model should read it: a missing module says what can be imported (the
+ * servers by their Python names, or the standard library and `toolscript`); anything else as
+ * `describeError` words it.
+ */
+function describePythonError(error: SandboxError, servers: string[]): ExecutionResult['error'] {
+  if (error.code !== 'MODULE_NOT_FOUND')
+    return describeError(error, { servers: () => servers, skills: () => [] });
+  const module = String(error.details?.module ?? '');
+  if (module.startsWith('servers.') || module === 'servers')
+    return {
+      code: 'UNKNOWN_TOOL',
+      message: `No server module "${module}". Servers: ${servers.map((s) => `servers.${pythonName(s)}`).join(', ') || 'none'}. Import as \`from servers.<server> import <tool>\` and find tools with search_tools (language "python").`,
+    };
+  return {
+    code: 'MODULE_NOT_FOUND',
+    message: `${error.message}. Python scripts have the standard library, servers.<server>, toolscript and toolscript.runtime; no package can be installed.`,
   };
 }

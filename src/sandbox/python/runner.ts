@@ -171,6 +171,8 @@ async def _run_script(code):
         fields = {"code": code_, "server": getattr(e, "server", None), "tool": getattr(e, "tool", None)} if code_ else {}
         if isinstance(e, SyntaxError):
             fields = {"code": "SYNTAX_ERROR"}
+        if isinstance(e, ModuleNotFoundError):
+            fields = {"code": "MODULE_NOT_FOUND", "module": e.name}
         lines = _tb.format_exception(e)
         stack = "".join(l for l in lines if 'File "script.py"' in l or not l.startswith("  File"))
         return _json.dumps({"ok": False, "error": {"name": type(e).__name__, "message": str(e) or type(e).__name__, "stack": stack[-2000:], "fields": fields}})
