@@ -15,7 +15,7 @@ import { createAnthropicTools } from '../src/adapters/anthropic.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
-import { replayingClient } from './support/anthropic.js';
+import { replayingClient, toolUseLoop } from './support/anthropic.js';
 import { scriptedModel } from './support/mock-model.js';
 import { EVERYTHING, stdioServer } from './support/servers.js';
 
@@ -98,20 +98,7 @@ describe('images through the library adapters', () => {
       { content: [{ type: 'text', text: 'done', citations: null }], stop_reason: 'end_turn' },
     ];
     const { client, requests: bodies } = replayingClient(replies.map((reply) => () => reply));
-    const { tools, system, handleMessage } = createAnthropicTools(gateway);
-    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Show me the tiny image' }];
-    for (;;) {
-      const response = await client.messages.create({
-        model: 'claude-test',
-        max_tokens: 100,
-        system,
-        tools,
-        messages,
-      });
-      messages.push({ role: 'assistant', content: response.content });
-      if (response.stop_reason !== 'tool_use') break;
-      messages.push({ role: 'user', content: await handleMessage(response) });
-    }
+    await toolUseLoop(client, createAnthropicTools(gateway), 'Show me the tiny image');
     const sent = (bodies[1]?.messages.at(-1)?.content ?? []) as Anthropic.ToolResultBlockParam[];
     const result = sent[0];
     const blocks = result?.content as (Anthropic.TextBlockParam | Anthropic.ImageBlockParam)[];

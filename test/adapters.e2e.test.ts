@@ -10,7 +10,7 @@ import { createAnthropicTools } from '../src/adapters/anthropic.js';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
-import { replayingClient } from './support/anthropic.js';
+import { replayingClient, toolUseLoop } from './support/anthropic.js';
 import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
 import { DATA_DIR, RAINY_DAYS, rainyDaysScript } from './support/weather.js';
 
@@ -90,21 +90,8 @@ describe('library adapters on real servers', () => {
     ];
     const { client, requests } = replayingClient(replies);
 
-    const { tools, system, handleMessage, answers } = createAnthropicTools(gateway);
-    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'How many rainy days?' }];
-    let response: Anthropic.Message;
-    for (;;) {
-      response = await client.messages.create({
-        model: 'claude-test',
-        max_tokens: 1024,
-        system,
-        tools,
-        messages,
-      });
-      messages.push({ role: 'assistant', content: response.content });
-      if (response.stop_reason !== 'tool_use') break;
-      messages.push({ role: 'user', content: await handleMessage(response) });
-    }
+    const adapter = createAnthropicTools(gateway);
+    await toolUseLoop(client, adapter, 'How many rainy days?');
     expect(requests).toHaveLength(3);
     expect(requests[0]?.tools?.map((t) => (t as Anthropic.Tool).name)).toEqual([
       'search_tools',
@@ -132,7 +119,7 @@ describe('library adapters on real servers', () => {
       { id: 'tu3', error: true, text: expect.stringContaining('Unknown tool "delete_everything"') },
       { id: 'tu4', error: true, text: expect.stringMatching(/Invalid arguments for execute_code:.*code/s) },
     ]);
-    expect(answers.get('tu2')?.execution?.calls).toHaveLength(1);
+    expect(adapter.answers.get('tu2')?.execution?.calls).toHaveLength(1);
   });
 });
 

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import type { AnthropicTools } from '../../src/adapters/anthropic.js';
 
 /**
  * The official Anthropic client, answering from `replies` (one per request, as Messages API JSON
@@ -30,4 +31,29 @@ export function replayingClient(
     },
   });
   return { client, requests };
+}
+
+/**
+ * The tool-use loop a host writes with `toolscript/anthropic`: ask, answer every `tool_use` with
+ * `handleMessage`, ask again, until the model stops asking for tools.
+ * @returns the conversation, the user's `task` first.
+ */
+export async function toolUseLoop(
+  client: Anthropic,
+  adapter: Pick<AnthropicTools, 'tools' | 'system' | 'handleMessage'>,
+  task: string,
+): Promise<Anthropic.MessageParam[]> {
+  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: task }];
+  for (;;) {
+    const response = await client.messages.create({
+      model: 'claude-test',
+      max_tokens: 1024,
+      system: adapter.system,
+      tools: adapter.tools,
+      messages,
+    });
+    messages.push({ role: 'assistant', content: response.content });
+    if (response.stop_reason !== 'tool_use') return messages;
+    messages.push({ role: 'user', content: await adapter.handleMessage(response) });
+  }
 }
