@@ -11,7 +11,7 @@ import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
 import type { GatewayOptions } from './create.js';
 import { ExecutionFeed } from './dashboard/feed.js';
-import { createEmbedder, fusionWeight } from './discovery/embeddings/embedder.js';
+import { createEmbedder, fusionFor } from './discovery/embeddings/embedder.js';
 import { SemanticIndex } from './discovery/embeddings/semantic.js';
 import {
   type DetailLevel,
@@ -117,7 +117,7 @@ export class Gateway {
           createEmbedder(embeddings),
           resolve(dataDir, 'embeddings'),
           (message) => process.stderr.write(`warning: ${message}\n`),
-          fusionWeight(embeddings),
+          fusionFor(embeddings),
           store,
         )
       : undefined;

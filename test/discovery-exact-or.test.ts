@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog.js';
-import { exactOrSearch, indexHasTerm } from '../src/discovery/exact-or.js';
+import { ExactOr, indexHasTerm } from '../src/discovery/exact-or.js';
 import { DEFAULT_RANKING, ToolSearch } from '../src/discovery/search.js';
 import { queryTerms } from '../src/discovery/text.js';
 import { LIVEMCPBENCH_DIR, loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
@@ -56,13 +56,16 @@ describe('exact OR ranking for long questions', () => {
       let compared = 0;
       for (const question of questions) {
         const terms = queryTerms(question);
-        const fast = exactOrSearch(index, terms, boosts);
+        const fast = ExactOr.over(index, boosts)?.rank([{ terms, weight: 1 }]);
         const slow = index.search(
           { combineWith: 'OR', queries: terms, processTerm: (t: string) => t },
           { boost: boosts, combineWith: 'OR' },
         );
         expect(fast).toBeDefined();
         expect(fast?.map((m) => [m.id, m.score])).toEqual(slow.map((m) => [m.id, m.score]));
+        // The first 15 by selection are the first 15 of the whole ranking, ties included.
+        const top = ExactOr.over(index, boosts)?.rank([{ terms, weight: 1 }], 15);
+        expect(top?.map((m) => [m.id, m.score])).toEqual(slow.slice(0, 15).map((m) => [m.id, m.score]));
         compared += slow.length;
       }
       expect(compared).toBeGreaterThan(questions.length * 10);

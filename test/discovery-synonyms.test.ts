@@ -23,8 +23,19 @@ describe('synonym expansion', () => {
 
   it('never expands from a word marked as a target only ("related" is not "relation")', () => {
     expect(expansionTerms('link them')).toContain('relat');
-    expect(expansionTerms('related news')).toEqual([]);
+    expect(expansionTerms('related items')).toEqual([]);
     expect(expansionTerms('relation')).toEqual([]);
+  });
+
+  it('expands from a word marked `=` only as written ("news" pulls, "new" does not)', () => {
+    expect(expansionTerms('big news today')).toEqual(['stori', 'headlin']);
+    expect(expansionTerms('a new thing')).toEqual([]);
+  });
+
+  it('pulls the format a file name extension names, and not the other way', () => {
+    expect(expansionTerms('save it to /root/out/report.md')).toEqual(['write', 'markdown']);
+    expect(expansionTerms('open slides.pptx')).toEqual(['powerpoint', 'present']);
+    expect(expansionTerms('a markdown report')).toEqual([]);
   });
 
   it('ranks a tool that shares no word with the query above unrelated ones, and can be turned off', async () => {

@@ -2,7 +2,7 @@
  * Embedding providers and rank fusion, in process (no model).
  */
 import { describe, expect, it } from 'vitest';
-import { fusionWeight, OpenAICompatibleEmbedder } from '../src/discovery/embeddings/embedder.js';
+import { fusionFor, OpenAICompatibleEmbedder } from '../src/discovery/embeddings/embedder.js';
 import { fuseRankings } from '../src/discovery/embeddings/semantic.js';
 
 describe('embedding providers', () => {
@@ -16,10 +16,13 @@ describe('embedding providers', () => {
     );
   });
 
-  it('weighs USE-lite 0.3 and other models 1 unless the config says', () => {
-    expect(fusionWeight({ provider: 'use-lite' })).toBe(0.3);
-    expect(fusionWeight({ provider: 'openai-compatible', url: 'http://x/v1', model: 'm' })).toBe(1);
-    expect(fusionWeight({ provider: 'use-lite', weight: 2 })).toBe(2);
+  it('weighs USE-lite 0.5 with RRF constant 10, and other models 1 with 60, unless the config says', () => {
+    expect(fusionFor({ provider: 'use-lite' })).toEqual({ weight: 0.5, k: 10 });
+    expect(fusionFor({ provider: 'openai-compatible', url: 'http://x/v1', model: 'm' })).toEqual({
+      weight: 1,
+      k: 60,
+    });
+    expect(fusionFor({ provider: 'use-lite', weight: 2 })).toEqual({ weight: 2, k: 10 });
   });
 
   it('fuses rankings by reciprocal rank, weighted', () => {

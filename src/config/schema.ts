@@ -113,7 +113,7 @@ const embeddingsSchema = z.discriminatedUnion(
     }),
     z.strictObject({
       provider: z.literal('use-lite'),
-      /** @default 0.3 (measured on LiveMCPBench: USE-lite at equal weight lowers any@5) */
+      /** @default 0.5 (measured on LiveMCPBench: USE-lite at equal weight lowers any@5) */
       weight: z.number().positive().max(10).optional(),
     }),
   ],

@@ -1,7 +1,4 @@
-import MiniSearch, {
-  type SearchOptions as MiniSearchOptions,
-  type Query as MiniSearchQuery,
-} from 'minisearch';
+import MiniSearch from 'minisearch';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import type { BindingSpec } from '../codegen/binding.js';
 import { BindingCache } from '../codegen/cache.js';
@@ -13,9 +10,9 @@ import {
   toolDocuments,
 } from './documents.js';
 import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
-import { exactOrSearch, indexHasTerm } from './exact-or.js';
 import { nearest } from './nearest.js';
-import { expansionTerms, firstSentence, processTerm, queryTerms, tokenize } from './text.js';
+import { DEFAULT_RANKING, lexicalMatches, type RankingOptions } from './ranking.js';
+import { firstSentence, processTerm, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
 export type DetailLevel = 'name' | 'summary' | 'full';
@@ -86,44 +83,7 @@ export interface UnknownName {
   suggestions: string[];
 }
 
-/** Field weights and matching options of the ranking. */
-export interface RankingOptions {
-  boosts: {
-    name: number;
-    server: number;
-    serverDescription: number;
-    title: number;
-    description: number;
-    parameters: number;
-    hints: number;
-  };
-  /** Edit distance allowed, as a fraction of term length, for terms of 5+ characters; 0 turns fuzzy off. */
-  fuzzy: number;
-  /** Match terms of 4+ characters as prefixes. */
-  prefix: boolean;
-  /**
-   * Queries with more terms than this (after stop words) skip prefix and fuzzy expansion: long
-   * task descriptions have enough exact terms, and expanding each of them costs time.
-   */
-  maxExpandedTerms: number;
-  /**
-   * Weight of synonym expansion (see `SYNONYM_GROUPS`) relative to the query's own words, for
-   * queries of at most `maxExpandedTerms` terms; 0 turns it off.
-   */
-  synonyms: number;
-}
-
-/**
- * Default ranking, tuned with `npm run bench:discovery -- --tune` on the 95 LiveMCPBench questions
- * over the 527-tool catalog (best mean recall@5, ties broken by recall@10).
- */
-export const DEFAULT_RANKING: RankingOptions = {
-  boosts: { name: 1, server: 3, serverDescription: 1, title: 1, description: 1, parameters: 1, hints: 0.5 },
-  fuzzy: 0.2,
-  prefix: true,
-  maxExpandedTerms: 8,
-  synonyms: 0.5,
-};
+export { DEFAULT_RANKING, type RankingOptions } from './ranking.js';
 
 type Fields = 'name' | 'server' | 'serverDescription' | 'title' | 'description' | 'parameters' | 'hints';
 
@@ -266,52 +226,21 @@ export class ToolSearch {
       const listed = [...this.documents.values()].filter(accept).sort((a, b) => (a.id < b.id ? -1 : 1));
       return Promise.all(listed.slice(0, options.limit ?? 100).map((d) => this.hit(d, 0, detail)));
     }
-    const { boosts, fuzzy, prefix, maxExpandedTerms, synonyms } = this.ranking;
-    const terms = queryTerms(query);
-    const expand = terms.length <= maxExpandedTerms;
-    const extra = expand && synonyms > 0 ? expansionTerms(query) : [];
-    const searchOptions: MiniSearchOptions = {
-      boost: boosts,
-      combineWith: 'OR',
-      prefix: expand && prefix ? (term: string) => term.length >= 4 : false,
-      // Fuzzy matching is for words the tools do not have (typos): a known word needs none.
-      fuzzy:
-        expand && fuzzy > 0
-          ? (term: string) =>
-              term.length >= 5 && indexHasTerm(index as MiniSearch<never>, term) !== true ? fuzzy : false
-          : false,
-    };
-    if (isFiltered(options)) {
-      searchOptions.filter = (result) => {
-        const document = this.documents.get(String(result.id));
-        return document !== undefined && accept(document);
-      };
-    }
-    // Deprecated tools rank below every other match (stable: each group keeps its score order).
-    const scaled = Object.fromEntries(
-      Object.entries(boosts).map(([field, weight]) => [field, weight * synonyms]),
-    );
-    // Each term once (already processed): a word the query repeats does not count twice.
-    const own: MiniSearchQuery = { combineWith: 'OR', queries: terms, processTerm: (t: string) => t };
-    // A long question (no expansion, prefix or fuzzy) takes the fast path with the same ranking.
-    const exact = expand ? undefined : exactOrSearch(index as MiniSearch<never>, terms, boosts);
-    const matches =
-      exact?.filter(
-        (match) => !searchOptions.filter || accept(this.documents.get(String(match.id)) as SearchDocument),
-      ) ??
-      index.search(
-        extra.length
-          ? { combineWith: 'OR', queries: [own, { combineWith: 'OR', queries: extra, boost: scaled }] }
-          : own,
-        searchOptions,
-      );
-    const semantic = await this.semantic?.rank(query, FUSION_DEPTH, (id) => {
+    const acceptId = (id: string) => {
       const document = this.documents.get(id);
       return document !== undefined && accept(document);
-    });
-    const ranked = semantic ? hybridOrder(matches, semantic, this.semantic?.weight) : matches;
-    // Only the first `limit` of each group are needed, however many tools matched.
+    };
+    const filtered = isFiltered(options) ? acceptId : undefined;
     const limit = options.limit ?? 10;
+    // Enough lexical matches for the fusion, and for `limit` tools after the deprecated ones.
+    let deprecatedCount = 0;
+    for (const document of this.documents.values()) if (document.deprecated !== undefined) deprecatedCount++;
+    const depth = Math.max(limit, FUSION_DEPTH) + deprecatedCount;
+    const matches = lexicalMatches(index as MiniSearch<never>, query, this.ranking, filtered, depth);
+    const semantic = await this.semantic?.rank(query, FUSION_DEPTH, acceptId);
+    const ranked = semantic ? hybridOrder(matches, semantic, this.semantic?.fusion) : matches;
+    // Deprecated tools rank below every other match (stable: each group keeps its score order).
+    // Only the first `limit` of each group are needed, however many tools matched.
     const current: { id: unknown; score: number }[] = [];
     const deprecated: { id: unknown; score: number }[] = [];
     for (const match of ranked) {

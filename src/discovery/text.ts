@@ -26,11 +26,20 @@ const STOP_WORDS = new Set([
   'need',
   'using',
   'use',
+  ...(process.env.XSTOP ?? '').split(',').filter(Boolean),
 ]);
 
-/** Splits text into words (see module doc). */
-export function tokenize(text: string): string[] {
-  return splitWords(text);
+/** A run of letters and digits with a case change inside, which `splitWords` splits ("YouTube"). */
+const CASE_CHANGE = /[\p{L}\p{N}]*(?:[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll})[\p{L}\p{N}]*/gu;
+
+/**
+ * Splits text into words (see module doc). Outside tool names, a word with case changes inside
+ * also counts whole: "YouTube" gives you, tube and youtube, so a query's "youtube" finds it.
+ */
+export function tokenize(text: string, field?: string): string[] {
+  const words = splitWords(text);
+  const whole = field === 'name' ? null : text.match(CASE_CHANGE);
+  return whole ? [...words, ...whole] : words;
 }
 
 /** Processed terms by raw term; words repeat across thousands of tools, stemming them once pays. */
@@ -51,20 +60,32 @@ export function processTerm(term: string): string | null {
 
 /** The query's terms after processing, without duplicates, in order. */
 export function queryTerms(query: string): string[] {
-  const terms: string[] = [];
-  for (const word of tokenize(query)) {
+  return termsOf(tokenize(query));
+}
+
+/** Words processed, without duplicates, in order. */
+export function termsOf(words: string[]): string[] {
+  const terms = new Set<string>();
+  for (const word of words) {
     const term = processTerm(word);
-    if (term && !terms.includes(term)) terms.push(term);
+    if (term) terms.add(term);
   }
-  return terms;
+  return [...terms];
 }
 
 let synonyms: Map<string, string[]> | undefined;
 
+const stems = new Map<string, string>();
+
 /** A word lower-cased and stemmed, stop word or not ("make" is a stop word and a tool word). */
 function stem(word: string): string {
+  const cached = stems.get(word);
+  if (cached !== undefined) return cached;
   const lower = word.toLowerCase();
-  return /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
+  const result = /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
+  if (stems.size >= MAX_CACHED_TERMS) stems.clear();
+  stems.set(word, result);
+  return result;
 }
 
 /**
@@ -72,26 +93,46 @@ function stem(word: string): string {
  * the query's own terms. Query words are matched stop word or not ("make" pulls "create"); a
  * word marked `>` is pulled in but pulls nothing.
  */
-export function expansionTerms(query: string): string[] {
+export function expansionTerms(
+  query: string,
+  words: string[] = tokenize(query),
+  own: string[] = termsOf(words),
+): string[] {
   if (!synonyms) {
     synonyms = new Map();
     for (const group of SYNONYM_GROUPS) {
       const targets = group
-        .map((w) => processTerm(w.replace(/^>/, '')))
+        .map((w) => processTerm(w.replace(/^[>=]/, '')))
         .filter((t): t is string => t !== null);
-      for (const source of group.filter((w) => !w.startsWith('>')).map(stem)) {
+      // A source marked `=` is keyed by the word itself, after a marker no stem can hold.
+      const sources = group
+        .filter((w) => !w.startsWith('>'))
+        .map((w) => (w.startsWith('=') ? `=${w.slice(1)}` : stem(w)));
+      for (const source of sources) {
         const known = synonyms.get(source) ?? [];
-        synonyms.set(source, [...new Set([...known, ...targets.filter((t) => t !== source)])]);
+        const self = source.startsWith('=') ? processTerm(source.slice(1)) : source;
+        synonyms.set(source, [...new Set([...known, ...targets.filter((t) => t !== self)])]);
       }
     }
   }
-  const own = queryTerms(query);
-  const extra: string[] = [];
-  for (const word of tokenize(query)) {
-    for (const other of synonyms.get(stem(word)) ?? [])
-      if (!own.includes(other) && !extra.includes(other)) extra.push(other);
+  const extra = new Set<string>();
+  for (const word of words) {
+    const pulled = [...(synonyms.get(stem(word)) ?? []), ...(synonyms.get(`=${word.toLowerCase()}`) ?? [])];
+    for (const other of pulled) if (!own.includes(other)) extra.add(other);
   }
-  return extra;
+  return [...extra];
+}
+
+/**
+ * The steps of a task-like question: its parts between sentence ends, commas, semicolons, "and"
+ * and "then" that have two terms or more. "Read the paper in /root/a.pdf, and find the latest
+ * papers in this area" → "Read the paper in /root/a.pdf", "find the latest papers in this area".
+ */
+export function querySteps(query: string): string[] {
+  return query
+    .split(/(?<=[.!?;])\s+|,\s*(?:(?:and|then)\s+)*|\s+(?:(?:and|then)\s+)+/i)
+    .map((step) => step.trim())
+    .filter((step) => queryTerms(step).length >= 2);
 }
 
 /** First sentence of a description (up to 200 characters). */
@@ -104,4 +145,22 @@ export function firstSentence(text: string): string {
   const match = line.match(/^.*?[.!?。](?=\s|$)/u);
   const sentence = match ? match[0] : line;
   return sentence.length > 200 ? `${sentence.slice(0, 197)}...` : sentence;
+}
+
+/**
+ * Two adjacent query words written together, processed ("mind map" → "mindmap"), for the words
+ * an index holds as one ("convert_markdown_to_mindmap"). Only plain words separated by spaces
+ * pair up: "mind, map" or pieces of a URL or an identifier do not.
+ */
+export function compoundTerms(query: string): string[] {
+  const terms: string[] = [];
+  let previous: string | undefined;
+  for (const raw of query.split(/\s+/)) {
+    const word = raw.match(/^\p{L}+(?=\p{P}*$)/u)?.[0];
+    const term = previous && word ? processTerm(`${previous}${word}`) : null;
+    if (term && !terms.includes(term)) terms.push(term);
+    // Punctuation after a word ("map,") ends the phrase.
+    previous = word && word.length === raw.length ? word : undefined;
+  }
+  return terms;
 }

@@ -1,4 +1,5 @@
 import { HostWorker } from '../../util/worker.js';
+import { RRF_K } from './semantic.js';
 import type { EmbedTask } from './use-lite-worker.js';
 
 /** Turns texts into vectors; one model, so vectors of one embedder compare with each other. */
@@ -25,12 +26,23 @@ export type EmbeddingsConfig =
     }
   | { provider: 'use-lite'; weight?: number | undefined };
 
-/** The fusion weight of a provider's ranking when the config gives none (BM25 weighs 1). */
-export function fusionWeight(config: EmbeddingsConfig): number {
-  // At equal weight USE-lite lowered LiveMCPBench any@5 below the words alone (57.4% against
-  // 63.8%, measured before each query term counted once); at 0.3 it stays closest (63.8% against
-  // 64.9% now) while lifting the paraphrases (npm run bench:discovery).
-  return config.weight ?? (config.provider === 'use-lite' ? 0.3 : 1);
+/** How a provider's ranking is fused with the words': its weight (BM25 weighs 1) and the RRF constant. */
+export interface Fusion {
+  weight: number;
+  k: number;
+}
+
+/**
+ * The fusion of a provider's ranking when the config gives no weight. Other models keep the usual
+ * RRF constant, 60, at weight 1. USE-lite is a small, older model that at equal weight pulls
+ * LiveMCPBench any@5 below the words alone; chosen on the odd-numbered questions, k 10 and weight
+ * 0.5 gave 78.7% there against 66.0% at k 60 and 74.5% at weight 0.3 or 1 (npm run
+ * bench:discovery reports both halves).
+ */
+export function fusionFor(config: EmbeddingsConfig): Fusion {
+  return config.provider === 'use-lite'
+    ? { weight: config.weight ?? 0.5, k: 10 }
+    : { weight: config.weight ?? 1, k: RRF_K };
 }
 
 /** Texts per request to an embeddings endpoint. */

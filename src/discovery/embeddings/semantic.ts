@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../workspace/atomic.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder, Fusion } from './embedder.js';
 
 /** One document to embed: its search id and the text that describes it. */
 export interface SemanticDocument {
@@ -11,7 +11,7 @@ export interface SemanticDocument {
   text: string;
 }
 
-/** Reciprocal rank fusion's constant (Cormack, Clarke and Büttcher, SIGIR 2009). */
+/** Reciprocal rank fusion's usual constant (Cormack, Clarke and Büttcher, SIGIR 2009). */
 export const RRF_K = 60;
 /** Candidates taken from each ranking before fusion. */
 export const FUSION_DEPTH = 50;
@@ -35,13 +35,14 @@ export class SemanticIndex {
   error: string | undefined;
 
   /**
-   * @param weight the semantic ranking's weight in the fusion, the lexical one weighing 1.
+   * @param fusion the semantic ranking's weight in the fusion (the lexical one weighing 1) and the
+   *   RRF constant.
    */
   constructor(
     readonly embedder: Embedder,
     private readonly cacheDir: string | undefined,
     private readonly onNotice: (message: string) => void = () => {},
-    readonly weight = 1,
+    readonly fusion: Fusion = { weight: 1, k: RRF_K },
     /** A session store's shared folders: the cache then lives there (folder `embeddings`), for every replica. */
     private readonly shared?: SharedFiles,
   ) {}
@@ -164,14 +165,14 @@ export type SharedFiles = Required<Pick<SessionStore, 'getShared' | 'updateShare
 
 /**
  * Reciprocal rank fusion of rankings (ids best first): each id scores the sum of
- * `1 / (RRF_K + rank)` over the rankings that hold it (rank from 1).
+ * `weight / (k + rank)` over the rankings that hold it (rank from 1).
  */
-export function fuseRankings(rankings: string[][], weights: number[] = []): string[] {
+export function fuseRankings(rankings: string[][], weights: number[] = [], k = RRF_K): string[] {
   const scores = new Map<string, number>();
   rankings.forEach((ranking, r) => {
     const weight = weights[r] ?? 1;
     ranking.forEach((id, i) => {
-      scores.set(id, (scores.get(id) ?? 0) + weight / (RRF_K + i + 1));
+      scores.set(id, (scores.get(id) ?? 0) + weight / (k + i + 1));
     });
   });
   return [...scores].sort((a, b) => b[1] - a[1]).map(([id]) => id);
@@ -184,12 +185,13 @@ export function fuseRankings(rankings: string[][], weights: number[] = []): stri
 export function hybridOrder<T extends { id: unknown; score: number }>(
   lexical: T[],
   semantic: string[],
-  weight = 1,
+  fusion: Fusion = { weight: 1, k: RRF_K },
 ): { id: unknown; score: number }[] {
   const byId = new Map(lexical.map((m) => [String(m.id), m]));
   const fused = fuseRankings(
     [lexical.slice(0, FUSION_DEPTH).map((m) => String(m.id)), semantic],
-    [1, weight],
+    [1, fusion.weight],
+    fusion.k,
   );
   const rest = lexical.slice(FUSION_DEPTH).filter((m) => !fused.includes(String(m.id)));
   return [...fused.map((id) => byId.get(id) ?? { id, score: 0 }), ...rest];

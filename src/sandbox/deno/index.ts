@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { Sandbox, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';

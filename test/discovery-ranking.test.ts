@@ -1,0 +1,125 @@
+/**
+ * The lexical ranking's pieces beyond BM25: words with case changes indexed whole, two words
+ * written together, synonyms that count less in long questions, and a question's steps.
+ */
+import type MiniSearch from 'minisearch';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../src/catalog/catalog.js';
+import { ExactOr } from '../src/discovery/exact-or.js';
+import { DEFAULT_RANKING, ToolSearch } from '../src/discovery/search.js';
+import { compoundTerms, querySteps, queryTerms, tokenize } from '../src/discovery/text.js';
+import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
+
+const tool = (name: string, description: string) => ({
+  name,
+  description,
+  inputSchema: { type: 'object' as const, properties: {} },
+});
+
+const names = async (search: ToolSearch, query: string, limit = 10) =>
+  (await search.search(query, { detail: 'name', limit })).map((h) => h.tool);
+
+describe('words with case changes inside', () => {
+  it('are indexed whole as well as in parts, except in tool names', () => {
+    expect(tokenize('Extract a YouTube transcript')).toEqual([
+      'Extract',
+      'a',
+      'You',
+      'Tube',
+      'transcript',
+      'YouTube',
+    ]);
+    expect(tokenize('readTextFile', 'name')).toEqual(['read', 'Text', 'File']);
+  });
+
+  it('so "youtube" finds a tool whose description writes YouTube', async () => {
+    const search = new ToolSearch(
+      Catalog.fromTools({
+        video: { tools: [tool('get_transcript', 'Extract the transcript of a YouTube video.')] },
+        lab: { tools: [tool('measure', 'Measure the length of a tube.')] },
+      }),
+    );
+    expect(await names(search, 'youtube')).toEqual(['get_transcript']);
+  });
+});
+
+describe('two words written together', () => {
+  it('pairs adjacent plain words only', () => {
+    expect(compoundTerms('organize them into a mind map')).toContain('mindmap');
+    expect(compoundTerms('a mind, map')).not.toContain('mindmap');
+    expect(compoundTerms('iVBORw0KGgo/AAAANSUhEUgAA+AAIACAY')).toEqual([]);
+  });
+
+  it('match a tool that writes them as one word, when the index holds it', async () => {
+    const search = new ToolSearch(
+      Catalog.fromTools({
+        charts: {
+          tools: [
+            tool('draw_map', 'Draw a map of a city with its streets, parks and districts.'),
+            tool('convert_to_mindmap', 'Convert Markdown to a mindmap.'),
+          ],
+        },
+      }),
+    );
+    expect((await names(search, 'make a mind map of my notes'))[0]).toBe('convert_to_mindmap');
+  });
+});
+
+describe('weighted term groups', () => {
+  it('add a synonym at its weight and count it by its weight toward the matched terms', () => {
+    const search = new ToolSearch(loadLiveMcpBenchCatalog());
+    search.prepare();
+    const index = (search as unknown as { index: MiniSearch<never> }).index;
+    const scorer = ExactOr.over(index, DEFAULT_RANKING.boosts);
+    const [write] = queryTerms('image');
+    const [file] = queryTerms('file');
+    const alone = (term: string) =>
+      new Map((scorer?.rank([{ terms: [term], weight: 1 }]) ?? []).map((m) => [m.id, m.score]));
+    const fileScores = alone(file as string);
+    const writeScores = alone(write as string);
+    const both = scorer?.rank([
+      { terms: [file as string], weight: 1 },
+      { terms: [write as string], weight: 0.2 },
+    ]);
+    const id = [...fileScores.keys()].find((k) => writeScores.has(k)) as string;
+    const expected = ((fileScores.get(id) as number) + 0.2 * (writeScores.get(id) as number)) * 1.2;
+    expect(both?.find((m) => m.id === id)?.score).toBeCloseTo(expected, 9);
+    // A tool matching only the synonym keeps its own score: the multiplier never goes below 1.
+    const onlyWrite = [...writeScores.keys()].find((k) => !fileScores.has(k)) as string;
+    expect(both?.find((m) => m.id === onlyWrite)?.score).toBeCloseTo(
+      0.2 * (writeScores.get(onlyWrite) as number),
+      9,
+    );
+  });
+});
+
+describe('the steps of a question', () => {
+  it('are its parts between sentence ends, commas, "and" and "then", of two terms or more', () => {
+    expect(
+      querySteps('Read the paper in /root/pdf/a.pdf, and find the latest papers in this area. Thanks'),
+    ).toEqual(['Read the paper in /root/pdf/a.pdf', 'find the latest papers in this area.']);
+    expect(querySteps('Look up the weather and then save the forecast')).toEqual([
+      'Look up the weather',
+      'save the forecast',
+    ]);
+    expect(querySteps('weather forecast for Paris')).toEqual(['weather forecast for Paris']);
+  });
+
+  it("each get their best tool near the top, whatever another step's words weigh", async () => {
+    const catalog = loadLiveMcpBenchCatalog();
+    const question =
+      "Analyze Apple's stock for the past year and summarize it in a PPT in /root/ppt/apple.pptx.";
+    const top = async (stepsAfter: number) =>
+      (
+        await new ToolSearch(catalog, { ranking: { ...DEFAULT_RANKING, stepsAfter } }).search(question, {
+          detail: 'name',
+          limit: 5,
+        })
+      ).map((h) => h.server);
+    // The presentation step's words fill the top five; the stock step gets the fourth place.
+    expect(await top(0)).toEqual(['ppt', 'ppt', 'ppt', 'ppt', 'ppt']);
+    const withSteps = await top(DEFAULT_RANKING.stepsAfter);
+    expect(withSteps.slice(0, 3)).toEqual(['ppt', 'ppt', 'ppt']);
+    expect(withSteps[3]).toBe('yahoo-finance');
+  });
+});
