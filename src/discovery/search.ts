@@ -73,7 +73,11 @@ export interface SearchHit {
   signature?: string;
   /** MCP annotation hints the tool declares. */
   hints?: ToolHints;
-  /** Relevance (BM25+ with boosts); 0 when listed or selected by name. */
+  /**
+   * Lexical relevance to the whole query (BM25+ with boosts); 0 when listed, selected by name, or
+   * found only by the model in hybrid search. Hits come in rank order, which is not always score
+   * order: a question's step bests follow its first hits, and hybrid ranks are fused.
+   */
   score: number;
 }
 
