@@ -20,8 +20,8 @@ export interface RankingOptions {
   prefix: boolean;
   /**
    * Queries with more terms than this (after stop words) are long: they skip prefix and fuzzy
-   * matching (task descriptions have enough exact terms, and expanding each costs time), take
-   * synonyms at `longSynonyms`, and are split into steps (`stepsAfter`).
+   * matching (task descriptions have enough exact terms, and expanding each costs time) and take
+   * synonyms at `longSynonyms`.
    */
   maxExpandedTerms: number;
   /**

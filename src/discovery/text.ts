@@ -26,7 +26,6 @@ const STOP_WORDS = new Set([
   'need',
   'using',
   'use',
-  ...(process.env.XSTOP ?? '').split(',').filter(Boolean),
 ]);
 
 /** A run of letters and digits with a case change inside, which `splitWords` splits ("YouTube"). */
