@@ -35,9 +35,9 @@ export interface Fusion {
 /**
  * The fusion of a provider's ranking when the config gives no weight. Other models keep the usual
  * RRF constant, 60, at weight 1. USE-lite is a small, older model that at equal weight pulls
- * LiveMCPBench any@5 below the words alone; chosen on the odd-numbered questions, k 10 and weight
- * 0.5 gave 78.7% there against 66.0% at k 60 and 74.5% at weight 0.3 or 1 (npm run
- * bench:discovery reports both halves).
+ * LiveMCPBench any@5 below the words alone. Chosen on the odd-numbered questions: k 10 and weight
+ * 0.5 gave 78.7% there, against 66.0% with the earlier k 60 and weight 0.3, and 74.5% at k 10
+ * with weight 0.3 or 1 (npm run bench:discovery reports both halves).
  */
 export function fusionFor(config: EmbeddingsConfig): Fusion {
   return config.provider === 'use-lite'
