@@ -160,6 +160,12 @@ describe('remote servers with OAuth', () => {
     expect((await cli('login')).stderr).toContain(
       'error: "auth login" needs a SERVER (see toolscript auth --help)',
     );
+    const port = await cli('login', 'remote', '--port', '99999');
+    expect(port.stderr).toContain('error: --port must be 0-65535, not "99999"');
+    expect(port.code).toBe(2);
+    expect((await cli('login', 'remote', '--timeout', 'soon')).stderr).toContain(
+      'error: --timeout must be a number of seconds above 0, not "soon"',
+    );
   });
 });
 

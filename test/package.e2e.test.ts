@@ -16,6 +16,19 @@ describe('the packed package, installed into a new project', () => {
   let tarball: string;
   const figures: Record<string, string> = {};
 
+  /** Writes `source` as `file` in the project, runs it with Node, and parses the JSON it prints. */
+  const runInProject = (file: string, source: string): unknown => {
+    writeFileSync(join(project, file), source);
+    const run = spawnSync(process.execPath, [file], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    return JSON.parse(run.stdout);
+  };
+
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'toolscript-package-'));
     const packed = JSON.parse(
@@ -151,22 +164,15 @@ describe('the packed package, installed into a new project', () => {
   });
 
   it('imports the library and runs a script against the bundled servers', () => {
-    writeFileSync(
-      join(project, 'use.mjs'),
+    const answer = runInProject(
+      'use.mjs',
       `import { createGateway, defaultConfig } from 'toolscript';
        const gateway = await createGateway(defaultConfig());
        const run = await gateway.execute("import * as fs from './servers/filesystem'; export default (await fs.listAllowedDirectories()) !== null;");
        await gateway.close();
        console.log(JSON.stringify({ ok: run.ok, result: run.result, servers: gateway.listServers().map((s) => s.name) }));`,
     );
-    const run = spawnSync(process.execPath, ['use.mjs'], {
-      cwd: project,
-      encoding: 'utf8',
-      env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
-      timeout: 60_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ ok: true, result: true, servers: ['filesystem', 'memory'] });
+    expect(answer).toEqual({ ok: true, result: true, servers: ['filesystem', 'memory'] });
   });
 
   it('serves the dashboard from the built page, with neither Preact nor uPlot installed', () => {
@@ -178,8 +184,8 @@ describe('the packed package, installed into a new project', () => {
       'app.js',
       'index.html',
     ]);
-    writeFileSync(
-      join(project, 'ui.mjs'),
+    const served = runInProject(
+      'ui.mjs',
       `import { createGateway, defaultConfig, serveHttp } from 'toolscript';
        const gateway = await createGateway(defaultConfig());
        const http = await serveHttp(gateway, { port: 0 });
@@ -190,15 +196,7 @@ describe('the packed package, installed into a new project', () => {
        await http.close();
        await gateway.close();
        console.log(JSON.stringify({ page: page.includes('<div id="app">'), status: script.status, type: script.headers.get('content-type'), bytes: body.length }));`,
-    );
-    const run = spawnSync(process.execPath, ['ui.mjs'], {
-      cwd: project,
-      encoding: 'utf8',
-      env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
-      timeout: 60_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const served = JSON.parse(run.stdout) as { page: boolean; status: number; type: string; bytes: number };
+    ) as { page: boolean; status: number; type: string; bytes: number };
     expect(served).toMatchObject({ page: true, status: 200, type: 'text/javascript; charset=utf-8' });
     expect(served.bytes).toBeGreaterThan(20_000);
   });

@@ -80,6 +80,17 @@ export const HELP_OPTION = {
   verbose: { type: 'boolean' },
 } as const;
 
+/**
+ * A `--port` value: a TCP port 0-65535 (0 picks a free one), `fallback` when not given.
+ * @throws {UsageError} for anything else, quoting what was given.
+ */
+export function parsePort(value: string | undefined, fallback: number): number {
+  const port = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0-65535, not "${value}"`);
+  return port;
+}
+
 /** `parseArgs` in strict mode, turning its errors into {@link UsageError}s. */
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],

@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { CredentialStore, type OAuthCredentials } from '../../auth/credentials.js';
 import { isRemoteServer, type RemoteServerConfig, type ToolscriptConfig } from '../../config.js';
 import type { SessionStore } from '../../store/store.js';
-import { CliError, type CliIO, type Command, defineCommand, loadCliConfig, UsageError } from '../shared.js';
+import {
+  CliError,
+  type CliIO,
+  type Command,
+  defineCommand,
+  loadCliConfig,
+  parsePort,
+  UsageError,
+} from '../shared.js';
 
 export const AUTH_HELP = `Usage: toolscript auth <login SERVER|status|logout SERVER> [--config FILE]
 
@@ -53,11 +61,10 @@ export const auth: Command = defineCommand({
         return 0;
       }
       const target = remoteServer(config, name);
-      const port = values.port === undefined ? 0 : Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new UsageError('--port needs a port number');
+      const port = parsePort(values.port, 0);
       const seconds = values.timeout === undefined ? 300 : Number(values.timeout);
-      if (!(seconds > 0)) throw new UsageError('--timeout needs a number of seconds');
+      if (!(seconds > 0))
+        throw new UsageError(`--timeout must be a number of seconds above 0, not "${values.timeout}"`);
       const stop = new AbortController();
       const onInterrupt = () => stop.abort();
       process.once('SIGINT', onInterrupt);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { serveHttp } from '../../server/http.js';
 import { serveStdio } from '../../server/stdio.js';
-import { CliError, type Command, defineCommand, startGateway, UsageError } from '../shared.js';
+import { CliError, type Command, defineCommand, parsePort, startGateway, UsageError } from '../shared.js';
 
 export const SERVE_HELP = `Usage: toolscript serve [--http] [--host 127.0.0.1] [--port 8765] [--token TOKEN] [--config FILE]
 
@@ -35,9 +35,7 @@ export const serve: Command = defineCommand({
     token: { type: 'string' },
   },
   run: async ({ values }, io) => {
-    const port = values.port === undefined ? 8765 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new UsageError(`--port must be 0-65535, not "${values.port}"`);
+    const port = parsePort(values.port, 8765);
     if (!values.http && (values.host || values.port || values.token))
       throw new UsageError('--host, --port and --token need --http');
     const token = values.token ?? (process.env.TOOLSCRIPT_TOKEN || undefined);
