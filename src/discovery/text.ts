@@ -90,7 +90,10 @@ function stem(word: string): string {
 /**
  * The terms a query pulls in from {@link SYNONYM_GROUPS} (processed like indexed text), without
  * the query's own terms. Query words are matched stop word or not ("make" pulls "create"); a
- * word marked `>` is pulled in but pulls nothing.
+ * word marked `>` is pulled in but pulls nothing, one marked `=` pulls only as written.
+ * @param words the query's words, when already split (`tokenize(query)`)
+ * @param own terms not to repeat (default: the query's terms)
+ * @returns processed terms, without duplicates, in the order the query's words pull them
  */
 export function expansionTerms(
   query: string,

@@ -105,6 +105,7 @@ def _seal():
 /** Pyodide's own modules every run uses, imported before the snapshot so a run need not. */
 const SNAPSHOT_IMPORTS = 'import json, asyncio, types, traceback, os, sys';
 
+/** The snapshot program (arguments: Pyodide's folder, the snapshot file to write); see the module doc. */
 export const SNAPSHOT_SOURCE = `
 const [indexURL, out] = Deno.args;
 const { loadPyodide } = await import(new URL('pyodide.mjs', 'file://' + indexURL).href);
@@ -113,6 +114,7 @@ py.runPython(${JSON.stringify(SNAPSHOT_IMPORTS)});
 Deno.writeFileSync(out, py.makeMemorySnapshot());
 `;
 
+/** The runner program (arguments: Pyodide's folder, the snapshot file); see the module doc. */
 export const RUNNER_SOURCE = `
 const [indexURL, snapshotFile] = Deno.args;
 const { loadPyodide } = await import(new URL('pyodide.mjs', 'file://' + indexURL).href);
