@@ -47,7 +47,11 @@ const JS_PROBE = `return (async () => {
 const VECTORS: {
   name: string;
   code: string;
-  expect: { error?: string; result?: (value: unknown) => boolean };
+  expect: {
+    error?: string;
+    result?: (value: unknown) => boolean;
+    logs?: (logs: string[]) => boolean;
+  };
 }[] = [
   { name: 'import js', code: 'import js', expect: { error: 'RUNTIME_ERROR' } },
   { name: 'import pyodide_js', code: 'import pyodide_js', expect: { error: 'RUNTIME_ERROR' } },
@@ -127,8 +131,12 @@ json.loads(await call.constructor(${JSON.stringify(JS_PROBE)})())`,
   },
   {
     name: 'print flood',
-    code: 'for i in range(200000):\n    print("x" * 100)\n"done"',
-    expect: { result: (v) => v === 'done' },
+    // 5 MB of output against the 1 MB the logs keep.
+    code: 'for i in range(50000):\n    print("x" * 100)\n"done"',
+    expect: {
+      result: (v) => v === 'done',
+      logs: (logs) => logs.length === 10_001 && logs.at(-1)?.includes('was dropped') === true,
+    },
   },
   {
     name: 'forged protocol line',
@@ -185,6 +193,8 @@ describe.runIf(PYTHON_AVAILABLE)('Python escape and abuse suite', () => {
         expect(run.error, JSON.stringify(run.error)).toBeNull();
         expect(vector.expect.result(run.result), JSON.stringify(run.result)).toBe(true);
       }
+      if (vector.expect.logs)
+        expect(vector.expect.logs(run.logs), JSON.stringify(run.logs.slice(-2))).toBe(true);
       expect(JSON.stringify(run)).not.toContain(hostname());
       // The next execution works, in a fresh interpreter.
       const next = await gateway.execute('print("ok")\nlen([1, 2, 3])', { language: 'python' });

@@ -193,9 +193,18 @@ for name, source in sources.items():
     expect(answer.text).toMatch(/class ReadTextFileOutput\(TypedDict\):\n {4}content: str/);
   });
 
+  it('keeps printed lines in order, an unfinished last line, and stderr marked as errors', async () => {
+    const run = await py(
+      'import sys\nprint("é" * 3)\nsys.stderr.write("careful\\n")\nprint("two\\nlines")\nprint("tail", end="")\n1',
+    );
+    expect(run.logs).toEqual(['ééé', '[error] careful', 'two', 'lines', 'tail']);
+  });
+
   it('stops at the time limit and the memory limit, and the next execution works', async () => {
-    const slow = await py('while True:\n    pass', { timeoutMs: 1_000 });
+    const slow = await py('print("started")\nwhile True:\n    pass', { timeoutMs: 1_000 });
     expect(slow.error?.code).toBe('TIMEOUT');
+    // A line printed before the script hung is still in its logs.
+    expect(slow.logs).toEqual(['started']);
     const big = await py('blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))', {
       memoryMb: 128,
     });

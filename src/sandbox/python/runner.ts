@@ -145,8 +145,7 @@ const call = (name, argsJson) => {
 };
 let logChars = 0;
 let dropped = false;
-const log = (level) => (text) => {
-  if (dropped) return;
+const log = (level, text) => {
   if (logChars + text.length > first.maxLogChars) {
     dropped = true;
     send({ type: 'log', level: 'warn', message: '[toolscript: console output past ' + first.maxLogChars + ' characters was dropped]' });
@@ -155,8 +154,31 @@ const log = (level) => (text) => {
   logChars += text.length;
   send({ type: 'log', level, message: text });
 };
-py.setStdout({ batched: log('log') });
-py.setStderr({ batched: log('error') });
+// Python's stdout and stderr as raw bytes, split into lines here. Line-buffered ("isatty"), so each
+// line leaves when it is printed, even if the script then hangs; an unfinished last line is sent
+// when the run ends. Past the output limit a write returns at once, so a print flood costs only
+// Python's own work (Pyodide's batched handler would still decode and split every line).
+const stream = (level) => {
+  const decoder = new TextDecoder();
+  let partial = '';
+  return {
+    write: (bytes) => {
+      if (dropped) return bytes.length;
+      const lines = (partial + decoder.decode(bytes, { stream: true })).split('\\n');
+      partial = lines.pop();
+      for (const line of lines) if (!dropped) log(level, line);
+      return bytes.length;
+    },
+    end: () => {
+      const rest = partial + decoder.decode();
+      if (rest && !dropped) log(level, rest);
+    },
+    isatty: true,
+  };
+};
+const streams = [stream('log'), stream('error')];
+py.setStdout(streams[0]);
+py.setStderr(streams[1]);
 let outcome;
 try {
   py.runPython(${JSON.stringify(PRELUDE)});
@@ -190,6 +212,8 @@ _run_script\`);
   outcome = { type: 'done', ok: false, error: { name: 'Error', message: String(e && e.message || e), fields: {} } };
 }
 finished = true;
+try { py.runPython('import sys; sys.stdout.flush(); sys.stderr.flush()'); } catch {}
+for (const s of streams) s.end();
 send(outcome);
 exit(0);
 `;
