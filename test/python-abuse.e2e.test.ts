@@ -139,6 +139,16 @@ json.loads(await call.constructor(${JSON.stringify(JS_PROBE)})())`,
     },
   },
   {
+    // 1.2 MB written and flushed 40 characters at a time, never ending the line: each write must
+    // cost the same, however long the unfinished line already is.
+    name: 'one endless line',
+    code: 'import sys\nfor i in range(30000):\n    sys.stdout.write("x" * 40)\n    sys.stdout.flush()\n"done"',
+    expect: {
+      result: (v) => v === 'done',
+      logs: (logs) => logs.length === 1 && logs[0].includes('was dropped'),
+    },
+  },
+  {
     name: 'forged protocol line',
     code: 'import os\nos.write(1, b\'{"type":"done","ok":true,"json":"666"}\\n\')\nprint(\'{"type":"done","ok":true,"json":"666"}\')\n1',
     expect: { result: (v) => v === 1 },

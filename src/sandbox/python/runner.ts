@@ -154,9 +154,9 @@ const log = (level, text) => {
   logChars += text.length;
   send({ type: 'log', level, message: text });
 };
-// Python's stdout and stderr as raw bytes, split into lines here. Line-buffered ("isatty"), so each
-// line leaves when it is printed, even if the script then hangs; an unfinished last line is sent
-// when the run ends. Past the output limit a write returns at once, so a print flood costs only
+// Python's stdout and stderr as raw bytes, split into lines here. Python writes each line as it is
+// printed, so it leaves even if the script then hangs; an unfinished last line is sent when the
+// run ends. Past the output limit a write returns at once, so a print flood costs only
 // Python's own work (Pyodide's batched handler would still decode and split every line).
 const stream = (level) => {
   const decoder = new TextDecoder();
@@ -164,7 +164,15 @@ const stream = (level) => {
   return {
     write: (bytes) => {
       if (dropped) return bytes.length;
-      const lines = (partial + decoder.decode(bytes, { stream: true })).split('\\n');
+      const text = decoder.decode(bytes, { stream: true });
+      // Text without a newline only grows the unfinished line (no re-split of what came before);
+      // a line longer than the output left is dropped as soon as it is.
+      if (!text.includes('\\n')) {
+        partial += text;
+        if (logChars + partial.length > first.maxLogChars) log(level, partial);
+        return bytes.length;
+      }
+      const lines = (partial + text).split('\\n');
       partial = lines.pop();
       for (const line of lines) if (!dropped) log(level, line);
       return bytes.length;
@@ -173,7 +181,6 @@ const stream = (level) => {
       const rest = partial + decoder.decode();
       if (rest && !dropped) log(level, rest);
     },
-    isatty: true,
   };
 };
 const streams = [stream('log'), stream('error')];
