@@ -200,6 +200,13 @@ for name, source in sources.items():
     expect(run.logs).toEqual(['ééé', '[error] careful', 'two', 'lines', 'tail']);
   });
 
+  it('gives scripts an empty standard input: input() raises EOFError, reads return nothing', async () => {
+    const asked = await py('input("name? ")');
+    expect(asked.error?.message).toContain('EOFError: EOF when reading a line');
+    const read = await py('import os, sys\n[sys.stdin.read(), os.read(0, 100).decode()]');
+    expect(read.result).toEqual(['', '']);
+  });
+
   it('stops at the time limit and the memory limit, and the next execution works', async () => {
     const slow = await py('print("started")\nwhile True:\n    pass', { timeoutMs: 1_000 });
     expect(slow.error?.code).toBe('TIMEOUT');

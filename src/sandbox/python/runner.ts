@@ -186,6 +186,9 @@ const stream = (level) => {
 const streams = [stream('log'), stream('error')];
 py.setStdout(streams[0]);
 py.setStderr(streams[1]);
+// Scripts have no standard input: reading it meets end of file (input() raises EOFError), as
+// under "python script.py < /dev/null". This process's own stdin carries the host's answers.
+py.setStdin({ stdin: () => undefined });
 let outcome;
 try {
   py.runPython(${JSON.stringify(PRELUDE)});
