@@ -43,6 +43,43 @@ describe('words with case changes inside', () => {
   });
 });
 
+describe('Chinese, Japanese and Korean text', () => {
+  it('is indexed as overlapping pairs of characters, other characters as words', () => {
+    expect(tokenize('获取36氪热榜')).toEqual(['获取', '36', '氪热', '热榜']);
+    expect(tokenize('ファイル')).toEqual(['ファ', 'ァイ', 'イル']);
+    // A lone character stays a term, which one-letter Latin words do not.
+    expect(queryTerms('汤 a')).toHaveLength(1);
+  });
+
+  it('finds tools described in Chinese from Chinese queries, short and long', async () => {
+    const search = new ToolSearch(loadLiveMcpBenchCatalog());
+    expect((await names(search, '微博热搜'))[0]).toBe('get-weibo-trending');
+    expect((await names(search, '通过卡牌ID获取游戏王卡牌的图片'))[0]).toBe('get_card_image');
+    // 25 terms: a long question, ranked by ExactOr, in two steps at the full-width comma.
+    const question = '帮我根据家里的人数和忌口推荐一周的菜谱，然后列出购物清单';
+    expect(queryTerms(question).length).toBeGreaterThan(DEFAULT_RANKING.maxExpandedTerms);
+    expect(querySteps(question)).toEqual(['帮我根据家里的人数和忌口推荐一周的菜谱', '然后列出购物清单']);
+    expect((await names(search, question))[0]).toBe('mcp_howtocook_recommendMeals');
+    expect(await names(search, '查一下微博热搜，再看看知乎热榜', 2)).toEqual([
+      'get-weibo-trending',
+      'get-zhihu-trending',
+    ]);
+  });
+
+  it('in Japanese and Korean too, beside English tools', async () => {
+    const search = new ToolSearch(
+      Catalog.fromTools({
+        ja: { tools: [tool('read', 'ファイルを読み込みます。')] },
+        ko: { tools: [tool('weather', '도시의 날씨를 알려줍니다.')] },
+        en: { tools: [tool('read_file', 'Read a file.')] },
+      }),
+    );
+    expect(await names(search, 'ファイル')).toEqual(['read']);
+    expect(await names(search, '날씨')).toEqual(['weather']);
+    expect((await names(search, 'read a file'))[0]).toBe('read_file');
+  });
+});
+
 describe('two words written together', () => {
   it('pairs adjacent plain words only', () => {
     expect(compoundTerms('organize them into a mind map')).toContain('mindmap');

@@ -108,6 +108,8 @@ export function lexicalMatches(
     const searchOptions: MiniSearchOptions = {
       boost: boosts,
       combineWith: 'OR',
+      // The terms are already split (CJK terms carry a mark that splitting would cut off).
+      tokenize: (term: string) => [term],
       prefix: expand && prefix ? (term: string) => term.length >= 4 : false,
       // Fuzzy matching is for words the tools do not have (typos): a known word needs none.
       fuzzy:

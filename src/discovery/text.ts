@@ -31,12 +31,35 @@ const STOP_WORDS = new Set([
 /** A run of letters and digits with a case change inside, which `splitWords` splits ("YouTube"). */
 const CASE_CHANGE = /[\p{L}\p{N}]*(?:[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll})[\p{L}\p{N}]*/gu;
 
+/** Scripts written without spaces between words (Chinese, Japanese) and Korean's Hangul. */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const CJK_RUNS =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+
+/**
+ * A word with CJK characters as overlapping pairs of them, the other characters as words of their
+ * own: "获取36氪热榜" → 获取, 36, 氪热, 热榜; a lone CJK character stays one term. Pairs are how
+ * Lucene's CJKAnalyzer indexes text without spaces: a query's 热榜 finds a description's 热榜
+ * without a dictionary of Chinese words.
+ */
+function cjkTerms(word: string): string[] {
+  if (!CJK.test(word)) return [word];
+  const terms: string[] = [];
+  for (const run of word.match(CJK_RUNS) ?? []) {
+    const chars = Array.from(run);
+    if (!CJK.test(run) || chars.length === 1) terms.push(run);
+    else for (let i = 0; i + 1 < chars.length; i++) terms.push(chars[i] + chars[i + 1]);
+  }
+  return terms;
+}
+
 /**
  * Splits text into words (see module doc). Outside tool names, a word with case changes inside
- * also counts whole: "YouTube" gives you, tube and youtube, so a query's "youtube" finds it.
+ * also counts whole: "YouTube" gives you, tube and youtube, so a query's "youtube" finds it. CJK
+ * text becomes overlapping character pairs ({@link cjkTerms}).
  */
 export function tokenize(text: string, field?: string): string[] {
-  const words = splitWords(text);
+  const words = splitWords(text).flatMap(cjkTerms);
   const whole = field === 'name' ? null : text.match(CASE_CHANGE);
   return whole ? [...words, ...whole] : words;
 }
@@ -45,13 +68,32 @@ export function tokenize(text: string, field?: string): string[] {
 const processed = new Map<string, string | null>();
 const MAX_CACHED_TERMS = 100_000;
 
-/** Lower-cases, drops stop words and stems; `null` drops the term. */
+/**
+ * Marks CJK terms, so the index's radix tree holds them all below one child of its root: MiniSearch
+ * scans a node's children one by one, and a thousand CJK first characters at the root would slow
+ * every insertion and lookup of every other term.
+ */
+const CJK_MARK = '\u00a7';
+
+/**
+ * Lower-cases, drops stop words and one-character terms (but a CJK character) and stems; CJK
+ * terms get {@link CJK_MARK} in front (once: a processed term stays as it is). `null` drops the
+ * term.
+ */
 export function processTerm(term: string): string | null {
   const cached = processed.get(term);
   if (cached !== undefined) return cached;
   const lower = term.toLowerCase();
-  const result =
-    lower.length < 2 || STOP_WORDS.has(lower) ? null : /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
+  const cjk = CJK.test(lower);
+  const result = cjk
+    ? lower.startsWith(CJK_MARK)
+      ? lower
+      : CJK_MARK + lower
+    : lower.length < 2 || STOP_WORDS.has(lower)
+      ? null
+      : /^[a-z]+$/.test(lower)
+        ? stemmer(lower)
+        : lower;
   if (processed.size >= MAX_CACHED_TERMS) processed.clear();
   processed.set(term, result);
   return result;
@@ -127,12 +169,13 @@ export function expansionTerms(
 
 /**
  * The steps of a task-like question: its parts between sentence ends, commas, semicolons, "and"
- * and "then" that have two terms or more. "Read the paper in /root/a.pdf, and find the latest
+ * and "then" (and the full-width marks of Chinese and Japanese: 。！？；，、) that have two terms
+ * or more. "Read the paper in /root/a.pdf, and find the latest
  * papers in this area" → "Read the paper in /root/a.pdf", "find the latest papers in this area".
  */
 export function querySteps(query: string): string[] {
   return query
-    .split(/(?<=[.!?;])\s+|,\s*(?:(?:and|then)\s+)*|\s+(?:(?:and|then)\s+)+/i)
+    .split(/(?<=[.!?;])\s+|[。！？；，、]|,\s*(?:(?:and|then)\s+)*|\s+(?:(?:and|then)\s+)+/i)
     .map((step) => step.trim())
     .filter((step) => queryTerms(step).length >= 2);
 }
