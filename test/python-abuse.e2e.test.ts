@@ -145,7 +145,7 @@ json.loads(await call.constructor(${JSON.stringify(JS_PROBE)})())`,
     code: 'import sys\nfor i in range(30000):\n    sys.stdout.write("x" * 40)\n    sys.stdout.flush()\n"done"',
     expect: {
       result: (v) => v === 'done',
-      logs: (logs) => logs.length === 1 && logs[0].includes('was dropped'),
+      logs: (logs) => logs.length === 1 && logs[0]?.includes('was dropped') === true,
     },
   },
   {

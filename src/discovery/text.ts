@@ -48,7 +48,7 @@ function cjkTerms(word: string): string[] {
   for (const run of word.match(CJK_RUNS) ?? []) {
     const chars = Array.from(run);
     if (!CJK.test(run) || chars.length === 1) terms.push(run);
-    else for (let i = 0; i + 1 < chars.length; i++) terms.push(chars[i] + chars[i + 1]);
+    else for (let i = 0; i + 1 < chars.length; i++) terms.push(`${chars[i]}${chars[i + 1]}`);
   }
   return terms;
 }
