@@ -33,6 +33,7 @@ const CASE_CHANGE = /[\p{L}\p{N}]*(?:[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll})[\p{
 
 /** Scripts written without spaces between words (Chinese, Japanese) and Korean's Hangul. */
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+/** Runs of CJK characters and runs of anything else, in order. */
 const CJK_RUNS =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
 
@@ -170,8 +171,8 @@ export function expansionTerms(
 /**
  * The steps of a task-like question: its parts between sentence ends, commas, semicolons, "and"
  * and "then" (and the full-width marks of Chinese and Japanese: 。！？；，、) that have two terms
- * or more. "Read the paper in /root/a.pdf, and find the latest
- * papers in this area" → "Read the paper in /root/a.pdf", "find the latest papers in this area".
+ * or more. "Read the paper in /root/a.pdf, and find the latest papers in this area" → "Read the
+ * paper in /root/a.pdf", "find the latest papers in this area".
  */
 export function querySteps(query: string): string[] {
   return query
