@@ -165,6 +165,18 @@ export async function countDirs(): Promise<number> {
     expect(await results.textContent()).toContain('declare function createDirectory');
   });
 
+  it('answers a run in an unknown language with what execute_code accepts', async () => {
+    const response = await fetch(`${base}/ui/api/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ code: '1', language: 'ruby' }),
+    });
+    const answer = (await response.json()) as { text: string; isError: boolean };
+    expect(answer.isError).toBe(true);
+    expect(answer.text).toMatch(/Invalid arguments for execute_code:.*language/s);
+    expect(answer.text).toContain('python');
+  });
+
   it.runIf(PYTHON_AVAILABLE)('runs a Python script from the playground', async () => {
     await page.getByLabel('Language').selectOption('python');
     await page.getByRole('textbox', { name: 'Script' }).fill('print("from python")\n6 * 7');

@@ -28,9 +28,10 @@ export interface DashboardOptions {
  * the JSON it reads: `GET /ui/api/overview` (servers with policy, executions, skills, PII audit,
  * counters), `GET /ui/api/events` (Server-Sent Events, one `execution` event per finished
  * execution), `GET /ui/api/search?q=` (the search `search_tools` runs, with signatures) and
- * `POST /ui/api/run { code, language? }` (one script in the dashboard's session). With a gateway token, the
- * API answers 401 without the cookie or `Authorization: Bearer <token>`; the page and assets are
- * public, so the page can ask for the token.
+ * `POST /ui/api/run { code, language? }` (one script in the dashboard's session, answered as
+ * execute_code answers: `{ text, isError }`). With a gateway token, the API answers 401 without the
+ * cookie or `Authorization: Bearer <token>`; the page and assets are public, so the page can ask
+ * for the token.
  * @returns a handler: true when it answered the request (any path under `/ui`).
  */
 export function dashboard(gateway: Gateway, options: DashboardOptions) {
@@ -87,9 +88,10 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
       if (typeof body.code !== 'string')
         return json(res, 400, { error: 'send { "code": "<script>", "language"?: "typescript" | "python" }' });
       session ??= new GatewaySession(gateway, { id: UI_SESSION });
+      // execute_code's own argument check answers a language it does not know.
       const answer = await session.call('execute_code', {
         code: body.code,
-        ...(body.language === 'python' ? { language: 'python' } : {}),
+        ...(body.language !== undefined ? { language: body.language } : {}),
       });
       return json(res, 200, { text: answer.text, isError: answer.isError });
     }
