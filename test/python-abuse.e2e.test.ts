@@ -18,7 +18,6 @@ import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 const LIMIT_MS = 4_000;
 const GRACE_MS = 2_000;
 
-/** JavaScript reached through a JsProxy found by walking Python's heap; what it can do. */
 /**
  * JavaScript a script reaches through the Function constructor of a JsProxy: which runtime globals
  * it sees, and whether it can read a host file, spawn a process or read the environment through

@@ -2,8 +2,8 @@ import type MiniSearch from 'minisearch';
 
 /**
  * MiniSearch's own index structures (7.x), read but never changed. Feature-detected: when a
- * MiniSearch version lays them out otherwise, {@link exactOrSearch} answers `undefined` and the
- * caller uses `MiniSearch.search`.
+ * MiniSearch version lays them out otherwise, {@link ExactOr.over} and {@link indexHasTerm} answer
+ * `undefined` and the caller uses `MiniSearch.search`.
  */
 interface Internals {
   _index: { get(term: string): Map<number, Map<number, number>> | undefined };

@@ -10,7 +10,9 @@ const { eng } = createRequire(import.meta.url)('stopword') as { eng: string[] };
  * Text processing shared by the index and the queries, so both sides agree on terms:
  * - words are split at non-alphanumerics and at case changes (`readTextFile` → read, text, file);
  * - lower-cased; English stop words (the `stopword` package's list plus a few request words
- *   such as "please") are dropped; the rest are Porter-stemmed (`stemmer`): "files" → "file".
+ *   such as "please") are dropped; the rest are Porter-stemmed (`stemmer`): "files" → "file";
+ * - Chinese, Japanese and Korean text, which has no spaces between words (or, in Korean, words
+ *   that change form), becomes overlapping pairs of characters.
  */
 
 const STOP_WORDS = new Set([
@@ -69,6 +71,19 @@ export function tokenize(text: string, field?: string): string[] {
 const processed = new Map<string, string | null>();
 const MAX_CACHED_TERMS = 100_000;
 
+const stems = new Map<string, string>();
+
+/** A word lower-cased and stemmed, stop word or not ("make" is a stop word and a tool word). */
+function stem(word: string): string {
+  const cached = stems.get(word);
+  if (cached !== undefined) return cached;
+  const lower = word.toLowerCase();
+  const result = /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
+  if (stems.size >= MAX_CACHED_TERMS) stems.clear();
+  stems.set(word, result);
+  return result;
+}
+
 /**
  * Marks CJK terms, so the index's radix tree holds them all below one child of its root: MiniSearch
  * scans a node's children one by one, and a thousand CJK first characters at the root would slow
@@ -92,9 +107,7 @@ export function processTerm(term: string): string | null {
       : CJK_MARK + lower
     : lower.length < 2 || STOP_WORDS.has(lower)
       ? null
-      : /^[a-z]+$/.test(lower)
-        ? stemmer(lower)
-        : lower;
+      : stem(lower);
   if (processed.size >= MAX_CACHED_TERMS) processed.clear();
   processed.set(term, result);
   return result;
@@ -116,19 +129,6 @@ export function termsOf(words: string[]): string[] {
 }
 
 let synonyms: Map<string, string[]> | undefined;
-
-const stems = new Map<string, string>();
-
-/** A word lower-cased and stemmed, stop word or not ("make" is a stop word and a tool word). */
-function stem(word: string): string {
-  const cached = stems.get(word);
-  if (cached !== undefined) return cached;
-  const lower = word.toLowerCase();
-  const result = /^[a-z]+$/.test(lower) ? stemmer(lower) : lower;
-  if (stems.size >= MAX_CACHED_TERMS) stems.clear();
-  stems.set(word, result);
-  return result;
-}
 
 /**
  * The terms a query pulls in from {@link SYNONYM_GROUPS} (processed like indexed text), without
