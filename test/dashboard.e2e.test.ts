@@ -15,8 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import { bundleUi } from '../src/dashboard/assets.js';
+import { UI_SESSION } from '../src/dashboard/routes.js';
 import type { Gateway } from '../src/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
+import { sessionLabel } from '../src/util/session-label.js';
 import { CHROMIUM_AVAILABLE, launchChromium } from './support/browser.js';
 import { text } from './support/mcp.js';
 import { PYTHON_AVAILABLE } from './support/sandboxes.js';
@@ -153,10 +155,10 @@ export async function countDirs(): Promise<number> {
     await page.getByRole('button', { name: 'Run' }).click();
     const output = page.getByRole('region', { name: 'Run output' });
     await expect.poll(() => output.textContent()).toBe('Result:\n42');
-    // The playground's run is an execution too, in the dashboard's session.
+    // The playground's run is an execution too, in the dashboard's session (shown by its label).
     await expect
       .poll(() => page.locator('#executions tbody tr').first().textContent())
-      .toContain('dashboard');
+      .toContain(sessionLabel(UI_SESSION));
 
     await page.getByRole('searchbox', { name: 'Search tools' }).fill('make a new folder');
     await page.getByRole('button', { name: 'Search' }).click();

@@ -5,6 +5,7 @@ import type { ToolscriptConfig } from '../config.js';
 import { ToolscriptError } from '../errors.js';
 import type { JsonValue, RunClock } from '../sandbox.js';
 import { JsonLinesLog } from '../util/jsonl.js';
+import { sessionLabel } from '../util/session-label.js';
 
 /** The approvals audit log's file name, in the data folder. */
 export const APPROVALS_LOG_FILE = 'approvals.jsonl';
@@ -140,7 +141,7 @@ export class Approvals {
       this.audit
         .record({
           time: new Date().toISOString(),
-          session: request.session,
+          session: sessionLabel(request.session),
           server: request.server,
           tool: request.tool,
           decision,

@@ -1,4 +1,5 @@
 import type { Execution } from '../execution/pipeline.js';
+import { sessionLabel } from '../util/session-label.js';
 import type { FeedEntry } from './types.js';
 
 export type { FeedEntry } from './types.js';
@@ -28,7 +29,7 @@ export class ExecutionFeed {
     const entry: FeedEntry = {
       id: this.next++,
       time: new Date().toISOString(),
-      session: context.session,
+      session: sessionLabel(context.session),
       ok: execution.ok,
       code: execution.error?.code ?? null,
       calls: execution.calls

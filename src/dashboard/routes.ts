@@ -19,6 +19,8 @@ export interface DashboardOptions {
   token?: string | undefined;
   /** Reads a JSON body, at most the server's body limit. @throws on bad JSON or a body too large */
   readJson: (req: IncomingMessage) => Promise<unknown>;
+  /** Origins accepted besides the page's own (`serve --http`'s `allowedOrigins`, e.g. behind a proxy). */
+  allowedOrigins?: string[] | undefined;
 }
 
 /**
@@ -48,6 +50,10 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
     if (path !== '/ui' && !path.startsWith('/ui/')) return false;
+    if (path.startsWith('/ui/api/')) {
+      const refused = crossSite(req, options.allowedOrigins ?? []);
+      if (refused) return json(res, refused.status, { error: refused.error });
+    }
     if (req.method === 'GET' && (path === '/ui' || path === '/ui/')) return sendAsset(res, 'index.html');
     if (req.method === 'GET' && path.startsWith('/ui/assets/'))
       return sendAsset(res, path.slice('/ui/assets/'.length));
@@ -169,6 +175,38 @@ async function sendAsset(res: ServerResponse, name: string): Promise<true> {
   });
   res.end(asset.body);
   return true;
+}
+
+/**
+ * Why a request to the dashboard's API is refused as possibly sent by another page, or undefined
+ * to go on. The page itself sends same-origin requests, so the API asks for exactly that:
+ * - `Sec-Fetch-Site` (sent by current browsers), when present, must be `same-origin` or `none`
+ *   (typed into the address bar), never `same-site` (another port of localhost) or `cross-site`;
+ * - `Origin`, when present, must be this server's own origin (`http(s)://` + the `Host` header,
+ *   port included), or one of `allowedOrigins`: `null` (a sandboxed frame, a file) and other ports
+ *   of the same host are refused;
+ * - a POST must say `Content-Type: application/json`, which a page on another origin cannot send
+ *   without a CORS preflight this server never grants (a `text/plain` "simple" request gets 415).
+ */
+function crossSite(
+  req: IncomingMessage,
+  allowedOrigins: string[],
+): { status: number; error: string } | undefined {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
+    return { status: 403, error: `the dashboard API answers its own page only (Sec-Fetch-Site: ${site})` };
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const host = req.headers.host ?? '';
+    if (origin !== `http://${host}` && origin !== `https://${host}` && !allowedOrigins.includes(origin))
+      return { status: 403, error: `the dashboard API answers its own page only (Origin: ${origin})` };
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json')
+      return { status: 415, error: 'send the body as JSON with "Content-Type: application/json"' };
+  }
+  return undefined;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): true {

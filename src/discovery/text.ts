@@ -30,8 +30,14 @@ const STOP_WORDS = new Set([
   'use',
 ]);
 
-/** A run of letters and digits with a case change inside, which `splitWords` splits ("YouTube"). */
-const CASE_CHANGE = /[\p{L}\p{N}]*(?:[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll})[\p{L}\p{N}]*/gu;
+/** Runs of letters and digits. */
+const ALNUM_RUNS = /[\p{L}\p{N}]+/gu;
+/**
+ * A case change inside a run, which `splitWords` splits at ("YouTube"). Tested on each run on its
+ * own: one pattern that matched whole runs with a case change inside backtracked over every start
+ * of a long run without one (a 64 KB word took 7.5 s), where this is linear.
+ */
+const CASE_CHANGE = /[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll}/u;
 
 /** Scripts written without spaces between words (Chinese, Japanese) and Korean's Hangul. */
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -57,14 +63,24 @@ function cjkTerms(word: string): string[] {
 }
 
 /**
- * Splits text into words (see module doc). Outside tool names, a word with case changes inside
+ * Characters of one field (or query) that are split into terms; the rest is not indexed. Tool
+ * descriptions run to a few thousand characters; this bounds what one upstream's megabyte-long
+ * description costs every search that rebuilds the index (a 1 MB one of two-letter words took
+ * 1.3 s to index, now 15 ms). The whole description is still what search results show.
+ */
+export const MAX_TOKENIZED_CHARS = 16_384;
+
+/**
+ * Splits text into words (see module doc); only the first {@link MAX_TOKENIZED_CHARS} characters. Outside tool names, a word with case changes inside
  * also counts whole: "YouTube" gives you, tube and youtube, so a query's "youtube" finds it. CJK
  * text becomes overlapping character pairs ({@link cjkTerms}).
  */
-export function tokenize(text: string, field?: string): string[] {
+export function tokenize(full: string, field?: string): string[] {
+  const text = full.length > MAX_TOKENIZED_CHARS ? full.slice(0, MAX_TOKENIZED_CHARS) : full;
   const words = splitWords(text).flatMap(cjkTerms);
-  const whole = field === 'name' ? null : text.match(CASE_CHANGE);
-  return whole ? [...words, ...whole] : words;
+  if (field === 'name') return words;
+  const whole = (text.match(ALNUM_RUNS) ?? []).filter((run) => CASE_CHANGE.test(run));
+  return whole.length ? [...words, ...whole] : words;
 }
 
 /** Processed terms by raw term; words repeat across thousands of tools, stemming them once pays. */

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { ToolscriptConfig } from '../config.js';
 import type { JsonValue } from '../sandbox.js';
+import { sessionLabel } from '../util/session-label.js';
 import { PiiAuditLog } from './audit.js';
 import { PII_TYPES } from './detectors.js';
 import { PiiVault } from './vault.js';
@@ -59,7 +60,13 @@ export class PiiGuard {
     const { value, replaced } = vault.untokenize(args);
     if (Object.keys(replaced).length) {
       this.auditLog ??= new PiiAuditLog(resolve(this.config.pii.auditLog));
-      await this.auditLog.record({ time: new Date().toISOString(), session, server, tool, types: replaced });
+      await this.auditLog.record({
+        time: new Date().toISOString(),
+        session: sessionLabel(session),
+        server,
+        tool,
+        types: replaced,
+      });
     }
     return value;
   }

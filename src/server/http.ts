@@ -94,7 +94,11 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     tokenHash: options.token ? digest(options.token).toString('hex') : '',
   });
 
-  const ui = dashboard(gateway, { token: options.token, readJson: (req) => readJson(req, maxBodyBytes) });
+  const ui = dashboard(gateway, {
+    token: options.token,
+    readJson: (req) => readJson(req, maxBodyBytes),
+    allowedOrigins: options.allowedOrigins,
+  });
 
   /**
    * Token, Host, Origin and declared size; throws an {@link HttpError} to refuse. The dashboard
@@ -116,7 +120,9 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       );
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
+    // "null" is what sandboxed frames, file: pages and some redirects send: never this server's page.
+    if (origin === 'null') throw new HttpError(403, 'Forbidden: Origin "null" is not allowed');
+    if (origin !== undefined) {
       const ok = options.allowedOrigins
         ? options.allowedOrigins.includes(origin)
         : allowedHosts

@@ -32,7 +32,7 @@ const NOTIFY_DELAY_MS = 50;
  * `resources/list_changed` and `prompts/list_changed` are forwarded.
  * One instance per client session; they share the gateway. `options.session` names the session
  * (its workspace, state and PII vault); default a random id. Skills it saves are the session's
- * (`session:<id>`), or the operator's with `options.operator` (a stdio client, run by the user).
+ * (`session:<label>`), or the operator's with `options.operator` (a stdio client, run by the user).
  */
 export function createMcpServer(
   gateway: Gateway,

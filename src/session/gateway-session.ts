@@ -10,6 +10,7 @@ import type { Gateway } from '../gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { type SessionParts, StoredSessionState } from '../store/session-state.js';
+import { sessionLabel } from '../util/session-label.js';
 import { answerSearch, renderAnswer, type SearchAnswer, type SearchToolsInput } from './search-tools.js';
 import { GATEWAY_TOOLS, type GatewayToolName, type ToolAnswer } from './tools.js';
 
@@ -41,8 +42,8 @@ export interface GatewaySessionOptions {
    */
   definitionTokens?: () => Promise<number>;
   /**
-   * Who this session's `save_skill` saves as: `"operator"` or `"session:<id>"` (see
-   * `SkillStore.save`). @default `session:<id>`
+   * Who this session's `save_skill` saves as: `"operator"` or `"session:<label>"` (see `sessionLabel` and
+   * `SkillStore.save`). @default `session:<label>`
    */
   author?: string;
   /**
@@ -86,7 +87,7 @@ export class GatewaySession {
   ) {
     this.id = options.id ?? randomUUID();
     this.vault = gateway.config.pii.enabled ? gateway.newVault() : undefined;
-    this.author = options.author ?? `session:${this.id}`;
+    this.author = options.author ?? `session:${sessionLabel(this.id)}`;
     this.onApproval = options.onApproval;
     this.definitionTokens =
       options.definitionTokens ??

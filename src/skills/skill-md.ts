@@ -21,7 +21,7 @@ export interface SkillInfo {
   version: number;
   /**
    * Who created the skill (published version 1): `"operator"` (the CLI, the library, a stdio
-   * client) or `"session:<id>"` (an HTTP session). Skills saved before owners existed are the
+   * client) or `"session:<label>"` (see `sessionLabel`) (an HTTP session). Skills saved before owners existed are the
    * operator's.
    */
   owner: string;

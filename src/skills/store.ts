@@ -116,7 +116,7 @@ export class SkillStore {
    * Saves a skill after checking that it transpiles and type-checks against the current bindings.
    * Saving over an existing skill publishes a new version and keeps the previous one, unchanged,
    * as `versions/<n>/`.
-   * @param author who saves: {@link OPERATOR} (default) or `"session:<id>"`.
+   * @param author who saves: {@link OPERATOR} (default) or `"session:<label>"` (see `sessionLabel`).
    * @throws {SkillError} for a bad name, with the compiler's messages, or when the skill belongs
    *   to another session and `skills.shared` is `"read-only"`.
    */
