@@ -247,6 +247,9 @@ export class Gateway {
           PythonSandbox.create({
             memoryMb: this.config.sandbox.memoryMb,
             poolSize: this.config.sandbox.pythonPool,
+            ...(this.config.sandbox.pythonMaxRunning !== undefined
+              ? { maxRunning: this.config.sandbox.pythonMaxRunning }
+              : {}),
           }),
         );
         return this.pythonSandbox;

@@ -107,9 +107,9 @@ describe('approvals', () => {
     expect(readFileSync(join(files, 'yes.txt'), 'utf8')).toBe('hello');
     expect(asked).toHaveLength(1);
     expect(asked[0]?.params.message).toMatch(
-      /^A script wants to call write_file on server fs\. Allow it\?\nArguments: \{/,
+      /^A script wants to call write_file on server fs\. Allow it\?\nArguments:\n {2}path: "/,
     );
-    expect(asked[0]?.params.message).toContain('"content": "hello"');
+    expect(asked[0]?.params.message).toContain('\n  content: "hello"');
     await client.close();
   });
 

@@ -13,6 +13,7 @@ import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
 import { locatePyodide } from '../src/sandbox/python/index.js';
+import { childPids } from './support/processes.js';
 import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 
 const LIMIT_MS = 4_000;
@@ -210,4 +211,46 @@ describe.runIf(PYTHON_AVAILABLE)('Python escape and abuse suite', () => {
       expect({ result: next.result, logs: next.logs }).toEqual({ result: 3, logs: ['ok'] });
     });
   }
+});
+
+describe.runIf(PYTHON_AVAILABLE)('Python interpreters under a burst', () => {
+  it("keeps one session's ten scripts to pythonMaxRunning interpreters, and another session's script gets the next turn", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-python-burst-'));
+    const gateway = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'data'),
+        mcpServers: {},
+        sandbox: { timeoutMs: 20_000, memoryMb: 128, pythonPool: 1, pythonMaxRunning: 2 },
+      }),
+    );
+    try {
+      expect((await gateway.execute('1', { language: 'python' })).result).toBe(1);
+      const finished: string[] = [];
+      let most = 0;
+      const sampler = setInterval(() => {
+        most = Math.max(most, childPids('python-runner.js').length);
+      }, 50);
+      const spin = 'import time\nstarted = time.time()\nwhile time.time() - started < 0.7: pass\n1';
+      const burst = Array.from({ length: 10 }, (_, i) =>
+        gateway.execute(spin, { language: 'python', session: 'burst' }).then((run) => {
+          expect(run.error).toBeNull();
+          finished.push(`burst-${i}`);
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const other = gateway.execute('2 + 2', { language: 'python', session: 'other' }).then((run) => {
+        expect(run.result).toBe(4);
+        finished.push('other');
+      });
+      await Promise.all([...burst, other]);
+      clearInterval(sampler);
+      // Two running and one booted in the pool: 13 processes before, for one session's ten.
+      expect(most).toBeLessThanOrEqual(3);
+      // The other session's script ran at the next free turn, not after the whole burst.
+      expect(finished.indexOf('other')).toBeLessThanOrEqual(3);
+    } finally {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

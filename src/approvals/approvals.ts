@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { toolMatcher } from '../catalog/policy.js';
 import type { ToolscriptConfig } from '../config.js';
@@ -10,7 +10,11 @@ import { sessionLabel } from '../util/session-label.js';
 /** The approvals audit log's file name, in the data folder. */
 export const APPROVALS_LOG_FILE = 'approvals.jsonl';
 
-/** The entry of `requireApproval` that stands for every tool annotated `destructiveHint: true`. */
+/**
+ * The entry of `requireApproval` that stands for every destructive tool: as MCP's `ToolAnnotations`
+ * define it, one whose `readOnlyHint` is not `true` and whose `destructiveHint` is not `false` (both
+ * unset mean "may write, may destroy"), the same tools `search_tools { destructive: true }` lists.
+ */
 export const DESTRUCTIVE = '@destructive';
 
 /** What a person is asked to decide: one call, before anything reaches the upstream server. */
@@ -34,17 +38,67 @@ export type ApprovalAnswer = boolean | 'accept' | 'decline' | 'cancel';
  */
 export type Approver = (request: ApprovalRequest, signal: AbortSignal) => Promise<ApprovalAnswer>;
 
-/** Largest part of the arguments shown in an approval message, in characters. */
-const MAX_SHOWN_ARGS = 2_000;
+/** True for a tool MCP counts as destructive (see {@link DESTRUCTIVE}). */
+export function isDestructive(tool: Pick<Tool, 'annotations'>): boolean {
+  return tool.annotations?.readOnlyHint !== true && tool.annotations?.destructiveHint !== false;
+}
 
-/** The question a person reads: which tool of which server, with which arguments (cut to 2,000 characters). */
+/** Most values (leaves of the arguments) shown one per line in an approval message. */
+const MAX_SHOWN_VALUES = 40;
+/** Longest value shown, in characters (as JSON); a longer one is cut and says its length. */
+const MAX_SHOWN_VALUE_CHARS = 300;
+
+/**
+ * Characters that would let a value lay out text of its own in the message or hide what it says:
+ * controls, format characters (bidirectional overrides, zero-width joiners) and line and
+ * paragraph separators (U+2028, U+2029). Shown as `\uXXXX`.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+function visible(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}
+
+/** Each leaf of `value` with its path (`options.path`, `files[0]`), in order. */
+function leaves(value: JsonValue, path: string, out: [string, JsonValue][]): void {
+  if (value !== null && typeof value === 'object') {
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [`${path}[${i}]`, v] as const)
+      : Object.entries(value).map(
+          ([k, v]) =>
+            [
+              /^[A-Za-z_$][\w$]*$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k)}]`,
+              v,
+            ] as const,
+        );
+    if (entries.length === 0) out.push([path, value]);
+    for (const [p, v] of entries) leaves(v as JsonValue, p, out);
+    return;
+  }
+  out.push([path, value]);
+}
+
+/**
+ * The question a person reads: which tool of which server, then every value of the arguments on a
+ * line of its own with its path (`path: "/etc/hosts"`), so a long value cannot push another out of
+ * sight: each value is cut at 300 characters (saying its full length), at most 40 are shown (the
+ * message says how many more there are), and control, format and line-separator characters in
+ * names and values are shown as `\uXXXX`.
+ */
 export function approvalMessage(request: ApprovalRequest): string {
-  const args = JSON.stringify(request.arguments ?? {}, null, 2);
-  const shown =
-    args.length > MAX_SHOWN_ARGS
-      ? `${args.slice(0, MAX_SHOWN_ARGS)}… (${args.length} characters in all)`
-      : args;
-  return `A script wants to call ${request.tool} on server ${request.server}. Allow it?\nArguments: ${shown}`;
+  const found: [string, JsonValue][] = [];
+  leaves(request.arguments ?? {}, '', found);
+  const lines = found.slice(0, MAX_SHOWN_VALUES).map(([path, value]) => {
+    const json = JSON.stringify(value) ?? 'null';
+    const shown =
+      json.length > MAX_SHOWN_VALUE_CHARS
+        ? `${json.slice(0, MAX_SHOWN_VALUE_CHARS)}… (${json.length.toLocaleString('en-US')} characters in all)`
+        : json;
+    return `  ${visible(path || '(arguments)')}: ${visible(shown)}`;
+  });
+  if (found.length > MAX_SHOWN_VALUES)
+    lines.push(`  … and ${found.length - MAX_SHOWN_VALUES} more values not shown (${found.length} in all)`);
+  return `A script wants to call ${visible(request.tool)} on server ${visible(request.server)}. Allow it?\nArguments:\n${lines.join('\n')}`;
 }
 
 /** How a request ended, as the audit log records it. */
@@ -64,7 +118,11 @@ export interface ApprovalAuditEntry {
   server: string;
   tool: string;
   decision: ApprovalDecision;
-  /** First 16 hex digits of the SHA-256 of the arguments' JSON. */
+  /**
+   * First 16 hex digits of an HMAC-SHA256 of the arguments' JSON, keyed by a random key of this
+   * gateway process: equal arguments match within one run, and a guessed value cannot be
+   * confirmed against the log.
+   */
   argsHash: string;
   /** Time the person took, in ms. */
   waitedMs: number;
@@ -93,6 +151,7 @@ export class ApprovalError extends ToolscriptError {
 export class Approvals {
   private readonly matchers = new Map<string, { names: (name: string) => boolean; destructive: boolean }>();
   private readonly audit: JsonLinesLog<ApprovalAuditEntry>;
+  private readonly argsKey = randomBytes(32);
 
   constructor(
     private readonly config: Pick<ToolscriptConfig, 'mcpServers' | 'approvals'>,
@@ -119,7 +178,7 @@ export class Approvals {
   required(server: string, tool: Tool): boolean {
     const matcher = this.matchers.get(server);
     if (!matcher) return false;
-    return matcher.names(tool.name) || (matcher.destructive && tool.annotations?.destructiveHint === true);
+    return matcher.names(tool.name) || (matcher.destructive && isDestructive(tool));
   }
 
   /**
@@ -145,7 +204,7 @@ export class Approvals {
           server: request.server,
           tool: request.tool,
           decision,
-          argsHash: createHash('sha256')
+          argsHash: createHmac('sha256', this.argsKey)
             .update(JSON.stringify(args ?? {}))
             .digest('hex')
             .slice(0, 16),

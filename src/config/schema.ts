@@ -22,7 +22,8 @@ const toolPolicy = {
   denyTools: toolPatterns.optional(),
   /**
    * Tools a person must approve before each call from a script (MCP elicitation): globs over tool
-   * names, and "@destructive" for every tool annotated `destructiveHint: true`. @default none
+   * names, and "@destructive" for every tool MCP counts as destructive (`readOnlyHint` not true and
+   * `destructiveHint` not false). @default none
    */
   requireApproval: toolPatterns.optional(),
 };
@@ -92,6 +93,11 @@ const sandboxSchema = z.strictObject({
    * interpreters kept booted, each used for one script; 0 boots one per script. @default 2
    */
   pythonPool: z.number().int().min(0).max(32).default(2),
+  /**
+   * Python scripts run at once (each a Deno process with Pyodide, 100–250 MB); more wait their
+   * turn, shared fairly across sessions. @default the number of cores
+   */
+  pythonMaxRunning: z.number().int().min(1).max(256).optional(),
 });
 
 /**

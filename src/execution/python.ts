@@ -9,7 +9,12 @@ import { type ExecuteOptions, openHost, type PipelineParts } from './pipeline.js
 
 /** What runs Python scripts (see `sandbox/python`): a payload for its runner, and the usual options. */
 export interface PythonRunner {
-  run(payload: Record<string, unknown>, options: SandboxRunOptions): Promise<SandboxRunResult>;
+  /** @param owner who runs it (the session), so turns are shared fairly when scripts queue. */
+  run(
+    payload: Record<string, unknown>,
+    options: SandboxRunOptions,
+    owner?: string,
+  ): Promise<SandboxRunResult>;
 }
 
 /** Server modules a Python script imports: `from servers.x import …`, `import servers.x`, `from servers import x`. */
@@ -92,6 +97,7 @@ export async function runPythonScript(
       signal: context.signal,
       clock: host.clock,
     },
+    context.session,
   );
   host.close();
   return {

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { JsonValue, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
-import { pausableDeadline } from '../clock.js';
+import { pausableDeadline, processCpuMs } from '../clock.js';
 import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
 import { DEFAULT_MAX_LOG_CHARS, dispatchHostCall, fromGuestError, LogCollector, runResult } from '../host.js';
 import { oomKilled, removeCgroup } from './memory.js';
@@ -74,8 +74,12 @@ export class SubprocessRun {
         timer.cancel();
         resolve(value);
       };
-      const timer = pausableDeadline(timeoutMs, this.options.clock, () =>
-        finish({ ok: false, error: timeoutError(timeoutMs) }),
+      // While an approval pauses the clock, the subprocess's CPU time still counts.
+      const timer = pausableDeadline(
+        timeoutMs,
+        this.options.clock,
+        () => finish({ ok: false, error: timeoutError(timeoutMs) }),
+        () => processCpuMs(child.pid),
       );
       const { signal } = this.options;
       const cancel = () => finish({ ok: false, error: cancelledError() });

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import envPaths from 'env-paths';
@@ -17,6 +18,7 @@ import {
   spawnCapped,
 } from '../deno/memory.js';
 import { SubprocessRun } from '../deno/run.js';
+import { cancelledError } from '../errors.js';
 import { RUNNER_SOURCE, SNAPSHOT_SOURCE } from './runner.js';
 
 /** Memory Pyodide needs besides the script's own, added to the cgroup limit, in MiB. */
@@ -30,6 +32,11 @@ const SNAPSHOT_TIMEOUT_MS = 120_000;
 export interface PythonSandboxOptions {
   /** Interpreters kept booted and waiting, each used for one script. @default 2 */
   poolSize?: number;
+  /**
+   * Scripts run at once; more wait their turn, taken fairly across owners (sessions). Each
+   * running script is a Deno process with Pyodide (100–250 MB). @default the number of cores
+   */
+  maxRunning?: number;
   /** Memory cap the pool's interpreters are started with (a run asking for another gets a fresh one), in MiB. */
   memoryMb: number;
   /** Where the Pyodide snapshot is kept. @default the user's cache folder (env-paths), `pyodide/<version>/` */
@@ -68,6 +75,11 @@ export class PythonSandbox {
   private booting = 0;
   private closed = false;
   private readonly children = new Set<ChildProcess>();
+  /** Scripts running now, by owner. */
+  private readonly running = new Map<string, number>();
+  private runningTotal = 0;
+  /** Scripts waiting for a turn, oldest first. */
+  private readonly queue: { owner: string; start: () => void }[] = [];
 
   private constructor(
     readonly binaryPath: string,
@@ -124,8 +136,87 @@ export class PythonSandbox {
    * Runs one Python script (`payload.code`, with the binding modules and runtime tables the runner
    * expects) in a pooled interpreter, or a fresh one when none is waiting or the memory cap differs.
    */
-  async run(payload: Record<string, unknown>, options: SandboxRunOptions): Promise<SandboxRunResult> {
+  async run(
+    payload: Record<string, unknown>,
+    options: SandboxRunOptions,
+    owner = '',
+  ): Promise<SandboxRunResult> {
     const started = performance.now();
+    if (!(await this.turn(owner, options.signal)))
+      return {
+        ok: false,
+        result: undefined,
+        logs: [],
+        ms: performance.now() - started,
+        error: cancelledError(),
+      };
+    try {
+      return await this.runNow(payload, options, started);
+    } finally {
+      this.done(owner);
+    }
+  }
+
+  /** Scripts waiting for a turn (see {@link PythonSandboxOptions.maxRunning}). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Waits until a script of `owner` may run: at once below `maxRunning`, else when one ends; then
+   * the next turn goes to the waiting owner with the fewest scripts running (oldest first among
+   * equals), so one session's burst does not hold back another's script.
+   * @returns false when `signal` aborted first.
+   */
+  private turn(owner: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const max = Math.max(1, this.options.maxRunning ?? availableParallelism());
+    if (this.runningTotal < max && this.queue.length === 0) {
+      this.take(owner);
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const entry = {
+        owner,
+        start: () => {
+          signal?.removeEventListener('abort', onAbort);
+          this.take(owner);
+          resolve(true);
+        },
+      };
+      const onAbort = () => {
+        const at = this.queue.indexOf(entry);
+        if (at >= 0) this.queue.splice(at, 1);
+        resolve(false);
+      };
+      if (signal?.aborted) return resolve(false);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(entry);
+    });
+  }
+
+  private take(owner: string): void {
+    this.runningTotal++;
+    this.running.set(owner, (this.running.get(owner) ?? 0) + 1);
+  }
+
+  private done(owner: string): void {
+    this.runningTotal--;
+    const left = (this.running.get(owner) ?? 1) - 1;
+    if (left > 0) this.running.set(owner, left);
+    else this.running.delete(owner);
+    let best = -1;
+    for (let i = 0; i < this.queue.length; i++) {
+      const load = this.running.get(this.queue[i]?.owner ?? '') ?? 0;
+      if (best < 0 || load < (this.running.get(this.queue[best]?.owner ?? '') ?? 0)) best = i;
+    }
+    if (best >= 0) this.queue.splice(best, 1)[0]?.start();
+  }
+
+  private async runNow(
+    payload: Record<string, unknown>,
+    options: SandboxRunOptions,
+    started: number,
+  ): Promise<SandboxRunResult> {
     const fits = options.limits.memoryMb === this.options.memoryMb;
     const child = (fits ? this.ready.shift() : undefined) ?? (await this.boot(options.limits.memoryMb));
     this.fill();

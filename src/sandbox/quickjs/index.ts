@@ -17,6 +17,11 @@ import { preludeSource } from './prelude.js';
 export { loadQuickJS } from './instances.js';
 
 const SCRIPT_NAME = 'script';
+/**
+ * Longest gap between two interrupt checks still taken as the script running, in ms; a longer one
+ * is the script waiting (on a host call), which a paused clock does not count.
+ */
+const TICK_GAP_MS = 20;
 /** QuickJS's own C stack guard for deep recursion, in bytes. */
 const MAX_STACK_BYTES = 256 * 1024;
 /** Prefix of a module name that did not resolve; the loader then fails with a clear message. */
@@ -99,7 +104,15 @@ class QuickJSRun {
     );
     const runtime = this.instance.wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
-    runtime.setInterruptHandler(() => deadline.overdue() || this.cancelled());
+    // QuickJS calls this only while the script runs, thousands of times a second: while an
+    // approval pauses the clock, the time between two calls is the script computing, and counts.
+    let lastTick = performance.now();
+    runtime.setInterruptHandler(() => {
+      const now = performance.now();
+      if (now - lastTick < TICK_GAP_MS) deadline.charge(now - lastTick);
+      lastTick = now;
+      return deadline.overdue() || this.cancelled();
+    });
     const lookup = moduleLookup(this.options.modules);
     const loaded = new Map<string, string | undefined>([[SCRIPT_NAME, code]]);
     const modules = (path: string) => {

@@ -188,9 +188,12 @@ export class ThreadedQuickJSSandbox implements Sandbox {
         Atomics.store(stop, 0, 1);
         thread.send({ type: 'cancel', id });
       };
-      const backstop = pausableDeadline(options.limits.timeoutMs + GRACE_MS, options.clock, () => {
-        this.retire(thread, 'a script in it would not stop', id, options.limits.timeoutMs);
-      });
+      // Paused with the clock: the run's own deadline, in the thread, counts the script's running
+      // time during an approval and ends a spinning script itself, so its thread (and the other
+      // runs on it) live on; the thread's busy time would count other runs' work against this one.
+      const backstop = pausableDeadline(options.limits.timeoutMs + GRACE_MS, options.clock, () =>
+        this.retire(thread, 'a script in it would not stop', id, options.limits.timeoutMs),
+      );
       // The thread's own run clock follows this one (approvals pause it).
       const unfollow = options.clock?.onChange((paused) => thread.send({ type: 'clock', id, paused }));
       const finish = (result: SandboxRunResult) => {
