@@ -1,7 +1,14 @@
 /** An MCP content block a script may return to be shown as such, not as JSON text. */
 export type MediaBlock =
   | { type: 'image' | 'audio'; data: string; mimeType: string }
-  | { type: 'resource_link'; uri: string; name: string; mimeType?: string; description?: string };
+  | {
+      type: 'resource_link';
+      uri: string;
+      name: string;
+      title?: string;
+      mimeType?: string;
+      description?: string;
+    };
 
 /** Default of `sandbox.maxImageBytes`: decoded bytes of images and audio per answer. */
 export const DEFAULT_MAX_MEDIA_BYTES = 2 * 1024 * 1024;
@@ -12,6 +19,20 @@ function isMediaBlock(value: unknown): value is MediaBlock {
   if (v.type === 'image' || v.type === 'audio')
     return typeof v.data === 'string' && typeof v.mimeType === 'string' && /^[A-Za-z0-9+/=\s]*$/.test(v.data);
   return v.type === 'resource_link' && typeof v.uri === 'string' && typeof v.name === 'string';
+}
+
+/** Longest field of a resource link kept (`uri`, `name`, `title`, `description`, `mimeType`), in characters. */
+const MAX_LINK_FIELD_CHARS = {
+  uri: 2_048,
+  name: 256,
+  title: 256,
+  description: 1_024,
+  mimeType: 128,
+} as const;
+
+/** `text` cut to `max` characters, with an ellipsis when cut. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Decoded size of base64 text, in bytes. */
@@ -25,21 +46,36 @@ function decodedBytes(base64: string): number {
  * `resource_link` block, or an array made only of such blocks, they are answered as real content
  * (MCP `content`), and the text result becomes a one-line description of each. Images and audio
  * count against `maxBytes` (decoded) in order; one past it is left out with a note in its place.
+ * A resource link keeps only the MCP fields, each cut (uri 2,048 characters, name and title 256,
+ * description 1,024, mimeType 128), and links count against `maxLinkChars` (the characters of their
+ * fields, in order; the pipeline gives `maxOutputTokens`, a token being about one character or
+ * more): one past it is left out with a note, as an image past `maxBytes` is.
  * @returns `undefined` when the result holds no such blocks.
  */
 export function extractMedia(
   result: unknown,
   maxBytes = DEFAULT_MAX_MEDIA_BYTES,
+  maxLinkChars = Number.POSITIVE_INFINITY,
 ): { blocks: MediaBlock[]; text: string } | undefined {
   const items = Array.isArray(result) ? result : [result];
   if (items.length === 0 || !items.every(isMediaBlock)) return undefined;
   const blocks: MediaBlock[] = [];
   const lines: string[] = [];
   let used = 0;
+  let linkChars = 0;
   for (const block of items as MediaBlock[]) {
     if (block.type === 'resource_link') {
-      blocks.push(block);
-      lines.push(`[resource link ${block.uri}]`);
+      const link = resourceLink(block);
+      const chars = Object.values(link).reduce((n, v) => n + v.length, 0);
+      if (linkChars + chars > maxLinkChars) {
+        lines.push(
+          `[toolscript: resource link (${chars} characters) left out: the answer's links would pass its output budget (${maxLinkChars} characters). Return fewer or shorter ones.]`,
+        );
+        continue;
+      }
+      linkChars += chars;
+      blocks.push(link);
+      lines.push(`[resource link ${link.uri}]`);
       continue;
     }
     const bytes = decodedBytes(block.data);
@@ -50,8 +86,28 @@ export function extractMedia(
       continue;
     }
     used += bytes;
-    blocks.push({ type: block.type, data: block.data, mimeType: block.mimeType });
+    blocks.push({
+      type: block.type,
+      data: block.data,
+      mimeType: cut(block.mimeType, MAX_LINK_FIELD_CHARS.mimeType),
+    });
     lines.push(`[${block.type} ${block.mimeType}, ${bytes} bytes, attached]`);
   }
   return { blocks, text: lines.join('\n') };
+}
+
+/** A resource link with MCP's fields only (strings), each cut to its length. */
+function resourceLink(
+  block: Extract<MediaBlock, { type: 'resource_link' }>,
+): Extract<MediaBlock, { type: 'resource_link' }> {
+  const link: Extract<MediaBlock, { type: 'resource_link' }> = {
+    type: 'resource_link',
+    uri: cut(block.uri, MAX_LINK_FIELD_CHARS.uri),
+    name: cut(block.name, MAX_LINK_FIELD_CHARS.name),
+  };
+  for (const field of ['title', 'description', 'mimeType'] as const) {
+    const value = block[field];
+    if (typeof value === 'string') link[field] = cut(value, MAX_LINK_FIELD_CHARS[field]);
+  }
+  return link;
 }

@@ -149,9 +149,23 @@ async function run(
     // Counting runs on the worker thread and never takes longer than the execution may run.
     const countBy = performance.now() + Math.min(limits.timeoutMs, COUNT_DEADLINE_MS);
     const left = () => countBy - performance.now();
-    // Images, audio and resource links the script returned travel as content blocks, untouched
-    // by tokenization (it could alter base64); the text shows one line for each.
-    const media = raw.ok ? extractMedia(raw.result, limits.maxImageBytes) : undefined;
+    // Images, audio and resource links the script returned travel as content blocks, their text
+    // fields tokenized (base64 data is not: tokenization could alter it); the text shows one line
+    // for each. Links count against the output budget.
+    const extracted = raw.ok
+      ? extractMedia(raw.result, limits.maxImageBytes, limits.maxOutputTokens)
+      : undefined;
+    const media =
+      extracted && vault
+        ? {
+            text: extracted.text,
+            blocks: extracted.blocks.map((block) =>
+              'data' in block
+                ? { ...block, mimeType: vault.tokenizeText(block.mimeType) }
+                : vault.tokenize(block),
+            ),
+          }
+        : extracted;
     const shown = media ? { ...raw, result: media.text } : raw;
     const partial = vault ? parts.pii.tokenize(shown, vault) : shown;
     const rendered = await renderOutput(partial, limits.maxOutputTokens, left());

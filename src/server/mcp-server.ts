@@ -51,14 +51,16 @@ export function createMcpServer(
   server.server.registerCapabilities({ resources: { listChanged: true }, prompts: { listChanged: true } });
   // Upstream prompts pass through as <server>.<prompt>; what the model reads is PII-tokenized.
   server.server.setRequestHandler(ListPromptsRequestSchema, async () => ({
-    prompts: (await gateway.listPrompts()).map(({ server: _server, prompt: _prompt, ...prompt }) => prompt),
+    prompts: (await gateway.listPrompts()).map(({ server: _server, prompt: _prompt, ...prompt }) =>
+      session.vault ? session.vault.tokenize(prompt) : prompt,
+    ),
   }));
   server.server.setRequestHandler(GetPromptRequestSchema, async (request) => {
-    const found = await gateway
-      .getPrompt(request.params.name, request.params.arguments ?? {})
-      .catch((error) => {
-        throw error instanceof UpstreamRefusal ? new McpError(error.code, error.message) : error;
-      });
+    // A name listed with tokens in it gets the prompt of the real one.
+    const name = session.vault ? session.vault.untokenize(request.params.name).value : request.params.name;
+    const found = await gateway.getPrompt(name, request.params.arguments ?? {}).catch((error) => {
+      throw error instanceof UpstreamRefusal ? new McpError(error.code, error.message) : error;
+    });
     if ('nearest' in found) {
       const near = found.nearest.length ? ` Nearest: ${found.nearest.join(', ')}.` : '';
       throw new McpError(

@@ -87,8 +87,9 @@ function clientError(error: unknown): McpError {
  * The gateway's resources: the generated file tree (`toolscript://servers/<server>/<tool>.ts`, and
  * the template for it) first, then every available upstream server's resources and templates under
  * `toolscript://upstream/<server>/<encoded URI>`, paged one upstream page at a time. A server that
- * cannot list its resources is skipped. `resources/read` of an upstream URI is proxied, with text
- * PII-tokenized by `vault` when there is one.
+ * cannot list its resources is skipped. `resources/read` of an upstream URI is proxied. With a
+ * `vault`, what the client reads is PII-tokenized: listed resources and templates (URIs, names,
+ * descriptions) and read text; a read of a URI with tokens in it reads the real one.
  */
 export function registerResourceHandlers(
   server: McpServer,
@@ -131,11 +132,11 @@ export function registerResourceHandlers(
           ? writeCursor({ s: servers[at + 1] as string })
           : undefined;
       if (page.resources.length || !nextCursor) {
-        const resources = page.resources.map((r) => ({
-          ...r,
-          uri: upstreamUri(name, r.uri),
-          name: `${name}.${r.name}`,
-        }));
+        // What the model reads is PII-tokenized, URIs too; a read puts the values back.
+        const resources = page.resources.map((listed) => {
+          const r = vault ? vault.tokenize(listed) : listed;
+          return { ...r, uri: upstreamUri(name, r.uri), name: `${name}.${r.name}` };
+        });
         return { resources, ...(nextCursor ? { nextCursor } : {}) };
       }
       if (page.nextCursor) upstreamCursor = page.nextCursor;
@@ -151,11 +152,10 @@ export function registerResourceHandlers(
     const upstream = await Promise.all(
       offerings.available('resources').map(async (name) => {
         const templates = await offerings.resourceTemplates(name).catch(() => [] as ResourceTemplate[]);
-        return templates.map((t) => ({
-          ...t,
-          uriTemplate: upstreamTemplate(name, t.uriTemplate),
-          name: `${name}.${t.name}`,
-        }));
+        return templates.map((listed) => {
+          const t = vault ? vault.tokenize(listed) : listed;
+          return { ...t, uriTemplate: upstreamTemplate(name, t.uriTemplate), name: `${name}.${t.name}` };
+        });
       }),
     );
     return {
@@ -173,7 +173,9 @@ export function registerResourceHandlers(
 
   server.server.setRequestHandler(ReadResourceRequestSchema, async (request): Promise<ReadResourceResult> => {
     const { uri } = request.params;
-    const upstream = parseUpstreamUri(uri);
+    const parsed = parseUpstreamUri(uri);
+    // A URI listed with tokens in it reads the resource of the real one.
+    const upstream = parsed && vault ? { ...parsed, uri: vault.untokenize(parsed.uri).value } : parsed;
     if (upstream) {
       if (!offerings.has(upstream.server))
         throw new McpError(
@@ -187,7 +189,7 @@ export function registerResourceHandlers(
         ...result,
         contents: result.contents.map((content) => ({
           ...content,
-          uri: upstreamUri(upstream.server, content.uri),
+          uri: upstreamUri(upstream.server, vault ? vault.tokenizeText(content.uri) : content.uri),
           ...('text' in content && vault ? { text: vault.tokenize(content.text) } : {}),
         })),
       };

@@ -1,8 +1,10 @@
-// An MCP server (the SDK's own, over stdio) for the approvals abuse suite: a write tool, tools
-// with every combination of MCP's annotations, and a tool that takes any keys. Each call is
-// appended to the file named by OFFICE_CALLS, so the test sees what reached the server.
+// An MCP server (the SDK's own, over stdio) for the approvals and PII abuse suites: a write tool,
+// tools with every combination of MCP's annotations, a tool that takes any keys, and resources, a
+// template and a prompt whose listings carry personal data (an e-mail address, a phone number).
+// Each tool call is appended to the file named by OFFICE_CALLS, so the test sees what reached
+// the server.
 import { appendFileSync } from 'node:fs';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
 
@@ -40,5 +42,23 @@ server.registerTool(
     annotations: { readOnlyHint: false, destructiveHint: false },
   },
   record('settings'),
+);
+const OWNER = 'ana.lima@example.com';
+server.registerResource(
+  `notes of ${OWNER}`,
+  `file:///home/${OWNER}/notes.txt`,
+  { description: 'Call Ana on +1 415 555 0132 about these.', mimeType: 'text/plain' },
+  async (uri) => ({ contents: [{ uri: uri.href, text: `Notes kept by ${OWNER}.` }] }),
+);
+server.registerResource(
+  'mailbox',
+  new ResourceTemplate(`mail://${OWNER}/{folder}`, { list: undefined }),
+  { description: `The mailbox of ${OWNER}.` },
+  async (uri, { folder }) => ({ contents: [{ uri: uri.href, text: `Folder ${folder} is empty.` }] }),
+);
+server.registerPrompt(
+  `write-to-${OWNER}`,
+  { description: `Drafts a note to ${OWNER}, or a text to +1 415 555 0132.` },
+  async () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'Draft a short note.' } }] }),
 );
 await server.connect(new StdioServerTransport());
