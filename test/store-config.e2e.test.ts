@@ -1,10 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import { ConfigError } from '../src/errors.js';
 import { serveHttp } from '../src/server/http.js';
-import { REDIS_AVAILABLE, redisForSuite } from './support/redis.js';
-import { freePort } from './support/servers.js';
+import { text } from './support/mcp.js';
+import { REDIS_AVAILABLE, redisForSuite, startRedis } from './support/redis.js';
+import { freePort, MEMORY, stdioServer } from './support/servers.js';
 
 describe('session store configuration', () => {
   it('refuses a store URL that is not Redis, naming the expected form', () => {
@@ -88,4 +94,74 @@ describe.skipIf(!REDIS_AVAILABLE)('/readyz with a session store', () => {
       await gateway.close();
     }
   });
+});
+
+describe.skipIf(!REDIS_AVAILABLE)('requests while the session store is down', () => {
+  const redis = redisForSuite();
+
+  it('answers the call in flight when Redis dies, refuses new requests at once, and serves again once it is back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolscript-store-down-'));
+    const gateway = await createGateway(
+      parseConfig({
+        dataDir: dir,
+        store: redis.url(),
+        sandbox: { threads: 1 },
+        mcpServers: { memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }) },
+      }),
+    );
+    const http = await serveHttp(gateway, { port: 0 });
+    const connect = async () => {
+      const client = new Client({ name: 'store-down', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(http.url)), { timeout: 5_000 });
+      return client;
+    };
+    try {
+      const client = await connect();
+      // The script computes for 600 ms on its thread, then writes through the upstream.
+      const inFlight = client.callTool(
+        {
+          name: 'execute_code',
+          arguments: {
+            code: `import { createEntities, readGraph } from './servers/memory';
+                   const started = Date.now(); while (Date.now() - started < 600) {}
+                   await createEntities({ entities: [{ name: 'ada', entityType: 'person', observations: [] }] });
+                   export default (await readGraph()).entities.length;`,
+          },
+        },
+        undefined,
+        { timeout: 8_000 },
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      const port = Number(new URL(redis.url()).port);
+      redis.children[0]?.kill('SIGKILL');
+      // Before: no answer (the client timed out), though the upstream ran the call.
+      const answered = await inFlight;
+      expect(answered.isError).toBeFalsy();
+      expect(text(answered)).toMatch(/^Result:\n1\n/);
+      expect(text(answered)).toContain('The session store could not be written');
+      // The next call and a new session are refused at once, saying why.
+      const started = Date.now();
+      await expect(
+        client.callTool({ name: 'execute_code', arguments: { code: 'export default 2' } }, undefined, {
+          timeout: 8_000,
+        }),
+      ).rejects.toThrow(/session store at redis:\/\/127\.0\.0\.1:\d+ is unreachable; retry shortly/);
+      await expect(connect()).rejects.toThrow(/is unreachable; retry shortly/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      // Redis comes back on the same port: new sessions work again.
+      await startRedis(redis.children, port);
+      const deadline = Date.now() + 10_000;
+      while ((await fetch(http.url.replace('/mcp', '/readyz'))).status !== 200 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const again = await connect();
+      const result = await again.callTool({ name: 'execute_code', arguments: { code: 'export default 3' } });
+      expect(text(result)).toBe('Result:\n3');
+      await again.close();
+      await client.close().catch(() => {});
+    } finally {
+      await http.close();
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

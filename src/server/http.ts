@@ -167,6 +167,13 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
         404,
         'Not found: the MCP endpoint is /mcp (also /ui, /healthz, /readyz, /metrics, /stats)',
       );
+    // With the session store down, say so at once: sessions cannot be saved or taken over now.
+    if (gateway.store && gateway.store.connected === false)
+      return sendError(
+        res,
+        503,
+        `The session store at ${gateway.store.location} is unreachable; retry shortly (/readyz says when it is back)`,
+      );
     const sessionId = req.headers['mcp-session-id'];
     let body: unknown;
     if (req.method === 'POST') {

@@ -29,6 +29,7 @@ export interface StreamCommands {
  */
 export class RedisEventStore implements EventStore {
   private expirySet = false;
+  private unsaved = 0;
 
   /**
    * @param key the session's stream key.
@@ -42,7 +43,19 @@ export class RedisEventStore implements EventStore {
     private readonly count: (commands: number) => void,
   ) {}
 
+  /**
+   * Appends one event. When Redis cannot take it, the event still goes out, under an id no replica
+   * can resume from (`unsaved-<n>`): an answer to a call that ran is never held back by the store.
+   */
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    try {
+      return await this.append(streamId, message);
+    } catch {
+      return `unsaved-${++this.unsaved}`;
+    }
+  }
+
+  private async append(streamId: string, message: JSONRPCMessage): Promise<string> {
     const added = this.client.xAdd(
       this.key,
       '*',

@@ -191,6 +191,10 @@ export class RedisStore implements SessionStore {
     );
   }
 
+  get connected(): boolean {
+    return this.client.isReady;
+  }
+
   async ping(): Promise<{ ok: boolean; error?: string }> {
     try {
       this.commands++;

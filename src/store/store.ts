@@ -58,5 +58,11 @@ export interface SessionStore {
   subscribe?(channel: string, listener: (message: string) => void): Promise<void>;
   /** Answers whether the store is reachable now, and if not why (one line). */
   ping(): Promise<{ ok: boolean; error?: string }>;
+  /**
+   * False while the store is known to be unreachable (its connection is down and reconnecting):
+   * requests that need it are refused at once rather than left waiting. Optional: a store without
+   * it is taken as reachable.
+   */
+  readonly connected?: boolean;
   close(): Promise<void>;
 }

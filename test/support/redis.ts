@@ -18,11 +18,14 @@ export const REDIS_AVAILABLE = (() => {
 })();
 
 /**
- * A fresh `redis-server` on a free loopback port, without persistence, answering PING when this
- * resolves; the process is pushed to `children`.
+ * A fresh `redis-server` on a free loopback port (or port `at`), without persistence, answering
+ * PING when this resolves; the process is pushed to `children`.
  */
-export async function startRedis(children: ChildProcess[]): Promise<{ url: string; port: number }> {
-  const port = await freePort();
+export async function startRedis(
+  children: ChildProcess[],
+  at?: number,
+): Promise<{ url: string; port: number }> {
+  const port = at ?? (await freePort());
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
