@@ -224,6 +224,11 @@ describe.each(BACKENDS)('sandbox escape and abuse suite: $name', ({ create }) =>
     ['string parts', "const a = []; for (let i = 0; ; i++) a.push('x'.repeat(1e5) + i);"],
     ['typed arrays', 'const a = []; for (;;) a.push(new Uint8Array(1 << 20).fill(1));'],
     ['one huge buffer', 'const b = new Uint8Array(2 ** 30).fill(1); export default b.length;'],
+    // Never written, so the OS commits nothing: still past the limit, as QuickJS counts it.
+    ['an untouched 1 GiB typed array', 'const b = new Uint8Array(2 ** 30); export default b.length;'],
+    ['an untouched 1 GiB buffer', 'const b = new ArrayBuffer(2 ** 30); export default b.byteLength;'],
+    ['typed arrays kept, never written', 'const a = []; for (;;) a.push(new Float64Array(1 << 17));'],
+    ['an array-like of huge length', 'export default new Uint8Array({ length: 2 ** 30 }).length;'],
     ['object keys', 'const o = {}; for (let i = 0; ; i++) o["k" + i] = i;'],
     ['closures', 'let f = () => 0; for (;;) { const g = f; f = () => g() + 1; }'],
   ])('stops a memory bomb of %s with MEMORY_LIMIT', async (_name, code) => {
@@ -231,6 +236,21 @@ describe.each(BACKENDS)('sandbox escape and abuse suite: $name', ({ create }) =>
     expect(result.ok).toBe(false);
     expect(result.error?.code).toBe('MEMORY_LIMIT');
     await worksAfter();
+  });
+
+  it('lets garbage buffers made in a loop be collected, and slices, subclasses and views work', async () => {
+    const result = await run(
+      `let n = 0;
+       for (let i = 0; i < 500; i++) n += new Uint8Array(1 << 20).length;
+       const a = new Uint8Array(1000).fill(7);
+       class Bytes extends Uint8Array {}
+       const b = new Bytes(4);
+       export default [n, a.slice(1, 4).length, a.map((v) => v + 1)[0], b instanceof Bytes, b instanceof Uint8Array,
+         new Uint8Array(a.buffer, 10, 5).length, Uint8Array.from([1, 2, 3]).length, a.constructor === Uint8Array];`,
+      { memoryMb: 32, timeoutMs: 10_000 },
+    );
+    expect(result.error).toBeNull();
+    expect(result.result).toEqual([500 * 2 ** 20, 3, 8, true, true, 5, 3, true]);
   });
 
   it.each([

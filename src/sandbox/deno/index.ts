@@ -118,7 +118,9 @@ export class DenoSandbox implements Sandbox {
   spawn(memoryMb: number): { child: ChildProcess; cgroup: string | undefined } {
     const args = [
       ...DENO_RUN_FLAGS,
-      `--v8-flags=--max-old-space-size=${memoryMb}`,
+      // The runner's buffer budget (see buffers.ts) collects garbage before it counts: V8 then
+      // gives a global `__toolscript_gc`, which V8 will not let go (a script may only collect with it).
+      `--v8-flags=--max-old-space-size=${memoryMb},--expose-gc-as=__toolscript_gc`,
       `--import-map=${join(this.runner, '..', 'import-map.json')}`,
       this.runner,
     ];

@@ -121,6 +121,7 @@ export class SubprocessRun {
           nonce: this.nonce,
           hostFunctions: Object.keys(this.options.hostFunctions),
           maxLogChars: this.options.limits.maxLogChars ?? DEFAULT_MAX_LOG_CHARS,
+          memoryMb: this.options.limits.memoryMb,
         })}\n`,
       );
     });

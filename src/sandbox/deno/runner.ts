@@ -1,4 +1,5 @@
 import { GUEST_DESCRIBE, GUEST_FORMAT, GUEST_REBUILD, GUEST_SERIALIZE } from '../guest.js';
+import { BUFFER_BUDGET } from './buffers.js';
 
 /**
  * The start of both Deno runners (JavaScript and Python): private references to the builtins and
@@ -71,6 +72,11 @@ export const RUNNER_SOURCE = `
 ${RUNNER_IO}
 const first = parse(await nextLine());
 nonce = first.nonce;
+const errOut = Deno.stderr;
+const writeErr = Deno.stderr.writeSync;
+const memoryUsage = Deno.memoryUsage;
+const limitBytes = first.memoryMb * 1048576;
+${BUFFER_BUDGET}
 // The same globals as the QuickJS sandbox: no runtime namespace, no network, no timers, no storage.
 for (const name of ['Deno', 'process', 'Buffer', 'global', 'setImmediate', 'clearImmediate', 'require', 'module',
   '__dirname', '__filename', 'fetch', 'WebSocket', 'WebSocketStream', 'EventSource', 'Worker', 'BroadcastChannel',
