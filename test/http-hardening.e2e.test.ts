@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
@@ -178,8 +179,9 @@ describe('serve --http hardening', () => {
     }
   });
 
-  it('keeps nothing of an initialize it refuses (bad Accept header)', async () => {
+  it('keeps nothing of an initialize it refuses (bad Accept header), and builds nothing for it', async () => {
     const http = await serveHttp(gateway, { port: 0 });
+    const built = vi.spyOn(McpServer.prototype, 'connect');
     try {
       const before = gateway.catalog.listenerCount('changed');
       for (let i = 0; i < 200; i++) {
@@ -189,9 +191,18 @@ describe('serve --http hardening', () => {
         });
         expect(refused.status).toBe(406);
       }
+      const plain = await raw(http.url, {
+        body: JSON.stringify(INIT),
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(plain.status).toBe(415);
+      // Refused from the headers alone: no MCP server or session was made (each made one before,
+      // and 5,000 refusals grew the process by 54 MiB).
+      expect(built).not.toHaveBeenCalled();
       // Each MCP server listens to the catalog while it lives: none of the 200 is left.
       expect(gateway.catalog.listenerCount('changed')).toBe(before);
     } finally {
+      built.mockRestore();
       await http.close();
     }
   });

@@ -177,6 +177,12 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     const sessionId = req.headers['mcp-session-id'];
     let body: unknown;
     if (req.method === 'POST') {
+      // What the transport would refuse, refused before anything is built or read for it.
+      const refused = unacceptable(req);
+      if (refused) {
+        req.resume();
+        return sendError(res, refused.status, refused.message);
+      }
       try {
         body = await readJson(req, maxBodyBytes);
       } catch (error) {
@@ -255,6 +261,24 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
 function sendError(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+/**
+ * Why a POST to `/mcp` cannot be served, as the Streamable HTTP transport specifies (406 unless
+ * `Accept` lists both `application/json` and `text/event-stream`; 415 unless the body is
+ * `application/json`), or undefined.
+ */
+function unacceptable(req: IncomingMessage): { status: number; message: string } | undefined {
+  const accept = req.headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream'))
+    return {
+      status: 406,
+      message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
+    };
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    return { status: 415, message: 'Unsupported Media Type: Content-Type must be application/json' };
+  return undefined;
 }
 
 /** 400 without a session id; 404 for one that does not exist (any more), as the MCP transport spec says. */
