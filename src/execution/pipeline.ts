@@ -142,10 +142,24 @@ async function run(
   const limits = { ...parts.limits, ...overrides };
   const vault = parts.pii.enabled ? (given ?? parts.pii.newVault()) : undefined;
   const finish = async (
-    raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
+    given: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
     payloads: CallPayload[] = [],
     memoryBytes?: number,
   ): Promise<Execution> => {
+    // Whatever made the result (a script's serializer may be replaced, in Python too), every later
+    // step walks it: one too deep ends here, as an error the model can act on.
+    const raw: typeof given =
+      given.ok && jsonDepth(given.result ?? null, MAX_RESULT_DEPTH) > MAX_RESULT_DEPTH
+        ? {
+            ...given,
+            ok: false,
+            result: null,
+            error: {
+              code: 'RUNTIME_ERROR' as const,
+              message: `The result is nested more than ${MAX_RESULT_DEPTH} levels deep. Return a flatter value.`,
+            },
+          }
+        : given;
     // Counting runs on the worker thread and never takes longer than the execution may run.
     const countBy = performance.now() + Math.min(limits.timeoutMs, COUNT_DEADLINE_MS);
     const left = () => countBy - performance.now();
@@ -263,14 +277,6 @@ async function run(
   });
   host.close();
   for (const skill of usedSkills) await parts.skills.store.recordUse(skill, run.ok, run.ms).catch(() => {});
-  const depth = run.ok ? jsonDepth(run.result ?? null, MAX_RESULT_DEPTH) : 0;
-  if (depth > MAX_RESULT_DEPTH) {
-    run.ok = false;
-    run.error = {
-      code: 'RUNTIME_ERROR',
-      message: `The result is nested more than ${MAX_RESULT_DEPTH} levels deep. Return a flatter value.`,
-    };
-  }
   return finish(
     {
       ok: run.ok,
