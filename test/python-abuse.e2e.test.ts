@@ -190,6 +190,49 @@ describe.runIf(PYTHON_AVAILABLE)('Python escape and abuse suite', () => {
     expect(VECTORS.length).toBeGreaterThanOrEqual(20);
   });
 
+  it('keeps js and pyodide_js out when the import guard is removed; subprocess, socket and ctypes reach nothing', async () => {
+    const run = await gateway.execute(
+      `import sys
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != '_Guard']
+out = {}
+for name in ['js', 'pyodide_js']:
+    try:
+        __import__(name)
+        out[name] = 'imported'
+    except ImportError as e:
+        out[name] = 'refused'
+import subprocess, socket
+try:
+    subprocess.run(['true'])
+    out['spawn'] = 'ran'
+except BaseException as e:
+    out['spawn'] = 'refused'
+try:
+    socket.create_connection(('127.0.0.1', 9), timeout=1)
+    out['connect'] = 'connected'
+except BaseException as e:
+    out['connect'] = 'refused'
+out`,
+      { language: 'python' },
+    );
+    expect(run.error).toBeNull();
+    expect(run.result).toEqual({
+      js: 'refused',
+      pyodide_js: 'refused',
+      spawn: 'refused',
+      connect: 'refused',
+    });
+  });
+
+  it('gives random bytes: os.urandom, secrets and uuid4', async () => {
+    const run = await gateway.execute(
+      'import os, secrets, uuid\n[len(os.urandom(8)), len(secrets.token_hex(4)), len(str(uuid.uuid4())), os.urandom(8) != os.urandom(8)]',
+      { language: 'python' },
+    );
+    expect(run.error).toBeNull();
+    expect(run.result).toEqual([8, 8, 36, true]);
+  });
+
   it('ends a result made 100,000 levels deep by a replaced json.dumps with a clear error, recorded as any run', async () => {
     const run = await gateway.execute(
       // The runner's own envelope still serializes; the result inside it is 100,000 levels deep.

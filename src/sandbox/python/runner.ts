@@ -120,6 +120,9 @@ const [indexURL, snapshotFile] = Deno.args;
 const { loadPyodide } = await import(new URL('pyodide.mjs', 'file://' + indexURL).href);
 ${RUNNER_IO}
 const py = await loadPyodide({ indexURL, _loadSnapshot: Deno.readFileSync(snapshotFile), env: {} });
+// Pyodide finds its source of random bytes on first use, through require('node:crypto'): use it
+// once now, while require is there, so os.urandom, secrets and uuid4 work once it is gone.
+py.runPython('import os; os.urandom(1)');
 // From here on the process holds no permission at all.
 await Deno.permissions.revoke({ name: 'read' });
 for (const name of ['Deno', 'process', 'Buffer', 'global', 'require', 'module', 'fetch', 'WebSocket',
@@ -216,6 +219,10 @@ async def _run_script(code):
         return _json.dumps({"ok": False, "error": {"name": "TypeError", "message": "The result is not JSON: " + str(e), "fields": {}}})
 _run_script\`);
   py.runPython('_seal()');
+  // Not registered at all any more: a script that removes the import guard from sys.meta_path
+  // still cannot import them.
+  py.unregisterJsModule('js');
+  py.unregisterJsModule('pyodide_js');
   const answer = parse(await runner(first.code));
   outcome = answer.ok ? { type: 'done', ok: true, json: answer.json } : { type: 'done', ok: false, error: answer.error };
 } catch (e) {
