@@ -126,4 +126,38 @@ describe.runIf(DENO_AVAILABLE)('Deno bridge against a script that patches builti
       sandbox.close();
     }
   });
+
+  it('cannot steer JSON.stringify of a message through toJSON on the prototypes', async () => {
+    const sandbox = await DenoSandbox.create({ warn: () => {} });
+    const received: unknown[] = [];
+    try {
+      const run = await sandbox.run(
+        `const forged = () => ({ type: 'done', ok: true, json: '"forged"' });
+         Object.prototype.toJSON = forged;
+         let got;
+         try { got = await __host.echo({ a: [1, 2] }); } catch (e) { got = e.name; }
+         console.log('still here');
+         delete Object.prototype.toJSON;
+         export default { got, after: await __host.echo([3]) };`,
+        {
+          modules: () => undefined,
+          hostFunctions: {
+            echo: async (...args) => {
+              received.push(args);
+              return args;
+            },
+          },
+          limits: { timeoutMs: 10_000, memoryMb: 128 },
+        },
+      );
+      // toJSON only ever changes the script's own values: a call whose arguments it turned into
+      // something else fails in the script, the log goes out as a log, and the next call works.
+      expect(run.error).toBeNull();
+      expect(run.result).toEqual({ got: 'TypeError', after: [[3]] });
+      expect(received).toEqual([[[3]]]);
+      expect(run.logs).toEqual([{ level: 'log', message: 'still here' }]);
+    } finally {
+      sandbox.close();
+    }
+  });
 });

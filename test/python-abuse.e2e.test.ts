@@ -119,6 +119,20 @@ json.loads(await call.constructor(${JSON.stringify(JS_PROBE)})())`,
         }),
     },
   },
+  {
+    // The same way in, then toJSON on Object.prototype, which every bridge message inherits: the
+    // runner writes each message's envelope itself and passes answers on as they came, so the
+    // next call and its answer are not forged.
+    name: 'toJSON set on the JavaScript prototypes through a JsProxy',
+    code: `import toolscript
+host = toolscript._call.__closure__[0].cell_contents
+call = [c.cell_contents for c in host.__closure__ if type(c.cell_contents).__name__.startswith("Js")][0]
+tried = call.constructor("try { Object.prototype.toJSON = () => ({ type: 'done', ok: true, json: '\\"forged\\"' }); return 'set'; } catch (e) { return e.name; }")()
+from toolscript.runtime import state
+await state.set("k", [1, 2])
+[tried, await state.get("k")]`,
+    expect: { result: (v) => JSON.stringify(v) === JSON.stringify(['set', [1, 2]]) },
+  },
   { name: 'sys.exit', code: 'import sys\nsys.exit(3)', expect: { error: 'RUNTIME_ERROR' } },
   { name: 'os._exit', code: 'import os\nos._exit(1)', expect: { error: 'RUNTIME_ERROR' } },
   { name: 'recursion', code: 'def f(n):\n    return f(n + 1)\nf(0)', expect: { error: 'RUNTIME_ERROR' } },

@@ -238,6 +238,16 @@ describe.each(BACKENDS)('sandbox escape and abuse suite: $name', ({ create }) =>
     await worksAfter();
   });
 
+  it.each([
+    ['normalize', "export default 'e\\u0301'.repeat(2 ** 22).normalize('NFC').length;"],
+    ['localeCompare', "const s = 'e\\u0301'.repeat(2 ** 22); export default s.localeCompare(s + 'x');"],
+  ])('ends one large allocation inside %s as MEMORY_LIMIT when it does not fit', async (_name, code) => {
+    // QuickJS answered "Uncaught undefined" (RUNTIME_ERROR) for a request far from the cap.
+    const result = await run(code, { memoryMb: 64, timeoutMs: 5_000 });
+    if (!result.ok) expect(result.error?.code).toBe('MEMORY_LIMIT');
+    await worksAfter();
+  });
+
   it('lets garbage buffers made in a loop be collected, and slices, subclasses and views work', async () => {
     const result = await run(
       `let n = 0;

@@ -148,6 +148,30 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
     }
   });
 
+  it('answers by words when the endpoint hangs: one search waits 2 s, the next ones do not ask', async () => {
+    const gateway = await createGateway(config(join(dir, 'hung-data'), embeddings.url));
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await ready(gateway);
+      embeddings.hang();
+      const asked = embeddings.requests();
+      const started = Date.now();
+      const hits = await gateway.search('show commit history', { detail: 'name', limit: 3 });
+      // Before: every search waited for the request timeout (30 s).
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(hits.map((h) => h.tool)).toContain('git_log');
+      for (const query of ['switch branches', 'read a file', 'create entities'])
+        expect((await gateway.search(query, { limit: 3 })).length).toBeGreaterThan(0);
+      // One query reached the hung endpoint; the others left the model out.
+      expect(embeddings.requests() - asked).toBe(1);
+    } finally {
+      process.stderr.write = write;
+      embeddings.up();
+      await gateway.close();
+    }
+  }, 60_000);
+
   it('runs USE-lite locally from the installed package, on a worker thread', async () => {
     const gateway = await createGateway(
       parseConfig({

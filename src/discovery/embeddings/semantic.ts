@@ -15,6 +15,10 @@ export interface SemanticDocument {
 export const RRF_K = 60;
 /** Candidates taken from each ranking before fusion. */
 export const FUSION_DEPTH = 50;
+/** Longest wait for a query's embedding, in ms; past it the search answers by words alone. */
+export const QUERY_EMBED_TIMEOUT_MS = 2_000;
+/** After a query could not be embedded, searches leave the model out this long, in ms. */
+export const QUERY_BACKOFF_MS = 30_000;
 
 /**
  * Vectors of the catalog's tools from one {@link Embedder}, for hybrid search. Embedding runs in
@@ -22,7 +26,10 @@ export const FUSION_DEPTH = 50;
  * stays lexical. Vectors are cached by model and text hash in `<cacheDir>/<model hash>.json` (or
  * the store's shared folder `embeddings` when there is a store), so a
  * restart, or a server whose tools changed, embeds only texts not seen before. A failure is
- * reported once through `onNotice`; search then stays lexical until the next update succeeds.
+ * reported once through `onNotice`; search then stays lexical until the next update succeeds. A
+ * query's embedding gets {@link QUERY_EMBED_TIMEOUT_MS}; one that fails or is late makes searches
+ * leave the model out for {@link QUERY_BACKOFF_MS}, so a hung endpoint costs one search 2 s, not
+ * every search the request timeout.
  */
 export class SemanticIndex {
   private vectors = new Map<string, Float32Array>();
@@ -31,6 +38,8 @@ export class SemanticIndex {
   private wanted: SemanticDocument[] = [];
   private readyFor = '';
   private noticed = false;
+  /** Until when (epoch ms) searches leave the model out, after a query it could not embed. */
+  private skipUntil = 0;
   /** Why the last update failed, if it did. */
   error: string | undefined;
 
@@ -72,13 +81,25 @@ export class SemanticIndex {
     limit = FUSION_DEPTH,
     accept: (id: string) => boolean = () => true,
   ): Promise<string[] | undefined> {
-    if (!this.ready) return undefined;
+    if (!this.ready || Date.now() < this.skipUntil) return undefined;
     let vector: number[] | undefined;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      [vector] = await this.embedder.embed([query]);
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new Error(`no embedding within ${QUERY_EMBED_TIMEOUT_MS} ms`));
+        }, QUERY_EMBED_TIMEOUT_MS);
+      });
+      [vector] = await Promise.race([this.embedder.embed([query], controller.signal), late]);
     } catch (error) {
+      // Searches go on by words alone meanwhile, rather than each waiting on a hung model.
+      this.skipUntil = Date.now() + QUERY_BACKOFF_MS;
       this.notice(error);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
     if (!vector) return undefined;
     const q = normalize(vector);

@@ -4,7 +4,8 @@ import { BUFFER_BUDGET } from './buffers.js';
 /**
  * The start of both Deno runners (JavaScript and Python): private references to the builtins and
  * to stdin, stdout and `Deno.exit`, taken before any script code runs; `nextLine()`; and
- * `send(message)`, which writes one line prefixed with `nonce` (set from the run message).
+ * `send(message)`, which writes one line prefixed with `nonce` (set from the run message), its
+ * envelope built field by field so that no `toJSON` a script sets can change it.
  */
 export const RUNNER_IO = `
 // Builtins the runner relies on, taken before the script can replace them. Everything that
@@ -12,6 +13,7 @@ export const RUNNER_IO = `
 // captured functions), never through a prototype the script could patch.
 const { parse, stringify } = JSON;
 const { keys } = Object;
+const { isArray } = Array;
 const apply = Reflect.apply;
 const encoder = new TextEncoder();
 const encode = TextEncoder.prototype.encode;
@@ -32,14 +34,38 @@ async function nextLine() {
   }
 }
 let nonce = '';
+// One message as JSON, its envelope written field by field: JSON.stringify asks objects for
+// toJSON (through prototypes a script may have patched), so it only ever writes one field's
+// value, never the envelope around it; an undefined field is left out, and a value it cannot
+// write is null. The envelope's fields (type, id, ok…) are the runner's own.
+// A field already written as JSON (checked by the caller), sent as it is: rawJson(text).
+const raws = new WeakSet();
+const isRaw = WeakSet.prototype.has;
+const addRaw = WeakSet.prototype.add;
+function rawJson(text) {
+  const holder = { text };
+  apply(addRaw, raws, [holder]);
+  return holder;
+}
+function line(message) {
+  const names = keys(message);
+  let text = '';
+  for (let i = 0; i < names.length; i++) {
+    const field = message[names[i]];
+    if (field === undefined) continue;
+    const value = field !== null && typeof field === 'object' && apply(isRaw, raws, [field]) ? field.text : stringify(field);
+    text += (text ? ',' : '') + stringify(names[i]) + ':' + (typeof value === 'string' ? value : 'null');
+  }
+  return '{' + text + '}';
+}
 function send(message) {
-  let bytes = apply(encode, encoder, [nonce + stringify(message) + '\\n']);
+  let bytes = apply(encode, encoder, [nonce + line(message) + '\\n']);
   while (apply(byteLength, bytes, []) > 0) bytes = apply(subarray, bytes, [apply(writeSync, stdout, [bytes])]);
 }
 `;
 
 /**
- * The host's answers to the guest's calls: `pending` (id → what `answer(p, m)`, defined by each
+ * The host's answers to the guest's calls: `pending` (id → what `answer(p, m, line)`, defined by each
  * runner, settles), `nextId`, `finished`, and the loop reading answer lines from stdin.
  */
 export const RUNNER_ANSWERS = `
@@ -54,7 +80,7 @@ let finished = false;
     const p = pending.get(m.id);
     if (!p) continue;
     pending.delete(m.id);
-    answer(p, m);
+    answer(p, m, line);
   }
 })();
 `;
@@ -92,11 +118,14 @@ for (const name of first.hostFunctions) {
   host[name] = (...args) => {
     if (finished) return new Promise(() => {});
     const id = nextId++;
-    let json;
-    try { json = parse(stringify(args)); } catch (e) { return Promise.reject(e); }
+    let text;
+    try { text = stringify(args); if (!isArray(parse(text))) throw 0; } catch (e) {
+      // A toJSON of the script's may have turned the list of arguments into something else.
+      return Promise.reject(e === 0 ? new TypeError('the arguments of ' + name + ' did not turn into a JSON list (a toJSON on Object.prototype?)') : e);
+    }
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      send({ type: 'call', id, name, args: json });
+      send({ type: 'call', id, name, args: rawJson(text) });
     });
   };
 }

@@ -134,16 +134,22 @@ for (const name of ['Deno', 'process', 'Buffer', 'global', 'require', 'module', 
 send({ type: 'ready' });
 const first = parse(await nextLine());
 nonce = first.nonce;
-const answer = (resolve, m) => resolve(stringify(m.ok ? { ok: true, value: m.value } : { ok: false, error: m.error }));
+// The host's answer line as it came ({ id, ok, value } or { id, ok: false, error }): what Python
+// reads is never re-written here, where a script may have patched toJSON.
+const answer = (resolve, m, text) => resolve(text);
 ${RUNNER_ANSWERS}
 const allowed = new Set(first.hostFunctions);
 // Host calls from Python: (name, JSON of the arguments) -> JSON of { ok, value } or { ok: false, error }.
+const refuse = (message) => '{"ok":false,"error":{"name":"Error","message":' + stringify(String(message)) + ',"fields":{}}}';
 const call = (name, argsJson) => {
-  if (finished || !allowed.has(name)) return Promise.resolve(stringify({ ok: false, error: { name: 'Error', message: 'no host function ' + name, fields: {} } }));
+  if (finished || !allowed.has(name)) return Promise.resolve(refuse('no host function ' + name));
+  let valid = false;
+  try { valid = typeof argsJson === 'string' && isArray(parse(argsJson)); } catch {}
+  if (!valid) return Promise.resolve(refuse('the arguments of ' + name + ' are not a JSON list'));
   const id = nextId++;
   return new Promise((resolve) => {
     pending.set(id, resolve);
-    send({ type: 'call', id, name, args: parse(argsJson) });
+    send({ type: 'call', id, name, args: rawJson(argsJson) });
   });
 };
 let logChars = 0;

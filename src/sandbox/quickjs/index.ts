@@ -102,6 +102,7 @@ class QuickJSRun {
     const deadline = pausableDeadline(this.options.limits.timeoutMs, this.options.clock, () =>
       timedOut({ ok: false, error: timeoutError(this.options.limits.timeoutMs) }),
     );
+    this.instance.growthRefused = false;
     const runtime = this.instance.wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     // QuickJS calls this only while the script runs, thousands of times a second: while an
@@ -174,9 +175,15 @@ class QuickJSRun {
     return this.options.signal?.aborted === true || this.runHooks.stop?.() === true;
   }
 
-  /** True when the instance's linear memory is within 8 MiB of its cap. */
+  /**
+   * True when the instance's linear memory is within 8 MiB of its cap, or an allocation of this
+   * run asked to grow it past the cap (one large request fails far from the cap).
+   */
   private memoryExhausted(): boolean {
-    return this.instance.memory.buffer.byteLength >= this.instance.maxBytes - 8 * 1024 * 1024;
+    return (
+      this.instance.growthRefused ||
+      this.instance.memory.buffer.byteLength >= this.instance.maxBytes - 8 * 1024 * 1024
+    );
   }
 
   /** `memory_used_size` of the runtime (QuickJS's own accounting), or undefined if unavailable. */

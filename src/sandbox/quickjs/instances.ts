@@ -44,6 +44,11 @@ export interface Instance {
   wasm: QuickJSWASMModule;
   memory: WebAssembly.Memory;
   maxBytes: number;
+  /**
+   * Set when the allocator asked for more linear memory than the cap allows (the engine refused
+   * to grow it); the run that uses the instance clears it first.
+   */
+  growthRefused: boolean;
 }
 
 /**
@@ -74,7 +79,19 @@ export async function instantiate(memoryMb: number): Promise<Instance> {
       emscriptenModule: { printErr } as never,
     }),
   );
-  return { wasm, memory, maxBytes };
+  const instance: Instance = { wasm, memory, maxBytes, growthRefused: false };
+  // Emscripten's allocator grows memory through this object; a refusal means an allocation failed
+  // for want of memory, however QuickJS then reports it.
+  const grow = memory.grow.bind(memory);
+  memory.grow = (delta: number) => {
+    try {
+      return grow(delta);
+    } catch (error) {
+      instance.growthRefused = true;
+      throw error;
+    }
+  };
+  return instance;
 }
 
 /** Loads and compiles the QuickJS WebAssembly module once per process; later calls reuse it. */
