@@ -58,6 +58,18 @@ describe('config', () => {
     expect(issues.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('names a server called "__proto__" instead of dropping it without a word', () => {
+    const text =
+      '{"mcpServers": {"__proto__": {"command": "node", "args": ["x.js"]}, "ok": {"command": "node"}}}';
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-proto-'));
+    const file = join(dir, 'toolscript.config.json');
+    writeFileSync(file, text);
+    expect(() => loadConfig({ file })).toThrow(
+      /mcpServers\.__proto__: server names start with a letter or digit/,
+    );
+    expect(() => parseConfig(JSON.parse(text))).toThrow(/mcpServers\.__proto__: .*rename the server/);
+  });
+
   it('rejects unknown keys and a missing mcpServers', () => {
     expect(() => parseConfig({ mcpServer: {} })).toThrow(/mcpServers/);
     expect(() => parseConfig({ mcpServers: {}, sandbox: { timeout: 5 } })).toThrow(/sandbox.*timeout/s);

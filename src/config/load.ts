@@ -4,7 +4,8 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { defaultDataDir } from './data-dir.js';
-import { CONFIG_KEYS, parseConfig, type ToolscriptConfig, unknownKeyMessage } from './schema.js';
+import { protoServer, unknownKeyMessage } from './issues.js';
+import { CONFIG_KEYS, parseConfig, type ToolscriptConfig } from './schema.js';
 
 /** toolscript's own config file, looked up in the working directory. */
 export const CONFIG_FILE_NAME = 'toolscript.config.json';
@@ -154,6 +155,9 @@ export function normalizeConfigInput(raw: unknown, file?: string): { input: unkn
       `ignoring keys toolscript does not use: ${ignored.join(', ')} (only "mcpServers" and toolscript's own settings are read)`,
     );
   const servers = input.mcpServers;
+  const proto = protoServer(input);
+  if (proto.length)
+    throw new ConfigError(`Invalid config${file ? ` in ${file}` : ''}:\n  - ${proto[0]}`, file, proto);
   if (servers && typeof servers === 'object' && !Array.isArray(servers)) {
     const kept: Record<string, unknown> = {};
     const disabled: string[] = [];

@@ -1,9 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
-import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
-import { nearest } from '../discovery/nearest.js';
 import { ConfigError } from '../errors.js';
 import { defaultDataDir } from './data-dir.js';
+import { describeIssue, protoServer, SERVER_NAME_RULE, unknownServerKeys } from './issues.js';
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -197,10 +196,7 @@ const piiSchema = z.strictObject({
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   mcpServers: z
-    .record(
-      z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'server names use letters, digits, "_", "-" and "."'),
-      serverSchema,
-    )
+    .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, SERVER_NAME_RULE), serverSchema)
     .superRefine((servers, ctx) => {
       // Scripts import './servers/<name>': two names differing only in case would share a folder
       // on case-insensitive file systems (and confuse the TypeScript compiler everywhere).
@@ -324,12 +320,14 @@ export function parseConfig(input: unknown, options: string | ParseOptions = {})
     baseDir,
     defaultDataDir: dataDirDefault,
   } = typeof options === 'string' ? { file: options } : options;
-  const problems = unknownServerKeys(input);
+  const problems = [...protoServer(input), ...unknownServerKeys(input, CONFIG_KEYS)];
   const parsed = configSchema.safeParse(input);
   if (!parsed.success || problems.length) {
     const issues = [
       ...problems,
-      ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue, problems))),
+      ...(parsed.success
+        ? []
+        : parsed.error.issues.flatMap((issue) => describeIssue(issue, problems, CONFIG_KEYS))),
     ];
     throw new ConfigError(
       `Invalid config${file ? ` in ${file}` : ''}:\n  - ${issues.join('\n  - ')}`,
@@ -345,60 +343,4 @@ export function parseConfig(input: unknown, options: string | ParseOptions = {})
     dataDir,
     pii: { ...pii, auditLog: pii.auditLog ? resolve(base, pii.auditLog) : join(dataDir, 'pii-audit.jsonl') },
   };
-}
-
-/** One line per zod issue; unknown keys get the nearest known key. */
-function describeIssue(issue: z.core.$ZodIssue, already: string[]): string[] {
-  const path = issue.path.map(String);
-  const where = path.join('.') || '(root)';
-  if (issue.code === 'unrecognized_keys') {
-    const known = CONFIG_KEYS[path.join('.')] ?? [];
-    return issue.keys.map(
-      (key) => `${where === '(root)' ? '' : `${where}.`}${key}: ${unknownKeyMessage(key, known)}`,
-    );
-  }
-  // A server entry with an unknown key was reported already, with its nearest key.
-  if (path[0] === 'mcpServers' && already.some((line) => line.startsWith(`${path.slice(0, 2).join('.')}.`)))
-    return [];
-  return [`${where}: ${issue.message}`];
-}
-
-/** Names people write for a key that edit distance would not find (`cmd` is closer to `cwd`). */
-const KEY_ALIASES: Record<string, string> = {
-  cmd: 'command',
-  exec: 'command',
-  arguments: 'args',
-  argv: 'args',
-  environment: 'env',
-  endpoint: 'url',
-  transport: 'type',
-  servers: 'mcpServers',
-};
-
-/** "unknown key (did you mean "x"?)" when a known key is within two edits, else the known keys. */
-export function unknownKeyMessage(key: string, known: string[]): string {
-  const alias = KEY_ALIASES[key.toLowerCase()];
-  if (alias !== undefined && known.includes(alias)) return `unknown key (did you mean "${alias}"?)`;
-  const [best] = nearest(key, known);
-  if (
-    best !== undefined &&
-    distance(key.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(key.length / 4))
-  )
-    return `unknown key (did you mean "${best}"?)`;
-  return `unknown key (expected one of: ${known.join(', ')})`;
-}
-
-/** Unknown keys of server entries, checked before the union so the message names the key. */
-function unknownServerKeys(input: unknown): string[] {
-  const servers = (input as { mcpServers?: unknown } | null)?.mcpServers;
-  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return [];
-  const known = CONFIG_KEYS.server ?? [];
-  const problems: string[] = [];
-  for (const [name, entry] of Object.entries(servers)) {
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
-    for (const key of Object.keys(entry)) {
-      if (!known.includes(key)) problems.push(`mcpServers.${name}.${key}: ${unknownKeyMessage(key, known)}`);
-    }
-  }
-  return problems;
 }
