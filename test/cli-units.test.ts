@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { browserCommand } from '../src/cli/commands/auth.js';
 import { exec, tokenLine } from '../src/cli/commands/exec.js';
 import { runCli } from '../src/cli/main.js';
 import { DenoSandbox } from '../src/sandbox/deno/index.js';
@@ -106,5 +107,23 @@ describe('CLI usage', () => {
     const badOption = await cli(['search', 'x', '--detail', 'everything']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('--detail must be name, summary or full');
+  });
+});
+
+describe('toolscript auth login: opening the browser', () => {
+  const url =
+    'https://auth.example/authorize?response_type=code&client_id=a&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=s';
+
+  it('passes the authorization URL as one argument on every platform, never as shell text', () => {
+    // cmd /c start "" <url> split the URL at its first "&" on Windows.
+    expect(browserCommand(url, 'win32')).toEqual(['rundll32', ['url.dll,FileProtocolHandler', url]]);
+    expect(browserCommand(url, 'darwin')).toEqual(['open', [url]]);
+    expect(browserCommand(url, 'linux', { DISPLAY: ':0' })).toEqual(['xdg-open', [url]]);
+    expect(browserCommand(url, 'linux', {})).toBeUndefined();
+  });
+
+  it('opens only http and https URLs (the server names the authorization URL)', () => {
+    for (const other of ['file:///etc/passwd', 'javascript:alert(1)', 'ms-settings:', 'not a url'])
+      expect(browserCommand(other, 'win32')).toBeUndefined();
   });
 });

@@ -82,3 +82,29 @@ describe('resources from scripts', () => {
     expect(client).toContain('export function readResource(server: string, uri: string): Promise<unknown>');
   });
 });
+
+describe('resources over maxResultBytes', () => {
+  it('fail with RESULT_TOO_LARGE, as tool results do, and the server stays available', async () => {
+    const small = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'small'),
+        maxResultBytes: 512,
+        mcpServers: { everything: stdioServer(...EVERYTHING, ['stdio']) },
+      }),
+    );
+    try {
+      const run = await small.execute(`import { readResource } from './client';
+        try { await readResource('everything', 'demo://resource/static/document/architecture.md'); return 'read'; }
+        catch (error) { return [error.code, error.message]; }`);
+      expect(run.error).toBeNull();
+      const [code, message] = run.result as [string, string];
+      expect(code).toBe('RESULT_TOO_LARGE');
+      expect(message).toMatch(
+        /^everything\.resources\/read returned .* over the 0\.0 MiB limit \(maxResultBytes\)/,
+      );
+      expect(small.listServers()[0]?.ok).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+});

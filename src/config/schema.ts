@@ -241,7 +241,10 @@ export const configSchema = z.strictObject({
   pii: piiSchema.prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */
   callTimeoutMs: z.number().int().positive().default(30_000),
-  /** Largest tool result accepted, in bytes of JSON; larger ones fail with RESULT_TOO_LARGE. @default 16 MiB */
+  /**
+   * Largest tool result or resource contents accepted, in bytes of JSON; larger ones fail with
+   * RESULT_TOO_LARGE. @default 16 MiB
+   */
   maxResultBytes: z
     .number()
     .int()

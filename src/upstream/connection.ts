@@ -343,8 +343,20 @@ export class UpstreamConnection {
     return result;
   }
 
-  private maxResultBytes(): number {
+  /** Largest result accepted, in bytes of JSON (`maxResultBytes`). */
+  maxResultBytes(): number {
     return this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  }
+
+  /**
+   * True, once, when the last message the server sent was over `maxResultBytes` (the stdio
+   * transport dropped the connection for it): the request that failed is then too large, not the
+   * server unavailable.
+   */
+  takeOversized(): boolean {
+    const was = this.oversized;
+    this.oversized = false;
+    return was;
   }
 
   /** After a missed deadline: a server that does not answer a ping either is restarted. */

@@ -5,7 +5,7 @@ import type {
   Resource,
   ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
-import { ToolscriptError, UpstreamUnavailableError } from '../errors.js';
+import { ResultTooLargeError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
 import { listAllPages, refusal, UPSTREAM_REQUEST_TIMEOUT_MS, UpstreamRefusal } from './listing.js';
 
@@ -57,6 +57,7 @@ export function listResourceTemplates(connection: UpstreamConnection): Promise<R
  * @throws {UpstreamRefusal} with the server's code and words when it refuses the URI, or -32002
  *   ("Resource not found") when it offers no resources at all
  * @throws {UpstreamUnavailableError} when the server cannot be reached
+ * @throws {ResultTooLargeError} when the contents are over `maxResultBytes`
  */
 export async function requestResource(
   connection: UpstreamConnection,
@@ -68,9 +69,13 @@ export async function requestResource(
       RESOURCE_NOT_FOUND,
       `${connection.name} offers no resources, so ${uri} cannot be read`,
     );
-  return passOn(connection, 'resources/read', () =>
+  const result = await passOn(connection, 'resources/read', () =>
     client.readResource({ uri }, { timeout: UPSTREAM_REQUEST_TIMEOUT_MS }),
   );
+  const bytes = Buffer.byteLength(JSON.stringify(result));
+  if (bytes > connection.maxResultBytes())
+    throw new ResultTooLargeError(connection.name, 'resources/read', bytes, connection.maxResultBytes());
+  return result;
 }
 
 /** "Resource not found" in the MCP specification (server/resources, Error Handling). */
@@ -112,6 +117,9 @@ async function passOn<T>(
   } catch (error) {
     const refused = refusal(error);
     if (refused) throw new UpstreamRefusal(refused.code, refused.message);
+    // A message over maxResultBytes closed the connection: the answer was too large.
+    if (connection.takeOversized())
+      throw new ResultTooLargeError(connection.name, method, undefined, connection.maxResultBytes());
     throw new UpstreamUnavailableError(connection.name, `${method} failed: ${(error as Error).message}`, '', {
       cause: error,
     });

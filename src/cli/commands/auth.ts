@@ -170,19 +170,35 @@ async function openCredentials(
   return { credentials: new CredentialStore(config.dataDir, store), close: async () => store?.close() };
 }
 
+/**
+ * The command that opens `url` in the desktop's browser, or undefined when there is none here or
+ * the URL is not http(s) (the authorization URL comes from the remote server's metadata). The URL
+ * is always one argument, never shell text: on Windows `rundll32 url.dll,FileProtocolHandler`,
+ * since `cmd /c start` would split an authorization URL at its `&`.
+ */
+export function browserCommand(
+  url: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): [string, string[]] | undefined {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    return undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') return undefined;
+  if (platform === 'darwin') return ['open', [url]];
+  if (platform === 'win32') return ['rundll32', ['url.dll,FileProtocolHandler', url]];
+  return env.DISPLAY || env.WAYLAND_DISPLAY ? ['xdg-open', [url]] : undefined;
+}
+
 /** Opens `url` in the desktop's browser when there is one; the URL is printed either way. */
 function openBrowser(url: string): void {
-  const [command, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '', url]]
-        : process.env.DISPLAY || process.env.WAYLAND_DISPLAY
-          ? ['xdg-open', [url]]
-          : [undefined, []];
-  if (!command) return;
+  const found = browserCommand(url);
+  if (!found) return;
   try {
-    spawn(command, args as string[], { stdio: 'ignore', detached: true })
+    spawn(found[0], found[1], { stdio: 'ignore', detached: true })
       .on('error', () => {})
       .unref();
   } catch {}
