@@ -92,6 +92,29 @@ describe.each(RUNS)('approvals against a script that computes meanwhile: $name',
     expect(await called(calls)).not.toContain('write_file');
   }, 30_000);
 
+  it.runIf(setup.name === 'quickjs-threads')(
+    "leaves another session's script alone while two spinners hold both threads",
+    async () => {
+      const approve = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 20_000));
+      const spinner = `import { writeFile, reader } from './servers/office';
+        const pending = writeFile({ content: 'x', path: 'c.txt' });
+        await reader({});
+        for (;;) {}`;
+      const spinners = [1, 2].map((n) => gateway.execute(spinner, { approve, session: `spinner-${n}` }));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Shares a thread with a spinner: before, the spinner outlived its limit, its thread was
+      // killed, and this script ended TIMEOUT with it.
+      const other = await gateway.execute(
+        `import { reader } from './servers/office'; await reader({}); export default 'fine';`,
+        { session: 'other' },
+      );
+      expect(other.error ?? undefined).toBeUndefined();
+      expect(other.result).toBe('fine');
+      for (const run of await Promise.all(spinners)) expect(run.error?.code).toBe('TIMEOUT');
+    },
+    30_000,
+  );
+
   it('still waits for a person while the script only waits', async () => {
     const approve = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 2_500));
     const code =
