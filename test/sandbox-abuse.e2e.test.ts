@@ -311,8 +311,10 @@ describe.each(BACKENDS)('sandbox escape and abuse suite: $name', ({ create }) =>
   });
 
   it('ends a result nested a million levels deep with a clear error', async () => {
+    // Building it takes about a second; a loaded machine needs more than the default 2 s.
     const result = await run('let o = {}; for (let i = 0; i < 1e6; i++) o = { o }; export default o;', {
       memoryMb: 256,
+      timeoutMs: 10_000,
     });
     expect(result.ok).toBe(false);
     expect(result.error?.code).toMatch(/^(RUNTIME_ERROR|MEMORY_LIMIT)$/);
