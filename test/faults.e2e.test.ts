@@ -160,9 +160,14 @@ describe('upstream faults (real servers)', () => {
 
   it('refuses a 50 MB result with RESULT_TOO_LARGE, and the next call works', async () => {
     const heapBefore = process.memoryUsage().heapUsed;
-    const run = await gateway.execute(`
+    // The 50 MB take 13-18 s to arrive here (the server's own reading and writing, and the
+    // transport until it refuses them); the script waits for the call's own 30 s, not its 20 s.
+    const run = await gateway.execute(
+      `
       import * as files from './servers/files';
-      export default (await files.readTextFile({ path: ${JSON.stringify(join(dir, 'big.txt'))} }) as string).length;`);
+      export default (await files.readTextFile({ path: ${JSON.stringify(join(dir, 'big.txt'))} }) as string).length;`,
+      { timeoutMs: 45_000 },
+    );
     expect(run.error?.code).toBe('RESULT_TOO_LARGE');
     expect(run.error?.message).toMatch(
       /files\.read_text_file returned more than 16\.0 MiB, over the 16\.0 MiB limit/,
