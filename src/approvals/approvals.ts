@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { isDestructive } from '../catalog/annotations.js';
 import { toolMatcher } from '../catalog/policy.js';
 import type { ToolscriptConfig } from '../config.js';
 import { ToolscriptError } from '../errors.js';
@@ -37,11 +38,6 @@ export type ApprovalAnswer = boolean | 'accept' | 'decline' | 'cancel';
  * cancelled).
  */
 export type Approver = (request: ApprovalRequest, signal: AbortSignal) => Promise<ApprovalAnswer>;
-
-/** True for a tool MCP counts as destructive (see {@link DESTRUCTIVE}). */
-export function isDestructive(tool: Pick<Tool, 'annotations'>): boolean {
-  return tool.annotations?.readOnlyHint !== true && tool.annotations?.destructiveHint !== false;
-}
 
 /** Most values (leaves of the arguments) shown one per line in an approval message. */
 const MAX_SHOWN_VALUES = 40;
@@ -178,7 +174,7 @@ export class Approvals {
   required(server: string, tool: Tool): boolean {
     const matcher = this.matchers.get(server);
     if (!matcher) return false;
-    return matcher.names(tool.name) || (matcher.destructive && isDestructive(tool));
+    return matcher.names(tool.name) || (matcher.destructive && isDestructive(tool.annotations));
   }
 
   /**

@@ -1,4 +1,5 @@
 import MiniSearch from 'minisearch';
+import { isDestructive } from '../catalog/annotations.js';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import type { BindingSpec } from '../codegen/binding.js';
 import { BindingCache } from '../codegen/cache.js';
@@ -50,7 +51,8 @@ export const ANNOTATION_FILTER_NAMES = Object.keys(ANNOTATION_FILTERS) as Annota
 
 /** What a tool's hints mean for one filter, with the MCP defaults for hints it does not give. */
 export function hintValue(hints: SearchDocument['hints'], filter: AnnotationFilter): boolean {
-  if (filter === 'destructive' && hints.readOnly === true) return false;
+  if (filter === 'destructive')
+    return isDestructive({ readOnlyHint: hints.readOnly, destructiveHint: hints.destructive });
   return hints[filter] ?? ANNOTATION_FILTERS[filter].unset;
 }
 
