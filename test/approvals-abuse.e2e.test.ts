@@ -223,6 +223,20 @@ describe('approvals: what the person reads, which tools ask, and the audit', () 
     expect(message).toContain('… and 60 more values not shown (100 in all)');
   });
 
+  it('shows arguments nested 100,000 levels deep without overflowing, and counts a million values', () => {
+    let deep: Record<string, unknown> = { path: '/home/victim/.ssh/authorized_keys' };
+    for (let i = 0; i < 100_000; i++) deep = { d: deep };
+    const message = approvalMessage({
+      session: 'local',
+      server: 'office',
+      tool: 'settings',
+      arguments: { deep, many: Array.from({ length: 1_000_000 }, () => 1) } as ApprovalRequest['arguments'],
+    });
+    // 16 levels value by value, then the rest as JSON (too deep to write here).
+    expect(message).toContain(`  deep${'.d'.repeat(15)}: (nested too deep to show)`);
+    expect(message).toContain(`… and ${1_000_001 - 40} more values not shown (1000001 in all)`);
+  });
+
   it('keys the audit hash of the arguments, so a guessed value cannot be confirmed', async () => {
     const args = { content: 'x', path: '/home/victim/notes.txt' };
     await gateway.execute(

@@ -55,45 +55,71 @@ function visible(text: string): string {
   return text.replace(INVISIBLE, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
 }
 
-/** Each leaf of `value` with its path (`options.path`, `files[0]`), in order. */
-function leaves(value: JsonValue, path: string, out: [string, JsonValue][]): void {
-  if (value !== null && typeof value === 'object') {
-    const entries = Array.isArray(value)
-      ? value.map((v, i) => [`${path}[${i}]`, v] as const)
-      : Object.entries(value).map(
-          ([k, v]) =>
-            [
+/** Deepest level of the arguments shown value by value; deeper values are shown as JSON, cut. */
+const MAX_SHOWN_DEPTH = 16;
+
+/**
+ * The leaves of `value` with their paths (`options.path`, `files[0]`), in order: the first
+ * `keep` of them, and how many there are. Walked with a stack of its own, so arguments nested
+ * thousands deep cannot overflow the call stack; below {@link MAX_SHOWN_DEPTH} a value counts as
+ * one leaf.
+ */
+function leaves(value: JsonValue, keep: number): { shown: [string, JsonValue][]; total: number } {
+  const shown: [string, JsonValue][] = [];
+  let total = 0;
+  const stack: [string, JsonValue, number][] = [['', value, 0]];
+  while (stack.length) {
+    const [path, item, depth] = stack.pop() as [string, JsonValue, number];
+    const children =
+      item !== null && typeof item === 'object' && depth < MAX_SHOWN_DEPTH
+        ? Array.isArray(item)
+          ? item.map((v, i): [string, JsonValue] => [`${path}[${i}]`, v])
+          : Object.entries(item).map(([k, v]): [string, JsonValue] => [
               /^[A-Za-z_$][\w$]*$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k)}]`,
               v,
-            ] as const,
-        );
-    if (entries.length === 0) out.push([path, value]);
-    for (const [p, v] of entries) leaves(v as JsonValue, p, out);
-    return;
+            ])
+        : [];
+    if (children.length) {
+      for (let i = children.length - 1; i >= 0; i--) {
+        const [p, v] = children[i] as [string, JsonValue];
+        stack.push([p, v, depth + 1]);
+      }
+      continue;
+    }
+    total++;
+    if (shown.length < keep) shown.push([path, item]);
   }
-  out.push([path, value]);
+  return { shown, total };
+}
+
+/** JSON of `value`, cut to `max` characters; a value too deep to write says so. */
+function shortJson(value: JsonValue, max: number): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? 'null';
+  } catch {
+    return '(nested too deep to show)';
+  }
+  return json.length > max
+    ? `${json.slice(0, max)}… (${json.length.toLocaleString('en-US')} characters in all)`
+    : json;
 }
 
 /**
  * The question a person reads: which tool of which server, then every value of the arguments on a
  * line of its own with its path (`path: "/etc/hosts"`), so a long value cannot push another out of
  * sight: each value is cut at 300 characters (saying its full length), at most 40 are shown (the
- * message says how many more there are), and control, format and line-separator characters in
- * names and values are shown as `\uXXXX`.
+ * message says how many more there are), values below 16 levels are shown as JSON, and control,
+ * format and line-separator characters in names and values are shown as `\uXXXX`.
  */
 export function approvalMessage(request: ApprovalRequest): string {
-  const found: [string, JsonValue][] = [];
-  leaves(request.arguments ?? {}, '', found);
-  const lines = found.slice(0, MAX_SHOWN_VALUES).map(([path, value]) => {
-    const json = JSON.stringify(value) ?? 'null';
-    const shown =
-      json.length > MAX_SHOWN_VALUE_CHARS
-        ? `${json.slice(0, MAX_SHOWN_VALUE_CHARS)}… (${json.length.toLocaleString('en-US')} characters in all)`
-        : json;
-    return `  ${visible(path || '(arguments)')}: ${visible(shown)}`;
-  });
-  if (found.length > MAX_SHOWN_VALUES)
-    lines.push(`  … and ${found.length - MAX_SHOWN_VALUES} more values not shown (${found.length} in all)`);
+  const { shown, total } = leaves(request.arguments ?? {}, MAX_SHOWN_VALUES);
+  const lines = shown.map(
+    ([path, value]) =>
+      `  ${visible(path || '(arguments)')}: ${visible(shortJson(value, MAX_SHOWN_VALUE_CHARS))}`,
+  );
+  if (total > MAX_SHOWN_VALUES)
+    lines.push(`  … and ${total - MAX_SHOWN_VALUES} more values not shown (${total} in all)`);
   return `A script wants to call ${visible(request.tool)} on server ${visible(request.server)}. Allow it?\nArguments:\n${lines.join('\n')}`;
 }
 
