@@ -20,6 +20,7 @@ import {
 import { SubprocessRun } from '../deno/run.js';
 import { cancelledError } from '../errors.js';
 import { RUNNER_SOURCE, SNAPSHOT_SOURCE } from './runner.js';
+import { FairTurns } from './turns.js';
 
 /** Memory Pyodide needs besides the script's own, added to the cgroup limit, in MiB. */
 const RUNTIME_OVERHEAD_MB = 256;
@@ -75,11 +76,8 @@ export class PythonSandbox {
   private booting = 0;
   private closed = false;
   private readonly children = new Set<ChildProcess>();
-  /** Scripts running now, by owner. */
-  private readonly running = new Map<string, number>();
-  private runningTotal = 0;
-  /** Scripts waiting for a turn, oldest first. */
-  private readonly queue: { owner: string; start: () => void }[] = [];
+  /** At most `maxRunning` scripts at once, shared fairly across sessions. */
+  private readonly turns: FairTurns;
 
   private constructor(
     readonly binaryPath: string,
@@ -88,7 +86,9 @@ export class PythonSandbox {
     private readonly snapshot: string,
     readonly memory: MemoryEnforcement,
     private readonly options: PythonSandboxOptions,
-  ) {}
+  ) {
+    this.turns = new FairTurns(options.maxRunning ?? availableParallelism());
+  }
 
   /**
    * Finds Deno and Pyodide, makes the snapshot when there is none for this Pyodide version, and
@@ -142,7 +142,7 @@ export class PythonSandbox {
     owner = '',
   ): Promise<SandboxRunResult> {
     const started = performance.now();
-    if (!(await this.turn(owner, options.signal)))
+    if (!(await this.turns.acquire(owner, options.signal)))
       return {
         ok: false,
         result: undefined,
@@ -153,63 +153,8 @@ export class PythonSandbox {
     try {
       return await this.runNow(payload, options, started);
     } finally {
-      this.done(owner);
+      this.turns.release(owner);
     }
-  }
-
-  /** Scripts waiting for a turn (see {@link PythonSandboxOptions.maxRunning}). */
-  get queued(): number {
-    return this.queue.length;
-  }
-
-  /**
-   * Waits until a script of `owner` may run: at once below `maxRunning`, else when one ends; then
-   * the next turn goes to the waiting owner with the fewest scripts running (oldest first among
-   * equals), so one session's burst does not hold back another's script.
-   * @returns false when `signal` aborted first.
-   */
-  private turn(owner: string, signal: AbortSignal | undefined): Promise<boolean> {
-    const max = Math.max(1, this.options.maxRunning ?? availableParallelism());
-    if (this.runningTotal < max && this.queue.length === 0) {
-      this.take(owner);
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const entry = {
-        owner,
-        start: () => {
-          signal?.removeEventListener('abort', onAbort);
-          this.take(owner);
-          resolve(true);
-        },
-      };
-      const onAbort = () => {
-        const at = this.queue.indexOf(entry);
-        if (at >= 0) this.queue.splice(at, 1);
-        resolve(false);
-      };
-      if (signal?.aborted) return resolve(false);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(entry);
-    });
-  }
-
-  private take(owner: string): void {
-    this.runningTotal++;
-    this.running.set(owner, (this.running.get(owner) ?? 0) + 1);
-  }
-
-  private done(owner: string): void {
-    this.runningTotal--;
-    const left = (this.running.get(owner) ?? 1) - 1;
-    if (left > 0) this.running.set(owner, left);
-    else this.running.delete(owner);
-    let best = -1;
-    for (let i = 0; i < this.queue.length; i++) {
-      const load = this.running.get(this.queue[i]?.owner ?? '') ?? 0;
-      if (best < 0 || load < (this.running.get(this.queue[best]?.owner ?? '') ?? 0)) best = i;
-    }
-    if (best >= 0) this.queue.splice(best, 1)[0]?.start();
   }
 
   private async runNow(
