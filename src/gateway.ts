@@ -324,7 +324,8 @@ export class Gateway {
 
   /**
    * Saves a skill (see `SkillStore.save`); it is importable and searchable at once.
-   * @param author `"operator"` (default) or `"session:<label>"` (see `sessionLabel`) for a session's own save.
+   * @param author `"operator"` (default) or `"session:<label>"` (see `sessionLabel`) for a
+   *   session's own save.
    * @throws {SkillError} with the compiler's messages when it does not type-check, or when the
    *   skill belongs to another session under `skills.shared: "read-only"`.
    */

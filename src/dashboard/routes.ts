@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway.js';
 import type { PiiAuditEntry } from '../pii/audit.js';
 import { GatewaySession } from '../session/gateway-session.js';
+import { mediaType } from '../util/http.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 import { uiAssets } from './assets.js';
 import type { FeedEntry } from './feed.js';
@@ -177,6 +178,10 @@ async function sendAsset(res: ServerResponse, name: string): Promise<true> {
   return true;
 }
 
+/** What to do about a refused request, in the dashboard's 403 answers. */
+const OWN_PAGE =
+  'open the dashboard at its own address (/ui on this server); behind a proxy, pass the Host header on';
+
 /**
  * Why a request to the dashboard's API is refused as possibly sent by another page, or undefined
  * to go on. The page itself sends same-origin requests, so the API asks for exactly that:
@@ -194,16 +199,21 @@ function crossSite(
 ): { status: number; error: string } | undefined {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
-    return { status: 403, error: `the dashboard API answers its own page only (Sec-Fetch-Site: ${site})` };
+    return {
+      status: 403,
+      error: `the dashboard API answers its own page only (Sec-Fetch-Site: ${site}); ${OWN_PAGE}`,
+    };
   const origin = req.headers.origin;
   if (origin !== undefined) {
     const host = req.headers.host ?? '';
     if (origin !== `http://${host}` && origin !== `https://${host}` && !allowedOrigins.includes(origin))
-      return { status: 403, error: `the dashboard API answers its own page only (Origin: ${origin})` };
+      return {
+        status: 403,
+        error: `the dashboard API answers its own page only (Origin: ${origin}); ${OWN_PAGE}`,
+      };
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (type !== 'application/json')
+    if (mediaType(req) !== 'application/json')
       return { status: 415, error: 'send the body as JSON with "Content-Type: application/json"' };
   }
   return undefined;

@@ -71,9 +71,10 @@ function cjkTerms(word: string): string[] {
 export const MAX_TOKENIZED_CHARS = 16_384;
 
 /**
- * Splits text into words (see module doc); only the first {@link MAX_TOKENIZED_CHARS} characters. Outside tool names, a word with case changes inside
- * also counts whole: "YouTube" gives you, tube and youtube, so a query's "youtube" finds it. CJK
- * text becomes overlapping character pairs ({@link cjkTerms}).
+ * Splits the first {@link MAX_TOKENIZED_CHARS} characters of `full` into words (see module doc).
+ * Outside tool names, a word with case changes inside also counts whole: "YouTube" gives you, tube
+ * and youtube, so a query's "youtube" finds it. CJK text becomes overlapping character pairs
+ * ({@link cjkTerms}).
  */
 export function tokenize(full: string, field?: string): string[] {
   const text = full.length > MAX_TOKENIZED_CHARS ? full.slice(0, MAX_TOKENIZED_CHARS) : full;

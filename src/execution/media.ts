@@ -21,8 +21,8 @@ function isMediaBlock(value: unknown): value is MediaBlock {
   return v.type === 'resource_link' && typeof v.uri === 'string' && typeof v.name === 'string';
 }
 
-/** Longest field of a resource link kept (`uri`, `name`, `title`, `description`, `mimeType`), in characters. */
-const MAX_LINK_FIELD_CHARS = {
+/** Longest text field kept of a resource link (and of an image's or audio's `mimeType`), in characters. */
+const MAX_FIELD_CHARS = {
   uri: 2_048,
   name: 256,
   title: 256,
@@ -86,12 +86,9 @@ export function extractMedia(
       continue;
     }
     used += bytes;
-    blocks.push({
-      type: block.type,
-      data: block.data,
-      mimeType: cut(block.mimeType, MAX_LINK_FIELD_CHARS.mimeType),
-    });
-    lines.push(`[${block.type} ${block.mimeType}, ${bytes} bytes, attached]`);
+    const mimeType = cut(block.mimeType, MAX_FIELD_CHARS.mimeType);
+    blocks.push({ type: block.type, data: block.data, mimeType });
+    lines.push(`[${block.type} ${mimeType}, ${bytes} bytes, attached]`);
   }
   return { blocks, text: lines.join('\n') };
 }
@@ -102,12 +99,12 @@ function resourceLink(
 ): Extract<MediaBlock, { type: 'resource_link' }> {
   const link: Extract<MediaBlock, { type: 'resource_link' }> = {
     type: 'resource_link',
-    uri: cut(block.uri, MAX_LINK_FIELD_CHARS.uri),
-    name: cut(block.name, MAX_LINK_FIELD_CHARS.name),
+    uri: cut(block.uri, MAX_FIELD_CHARS.uri),
+    name: cut(block.name, MAX_FIELD_CHARS.name),
   };
   for (const field of ['title', 'description', 'mimeType'] as const) {
     const value = block[field];
-    if (typeof value === 'string') link[field] = cut(value, MAX_LINK_FIELD_CHARS[field]);
+    if (typeof value === 'string') link[field] = cut(value, MAX_FIELD_CHARS[field]);
   }
   return link;
 }

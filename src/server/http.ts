@@ -6,6 +6,7 @@ import { warmCounter } from '../accounting/counter.js';
 import { dashboard } from '../dashboard/routes.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
+import { mediaType } from '../util/http.js';
 import { HttpSessions, SessionsFullError } from './http-sessions.js';
 
 export interface HttpServeOptions {
@@ -121,7 +122,11 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     }
     const origin = req.headers.origin;
     // "null" is what sandboxed frames, file: pages and some redirects send: never this server's page.
-    if (origin === 'null') throw new HttpError(403, 'Forbidden: Origin "null" is not allowed');
+    if (origin === 'null')
+      throw new HttpError(
+        403,
+        'Forbidden: Origin "null" is not allowed (a sandboxed frame or a file: page); serve the page from an allowed origin',
+      );
     if (origin !== undefined) {
       const ok = options.allowedOrigins
         ? options.allowedOrigins.includes(origin)
@@ -275,8 +280,7 @@ function unacceptable(req: IncomingMessage): { status: number; message: string }
       status: 406,
       message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
     };
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json')
+  if (mediaType(req) !== 'application/json')
     return { status: 415, message: 'Unsupported Media Type: Content-Type must be application/json' };
   return undefined;
 }

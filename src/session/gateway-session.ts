@@ -42,8 +42,8 @@ export interface GatewaySessionOptions {
    */
   definitionTokens?: () => Promise<number>;
   /**
-   * Who this session's `save_skill` saves as: `"operator"` or `"session:<label>"` (see `sessionLabel` and
-   * `SkillStore.save`). @default `session:<label>`
+   * Who this session's `save_skill` saves as: `"operator"` or `"session:<label>"` (see
+   * `sessionLabel` and `SkillStore.save`). @default `session:<label>`
    */
   author?: string;
   /**

@@ -21,8 +21,8 @@ export interface SkillInfo {
   version: number;
   /**
    * Who created the skill (published version 1): `"operator"` (the CLI, the library, a stdio
-   * client) or `"session:<label>"` (see `sessionLabel`) (an HTTP session). Skills saved before owners existed are the
-   * operator's.
+   * client) or `"session:<label>"` for an HTTP session (see `sessionLabel`). Skills saved before
+   * owners existed are the operator's.
    */
   owner: string;
   /** Who published this version, in the same form as `owner`. */

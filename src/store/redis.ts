@@ -191,6 +191,7 @@ export class RedisStore implements SessionStore {
     );
   }
 
+  /** False while node-redis's connection is down and reconnecting (see {@link SessionStore.connected}). */
   get connected(): boolean {
     return this.client.isReady;
   }

@@ -34,10 +34,6 @@ async function nextLine() {
   }
 }
 let nonce = '';
-// One message as JSON, its envelope written field by field: JSON.stringify asks objects for
-// toJSON (through prototypes a script may have patched), so it only ever writes one field's
-// value, never the envelope around it; an undefined field is left out, and a value it cannot
-// write is null. The envelope's fields (type, id, ok…) are the runner's own.
 // A field already written as JSON (checked by the caller), sent as it is: rawJson(text).
 const raws = new WeakSet();
 const isRaw = WeakSet.prototype.has;
@@ -47,6 +43,10 @@ function rawJson(text) {
   apply(addRaw, raws, [holder]);
   return holder;
 }
+// One message as JSON, its envelope written field by field: JSON.stringify asks objects for
+// toJSON (through prototypes a script may have patched), so it only ever writes one field's
+// value, never the envelope around it; an undefined field is left out, and a value it cannot
+// write is null. The envelope's fields (type, id, ok…) are the runner's own.
 function line(message) {
   const names = keys(message);
   let text = '';
