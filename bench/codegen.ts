@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { countTokens } from '../src/accounting/tokens.js';
 import { type BindingSpec, renderBinding } from '../src/codegen/binding.js';
 import { renderCompactBinding } from '../src/codegen/compact.js';

@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import { locateDeno } from '../src/sandbox/deno/locate.js';

@@ -11,8 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import { serveHttp } from '../src/server/http.js';
@@ -86,7 +85,6 @@ async function runLevel(sessions: number): Promise<LevelResult> {
         try {
           const result = await client.callTool(
             { name: 'execute_code', arguments: { code: script } },
-            undefined,
             { timeout: 300_000 },
           );
           const text = (result.content as { text: string }[])[0]?.text ?? '';

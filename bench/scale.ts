@@ -19,8 +19,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createClient } from '@redis/client';
 import { startRedis } from '../test/support/redis.js';
 import { startReplicas } from '../test/support/replicas.js';
@@ -111,9 +110,12 @@ async function run(replicaCount: number, store: boolean) {
       await timed('initialize', () => client.connect(transport));
       await timed('search', () => client.callTool({ name: 'search_tools', arguments: { query: 'echo' } }));
       const result = await timed('execute', () =>
-        client.callTool({ name: 'execute_code', arguments: { code: script } }, undefined, {
-          timeout: 600_000,
-        }),
+        client.callTool(
+          { name: 'execute_code', arguments: { code: script } },
+          {
+            timeout: 600_000,
+          },
+        ),
       );
       const text = (result.content as { text: string }[])[0]?.text ?? '';
       if (result.isError || !text.includes('10')) throw new Error(text.slice(0, 200));

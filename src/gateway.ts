@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { definitionCounter } from './accounting/counter.js';
 import { APPROVALS_LOG_FILE, Approvals, type Approver } from './approvals/approvals.js';
 import { CredentialStore } from './auth/credentials.js';

@@ -6,14 +6,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import {
-  type ElicitRequest,
-  ElicitRequestSchema,
-  type ElicitResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
+import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAgent } from '../src/agent/agent.js';
 import { Approvals } from '../src/approvals/approvals.js';
@@ -43,7 +37,7 @@ async function connect(elicitation: boolean): Promise<Client> {
     { capabilities: elicitation ? { elicitation: {} } : {} },
   );
   if (elicitation)
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    client.setRequestHandler('elicitation/create', async (request) => {
       asked.push(request);
       return answer(request);
     });
@@ -162,7 +156,7 @@ export async function note(path: string): Promise<unknown> { return writeFile({ 
   it("asks over Streamable HTTP too (serve --http), on the script request's own stream", async () => {
     const http = await serveHttp(gateway, { port: 0 });
     const client = new Client({ name: 'person', version: '1' }, { capabilities: { elicitation: {} } });
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    client.setRequestHandler('elicitation/create', async (request) => {
       asked.push(request);
       return { action: 'accept', content: { approve: true } };
     });
@@ -313,7 +307,7 @@ describe('approvals with PII tokenization', () => {
     await createMcpServer(own).connect(serverSide);
     const client = new Client({ name: 'person', version: '1' }, { capabilities: { elicitation: {} } });
     const messages: string[] = [];
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    client.setRequestHandler('elicitation/create', async (request) => {
       messages.push(request.params.message);
       return { action: 'accept', content: { approve: true } };
     });

@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
@@ -50,9 +49,12 @@ describe.each(BACKENDS)('cancellation: $name', ({ name, create }) => {
 
   it('stops a script at notifications/cancelled: no work after it, and the session goes on', async () => {
     const controller = new AbortController();
-    const call = client.callTool({ name: 'execute_code', arguments: { code: WRITER } }, undefined, {
-      signal: controller.signal,
-    });
+    const call = client.callTool(
+      { name: 'execute_code', arguments: { code: WRITER } },
+      {
+        signal: controller.signal,
+      },
+    );
     const started = performance.now();
     while ((await count()) < 20 && performance.now() - started < 10_000)
       await new Promise((r) => setTimeout(r, 50));
@@ -82,7 +84,6 @@ describe.each(BACKENDS)('cancellation: $name', ({ name, create }) => {
             export default n;`,
         },
       },
-      undefined,
       { onprogress: (progress) => seen.push(progress), timeout: 20_000 },
     );
     expect(result.isError).toBe(false);
@@ -98,7 +99,6 @@ describe.each(BACKENDS)('cancellation: $name', ({ name, create }) => {
       const controller = new AbortController();
       const call = client.callTool(
         { name: 'execute_code', arguments: { code: 'let i = 0; for (;;) i++;' } },
-        undefined,
         { signal: controller.signal },
       );
       await new Promise((r) => setTimeout(r, 500));

@@ -1,13 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BindingCache } from '../src/codegen/cache.js';
@@ -175,7 +170,8 @@ describe('discovery over real servers', () => {
   });
 
   it('serves the file tree as resources', async () => {
-    const { resources } = await client.listResources();
+    // The first page (the SDK's listResources() without a cursor would walk every page).
+    const { resources } = await client.request({ method: 'resources/list', params: {} });
     expect(resources.map((r) => r.uri)).toContain('toolscript://servers/git/gitLog.ts');
     expect(resources).toHaveLength(gateway.bindings.paths().length);
     const read = await client.readResource({ uri: 'toolscript://servers/memory/createEntities.ts' });
@@ -210,9 +206,13 @@ describe('discovery over real servers', () => {
 describe('live updates from an in-process SDK server', () => {
   it('indexes, binds and announces a tool added while running, without a restart', async () => {
     const upstream = new McpServer({ name: 'live', version: '1.0.0' });
-    upstream.registerTool('first_tool', { description: 'The first tool.', inputSchema: {} }, async () => ({
-      content: [{ type: 'text', text: '"first"' }],
-    }));
+    upstream.registerTool(
+      'first_tool',
+      { description: 'The first tool.', inputSchema: z.object({}) },
+      async () => ({
+        content: [{ type: 'text', text: '"first"' }],
+      }),
+    );
     const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair();
     await upstream.connect(serverSide);
     const gateway = await createGateway(parseConfig({ mcpServers: {} }), {
@@ -220,10 +220,10 @@ describe('live updates from an in-process SDK server', () => {
     });
     const client = await connectClient(gateway);
     const notified: string[] = [];
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/tools/list_changed', async () => {
       notified.push('tools');
     });
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/resources/list_changed', async () => {
       notified.push('resources');
     });
     try {
@@ -234,7 +234,7 @@ describe('live updates from an in-process SDK server', () => {
         'convert_temperature',
         {
           description: 'Convert a temperature from Celsius to Fahrenheit.',
-          inputSchema: { celsius: z.number() },
+          inputSchema: z.object({ celsius: z.number() }),
         },
         async ({ celsius }) => ({ content: [{ type: 'text', text: String((celsius * 9) / 5 + 32) }] }),
       );
@@ -282,7 +282,7 @@ describe('discovery at catalog scale', () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await client.listResources(cursor ? { cursor } : {});
+        const page = await client.request({ method: 'resources/list', params: cursor ? { cursor } : {} });
         uris.push(...page.resources.map((r) => r.uri));
         cursor = page.nextCursor;
         pages++;

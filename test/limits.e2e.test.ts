@@ -1,11 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTransport, McpServer, Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
@@ -59,9 +57,13 @@ describe('odd upstream servers', () => {
     const dir = await mkdtemp(join(tmpdir(), 'toolscript-longname-'));
     const upstream = new McpServer({ name: 'long', version: '1.0.0' });
     const name = `get_${'very_long_segment_'.repeat(17)}end`;
-    upstream.registerTool(name, { description: 'A tool with a long name.', inputSchema: {} }, async () => ({
-      content: [{ type: 'text', text: '"ok"' }],
-    }));
+    upstream.registerTool(
+      name,
+      { description: 'A tool with a long name.', inputSchema: z.object({}) },
+      async () => ({
+        content: [{ type: 'text', text: '"ok"' }],
+      }),
+    );
     const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair();
     await upstream.connect(serverSide);
     const gateway = await createGateway(parseConfig({ mcpServers: {}, dataDir: join(dir, 'data') }), {
@@ -91,7 +93,7 @@ describe('odd upstream servers', () => {
   it('a server that never answers tools/list delays start-up by connectTimeoutMs, not callTimeoutMs', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'toolscript-nolist-'));
     const upstream = new Server({ name: 'silent', version: '1.0.0' }, { capabilities: { tools: {} } });
-    upstream.setRequestHandler(ListToolsRequestSchema, () => new Promise(() => {}));
+    upstream.setRequestHandler('tools/list', () => new Promise(() => {}));
     const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair();
     await upstream.connect(serverSide);
     const started = performance.now();

@@ -7,9 +7,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type Resource, ResourceListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Resource } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.js';
 import { parseUpstreamUri, upstreamTemplate, upstreamUri } from '../src/server/resources.js';
@@ -37,7 +37,8 @@ async function listAll(client: Client): Promise<{ resources: Resource[]; pages: 
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await client.listResources(cursor ? { cursor } : {});
+    // One page at a time: the SDK's listResources() without a cursor walks every page itself.
+    const page = await client.request({ method: 'resources/list', params: cursor ? { cursor } : {} });
     resources.push(...page.resources);
     cursor = page.nextCursor;
     pages++;
@@ -103,16 +104,23 @@ describe('upstream resources for clients', () => {
     expect(Buffer.from(base64, 'base64').toString()).toMatch(/^Resource 7: This is a base64 blob/);
   });
 
-  it("answers with the server's own refusal, and -32002 for a server without resources or unknown", async () => {
-    await expect(client.readResource({ uri: upstreamUri('everything', 'demo://nope') })).rejects.toThrow(
-      /MCP error -32602: .*Resource demo:\/\/nope not found/,
-    );
-    await expect(client.readResource({ uri: upstreamUri('files', 'file:///etc/hostname') })).rejects.toThrow(
-      'MCP error -32002: files offers no resources, so file:///etc/hostname cannot be read',
-    );
-    await expect(client.readResource({ uri: upstreamUri('nope', 'x://y') })).rejects.toThrow(
-      /MCP error -32002: Resource not found: .*no server "nope"/,
-    );
+  it("answers with the server's own refusal, and -32602 (resource not found) for a server without resources or unknown", async () => {
+    await expect(
+      client.readResource({ uri: upstreamUri('everything', 'demo://nope') }),
+    ).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/Resource demo:\/\/nope not found/),
+    });
+    await expect(
+      client.readResource({ uri: upstreamUri('files', 'file:///etc/hostname') }),
+    ).rejects.toMatchObject({
+      code: -32602,
+      message: 'files offers no resources, so file:///etc/hostname cannot be read',
+    });
+    await expect(client.readResource({ uri: upstreamUri('nope', 'x://y') })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/^Resource not found: .*no server "nope"/),
+    });
     await expect(client.listResources({ cursor: 'garbage' })).rejects.toThrow(/Invalid cursor/);
     // The gateway still answers afterwards.
     expect((await client.listResources()).resources.length).toBeGreaterThan(0);
@@ -120,7 +128,7 @@ describe('upstream resources for clients', () => {
 
   it("forwards the server's resources/list_changed, and lists the resource it added", async () => {
     let notified = 0;
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/resources/list_changed', async () => {
       notified++;
     });
     const data = `data:text/plain;base64,${Buffer.from('hello from toolscript\n'.repeat(50)).toString('base64')}`;

@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import { DEFAULT_RANKING, ToolSearch } from '../src/discovery/search.js';
@@ -86,9 +86,13 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
 
   it('re-embeds only the tool a server adds (tools/list_changed)', async () => {
     const upstream = new McpServer({ name: 'live', version: '1.0.0' });
-    upstream.registerTool('first_tool', { description: 'Counts the sheep.', inputSchema: {} }, async () => ({
-      content: [{ type: 'text', text: '1' }],
-    }));
+    upstream.registerTool(
+      'first_tool',
+      { description: 'Counts the sheep.', inputSchema: z.object({}) },
+      async () => ({
+        content: [{ type: 'text', text: '1' }],
+      }),
+    );
     const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair();
     await upstream.connect(serverSide);
     const gateway = await createGateway(
@@ -104,7 +108,7 @@ describe('hybrid discovery (USE-lite over the OpenAI embeddings protocol)', () =
       const seen = embeddings.inputs.length;
       upstream.registerTool(
         'second_tool',
-        { description: 'Waters the plants.', inputSchema: {} },
+        { description: 'Waters the plants.', inputSchema: z.object({}) },
         async () => ({
           content: [{ type: 'text', text: '2' }],
         }),

@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
@@ -114,7 +113,7 @@ describe('skills', () => {
     const upstream = new McpServer({ name: 'crm', version: '1.0.0' });
     const lookup = upstream.registerTool(
       'lookup',
-      { description: 'Look a customer up by id.', inputSchema: { id: z.string() } },
+      { description: 'Look a customer up by id.', inputSchema: z.object({ id: z.string() }) },
       async ({ id }) => ({ content: [{ type: 'text', text: JSON.stringify({ id, name: 'Ada' }) }] }),
     );
     const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -137,7 +136,7 @@ describe('skills', () => {
 
       // A compatible change (a new optional argument): still fine, and the new hash is recorded.
       const before = (await gateway.skill('customer-name'))?.info?.tools[0]?.schemaHash;
-      lookup.update({ paramsSchema: { id: z.string(), verbose: z.boolean().optional() } });
+      lookup.update({ paramsSchema: z.object({ id: z.string(), verbose: z.boolean().optional() }) });
       let after = before;
       for (let waited = 0; after === before && waited < 15_000; waited += 200) {
         await new Promise((r) => setTimeout(r, 200));
@@ -147,7 +146,7 @@ describe('skills', () => {
       expect((await gateway.skill('customer-name'))?.info?.broken).toBeUndefined();
 
       // The upstream changes the tool's arguments; it announces list_changed itself.
-      lookup.update({ paramsSchema: { key: z.number() } });
+      lookup.update({ paramsSchema: z.object({ key: z.number() }) });
       const deadline = Date.now() + 15_000;
       let broken = '';
       while (!broken && Date.now() < deadline) {

@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
@@ -128,7 +127,6 @@ describe.skipIf(!REDIS_AVAILABLE)('requests while the session store is down', ()
                    export default (await readGraph()).entities.length;`,
           },
         },
-        undefined,
         { timeout: 8_000 },
       );
       await new Promise((r) => setTimeout(r, 200));
@@ -142,9 +140,12 @@ describe.skipIf(!REDIS_AVAILABLE)('requests while the session store is down', ()
       // The next call and a new session are refused at once, saying why.
       const started = Date.now();
       await expect(
-        client.callTool({ name: 'execute_code', arguments: { code: 'export default 2' } }, undefined, {
-          timeout: 8_000,
-        }),
+        client.callTool(
+          { name: 'execute_code', arguments: { code: 'export default 2' } },
+          {
+            timeout: 8_000,
+          },
+        ),
       ).rejects.toThrow(/session store at redis:\/\/127\.0\.0\.1:\d+ is unreachable; retry shortly/);
       await expect(connect()).rejects.toThrow(/is unreachable; retry shortly/);
       expect(Date.now() - started).toBeLessThan(2_000);

@@ -11,8 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_AVAILABLE, startRedis } from './support/redis.js';
@@ -86,7 +85,6 @@ describe.skipIf(!HAPROXY_AVAILABLE || !REDIS_AVAILABLE)('sessions in Redis acros
             export default 'finished';`,
         },
       },
-      undefined,
       { timeout: 10_000 },
     );
     writer.catch(() => {});

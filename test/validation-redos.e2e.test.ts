@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
@@ -14,7 +13,7 @@ describe('argument validation against hostile upstream patterns', () => {
     const seen: string[] = [];
     upstream.registerTool(
       'lookup',
-      { description: 'Looks a code up.', inputSchema: { code: z.string().regex(/^(a+)+$/) } },
+      { description: 'Looks a code up.', inputSchema: z.object({ code: z.string().regex(/^(a+)+$/) }) },
       async ({ code }) => {
         seen.push(code);
         return { content: [{ type: 'text', text: 'found' }] };

@@ -9,9 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { accountExecution, sampleText } from '../../src/accounting/execution.js';
 import type { CallPayload } from '../../src/bridge/bridge.js';
 import { resultText, unwrapToolResult } from '../../src/bridge/unwrap.js';
@@ -52,7 +51,6 @@ async function runWorkflow(
       await client.callTool({ name: 'search_tools', arguments: request });
     const answer = (await client.callTool(
       { name: 'execute_code', arguments: { code: workflow.script } },
-      undefined,
       { timeout: LIMITS.timeoutMs },
     )) as CallToolResult;
     const meta = (

@@ -14,7 +14,7 @@
  * const { text } = await generateText({ model, system, tools, prompt: 'Which city is wettest?', stopWhen: stepCountIs(10) });
  * ```
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { dynamicTool, jsonSchema, type Tool, type ToolSet, tool } from 'ai';
 import { z } from 'zod';
 import type { Approver } from '../approvals/approvals.js';

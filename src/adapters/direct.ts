@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
 
 /** Longest tool name every major provider accepts (Anthropic: `^[a-zA-Z0-9_-]{1,64}$`). */

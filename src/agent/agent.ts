@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { generateText, type LanguageModel, type StepResult, stepCountIs, type ToolSet } from 'ai';
 import type { SessionSummary } from '../accounting/session.js';
 import { createDirectTools, createToolscriptTools } from '../adapters/ai.js';

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { isDestructive } from '../catalog/annotations.js';
 import { toolMatcher } from '../catalog/policy.js';
 import type { ToolscriptConfig } from '../config.js';

@@ -39,7 +39,7 @@ export async function login(
   credentials: CredentialStore,
   options: LoginOptions,
 ): Promise<{ tools: number }> {
-  const { auth } = await import('@modelcontextprotocol/sdk/client/auth.js');
+  const { auth } = await import('@modelcontextprotocol/client');
   const callback = await listenForRedirect(options.port ?? 0);
   try {
     const provider = new StoredOAuthProvider(server, credentials, {

@@ -1,4 +1,4 @@
-import type { CallToolResult, ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ReadResourceResult, Resource } from '@modelcontextprotocol/server';
 import { sampleText, type TextSample } from '../accounting/execution.js';
 import type { Approvals, Approver } from '../approvals/approvals.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';

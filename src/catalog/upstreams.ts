@@ -5,9 +5,9 @@ import type {
   Prompt,
   ReadResourceResult,
   Resource,
-  ResourceTemplate,
+  ResourceTemplateType,
   Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import type { CredentialStore } from '../auth/credentials.js';
 import { StoredOAuthProvider } from '../auth/provider.js';
 import type { ToolCaller } from '../bridge/bridge.js';
@@ -71,7 +71,7 @@ export interface UpstreamOfferings {
    * Every resource template of a server (none without the capability).
    * @throws {UpstreamUnavailableError} when it cannot be reached
    */
-  resourceTemplates(server: string): Promise<ResourceTemplate[]>;
+  resourceTemplates(server: string): Promise<ResourceTemplateType[]>;
   /**
    * One resource as its server sends it.
    * @throws {UpstreamRefusal} when the server refuses the URI or offers no resources
@@ -307,7 +307,7 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
     return listResourcePage(this.connectionOf(server), cursor);
   }
 
-  resourceTemplates(server: string): Promise<ResourceTemplate[]> {
+  resourceTemplates(server: string): Promise<ResourceTemplateType[]> {
     return listResourceTemplates(this.connectionOf(server));
   }
 

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { deprecationNote } from '../catalog/deprecated.js';
 import type { ObservedOutput } from './compact.js';
 import { indentDeclarations } from './indent.js';

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { deprecationNote } from '../catalog/deprecated.js';
 import type { BindingSpec } from './binding.js';
 import { compactType } from './compact-types.js';

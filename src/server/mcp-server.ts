@@ -1,15 +1,6 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  type CallToolResult,
-  ElicitResultSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  McpError,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { z } from 'zod';
 import { type Approver, approvalMessage } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
@@ -50,21 +41,21 @@ export function createMcpServer(
   });
   server.server.registerCapabilities({ resources: { listChanged: true }, prompts: { listChanged: true } });
   // Upstream prompts pass through as <server>.<prompt>; what the model reads is PII-tokenized.
-  server.server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+  server.server.setRequestHandler('prompts/list', async () => ({
     prompts: (await gateway.listPrompts()).map(({ server: _server, prompt: _prompt, ...prompt }) =>
       session.vault ? session.vault.tokenize(prompt) : prompt,
     ),
   }));
-  server.server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+  server.server.setRequestHandler('prompts/get', async (request) => {
     // A name listed with tokens in it gets the prompt of the real one.
     const name = session.vault ? session.vault.untokenize(request.params.name).value : request.params.name;
     const found = await gateway.getPrompt(name, request.params.arguments ?? {}).catch((error) => {
-      throw error instanceof UpstreamRefusal ? new McpError(error.code, error.message) : error;
+      throw error instanceof UpstreamRefusal ? new ProtocolError(error.code, error.message) : error;
     });
     if ('nearest' in found) {
       const near = found.nearest.length ? ` Nearest: ${found.nearest.join(', ')}.` : '';
-      throw new McpError(
-        ErrorCode.InvalidParams,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
         `Unknown prompt "${request.params.name}".${near} List them with prompts/list.`,
       );
     }
@@ -83,16 +74,16 @@ export function createMcpServer(
       {
         title: tool.title,
         description: tool.description(gateway.listServers()),
-        inputSchema: tool.shape,
+        inputSchema: z.object(tool.shape),
         annotations: tool.annotations,
       },
       // The SDK aborts `signal` on notifications/cancelled and when the session closes.
-      async (args: unknown, extra: RequestExtra) => {
-        const progress = progressReporter(extra);
+      async (args: unknown, ctx: RequestExtra) => {
+        const progress = progressReporter(ctx);
         try {
-          const approve = elicitationApprover(server, extra, gateway.config.approvals.timeoutMs);
+          const approve = elicitationApprover(server, ctx, gateway.config.approvals.timeoutMs);
           const { execution: _, ...rest } = await session.call(tool.name, args, {
-            signal: extra.signal,
+            signal: ctx.mcpReq.signal,
             onCall: progress.calls,
             ...(approve ? { approve } : {}),
           });
@@ -138,7 +129,7 @@ export function createMcpServer(
 }
 
 /** What the SDK passes a tool handler. */
-type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type RequestExtra = ServerContext;
 
 /** How often a call with a `progressToken` reports progress, in ms. */
 export const PROGRESS_INTERVAL_MS = 1_000;
@@ -149,14 +140,14 @@ export const PROGRESS_INTERVAL_MS = 1_000;
  * the script made so far.
  */
 function progressReporter(extra: RequestExtra): { calls: (count: number) => void; stop: () => void } {
-  const token = extra._meta?.progressToken;
+  const token = extra.mcpReq._meta?.progressToken;
   if (token === undefined) return { calls: () => {}, stop: () => {} };
   const started = performance.now();
   let calls = 0;
   const timer = setInterval(() => {
     const seconds = Math.round((performance.now() - started) / 1000);
-    void extra
-      .sendNotification({
+    void extra.mcpReq
+      .notify({
         method: 'notifications/progress',
         params: {
           progressToken: token,
@@ -199,12 +190,11 @@ function elicitationApprover(
 ): Approver | undefined {
   if (!server.server.getClientCapabilities()?.elicitation) return undefined;
   return async (request, signal) => {
-    const result = await extra.sendRequest(
+    const result = await extra.mcpReq.send(
       {
         method: 'elicitation/create',
         params: { message: approvalMessage(request), requestedSchema: APPROVAL_FORM },
       },
-      ElicitResultSchema,
       // The gateway's own timer (approvals.timeoutMs) decides; the SDK's must not come first.
       { signal, timeout: timeoutMs + 60_000 },
     );

@@ -1,18 +1,13 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  ErrorCode,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  type ReadResourceResult,
-  type Resource,
-  type ResourceTemplate,
-} from '@modelcontextprotocol/sdk/types.js';
+import type {
+  McpServer,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplateType,
+} from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type { Gateway } from '../gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
-import { RESOURCE_NOT_FOUND } from '../upstream/resources.js';
 
 /** Binding resources per `resources/list` page. */
 export const RESOURCE_PAGE_SIZE = 100;
@@ -71,16 +66,22 @@ function readCursor(cursor: string | undefined): Cursor {
     )
       return parsed;
   } catch {}
-  throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${cursor}. Start again without one.`);
+  throw new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Invalid cursor: ${cursor}. Start again without one.`,
+  );
 }
 
 const writeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
 /** The server's error as the client should see it: its own refusal as is, anything else -32603. */
-function clientError(error: unknown): McpError {
-  if (error instanceof McpError) return error;
-  if (error instanceof UpstreamRefusal) return new McpError(error.code, error.message);
-  return new McpError(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
+function clientError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  if (error instanceof UpstreamRefusal) return new ProtocolError(error.code, error.message);
+  return new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    error instanceof Error ? error.message : String(error),
+  );
 }
 
 /**
@@ -97,12 +98,12 @@ export function registerResourceHandlers(
   vault: PiiVault | undefined,
 ): void {
   const offerings = gateway.offerings;
-  server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+  server.server.setRequestHandler('resources/list', async (request) => {
     let cursor = readCursor(request.params?.cursor);
     if ('b' in cursor) {
       const paths = gateway.bindings.paths();
       if (cursor.b > paths.length)
-        throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${request.params?.cursor}`);
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor: ${request.params?.cursor}`);
       const page = paths.slice(cursor.b, cursor.b + RESOURCE_PAGE_SIZE);
       const next = cursor.b + RESOURCE_PAGE_SIZE;
       const resources: Resource[] = page.map((path) => ({
@@ -148,10 +149,10 @@ export function registerResourceHandlers(
     return { resources: [] };
   });
 
-  server.server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => {
+  server.server.setRequestHandler('resources/templates/list', async () => {
     const upstream = await Promise.all(
       offerings.available('resources').map(async (name) => {
-        const templates = await offerings.resourceTemplates(name).catch(() => [] as ResourceTemplate[]);
+        const templates = await offerings.resourceTemplates(name).catch(() => [] as ResourceTemplateType[]);
         return templates.map((listed) => {
           const t = vault ? vault.tokenize(listed) : listed;
           return { ...t, uriTemplate: upstreamTemplate(name, t.uriTemplate), name: `${name}.${t.name}` };
@@ -171,15 +172,15 @@ export function registerResourceHandlers(
     };
   });
 
-  server.server.setRequestHandler(ReadResourceRequestSchema, async (request): Promise<ReadResourceResult> => {
+  server.server.setRequestHandler('resources/read', async (request): Promise<ReadResourceResult> => {
     const { uri } = request.params;
     const parsed = parseUpstreamUri(uri);
     // A URI listed with tokens in it reads the resource of the real one.
     const upstream = parsed && vault ? { ...parsed, uri: vault.untokenize(parsed.uri).value } : parsed;
     if (upstream) {
       if (!offerings.has(upstream.server))
-        throw new McpError(
-          RESOURCE_NOT_FOUND,
+        throw new ResourceNotFoundError(
+          uri,
           `Resource not found: ${uri}: no server "${upstream.server}". List them with resources/list.`,
         );
       const result = await offerings.resource(upstream.server, upstream.uri).catch((error) => {
@@ -197,7 +198,7 @@ export function registerResourceHandlers(
     const path = uri.startsWith(RESOURCE_PREFIX) ? uri.slice(RESOURCE_PREFIX.length) : undefined;
     const text = path === undefined ? undefined : await gateway.bindings.read(path, { compact: true });
     if (text === undefined) {
-      throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}. List them with resources/list.`);
+      throw new ResourceNotFoundError(uri, `Resource not found: ${uri}. List them with resources/list.`);
     }
     return { contents: [{ uri, mimeType: 'text/x-typescript', text }] };
   });

@@ -1,4 +1,4 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { warmCounter } from '../accounting/counter.js';
 import type { Gateway } from '../gateway.js';
 import { createMcpServer } from './mcp-server.js';

@@ -1,4 +1,4 @@
-import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { EventStore } from '@modelcontextprotocol/server';
 import { createClient, RESP_TYPES } from '@redis/client';
 import { RedisEventStore, type StreamCommands } from './redis-events.js';
 import type { SessionBlob, SessionRecord, SessionStore } from './store.js';

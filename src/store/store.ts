@@ -5,7 +5,7 @@
  * take a session over when the one holding it dies.
  */
 
-import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { EventStore } from '@modelcontextprotocol/server';
 
 /** What a replica needs to rebuild a session's MCP connection it does not hold. */
 export interface SessionRecord {

@@ -1,9 +1,7 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Client, OAuthClientProvider, Tool } from '@modelcontextprotocol/client';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import { ensureExited } from '../util/process.js';
-import { describeFailure, isMcpError, isTransportFailure, loadedSdk, REQUEST_TIMEOUT } from './sdk.js';
+import { describeFailure, isServerRefusal, isTimeout, refusalText } from './sdk.js';
 import { StderrTail } from './stderr-tail.js';
 import { openClient, type UpstreamTarget } from './transports.js';
 
@@ -203,7 +201,7 @@ export class UpstreamConnection {
     };
     if (client.getServerCapabilities()?.tools?.listChanged && this.options.onToolsChanged) {
       const onToolsChanged = this.options.onToolsChanged;
-      client.setNotificationHandler(loadedSdk().ToolListChangedNotificationSchema, async () => {
+      client.setNotificationHandler('notifications/tools/list_changed', async () => {
         try {
           onToolsChanged(await this.listTools());
         } catch {
@@ -214,11 +212,11 @@ export class UpstreamConnection {
     const onListChanged = this.options.onListChanged;
     const capabilities = client.getServerCapabilities();
     if (onListChanged && capabilities?.resources?.listChanged)
-      client.setNotificationHandler(loadedSdk().ResourceListChangedNotificationSchema, async () =>
+      client.setNotificationHandler('notifications/resources/list_changed', async () =>
         onListChanged('resources'),
       );
     if (onListChanged && capabilities?.prompts?.listChanged)
-      client.setNotificationHandler(loadedSdk().PromptListChangedNotificationSchema, async () =>
+      client.setNotificationHandler('notifications/prompts/list_changed', async () =>
         onListChanged('prompts'),
       );
   }
@@ -280,20 +278,23 @@ export class UpstreamConnection {
     const once = async (): Promise<CallToolResult> => {
       const client = await this.connect();
       try {
-        const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
-          timeout,
-          ...(options.signal ? { signal: options.signal } : {}),
-        })) as CallToolResult;
+        const result = (await client.callTool(
+          { name: tool, arguments: args },
+          {
+            timeout,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+        )) as CallToolResult;
         this.failures = 0;
         return result;
       } catch (error) {
         // Cancelled by the script's client: the connection is fine and nothing is retried.
         if (options.signal?.aborted)
           throw new ToolscriptError('CANCELLED', `The call to ${tool} was cancelled.`);
-        if (isMcpError(error) && !isTransportFailure(error)) {
-          throw new ToolError(this.name, tool, error.message.replace(/^MCP error -?\d+: /, ''));
+        if (isServerRefusal(error)) {
+          throw new ToolError(this.name, tool, refusalText(error.message));
         }
-        if (isMcpError(error) && error.code === REQUEST_TIMEOUT) {
+        if (isTimeout(error)) {
           // A retry must not go to a server that hangs: let the ping decide first.
           const alive = this.checkAlive(client);
           if (options.idempotent) await alive;

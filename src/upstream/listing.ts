@@ -1,7 +1,7 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
-import { isMcpError, isTransportFailure } from './sdk.js';
+import { isServerRefusal, refusalText } from './sdk.js';
 
 /** Longest wait for one upstream list page, prompt or resource, in ms. */
 export const UPSTREAM_REQUEST_TIMEOUT_MS = 30_000;
@@ -44,12 +44,12 @@ export async function listAllPages<T>(
 
 /**
  * The server's own refusal (a JSON-RPC error it answered with, such as an unknown URI or a missing
- * argument) without the SDK's "MCP error -32602:" prefixes; `undefined` for transport failures
+ * argument); `undefined` for transport failures
  * (timeouts, a closed connection), which mean the server is unavailable.
  */
 export function refusal(error: unknown): { code: number; message: string } | undefined {
-  if (!isMcpError(error) || isTransportFailure(error)) return undefined;
-  return { code: error.code, message: error.message.replace(/^(MCP error -?\d+: )+/, '') };
+  if (!isServerRefusal(error)) return undefined;
+  return { code: error.code, message: refusalText(error.message) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { GetPromptResult, Prompt } from '@modelcontextprotocol/sdk/types.js';
+import type { GetPromptResult, Prompt } from '@modelcontextprotocol/server';
 import { UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
 import { listAllPages, refusal, UPSTREAM_REQUEST_TIMEOUT_MS, UpstreamRefusal } from './listing.js';

@@ -3,8 +3,8 @@ import type {
   ListResourceTemplatesResult,
   ReadResourceResult,
   Resource,
-  ResourceTemplate,
-} from '@modelcontextprotocol/sdk/types.js';
+  ResourceTemplateType,
+} from '@modelcontextprotocol/server';
 import { ResultTooLargeError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
 import { listAllPages, refusal, UPSTREAM_REQUEST_TIMEOUT_MS, UpstreamRefusal } from './listing.js';
@@ -43,7 +43,7 @@ export async function listResourcePage(
  * Every resource template of one server; none without the resources capability.
  * @throws {UpstreamUnavailableError} when the server cannot be reached
  */
-export function listResourceTemplates(connection: UpstreamConnection): Promise<ResourceTemplate[]> {
+export function listResourceTemplates(connection: UpstreamConnection): Promise<ResourceTemplateType[]> {
   return listAllPages(connection, 'resources', async (client, cursor) => {
     const page: ListResourceTemplatesResult = await client.listResourceTemplates(cursor ? { cursor } : {}, {
       timeout: UPSTREAM_REQUEST_TIMEOUT_MS,
@@ -54,7 +54,7 @@ export function listResourceTemplates(connection: UpstreamConnection): Promise<R
 
 /**
  * One resource's contents, as the server sends them (for the gateway's `resources/read`).
- * @throws {UpstreamRefusal} with the server's code and words when it refuses the URI, or -32002
+ * @throws {UpstreamRefusal} with the server's code and words when it refuses the URI, or -32602 (resource not found)
  *   ("Resource not found") when it offers no resources at all
  * @throws {UpstreamUnavailableError} when the server cannot be reached
  * @throws {ResultTooLargeError} when the contents are over `maxResultBytes`
@@ -78,8 +78,11 @@ export async function requestResource(
   return result;
 }
 
-/** "Resource not found" in the MCP specification (server/resources, Error Handling). */
-export const RESOURCE_NOT_FOUND = -32002;
+/**
+ * "Resource not found" in the MCP specification (server/resources, Error Handling): -32602 with
+ * `data.uri` since 2026-07-28, which every revision's clients accept (earlier servers sent -32002).
+ */
+export const RESOURCE_NOT_FOUND = -32602;
 
 /**
  * One resource's contents, for a script (`./client`'s `readResource`).

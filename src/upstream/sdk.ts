@@ -1,27 +1,24 @@
-import type { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { ProtocolError } from '@modelcontextprotocol/client';
 
 /**
- * The MCP SDK's client side, loaded on the first connection, so a gateway that starts no server
- * (a trivial `exec`) never loads it; and how its failures read in toolscript's errors.
+ * The MCP SDK's client side (v2, `@modelcontextprotocol/client`), loaded on the first connection,
+ * so a gateway that starts no server (a trivial `exec`) never loads it; and how its failures read
+ * in toolscript's errors.
  */
 async function importSdk() {
-  const [client, sse, stdio, http, types] = await Promise.all([
-    import('@modelcontextprotocol/sdk/client/index.js'),
-    import('@modelcontextprotocol/sdk/client/sse.js'),
-    import('@modelcontextprotocol/sdk/client/stdio.js'),
-    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-    import('@modelcontextprotocol/sdk/types.js'),
+  const [client, stdio] = await Promise.all([
+    import('@modelcontextprotocol/client'),
+    import('@modelcontextprotocol/client/stdio'),
   ]);
   return {
     Client: client.Client,
-    SSEClientTransport: sse.SSEClientTransport,
+    SSEClientTransport: client.SSEClientTransport,
+    StreamableHTTPClientTransport: client.StreamableHTTPClientTransport,
     StdioClientTransport: stdio.StdioClientTransport,
     getDefaultEnvironment: stdio.getDefaultEnvironment,
-    StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
-    McpError: types.McpError,
-    ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema,
-    ResourceListChangedNotificationSchema: types.ResourceListChangedNotificationSchema,
-    PromptListChangedNotificationSchema: types.PromptListChangedNotificationSchema,
+    ProtocolError: client.ProtocolError,
+    SdkError: client.SdkError,
+    SdkErrorCode: client.SdkErrorCode,
   };
 }
 
@@ -29,7 +26,7 @@ type Sdk = Awaited<ReturnType<typeof importSdk>>;
 let loading: Promise<Sdk> | undefined;
 let loaded: Sdk | undefined;
 
-/** The SDK's client classes and schemas, imported once per process. */
+/** The SDK's client classes, imported once per process. */
 export async function loadSdk(): Promise<Sdk> {
   loading ??= importSdk();
   loaded = await loading;
@@ -45,24 +42,43 @@ export function loadedSdk(): Sdk {
   return loaded;
 }
 
-/** Error codes of the SDK's `McpError` (its `ErrorCode`; fixed by the SDK): connection closed, request timed out. */
-export const CONNECTION_CLOSED = -32000;
-export const REQUEST_TIMEOUT = -32001;
-
-/** True for an `McpError` of the loaded SDK (never before it is loaded: nothing can throw one). */
-export function isMcpError(error: unknown): error is McpError {
-  return loaded !== undefined && error instanceof loaded.McpError;
+/**
+ * True when the server answered with a JSON-RPC error (the SDK's `ProtocolError`): it refused the
+ * request, and the connection is fine. Never before the SDK is loaded: nothing can throw one.
+ */
+export function isServerRefusal(error: unknown): error is ProtocolError {
+  return loaded !== undefined && error instanceof loaded.ProtocolError;
 }
 
-/** True when the connection, not the server's answer, failed (closed, or no answer in time). */
-export function isTransportFailure(error: McpError): boolean {
-  return error.code === CONNECTION_CLOSED || error.code === REQUEST_TIMEOUT;
+/** True when no answer came within the request's timeout (the SDK's `SdkError` `REQUEST_TIMEOUT`). */
+export function isTimeout(error: unknown): boolean {
+  return (
+    loaded !== undefined &&
+    error instanceof loaded.SdkError &&
+    error.code === loaded.SdkErrorCode.RequestTimeout
+  );
+}
+
+/** True when the connection closed under the request (the SDK's `SdkError` `CONNECTION_CLOSED`). */
+function isClosed(error: unknown): boolean {
+  return (
+    loaded !== undefined &&
+    error instanceof loaded.SdkError &&
+    error.code === loaded.SdkErrorCode.ConnectionClosed
+  );
+}
+
+/**
+ * A server's error message without the `MCP error <code>: ` prefix that servers built on the v1 SDK
+ * put into the messages they send.
+ */
+export function refusalText(message: string): string {
+  return message.replace(/^(MCP error -?\d+: )+/, '');
 }
 
 /** One clause saying why a request failed: `no answer within N ms`, `the connection closed`, or the SDK's message. */
 export function describeFailure(error: unknown, timeoutMs: number): string {
-  if (isMcpError(error) && error.code === REQUEST_TIMEOUT) return `no answer within ${timeoutMs} ms`;
-  if (isMcpError(error) && error.code === CONNECTION_CLOSED) return 'the connection closed';
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^MCP error -?\d+: /, '');
+  if (isTimeout(error)) return `no answer within ${timeoutMs} ms`;
+  if (isClosed(error)) return 'the connection closed';
+  return refusalText(error instanceof Error ? error.message : String(error));
 }

@@ -1,6 +1,4 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Client, OAuthClientProvider, Transport } from '@modelcontextprotocol/client';
 import { isRemoteServer, type ServerConfig } from '../config.js';
 import { VERSION } from '../version.js';
 import { loadSdk } from './sdk.js';

@@ -4,8 +4,8 @@
 // Each tool call is appended to the file named by OFFICE_CALLS, so the test sees what reached
 // the server.
 import { appendFileSync } from 'node:fs';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 
 const server = new McpServer({ name: 'office', version: '1.0.0' });
@@ -15,7 +15,7 @@ const record = (name) => async () => {
 };
 server.registerTool(
   'write_file',
-  { description: 'Writes a file.', inputSchema: { content: z.string(), path: z.string() } },
+  { description: 'Writes a file.', inputSchema: z.object({ content: z.string(), path: z.string() }) },
   record('write_file'),
 );
 server.registerTool('unannotated', { description: 'Says nothing about itself.' }, record('unannotated'));
@@ -38,7 +38,7 @@ server.registerTool(
   'settings',
   {
     description: 'Takes any settings.',
-    inputSchema: { settings: z.record(z.string(), z.string()) },
+    inputSchema: z.object({ settings: z.record(z.string(), z.string()) }),
     annotations: { readOnlyHint: false, destructiveHint: false },
   },
   record('settings'),
