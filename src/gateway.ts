@@ -37,6 +37,7 @@ import { SkillLibrary } from './skills/library.js';
 import type { SkillInfo, SkillStats } from './skills/store.js';
 import { SharedFolder, sharesFolders } from './store/shared-folder.js';
 import type { SessionStore } from './store/store.js';
+import { EraVerdicts } from './upstream/era.js';
 import { SessionWorkspaces } from './workspace/sessions.js';
 import type { Workspace } from './workspace/workspace.js';
 
@@ -99,6 +100,7 @@ export class Gateway {
     this.upstream = new UpstreamServers(this.tools, config, {
       inProcess: options.servers,
       credentials: new CredentialStore(dataDir, options.store),
+      verdicts: new EraVerdicts(resolve(dataDir, 'protocol-verdicts.json')),
     });
     this.approvals = new Approvals(config, resolve(dataDir, APPROVALS_LOG_FILE));
     this.bridge = new Bridge(this.tools, this.upstream, {

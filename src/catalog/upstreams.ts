@@ -17,6 +17,7 @@ import { nearest } from '../discovery/nearest.js';
 import { ToolscriptError, UnknownToolError, UpstreamUnavailableError } from '../errors.js';
 import type { ServerImports } from '../execution/imports.js';
 import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
+import type { EraVerdicts } from '../upstream/era.js';
 import { getPrompt, listPrompts } from '../upstream/prompts.js';
 import {
   listResourcePage,
@@ -106,7 +107,11 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
   constructor(
     private readonly catalog: Catalog,
     private readonly config: ToolscriptConfig,
-    options: { inProcess?: Record<string, InProcessServer> | undefined; credentials?: CredentialStore } = {},
+    options: {
+      inProcess?: Record<string, InProcessServer> | undefined;
+      credentials?: CredentialStore;
+      verdicts?: EraVerdicts;
+    } = {},
   ) {
     const targets: [string, UpstreamTarget][] = [
       ...Object.entries(config.mcpServers),
@@ -127,6 +132,7 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
           connectTimeoutMs: config.connectTimeoutMs,
           callTimeoutMs: config.callTimeoutMs,
           maxResultBytes: config.maxResultBytes,
+          ...(options.verdicts ? { verdicts: options.verdicts } : {}),
           onToolsChanged: (tools) => this.catalog.setTools(name, this.applyPolicy(name, tools)),
           onListChanged: (kind) => {
             for (const listener of this.listeners) listener(kind, name);

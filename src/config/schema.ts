@@ -25,6 +25,12 @@ const toolPolicy = {
    * `destructiveHint` not false). @default none
    */
   requireApproval: toolPatterns.optional(),
+  /**
+   * Which MCP revision to speak to the server: "auto" (2026-07-28 when the server offers it, found
+   * with `server/discover`, else the 2025 handshake), "2025-11-25" (no probe), or "2026-07-28"
+   * (that or nothing). @default "auto"
+   */
+  protocol: z.enum(['auto', '2025-11-25', '2026-07-28']).optional(),
 };
 
 const stdioServer = z.strictObject({

@@ -71,7 +71,8 @@ export class HttpSessions {
     if (!rebuilt) {
       rebuilt = (async () => {
         const record = await store.getSession(id);
-        if (!record || record.tokenHash !== this.options.tokenHash) return undefined;
+        if (!record || record.kind === 'context' || record.tokenHash !== this.options.tokenHash)
+          return undefined;
         const transport = await this.open(id, true);
         await transport.replay(record.initialize);
         return transport;

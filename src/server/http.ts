@@ -1,12 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isInitializeRequest } from '@modelcontextprotocol/server';
+import { getRequestListener } from '@hono/node-server';
+import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
 import { warmCounter } from '../accounting/counter.js';
 import { dashboard } from '../dashboard/routes.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { mediaType } from '../util/http.js';
+import { Contexts } from './contexts.js';
+import { modernHandler } from './http-modern.js';
 import { HttpSessions, SessionsFullError } from './http-sessions.js';
 
 export interface HttpServeOptions {
@@ -94,6 +97,16 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     maxSessions,
     tokenHash: options.token ? digest(options.token).toString('hex') : '',
   });
+
+  const callerHash = options.token ? digest(options.token).toString('hex') : '';
+  const contexts = new Contexts(gateway, { idleMs });
+  const modern = modernHandler(gateway, contexts, { maxBodyBytes });
+  // The caller reaches the per-request server as `authInfo.token` (its credential's hash).
+  const authInfo = { token: callerHash, clientId: 'toolscript', scopes: [] };
+  const serveModern = (req: IncomingMessage, res: ServerResponse, parsedBody: unknown) =>
+    getRequestListener((request) => modern.handler.fetch(request, { parsedBody, authInfo }), {
+      overrideGlobalObjects: false,
+    })(req, res);
 
   const ui = dashboard(gateway, {
     token: options.token,
@@ -195,6 +208,10 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
         return sendError(res, 400, `Invalid JSON body: ${(error as Error).message}`);
       }
     }
+    // 2026-07-28 requests carry no session: the stateless endpoint answers them (and GET/DELETE
+    // without a session, which it refuses with 405).
+    if (typeof sessionId !== 'string' && (req.method !== 'POST' || (await isModern(req, body))))
+      return serveModern(req, res, body);
     if (typeof sessionId === 'string') {
       let existing: Awaited<ReturnType<HttpSessions['find']>>;
       try {
@@ -228,7 +245,13 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   };
 
   // Idle sessions are closed; a request naming one then gets 404, so the client re-initializes.
-  const sweeper = setInterval(() => sessions.sweep(), Math.max(50, Math.min(idleMs / 2, 60_000)));
+  const sweeper = setInterval(
+    () => {
+      sessions.sweep();
+      contexts.sweep();
+    },
+    Math.max(50, Math.min(idleMs / 2, 60_000)),
+  );
   sweeper.unref();
 
   // A client gets 10 s to send its headers and 30 s for a whole request, so slow-body connections
@@ -256,11 +279,19 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     url: `http://${shownHost}:${address.port}/mcp`,
     close: async () => {
       clearInterval(sweeper);
-      await sessions.close();
+      await Promise.all([sessions.close(), modern.close()]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** True when the SDK classes this POST as 2026-07-28 (its `_meta` envelope and headers), not 2025. */
+async function isModern(req: IncomingMessage, body: unknown): Promise<boolean> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers))
+    if (typeof value === 'string') headers.set(name, value);
+  return !(await isLegacyRequest(new Request('http://localhost/mcp', { method: 'POST', headers }), body));
 }
 
 function sendError(res: ServerResponse, status: number, message: string): void {

@@ -9,6 +9,7 @@ import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
+import { CONTEXT_INPUT, CONTEXT_OUTPUT, type ModernRequest, namingContext, takeContext } from './modern.js';
 import { registerResourceHandlers } from './resources.js';
 
 /** Coalesces bursts of upstream `list_changed` into one notification per client, in ms. */
@@ -27,8 +28,9 @@ const NOTIFY_DELAY_MS = 50;
  */
 export function createMcpServer(
   gateway: Gateway,
-  options: { session?: string; operator?: boolean; restore?: boolean } = {},
+  options: { session?: string; operator?: boolean; restore?: boolean; modern?: ModernRequest } = {},
 ): McpServer {
+  const modern = options.modern;
   // `logging`: clients may set a level (logging/setLevel); the gateway's own messages use it.
   const server = new McpServer(CLIENT_INFO, {
     instructions: gatewayInstructions(gateway.listServers()),
@@ -38,6 +40,8 @@ export function createMcpServer(
     ...(options.session !== undefined ? { id: options.session } : {}),
     ...(options.operator ? { author: OPERATOR } : {}),
     ...(options.restore ? { restore: true } : {}),
+    // A 2026-07-28 request's own session ends with it; execute_code's state is its context's.
+    ...(modern ? { ephemeral: true } : {}),
   });
   server.server.registerCapabilities({ resources: { listChanged: true }, prompts: { listChanged: true } });
   // Upstream prompts pass through as <server>.<prompt>; what the model reads is PII-tokenized.
@@ -61,10 +65,13 @@ export function createMcpServer(
     }
     return session.vault ? session.vault.tokenize(found.result) : found.result;
   });
-  const answer = async ({ text, isError, meta, content }: ToolAnswer): Promise<CallToolResult> => ({
+  const answer = async (
+    { text, isError, meta, content }: ToolAnswer,
+    from: GatewaySession,
+  ): Promise<CallToolResult> => ({
     content: [{ type: 'text', text }, ...(content ?? [])],
     isError,
-    _meta: { toolscript: { ...meta, session: await session.summary() } },
+    _meta: { toolscript: { ...meta, session: await from.summary() } },
   });
 
   // The gateway's tools, from the one table the session answers (see session/tools.ts).
@@ -74,20 +81,32 @@ export function createMcpServer(
       {
         title: tool.title,
         description: tool.description(gateway.listServers()),
-        inputSchema: z.object(tool.shape),
+        ...(modern && tool.name === 'execute_code'
+          ? { inputSchema: z.object({ ...tool.shape, ...CONTEXT_INPUT }), outputSchema: CONTEXT_OUTPUT }
+          : { inputSchema: z.object(tool.shape) }),
         annotations: tool.annotations,
       },
       // The SDK aborts `signal` on notifications/cancelled and when the session closes.
       async (args: unknown, ctx: RequestExtra) => {
+        const withContext = modern !== undefined && tool.name === 'execute_code';
+        let target = session;
+        if (withContext) {
+          const taken = await takeContext(modern, args);
+          if ('error' in taken) return { content: [{ type: 'text', text: taken.error }], isError: true };
+          target = taken.session;
+        }
         const progress = progressReporter(ctx);
         try {
-          const approve = elicitationApprover(server, ctx, gateway.config.approvals.timeoutMs);
-          const { execution: _, ...rest } = await session.call(tool.name, args, {
+          const approve = modern
+            ? undefined
+            : elicitationApprover(server, ctx, gateway.config.approvals.timeoutMs);
+          const { execution: _, ...rest } = await target.call(tool.name, args, {
             signal: ctx.mcpReq.signal,
             onCall: progress.calls,
             ...(approve ? { approve } : {}),
           });
-          return answer(rest);
+          const result = await answer(rest, target);
+          return withContext ? namingContext(result, target.id) : result;
         } finally {
           progress.stop();
         }
@@ -96,6 +115,9 @@ export function createMcpServer(
   );
 
   registerResourceHandlers(server, gateway, session.vault);
+  // A 2026-07-28 request's server lives for that request: change notifications reach modern
+  // clients through subscriptions/listen streams (see server/modern.ts), not from here.
+  if (modern) return server;
 
   let timer: NodeJS.Timeout | undefined;
   const onChanged = () => {

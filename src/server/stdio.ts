@@ -1,19 +1,35 @@
-import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import { warmCounter } from '../accounting/counter.js';
 import type { Gateway } from '../gateway.js';
+import { Contexts } from './contexts.js';
 import { createMcpServer } from './mcp-server.js';
 
+/** A context of a stdio client unused this long ends, in ms: 30 minutes (as an HTTP session). */
+const STDIO_CONTEXT_IDLE_MS = 30 * 60 * 1000;
+
 /**
- * Serves the gateway over stdio until the client closes stdin; resolves then.
- * @param session names the session (workspace, state); default a new one per process.
+ * Serves the gateway over stdio until the client closes stdin; resolves then. The SDK's
+ * `serveStdio` decides the connection's era from its first message: a 2025 client (`initialize`)
+ * gets one session for the connection; a 2026-07-28 client keeps its state in contexts (see
+ * `server/contexts.ts`), which live in this process. The client runs the gateway itself, so what
+ * it saves as a skill is the operator's.
+ * @param session names the 2025 session (workspace, state); default a new one per process.
  */
 export async function serveStdio(gateway: Gateway, session?: string): Promise<void> {
   warmCounter();
-  const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
+  const contexts = new Contexts(gateway, { idleMs: STDIO_CONTEXT_IDLE_MS });
+  const sweeper = setInterval(() => contexts.sweep(), 60_000);
+  sweeper.unref();
+  const ended = new Promise<void>((resolve) => {
+    process.stdin.once('end', resolve);
+    process.stdin.once('close', resolve);
   });
-  await createMcpServer(gateway, { ...(session ? { session } : {}), operator: true }).connect(transport);
-  process.stdin.once('end', () => void transport.close());
-  await closed;
+  const handle = serveSdkStdio(({ era }) =>
+    era === 'modern'
+      ? createMcpServer(gateway, { modern: { contexts, caller: '' }, operator: true })
+      : createMcpServer(gateway, { ...(session ? { session } : {}), operator: true }),
+  );
+  await ended;
+  clearInterval(sweeper);
+  await handle.close();
 }

@@ -58,6 +58,11 @@ export interface GatewaySessionOptions {
    * with `APPROVAL_REQUIRED`.
    */
   onApproval?: Approver;
+  /**
+   * Nothing of this session is saved in the gateway's store (a stateless request's own session,
+   * which no later request finds again). @default false
+   */
+  ephemeral?: boolean;
 }
 
 /**
@@ -93,9 +98,10 @@ export class GatewaySession {
       options.definitionTokens ??
       (async () => (await countTokensOffThread([JSON.stringify(this.definitions())]))[0]?.tokens ?? 0);
     const store = gateway.store;
-    this.stored = store
-      ? new StoredSessionState(store, this.id, gateway.piiKey, gateway.workspaceOf(this.id))
-      : undefined;
+    this.stored =
+      store && !options.ephemeral
+        ? new StoredSessionState(store, this.id, gateway.piiKey, gateway.workspaceOf(this.id))
+        : undefined;
     this.ready = options.restore && this.stored ? this.restoreState(this.stored) : Promise.resolve();
     this.ready.catch(() => {});
   }

@@ -82,6 +82,7 @@ export class RedisStore implements SessionStore {
         lastSeen: String(record.lastSeen),
         tokenHash: record.tokenHash,
         initialize: JSON.stringify(record.initialize),
+        ...(record.kind ? { kind: record.kind } : {}),
       }),
       this.client.pExpire(key, ttlMs),
     ]);
@@ -97,6 +98,7 @@ export class RedisStore implements SessionStore {
       lastSeen: Number(fields.lastSeen),
       tokenHash: fields.tokenHash?.toString() ?? '',
       initialize: JSON.parse(fields.initialize.toString()),
+      ...(fields.kind?.toString() === 'context' ? { kind: 'context' as const } : {}),
     };
   }
 

@@ -7,7 +7,7 @@
 
 import type { EventStore } from '@modelcontextprotocol/server';
 
-/** What a replica needs to rebuild a session's MCP connection it does not hold. */
+/** What a replica needs to rebuild a session's MCP connection it does not hold, or a context's owner. */
 export interface SessionRecord {
   /** The `Mcp-Session-Id`. */
   id: string;
@@ -17,8 +17,13 @@ export interface SessionRecord {
   lastSeen: number;
   /** SHA-256 (hex) of the bearer token the session was opened with, or "" without a token. */
   tokenHash: string;
-  /** The client's `initialize` request (JSON-RPC), replayed to rebuild the connection. */
+  /** The client's `initialize` request (JSON-RPC), replayed to rebuild the connection; null for a context. */
   initialize: unknown;
+  /**
+   * `"context"` for the state of a 2026-07-28 client (see `server/contexts.ts`), which has no
+   * connection to rebuild; absent for a 2025 session.
+   */
+  kind?: 'context';
 }
 
 /** Per-session values a store keeps besides the record. */

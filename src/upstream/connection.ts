@@ -1,9 +1,10 @@
 import type { CallToolResult, Client, OAuthClientProvider, Tool } from '@modelcontextprotocol/client';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import { ensureExited } from '../util/process.js';
+import { type EraVerdicts, watchChanges } from './era.js';
 import { describeFailure, isServerRefusal, isTimeout, refusalText } from './sdk.js';
 import { StderrTail } from './stderr-tail.js';
-import { openClient, type UpstreamTarget } from './transports.js';
+import { openClient, ServerAsked, type UpstreamTarget } from './transports.js';
 
 /** First wait before restarting a server that went away, in ms; doubled per failure in a row. */
 export const RESTART_BACKOFF_MS = 250;
@@ -42,12 +43,15 @@ export interface UpstreamOptions {
   authProvider?: OAuthClientProvider;
   /** Called when the server announces `notifications/resources/list_changed` or `prompts/list_changed`. */
   onListChanged?: (kind: 'resources' | 'prompts') => void;
+  /** Probe verdicts of stdio servers (see `EraVerdicts`); none probes on every start. */
+  verdicts?: EraVerdicts;
 }
 
 /**
  * One MCP client connection to one upstream server: stdio child process, Streamable HTTP, or SSE
  * (also tried when Streamable HTTP is refused, for older remote servers). The protocol version is
- * negotiated by the MCP SDK (2024-11-05 up to 2025-11-25).
+ * negotiated by the MCP SDK: 2026-07-28 with a server that offers it, else 2024-11-05 up to
+ * 2025-11-25 (see `UpstreamProtocol`).
  *
  * A connection that closes (the child died, the remote went away) is re-opened on the next call.
  */
@@ -159,6 +163,7 @@ export class UpstreamConnection {
           timeoutMs: timeout,
           maxBufferSize: this.maxResultBytes() + 1024 * 1024,
           authProvider: this.options.authProvider,
+          verdicts: this.options.verdicts,
         },
         {
           onProtocolVersion: (version) => {
@@ -199,26 +204,21 @@ export class UpstreamConnection {
       // closed over an oversized message is not the server's failure.
       if (!this.closed && !this.oversized) this.failed();
     };
-    if (client.getServerCapabilities()?.tools?.listChanged && this.options.onToolsChanged) {
-      const onToolsChanged = this.options.onToolsChanged;
-      client.setNotificationHandler('notifications/tools/list_changed', async () => {
-        try {
-          onToolsChanged(await this.listTools());
-        } catch {
-          // The next explicit listing reports the failure.
-        }
-      });
-    }
-    const onListChanged = this.options.onListChanged;
-    const capabilities = client.getServerCapabilities();
-    if (onListChanged && capabilities?.resources?.listChanged)
-      client.setNotificationHandler('notifications/resources/list_changed', async () =>
-        onListChanged('resources'),
-      );
-    if (onListChanged && capabilities?.prompts?.listChanged)
-      client.setNotificationHandler('notifications/prompts/list_changed', async () =>
-        onListChanged('prompts'),
-      );
+    const onToolsChanged = this.options.onToolsChanged;
+    watchChanges(client, {
+      ...(onToolsChanged
+        ? {
+            tools: async () => {
+              try {
+                onToolsChanged(await this.listTools());
+              } catch {
+                // The next explicit listing reports the failure.
+              }
+            },
+          }
+        : {}),
+      ...(this.options.onListChanged ? { other: this.options.onListChanged } : {}),
+    });
   }
 
   /**
@@ -291,7 +291,8 @@ export class UpstreamConnection {
         // Cancelled by the script's client: the connection is fine and nothing is retried.
         if (options.signal?.aborted)
           throw new ToolscriptError('CANCELLED', `The call to ${tool} was cancelled.`);
-        if (isServerRefusal(error)) {
+        // The server refused, or asked the person a question (which is not passed on).
+        if (isServerRefusal(error) || error instanceof ServerAsked) {
           throw new ToolError(this.name, tool, refusalText(error.message));
         }
         if (isTimeout(error)) {

@@ -1,6 +1,7 @@
-import type { Client, OAuthClientProvider, Transport } from '@modelcontextprotocol/client';
+import type { Client, OAuthClientProvider, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
 import { isRemoteServer, type ServerConfig } from '../config.js';
 import { VERSION } from '../version.js';
+import { type EraVerdicts, type UpstreamProtocol, verdictKey, versionNegotiation } from './era.js';
 import { loadSdk } from './sdk.js';
 
 /** Name and version toolscript announces to upstream servers (and to its own clients). */
@@ -14,6 +15,8 @@ export interface InProcessServer {
   transport: () => Transport | Promise<Transport>;
   /** Timeout of one call to this server, in ms. */
   timeoutMs?: number;
+  /** Which MCP revision to speak (see `UpstreamProtocol`). @default "auto" */
+  protocol?: UpstreamProtocol;
 }
 
 /** How to reach an upstream server: a config entry, or a transport factory. */
@@ -21,7 +24,7 @@ export type UpstreamTarget = ServerConfig | InProcessServer;
 
 /** What opening a connection reports while it happens. */
 export interface OpenHooks {
-  /** The protocol version agreed at `initialize`. */
+  /** The protocol version agreed (at `initialize`, or by `server/discover` for 2026-07-28). */
   onProtocolVersion: (version: string) => void;
   /** The SDK's stdio reader refused one message over its buffer size (not the server's failure). */
   onOversized: () => void;
@@ -30,11 +33,14 @@ export interface OpenHooks {
 }
 
 /**
- * Connects an MCP client to one server and completes `initialize`: stdio (a child process with
- * stderr piped to `hooks.onStderr`), Streamable HTTP falling back to HTTP+SSE for servers from
- * before 2025-03-26, SSE, or an in-process transport. A child that does not answer within
- * `timeoutMs` is SIGKILLed, even if it ignores SIGTERM.
- * @param options.timeoutMs time for `initialize`, in ms.
+ * Connects an MCP client to one server in the revision its `protocol` asks for (by default the
+ * newer of 2026-07-28, found with `server/discover`, and the 2025 `initialize` handshake): stdio (a
+ * child process with stderr piped to `hooks.onStderr`), Streamable HTTP falling back to HTTP+SSE
+ * for servers from before 2025-03-26, SSE (2025 only), or an in-process transport. A child that
+ * does not answer within `timeoutMs` is SIGKILLed, even if it ignores SIGTERM.
+ * @param options.timeoutMs time for the handshake, in ms (the probe included).
+ * @param options.verdicts probe verdicts of stdio servers, reused within a day so a restart does
+ *   not start the server twice (see `EraVerdicts`).
  * @param options.maxBufferSize largest JSON-RPC message read from a stdio server, in bytes.
  * @param options.authProvider OAuth for a remote server (MCP authorization): the SDK sends its
  *   token and refreshes it on a 401. A failure it raises is thrown as is, without trying SSE.
@@ -43,7 +49,12 @@ export interface OpenHooks {
  */
 export async function openClient(
   target: UpstreamTarget,
-  options: { timeoutMs: number; maxBufferSize: number; authProvider?: OAuthClientProvider | undefined },
+  options: {
+    timeoutMs: number;
+    maxBufferSize: number;
+    authProvider?: OAuthClientProvider | undefined;
+    verdicts?: EraVerdicts | undefined;
+  },
   hooks: OpenHooks,
 ): Promise<{ client: Client; pid: number | null }> {
   const {
@@ -53,14 +64,20 @@ export async function openClient(
     StreamableHTTPClientTransport,
     getDefaultEnvironment,
   } = await loadSdk();
-  const attempt = async (transport: Transport): Promise<Client> => {
-    // The SDK hands the version agreed at initialize to the transport; keep a copy.
-    const forward = transport.setProtocolVersion?.bind(transport);
-    transport.setProtocolVersion = (version: string) => {
-      hooks.onProtocolVersion(version);
-      forward?.(version);
-    };
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const protocol = target.protocol;
+  const attempt = async (
+    transport: Transport,
+    era: { protocol?: UpstreamProtocol | undefined; prior?: PriorDiscovery | undefined } = { protocol },
+  ): Promise<Client> => {
+    // Elicitation is declared so that a server's question reaches the gateway (and is refused with
+    // its words in the error) rather than failing at the server with only "capability missing".
+    const client = new Client(CLIENT_INFO, {
+      capabilities: { elicitation: { form: {} } },
+      versionNegotiation: versionNegotiation(era.protocol, options.timeoutMs),
+    });
+    client.setRequestHandler('elicitation/create', async (request) => {
+      throw new ServerAsked(request.params.message);
+    });
     client.onerror = (error) => {
       // The SDK's stdio reader closes the connection when one message is over its buffer size.
       if (/ReadBuffer exceeded maximum size/.test(error.message)) hooks.onOversized();
@@ -73,7 +90,10 @@ export async function openClient(
       pid = (transport as { pid?: number | null }).pid;
     };
     try {
-      await client.connect(transport, { timeout: options.timeoutMs });
+      await client.connect(transport, {
+        timeout: options.timeoutMs,
+        ...(era.prior ? { prior: era.prior } : {}),
+      });
     } catch (error) {
       // A child that never answered may be stuck where it cannot see stdin close: kill it.
       if (typeof pid === 'number') {
@@ -84,6 +104,8 @@ export async function openClient(
       await client.close().catch(() => {});
       throw error;
     }
+    const version = client.getNegotiatedProtocolVersion();
+    if (version) hooks.onProtocolVersion(version);
     return client;
   };
   if ('transport' in target) return { client: await attempt(await target.transport()), pid: null };
@@ -93,7 +115,8 @@ export async function openClient(
       ...(target.headers ? { requestInit: { headers: target.headers } } : {}),
       ...(options.authProvider ? { authProvider: options.authProvider } : {}),
     };
-    const sse = () => attempt(new SSEClientTransport(url, transportOptions));
+    // HTTP+SSE predates 2026-07-28: always the 2025 handshake.
+    const sse = () => attempt(new SSEClientTransport(url, transportOptions), { protocol: '2025-11-25' });
     if (target.type === 'sse') return { client: await sse(), pid: null };
     try {
       return { client: await attempt(new StreamableHTTPClientTransport(url, transportOptions)), pid: null };
@@ -116,7 +139,21 @@ export async function openClient(
     maxBufferSize: options.maxBufferSize,
   });
   transport.stderr?.on('data', (chunk: Buffer) => hooks.onStderr(chunk.toString('utf8')));
-  const client = await attempt(transport);
+  // A pinned revision needs no verdict; with "auto", a fresh one saves starting the server twice.
+  const key = protocol === undefined || protocol === 'auto' ? verdictKey(target) : undefined;
+  const prior = key ? options.verdicts?.get(key) : undefined;
+  let client: Client;
+  try {
+    client = await attempt(transport, { protocol, prior });
+  } catch (error) {
+    // The server may have changed since the verdict: the next start probes again.
+    if (key && prior) options.verdicts?.set(key, undefined);
+    throw error;
+  }
+  if (key && !prior) {
+    const discover = client.getDiscoverResult();
+    options.verdicts?.set(key, discover ? { kind: 'modern', discover } : { kind: 'legacy' });
+  }
   return { client, pid: transport.pid };
 }
 
@@ -128,4 +165,18 @@ function isAuthFailure(error: unknown): boolean {
     name === 'UnauthorizedError' ||
     (error instanceof Error && /OAuth|unauthori[sz]ed|invalid_grant|invalid_token/i.test(error.message))
   );
+}
+
+/**
+ * Thrown to the SDK when an upstream server asks the person at the client (elicitation, pushed in
+ * 2025 or an `input_required` result in 2026-07-28): toolscript does not pass such questions on.
+ * The connection turns it into the call's `TOOL_ERROR`, with the server's question in it.
+ */
+export class ServerAsked extends Error {
+  constructor(readonly question: string) {
+    super(
+      `it asks the person at the client ${JSON.stringify(question.slice(0, 200))}, and toolscript passes no server's questions on to a person yet, so the call was refused (run this tool where a person can answer)`,
+    );
+    this.name = 'ServerAsked';
+  }
 }

@@ -1,0 +1,39 @@
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
+import type { Gateway } from '../gateway.js';
+import type { Contexts } from './contexts.js';
+import { createMcpServer } from './mcp-server.js';
+
+/**
+ * The gateway's MCP endpoint for 2026-07-28 requests: the SDK's `createMcpHandler` (modern only:
+ * 2025 requests are routed to the sessions before it), one MCP server per request from
+ * `createMcpServer`, state in {@link Contexts}. A change of the catalog (an upstream's tools) is
+ * published to the clients' `subscriptions/listen` streams on this replica.
+ * @param caller the caller's credential hash for a request (see {@link ModernRequest.caller}).
+ */
+export function modernHandler(
+  gateway: Gateway,
+  contexts: Contexts,
+  options: { maxBodyBytes: number },
+): { handler: McpHttpHandler; close(): Promise<void> } {
+  const handler = createMcpHandler(
+    ({ authInfo }) => createMcpServer(gateway, { modern: { contexts, caller: authInfo?.token ?? '' } }),
+    { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes },
+  );
+  const onChanged = () => {
+    handler.notify.toolsChanged();
+    handler.notify.resourcesChanged();
+  };
+  gateway.catalog.on('changed', onChanged);
+  const stopForwarding = gateway.offerings.onListChanged((kind) =>
+    kind === 'resources' ? handler.notify.resourcesChanged() : handler.notify.promptsChanged(),
+  );
+  return {
+    handler,
+    close: async () => {
+      gateway.catalog.off('changed', onChanged);
+      stopForwarding();
+      await handler.close();
+    },
+  };
+}
