@@ -45,7 +45,8 @@ export interface GatewayOptions {
  * @param config a validated config (see `loadConfig`/`parseConfig`, which throw `ConfigError`).
  * @param options another sandbox, in-process servers (see {@link GatewayOptions}).
  * @throws {ConfigError} when a session store is configured but cannot be reached, its URL (from
- *   `TOOLSCRIPT_STORE`) is not a Redis URL, or PII is on without a valid `TOOLSCRIPT_PII_KEY`.
+ *   `TOOLSCRIPT_STORE`) is not a Redis URL, PII is on without a valid `TOOLSCRIPT_PII_KEY`, or
+ *   `TOOLSCRIPT_STATE_KEY` is malformed (or missing with a store and `requireApproval`).
  * @throws when the sandbox cannot start (the QuickJS WebAssembly module fails to load); never for
  *   an unavailable upstream server.
  */
@@ -62,6 +63,7 @@ export async function createGateway(
   }
   // Checked before anything starts, so a missing key leaves nothing running.
   const piiKey = storeUrl || options.store ? sessionPiiKey(config) : undefined;
+  const stateKey = requestStateKey(config, Boolean(storeUrl || options.store));
   const sandbox =
     options.sandbox ??
     (config.sandbox.backend === 'deno'
@@ -86,6 +88,7 @@ export async function createGateway(
     ownsSandbox: !options.sandbox,
     ...(store ? { store, ownsStore: !options.store } : {}),
     ...(piiKey ? { piiKey } : {}),
+    ...(stateKey ? { stateKey } : {}),
   });
   await gateway.start();
   return gateway;
@@ -106,4 +109,24 @@ function sessionPiiKey(config: ToolscriptConfig): Buffer | undefined {
     );
   }
   return Buffer.from(hex, 'hex');
+}
+
+/**
+ * The key that seals paused approvals' `requestState` for 2026-07-28 clients:
+ * `TOOLSCRIPT_STATE_KEY`, 64 hex digits (32 bytes; e.g. `openssl rand -hex 32`). Without it one
+ * replica makes its own; with a store (several replicas) and approvals, a retry may reach another
+ * replica, which must open it, so the key is required.
+ * @throws {ConfigError} when the key is malformed, or missing with a store and `requireApproval`.
+ */
+function requestStateKey(config: ToolscriptConfig, withStore: boolean): Buffer | undefined {
+  const hex = process.env.TOOLSCRIPT_STATE_KEY ?? '';
+  if (/^[0-9a-fA-F]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
+  const approvals = Object.values(config.mcpServers).some((server) => server.requireApproval?.length);
+  if (hex || (withStore && approvals)) {
+    throw new ConfigError(
+      `${hex ? 'TOOLSCRIPT_STATE_KEY must be 64 hex digits.' : 'With a session store and requireApproval, set TOOLSCRIPT_STATE_KEY to 64 hex digits (e.g. openssl rand -hex 32):'} It seals the state of paused approvals for 2026-07-28 clients, and every replica needs the same key.`,
+      undefined,
+    );
+  }
+  return undefined;
 }

@@ -85,6 +85,8 @@ export class Gateway {
       /** The gateway connected to its store itself, and so closes it. */
       ownsStore?: boolean;
       piiKey?: Buffer;
+      /** Key of the `requestState` of paused approvals (32 bytes, from `TOOLSCRIPT_STATE_KEY`). */
+      stateKey?: Buffer;
       /** Tools known before any server is connected (e.g. `Catalog.fromTools`, a saved catalog). */
       catalog?: Catalog;
     } = {},
@@ -361,6 +363,14 @@ export class Gateway {
   /** The key that encrypts PII vaults in the store (32 bytes, from `TOOLSCRIPT_PII_KEY`). */
   get piiKey(): Buffer | undefined {
     return this.options.piiKey;
+  }
+
+  /**
+   * The key that seals a paused approval's `requestState` for 2026-07-28 clients (32 bytes, from
+   * `TOOLSCRIPT_STATE_KEY`); undefined when none is set (the server then makes one per process).
+   */
+  get stateKey(): Buffer | undefined {
+    return this.options.stateKey;
   }
 
   /** The workspace of `session` (files and state under `<dataDir>/workspaces/`). */

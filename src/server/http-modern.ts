@@ -1,23 +1,23 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import type { Gateway } from '../gateway.js';
-import type { Contexts } from './contexts.js';
 import { createMcpServer } from './mcp-server.js';
+import type { ModernState } from './modern.js';
 
 /**
  * The gateway's MCP endpoint for 2026-07-28 requests: the SDK's `createMcpHandler` (modern only:
  * 2025 requests are routed to the sessions before it), one MCP server per request from
- * `createMcpServer`, state in {@link Contexts}. A change of the catalog (an upstream's tools) is
+ * `createMcpServer`, state in contexts and paused scripts in `PausedRuns` (see `ModernState`). A change of the catalog (an upstream's tools) is
  * published to the clients' `subscriptions/listen` streams on this replica.
  * @param caller the caller's credential hash for a request (see {@link ModernRequest.caller}).
  */
 export function modernHandler(
   gateway: Gateway,
-  contexts: Contexts,
+  state: ModernState,
   options: { maxBodyBytes: number },
 ): { handler: McpHttpHandler; close(): Promise<void> } {
   const handler = createMcpHandler(
-    ({ authInfo }) => createMcpServer(gateway, { modern: { contexts, caller: authInfo?.token ?? '' } }),
+    ({ authInfo }) => createMcpServer(gateway, { modern: { ...state, caller: authInfo?.token ?? '' } }),
     { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes },
   );
   const onChanged = () => {

@@ -8,9 +8,9 @@ import { dashboard } from '../dashboard/routes.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { mediaType } from '../util/http.js';
-import { Contexts } from './contexts.js';
 import { modernHandler } from './http-modern.js';
 import { HttpSessions, SessionsFullError } from './http-sessions.js';
+import { modernState } from './modern.js';
 
 export interface HttpServeOptions {
   /** Interface to listen on. Anything but a loopback address requires `token`. @default "127.0.0.1" */
@@ -99,8 +99,10 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   });
 
   const callerHash = options.token ? digest(options.token).toString('hex') : '';
-  const contexts = new Contexts(gateway, { idleMs });
-  const modern = modernHandler(gateway, contexts, { maxBodyBytes });
+  const state = modernState(gateway, idleMs);
+  // Answers relayed from other replicas reach the paused scripts held here.
+  await state.runs.listen();
+  const modern = modernHandler(gateway, state, { maxBodyBytes });
   // The caller reaches the per-request server as `authInfo.token` (its credential's hash).
   const authInfo = { token: callerHash, clientId: 'toolscript', scopes: [] };
   const serveModern = (req: IncomingMessage, res: ServerResponse, parsedBody: unknown) =>
@@ -248,7 +250,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   const sweeper = setInterval(
     () => {
       sessions.sweep();
-      contexts.sweep();
+      state.contexts.sweep();
     },
     Math.max(50, Math.min(idleMs / 2, 60_000)),
   );

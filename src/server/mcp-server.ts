@@ -9,7 +9,14 @@ import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
-import { CONTEXT_INPUT, CONTEXT_OUTPUT, type ModernRequest, namingContext, takeContext } from './modern.js';
+import {
+  APPROVAL_FORM,
+  CONTEXT_INPUT,
+  CONTEXT_OUTPUT,
+  executeModern,
+  type ModernRequest,
+  namingContext,
+} from './modern.js';
 import { registerResourceHandlers } from './resources.js';
 
 /** Coalesces bursts of upstream `list_changed` into one notification per client, in ms. */
@@ -35,6 +42,8 @@ export function createMcpServer(
   const server = new McpServer(CLIENT_INFO, {
     instructions: gatewayInstructions(gateway.listServers()),
     capabilities: { logging: {} },
+    // A paused approval's requestState is checked (seal, expiry, caller, method) before the handler.
+    ...(modern ? { requestState: { verify: modern.codec.verify } } : {}),
   });
   const session = new GatewaySession(gateway, {
     ...(options.session !== undefined ? { id: options.session } : {}),
@@ -74,6 +83,26 @@ export function createMcpServer(
     _meta: { toolscript: { ...meta, session: await from.summary() } },
   });
 
+  /** One call of a gateway tool in `target`, with progress notifications while it runs. */
+  const runTool = async (
+    target: GatewaySession,
+    name: string,
+    args: unknown,
+    ctx: RequestExtra,
+    options: { signal: AbortSignal; approve?: Approver },
+  ): Promise<CallToolResult> => {
+    const progress = progressReporter(ctx);
+    try {
+      const { execution: _, ...rest } = await target.call(name, args, {
+        ...options,
+        onCall: progress.calls,
+      });
+      return await answer(rest, target);
+    } finally {
+      progress.stop();
+    }
+  };
+
   // The gateway's tools, from the one table the session answers (see session/tools.ts).
   const registered = GATEWAY_TOOLS.map((tool) =>
     server.registerTool(
@@ -88,28 +117,17 @@ export function createMcpServer(
       },
       // The SDK aborts `signal` on notifications/cancelled and when the session closes.
       async (args: unknown, ctx: RequestExtra) => {
-        const withContext = modern !== undefined && tool.name === 'execute_code';
-        let target = session;
-        if (withContext) {
-          const taken = await takeContext(modern, args);
-          if ('error' in taken) return { content: [{ type: 'text', text: taken.error }], isError: true };
-          target = taken.session;
-        }
-        const progress = progressReporter(ctx);
-        try {
-          const approve = modern
-            ? undefined
-            : elicitationApprover(server, ctx, gateway.config.approvals.timeoutMs);
-          const { execution: _, ...rest } = await target.call(tool.name, args, {
-            signal: ctx.mcpReq.signal,
-            onCall: progress.calls,
-            ...(approve ? { approve } : {}),
-          });
-          const result = await answer(rest, target);
-          return withContext ? namingContext(result, target.id) : result;
-        } finally {
-          progress.stop();
-        }
+        if (modern && tool.name === 'execute_code')
+          return executeModern(modern, args, ctx, async (target, approve, signal) =>
+            namingContext(await runTool(target, tool.name, args, ctx, { approve, signal }), target.id),
+          );
+        const approve = modern
+          ? undefined
+          : elicitationApprover(server, ctx, gateway.config.approvals.timeoutMs);
+        return runTool(session, tool.name, args, ctx, {
+          signal: ctx.mcpReq.signal,
+          ...(approve ? { approve } : {}),
+        });
       },
     ),
   );
@@ -186,20 +204,6 @@ function progressReporter(extra: RequestExtra): { calls: (count: number) => void
     stop: () => clearInterval(timer),
   };
 }
-
-/** The approval form: one yes/no field (elicitation's `requestedSchema` takes flat primitives only). */
-const APPROVAL_FORM = {
-  type: 'object' as const,
-  properties: {
-    approve: {
-      type: 'boolean' as const,
-      title: 'Approve',
-      description: 'Run this call now.',
-      default: false,
-    },
-  },
-  required: ['approve'],
-};
 
 /**
  * Asks the person at the client with `elicitation/create`, sent on the request the script belongs

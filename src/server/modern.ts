@@ -1,13 +1,48 @@
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import { randomBytes } from 'node:crypto';
+import {
+  type CallToolResult,
+  createRequestStateCodec,
+  type InputRequiredResult,
+  inputRequired,
+  inputResponse,
+  ProtocolError,
+  ProtocolErrorCode,
+  type RequestStateCodec,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { Approver } from '../approvals/approvals.js';
+import type { Gateway } from '../gateway.js';
 import type { GatewaySession } from '../session/gateway-session.js';
-import { type Contexts, UnknownContextError } from './contexts.js';
+import { Contexts, UnknownContextError } from './contexts.js';
+import { type Decision, PausedRuns } from './paused-runs.js';
 
-/** What a 2026-07-28 request's MCP server needs: where contexts live, and who is calling. */
+/** What a 2026-07-28 request's MCP server needs: where contexts and paused scripts live, and who is calling. */
 export interface ModernRequest {
   contexts: Contexts;
+  runs: PausedRuns;
+  /** Seals the `requestState` of a paused approval (see {@link runStateCodec}). */
+  codec: RequestStateCodec<RunState>;
   /** The caller's credential as the contexts know it: SHA-256 (hex) of its bearer token, "" without one. */
   caller: string;
+}
+
+/** What every 2026-07-28 request of one endpoint shares: contexts, paused scripts, the codec. */
+export type ModernState = Omit<ModernRequest, 'caller'>;
+
+/**
+ * The state of one endpoint's 2026-07-28 serving. The `requestState` key is `Gateway.stateKey`
+ * (`TOOLSCRIPT_STATE_KEY`), else one made for this process; a sealed state lives as long as a
+ * person may take to approve (`approvals.timeoutMs`) and five seconds more.
+ * @param idleMs how long an unused context lives, in ms.
+ */
+export function modernState(gateway: Gateway, idleMs: number): ModernState {
+  const key = gateway.stateKey ?? randomBytes(32);
+  return {
+    contexts: new Contexts(gateway, { idleMs }),
+    runs: new PausedRuns(gateway.store),
+    codec: runStateCodec(key, Math.ceil(gateway.config.approvals.timeoutMs / 1000) + 5),
+  };
 }
 
 /** `execute_code`'s extra argument for 2026-07-28 clients. */
@@ -62,4 +97,122 @@ export function namingContext(result: CallToolResult, context: string): CallTool
     ],
     structuredContent: { context },
   };
+}
+
+/** The approval form: one yes/no field (elicitation's `requestedSchema` takes flat primitives only). */
+export const APPROVAL_FORM = {
+  type: 'object' as const,
+  properties: {
+    approve: {
+      type: 'boolean' as const,
+      title: 'Approve',
+      description: 'Run this call now.',
+      default: false,
+    },
+  },
+  required: ['approve'],
+};
+
+/** What a paused approval's `requestState` names: the run, the replica holding it, the approval's number. */
+export interface RunState {
+  run: string;
+  replica: string;
+  step: number;
+}
+
+/**
+ * The codec of paused approvals' `requestState` (the SDK's HMAC-SHA256 `createRequestStateCodec`):
+ * valid for `ttlSeconds`, and bound to the method and the caller's credential hash, so a
+ * `requestState` echoed by another caller, or for another method, is refused like a tampered one.
+ * @param key at least 32 bytes, the same on every replica (`TOOLSCRIPT_STATE_KEY`).
+ */
+export function runStateCodec(key: Uint8Array, ttlSeconds: number): RequestStateCodec<RunState> {
+  return createRequestStateCodec<RunState>({
+    key,
+    ttlSeconds,
+    bind: (ctx) => `${ctx.mcpReq.method}\0${ctx.http?.authInfo?.token ?? ''}`,
+  });
+}
+
+/**
+ * `execute_code` for a 2026-07-28 client. The script runs in its context; when it reaches a tool
+ * that needs approval it pauses, and the request is answered `input_required` with the question
+ * (an elicitation) and a sealed `requestState`. The client's retry carries the person's answer,
+ * which resumes the script where it is held (see {@link PausedRuns}); the retry is answered with
+ * the script's result or its next question. A script is never started twice.
+ * @param run runs the script in `session` with `approver` for its approvals and `signal` to cancel it.
+ */
+export async function executeModern(
+  modern: ModernRequest,
+  args: unknown,
+  ctx: ServerContext,
+  run: (session: GatewaySession, approver: Approver, signal: AbortSignal) => Promise<CallToolResult>,
+): Promise<CallToolResult | InputRequiredResult> {
+  const state = ctx.mcpReq.requestState<RunState>();
+  let stop: Awaited<ReturnType<PausedRuns['answer']>>;
+  if (state) {
+    stop = await modern.runs.answer(state.replica, state.run, state.step, decisionOf(ctx));
+  } else {
+    const taken = await takeContext(modern, args);
+    if ('error' in taken) return { content: [{ type: 'text', text: taken.error }], isError: true };
+    const started = modern.runs.start((approver, signal) => run(taken.session, approver, signal));
+    // Cancelling the first request cancels the script; a request that ends with a question does not.
+    const cancel = () => started.cancel();
+    ctx.mcpReq.signal.addEventListener('abort', cancel);
+    stop = await started.first.finally(() => ctx.mcpReq.signal.removeEventListener('abort', cancel));
+    if (stop.kind === 'ask') return ask(modern, ctx, started.id, modern.runs.replica, stop);
+  }
+  switch (stop.kind) {
+    case 'done':
+      return stop.result;
+    case 'ask':
+      return ask(modern, ctx, (state as RunState).run, (state as RunState).replica, stop);
+    case 'used':
+      return refusal(
+        'APPROVAL_USED',
+        'this approval is no longer waiting: it was answered already (a requestState is taken once), or its time (approvals.timeoutMs) ran out and the script went on without it. Nothing ran twice.',
+      );
+    case 'gone':
+      return refusal(
+        'APPROVAL_LOST',
+        `the replica holding this paused script (${stop.replica}) is gone or does not answer. The script stopped at its approval and is never run again, here or there: nothing after that approval ran. Run the script again.`,
+      );
+  }
+}
+
+/** An `isError` answer to a retry that resumed nothing: `Error [CODE]: message`. */
+function refusal(code: 'APPROVAL_USED' | 'APPROVAL_LOST', message: string): CallToolResult {
+  return { content: [{ type: 'text', text: `Error [${code}]: ${message}` }], isError: true };
+}
+
+/** The question of a paused script as `input_required`, its `requestState` sealed. */
+async function ask(
+  modern: ModernRequest,
+  ctx: ServerContext,
+  run: string,
+  replica: string,
+  stop: { message: string; step: number },
+): Promise<InputRequiredResult> {
+  return inputRequired({
+    inputRequests: {
+      approve: inputRequired.elicit({ message: stop.message, requestedSchema: APPROVAL_FORM }),
+    },
+    requestState: await modern.codec.mint({ run, replica, step: stop.step }, ctx),
+  });
+}
+
+/**
+ * The person's answer in a retry: `accept` only when they accepted with `approve: true`.
+ * @throws {ProtocolError} -32602 when the retry carries no answer to the approval.
+ */
+function decisionOf(ctx: ServerContext): Decision {
+  const view = inputResponse(ctx.mcpReq.inputResponses, 'approve');
+  if (view.kind === 'missing')
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      'The retry carries no answer to "approve": send the elicitation result as inputResponses.approve with the requestState.',
+    );
+  if (view.kind !== 'elicit') return 'decline';
+  if (view.action !== 'accept') return view.action;
+  return (view.content as { approve?: unknown } | undefined)?.approve === true ? 'accept' : 'decline';
 }

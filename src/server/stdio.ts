@@ -1,8 +1,8 @@
 import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import { warmCounter } from '../accounting/counter.js';
 import type { Gateway } from '../gateway.js';
-import { Contexts } from './contexts.js';
 import { createMcpServer } from './mcp-server.js';
+import { modernState } from './modern.js';
 
 /** A context of a stdio client unused this long ends, in ms: 30 minutes (as an HTTP session). */
 const STDIO_CONTEXT_IDLE_MS = 30 * 60 * 1000;
@@ -17,8 +17,8 @@ const STDIO_CONTEXT_IDLE_MS = 30 * 60 * 1000;
  */
 export async function serveStdio(gateway: Gateway, session?: string): Promise<void> {
   warmCounter();
-  const contexts = new Contexts(gateway, { idleMs: STDIO_CONTEXT_IDLE_MS });
-  const sweeper = setInterval(() => contexts.sweep(), 60_000);
+  const state = modernState(gateway, STDIO_CONTEXT_IDLE_MS);
+  const sweeper = setInterval(() => state.contexts.sweep(), 60_000);
   sweeper.unref();
   const ended = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
@@ -26,7 +26,7 @@ export async function serveStdio(gateway: Gateway, session?: string): Promise<vo
   });
   const handle = serveSdkStdio(({ era }) =>
     era === 'modern'
-      ? createMcpServer(gateway, { modern: { contexts, caller: '' }, operator: true })
+      ? createMcpServer(gateway, { modern: { ...state, caller: '' }, operator: true })
       : createMcpServer(gateway, { ...(session ? { session } : {}), operator: true }),
   );
   await ended;
