@@ -6,6 +6,12 @@
  * starts at once); `--rate R` starts R agents per second instead (open model, so stalls show).
  *
  *   npm run bench:scale -- [--sessions 1000] [--replicas 1|2] [--store] [--rate R] [--compare]
+ *                          [--modern] [--eras]
+ *
+ * `--modern` runs 2026-07-28 agents instead (the v2 SDK client pinned to that revision): no
+ * session, so no initialize and no DELETE; the client's `server/discover` probe, `search_tools`
+ * and the same `execute_code`, each request balanced on its own (HAProxy round robin). `--eras`
+ * runs both eras on two replicas behind HAProxy with Redis, one after the other, and prints both.
  *
  * `--store` starts a redis-server (Debian's package) and gives the replicas `store`, so sessions
  * live in Redis. `--compare` runs two replicas behind HAProxy with Redis, then one replica without
@@ -32,6 +38,8 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     store: { type: 'boolean', default: false },
     compare: { type: 'boolean', default: false },
+    modern: { type: 'boolean', default: false },
+    eras: { type: 'boolean', default: false },
   },
 });
 const sessions = Number(values.sessions);
@@ -61,8 +69,8 @@ async function redisCommands(url: string): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
-/** One run of the benchmark: `replicaCount` replicas, with Redis when `store`. */
-async function run(replicaCount: number, store: boolean) {
+/** One run of the benchmark: `replicaCount` replicas, with Redis when `store`, agents of 2026-07-28 when `modern`. */
+async function run(replicaCount: number, store: boolean, modern = false) {
   const dir = mkdtempSync(join(tmpdir(), 'toolscript-scale-'));
   const children: ChildProcess[] = [];
   const config = join(dir, 'toolscript.config.json');
@@ -77,7 +85,10 @@ async function run(replicaCount: number, store: boolean) {
       mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } },
     }),
   );
-  const { url, replicas } = await startReplicas(replicaCount, config, dir, children);
+  // A paused approval's seal must open on every replica (none pauses here, but it is the deployment).
+  const { url, replicas } = await startReplicas(replicaCount, config, dir, children, {
+    TOOLSCRIPT_STATE_KEY: 'ab'.repeat(32),
+  });
   const commandsBefore = redis ? await redisCommands(redis.url) : 0;
 
   const script = `import * as e from './servers/everything';
@@ -105,8 +116,12 @@ async function run(replicaCount: number, store: boolean) {
       return value;
     };
     const transport = new StreamableHTTPClientTransport(new URL(url));
-    const client = new Client({ name: 'bench-scale', version: '1' });
+    const client = new Client(
+      { name: 'bench-scale', version: '1' },
+      modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    );
     try {
+      // 2026-07-28: the connect is the server/discover probe, not an initialize handshake.
       await timed('initialize', () => client.connect(transport));
       await timed('search', () => client.callTool({ name: 'search_tools', arguments: { query: 'echo' } }));
       const result = await timed('execute', () =>
@@ -119,7 +134,7 @@ async function run(replicaCount: number, store: boolean) {
       );
       const text = (result.content as { text: string }[])[0]?.text ?? '';
       if (result.isError || !text.includes('10')) throw new Error(text.slice(0, 200));
-      await timed('delete', () => transport.terminateSession());
+      if (!modern) await timed('delete', () => transport.terminateSession());
     } catch (error) {
       errors++;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -131,7 +146,7 @@ async function run(replicaCount: number, store: boolean) {
   }
 
   process.stderr.write(
-    `toolscript scale benchmark: ${sessions} agents, ${replicaCount} replica(s)${replicaCount > 1 ? ' behind HAProxy' : ''}${redis ? ' with Redis' : ', no store'}, ${rate ? `${rate} arrivals/s (open)` : 'all at once (closed)'}\n`,
+    `toolscript scale benchmark: ${sessions} ${modern ? '2026-07-28 ' : '2025-era '}agents, ${replicaCount} replica(s)${replicaCount > 1 ? ' behind HAProxy' : ''}${redis ? ' with Redis' : ', no store'}, ${rate ? `${rate} arrivals/s (open)` : 'all at once (closed)'}\n`,
   );
   const started = performance.now();
   const agents: Promise<void>[] = [];
@@ -148,6 +163,7 @@ async function run(replicaCount: number, store: boolean) {
   rmSync(dir, { recursive: true, force: true });
   const round = (n: number) => Math.round(n);
   const summary = {
+    era: modern ? '2026-07-28' : '2025-11-25',
     sessions,
     replicas: replicaCount,
     model: rate ? `open, ${rate}/s` : 'closed',
@@ -156,10 +172,9 @@ async function run(replicaCount: number, store: boolean) {
     errors,
     firstErrors,
     steps: Object.fromEntries(
-      Object.entries(steps).map(([step, ms]) => [
-        step,
-        { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) },
-      ]),
+      Object.entries(steps)
+        .filter(([, ms]) => ms.length > 0)
+        .map(([step, ms]) => [step, { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) }]),
     ),
     peakRssMbPerReplica: peakRss.map(round),
     scriptThreadsPerReplica: threadsPerReplica,
@@ -174,13 +189,19 @@ async function run(replicaCount: number, store: boolean) {
   console.log(JSON.stringify(summary, null, 2));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(
-    join(ROOT, `bench/results/scale-${replicaCount}${redis ? '-redis' : ''}.json`),
+    join(ROOT, `bench/results/scale-${replicaCount}${redis ? '-redis' : ''}${modern ? '-modern' : ''}.json`),
     `${JSON.stringify(summary, null, 2)}\n`,
   );
   return summary;
 }
 
-if (values.compare) {
+if (values.eras) {
+  const legacy = await run(2, true, false);
+  const modern = await run(2, true, true);
+  console.log(
+    `${sessions} agents on 2 replicas behind HAProxy with Redis: 2025-era ${legacy.seconds} s (${legacy.sessionsPerSecond}/s, ${legacy.errors} errors), 2026-07-28 ${modern.seconds} s (${modern.sessionsPerSecond}/s, ${modern.errors} errors)`,
+  );
+} else if (values.compare) {
   const withStore = await run(2, true);
   const alone = await run(1, false);
   const ratio = withStore.sessionsPerSecond / alone.sessionsPerSecond;
@@ -188,5 +209,5 @@ if (values.compare) {
     `throughput, 2 replicas with Redis / 1 replica without a store: ${withStore.sessionsPerSecond} / ${alone.sessionsPerSecond} sessions/s = ${(ratio * 100).toFixed(0)}% (target at least 80%)`,
   );
 } else {
-  await run(Number(values.replicas), values.store);
+  await run(Number(values.replicas), values.store, values.modern);
 }
