@@ -188,7 +188,7 @@ describe('approvals for clients of both eras', () => {
     const replayed = await retry(client, state);
     expect(replayed.isError).toBe(true);
     expect(texts(replayed)).toMatch(
-      /^Error \[APPROVAL_USED\]: this approval is no longer waiting: it was answered already/,
+      /^Error \[APPROVAL_USED\]: this question is no longer waiting: it was answered already/,
     );
     expect(await called(calls)).toEqual(['write_file']);
   });

@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { type CallToolResult, Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
+import { serveHttp } from '../src/server/http.js';
+import { resultText } from './support/replicas.js';
 import { type HttpServerProcess, MEMORY, startHttpServer, stdioServer } from './support/servers.js';
 
 /**
@@ -89,9 +91,48 @@ describe('upstream servers of both MCP eras', () => {
     );
     expect(run.error?.code).toBe('TOOL_ERROR');
     expect(run.error?.message).toMatch(
-      /^weather\.wipe failed: it asks the person at the client "Wipe the all cache\?", and toolscript passes no server's questions on/,
+      /^weather\.wipe failed: it asks the person at the client "Wipe the all cache\?", and no one can answer here/,
     );
   });
+
+  for (const mode of ['legacy', 'auto'] as const) {
+    it(`passes the server's question on to the person behind a ${mode} client, and goes on with the answer`, async () => {
+      const http = await serveHttp(gateway, { port: 0 });
+      const asked: string[] = [];
+      const client = new Client(
+        { name: 'person', version: '1' },
+        { capabilities: { elicitation: {} }, versionNegotiation: { mode } },
+      );
+      client.setRequestHandler('elicitation/create', async (request) => {
+        asked.push(request.params.message);
+        return { action: 'accept', content: { confirm: asked.length === 1 } };
+      });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+        const script = (scope: string) =>
+          `import { wipe } from './servers/weather'; export default await wipe({ scope: '${scope}' });`;
+        const first = (await client.callTool({
+          name: 'execute_code',
+          arguments: { code: script('logs') },
+        })) as CallToolResult;
+        const second = (await client.callTool({
+          name: 'execute_code',
+          arguments: { code: script('all') },
+        })) as CallToolResult;
+        expect([resultText(first), resultText(second)]).toEqual([
+          expect.stringContaining('wiped logs'),
+          expect.stringContaining('kept all'),
+        ]);
+        expect(asked).toEqual([
+          'Server weather asks: Wipe the logs cache?',
+          'Server weather asks: Wipe the all cache?',
+        ]);
+      } finally {
+        await client.close();
+        await http.close();
+      }
+    });
+  }
 
   it('says why a server fails when its protocol is pinned to a revision it does not speak', async () => {
     const pinned = await createGateway(

@@ -1,6 +1,6 @@
 import type { CallToolResult, ReadResourceResult, Resource } from '@modelcontextprotocol/server';
 import { sampleText, type TextSample } from '../accounting/execution.js';
-import type { Approvals, Approver } from '../approvals/approvals.js';
+import type { Approvals, Approver, Ask, Elicitor } from '../approvals/approvals.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';
 import { assignBindingNames } from '../codegen/names.js';
 import { nearest } from '../discovery/nearest.js';
@@ -38,7 +38,11 @@ export interface ToolCaller {
     server: string,
     tool: string,
     args: Record<string, unknown>,
-    options?: { signal?: AbortSignal | undefined },
+    options?: {
+      signal?: AbortSignal | undefined;
+      /** Passes the server's own questions (elicitation) on to the person; without it they are refused. */
+      ask?: Ask | undefined;
+    },
   ): Promise<CallToolResult>;
   /** The resources a server offers (`./client`'s `listResources`); absent when not supported. */
   listResources?(server: string): Promise<Resource[]>;
@@ -88,6 +92,8 @@ export interface ApprovalContext {
   show?: ((args: JsonValue) => JsonValue) | undefined;
   /** The run's clock, paused while the person decides. */
   clock?: RunClock | undefined;
+  /** Passes an upstream server's own questions on to the person (see `Elicitor`). */
+  elicitor?: Elicitor | undefined;
 }
 
 /**
@@ -263,7 +269,10 @@ export class Bridge {
       );
       if (signal?.aborted) throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
     }
-    const result = await this.caller.callTool(server, tool, input, { signal });
+    const result = await this.caller.callTool(server, tool, input, {
+      signal,
+      ...(approval.elicitor ? { ask: asking(server, approval.elicitor, approval.clock, signal) } : {}),
+    });
     trace.resultBytes = resultBytes(result);
     payload.result = sampleText(resultText(result));
     if (result.isError) throw new ToolError(server, tool, errorText(result));
@@ -277,4 +286,24 @@ export class Bridge {
     }
     return value;
   }
+}
+
+/**
+ * How a call passes its server's questions on: to `elicitor`, with the run's clock paused while
+ * the person answers (as for approvals), until `signal` aborts.
+ */
+function asking(
+  server: string,
+  elicitor: Elicitor,
+  clock: RunClock | undefined,
+  signal: AbortSignal | undefined,
+): Ask {
+  return async (question) => {
+    clock?.pause();
+    try {
+      return await elicitor({ server, ...question }, signal ?? new AbortController().signal);
+    } finally {
+      clock?.resume();
+    }
+  };
 }

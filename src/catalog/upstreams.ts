@@ -8,6 +8,7 @@ import type {
   ResourceTemplateType,
   Tool,
 } from '@modelcontextprotocol/server';
+import type { Ask } from '../approvals/approvals.js';
 import type { CredentialStore } from '../auth/credentials.js';
 import { StoredOAuthProvider } from '../auth/provider.js';
 import type { ToolCaller } from '../bridge/bridge.js';
@@ -210,12 +211,12 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
     server: string,
     tool: string,
     args: Record<string, unknown>,
-    options: { signal?: AbortSignal | undefined } = {},
+    options: { signal?: AbortSignal | undefined; ask?: Ask | undefined } = {},
   ): Promise<CallToolResult> {
     const connection = this.connections.get(server);
     if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
     const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
-    return connection.callTool(tool, args, { idempotent, signal: options.signal });
+    return connection.callTool(tool, args, { idempotent, signal: options.signal, ask: options.ask });
   }
 
   /** Tries again to start a server that was down and lists its tools (see {@link refresh}). */

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
-import type { Approver } from '../approvals/approvals.js';
+import type { Approver, Elicitor } from '../approvals/approvals.js';
 import type { Bridge, CallPayload } from '../bridge/bridge.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
@@ -47,6 +47,11 @@ export interface ExecuteOptions {
    * with `APPROVAL_REQUIRED` (unless `approvals.fallback` is "allow").
    */
   approve?: Approver | undefined;
+  /**
+   * Passes an upstream server's own questions (MCP elicitation) on to the person at the client;
+   * without it they are refused and the call fails with `TOOL_ERROR`.
+   */
+  elicit?: Elicitor | undefined;
   /** Overrides `sandbox.typecheck` for this execution. */
   typecheck?: TypecheckMode;
   /** Called after each tool call the script makes, with the number made so far (for progress). */
@@ -136,6 +141,7 @@ async function run(
     signal,
     onCall,
     approve,
+    elicit,
     language = 'typescript',
     ...overrides
   } = options;
@@ -217,6 +223,7 @@ async function run(
       vault,
       signal,
       approve,
+      elicit,
       onCall,
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
@@ -253,7 +260,7 @@ async function run(
     for (const text of [...checked.errors, ...checked.warnings]) notes.push(`[typecheck] ${text}`);
   }
   const serverModules = parts.bindings.moduleLookup(used.folders);
-  const host = openHost(parts, { session, vault, signal, approve, onCall });
+  const host = openHost(parts, { session, vault, signal, approve, elicit, onCall });
   const { hostFunctions, calls, payloads, clock } = host;
   const usedSkills = new Set<string>();
   const pinned = used.skills ? await parts.skills.pinnedModules(transpiled.code) : new Map<string, string>();
@@ -308,10 +315,11 @@ export function openHost(
     vault: PiiVault | undefined;
     signal?: AbortSignal | undefined;
     approve?: Approver | undefined;
+    elicit?: Elicitor | undefined;
     onCall?: ((calls: number) => void) | undefined;
   },
 ) {
-  const { session, vault, signal, approve, onCall } = options;
+  const { session, vault, signal, approve, elicit, onCall } = options;
   // Each upstream call in flight listens on the signal, and a script may make hundreds at once:
   // a signal of their own keeps Node's listener-leak warning (10) for real leaks.
   const callSignal = signal && AbortSignal.any([signal]);
@@ -321,7 +329,13 @@ export function openHost(
   const { hostFunctions, calls, payloads } = parts.bridge.session(
     vault ? (server, tool, args) => parts.pii.untokenizeArgs(vault, session, server, tool, args) : undefined,
     callSignal,
-    { session, approver: approve, show: vault ? (args) => vault.tokenize(args) : undefined, clock },
+    {
+      session,
+      approver: approve,
+      elicitor: elicit,
+      show: vault ? (args) => vault.tokenize(args) : undefined,
+      clock,
+    },
   );
   const callTool = hostFunctions.callTool;
   if (onCall && callTool) {

@@ -43,7 +43,7 @@ const operations = (table: readonly { name: string }[]) =>
 export async function runPythonScript(
   parts: PipelineParts,
   code: string,
-  context: Pick<ExecuteOptions, 'signal' | 'approve' | 'onCall'> & {
+  context: Pick<ExecuteOptions, 'signal' | 'approve' | 'elicit' | 'onCall'> & {
     vault: PiiVault | undefined;
     session: string;
     limits: { timeoutMs: number; memoryMb: number };
@@ -86,6 +86,7 @@ export async function runPythonScript(
     vault: context.vault,
     signal: context.signal,
     approve: context.approve,
+    elicit: context.elicit,
     onCall: context.onCall,
   });
   const run = await python.run(

@@ -2,7 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
+import {
+  isInitializeRequest,
+  isLegacyRequest,
+  validateHostHeader,
+  validateOriginHeader,
+} from '@modelcontextprotocol/server';
 import { warmCounter } from '../accounting/counter.js';
 import { dashboard } from '../dashboard/routes.js';
 import { ConfigError } from '../errors.js';
@@ -128,8 +133,8 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
         throw new HttpError(401, 'Unauthorized: send "Authorization: Bearer <token>" with the gateway token');
       }
     }
-    const hostname = hostnameOf(req.headers.host);
-    if (allowedHosts && (hostname === undefined || !allowedHosts.includes(hostname))) {
+    // DNS rebinding: the SDK's Host check (port-agnostic, against the allowed hostnames).
+    if (allowedHosts && !validateHostHeader(req.headers.host, allowedHosts).ok) {
       throw new HttpError(
         403,
         `Forbidden: Host "${req.headers.host ?? ''}" is not allowed (DNS rebinding protection)`,
@@ -146,7 +151,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
       const ok = options.allowedOrigins
         ? options.allowedOrigins.includes(origin)
         : allowedHosts
-          ? allowedHosts.includes(hostnameOf(origin.replace(/^[a-z]+:\/\//i, '')) ?? '')
+          ? validateOriginHeader(origin, allowedHosts).ok
           : true;
       if (!ok) throw new HttpError(403, `Forbidden: Origin "${origin}" is not allowed`);
     }
@@ -342,16 +347,6 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
-}
-
-/** The hostname of a Host header value (port dropped; IPv6 keeps its brackets), or undefined. */
-function hostnameOf(host: string | undefined): string | undefined {
-  if (!host) return undefined;
-  try {
-    return new URL(`http://${host}`).hostname;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { type Approver, approvalMessage } from '../approvals/approvals.js';
+import { type Approver, approvalMessage, type Elicitor } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
@@ -9,14 +9,8 @@ import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
-import {
-  APPROVAL_FORM,
-  CONTEXT_INPUT,
-  CONTEXT_OUTPUT,
-  executeModern,
-  type ModernRequest,
-  namingContext,
-} from './modern.js';
+import { CONTEXT_INPUT, CONTEXT_OUTPUT, executeModern, type ModernRequest, namingContext } from './modern.js';
+import { APPROVAL_FORM } from './paused-runs.js';
 import { registerResourceHandlers } from './resources.js';
 
 /** Coalesces bursts of upstream `list_changed` into one notification per client, in ms. */
@@ -89,7 +83,7 @@ export function createMcpServer(
     name: string,
     args: unknown,
     ctx: RequestExtra,
-    options: { signal: AbortSignal; approve?: Approver },
+    options: { signal: AbortSignal; approve?: Approver | undefined; elicit?: Elicitor | undefined },
   ): Promise<CallToolResult> => {
     const progress = progressReporter(ctx);
     try {
@@ -118,16 +112,18 @@ export function createMcpServer(
       // The SDK aborts `signal` on notifications/cancelled and when the session closes.
       async (args: unknown, ctx: RequestExtra) => {
         if (modern && tool.name === 'execute_code')
-          return executeModern(modern, args, ctx, async (target, approve, signal) =>
-            namingContext(await runTool(target, tool.name, args, ctx, { approve, signal }), target.id),
+          return executeModern(modern, args, ctx, async (target, ask, signal) =>
+            namingContext(
+              await runTool(target, tool.name, args, ctx, {
+                approve: ask.approver,
+                elicit: ask.elicitor,
+                signal,
+              }),
+              target.id,
+            ),
           );
-        const approve = modern
-          ? undefined
-          : elicitationApprover(server, ctx, gateway.config.approvals.timeoutMs);
-        return runTool(session, tool.name, args, ctx, {
-          signal: ctx.mcpReq.signal,
-          ...(approve ? { approve } : {}),
-        });
+        const asking = modern ? undefined : elicitation(server, ctx, gateway.config.approvals.timeoutMs);
+        return runTool(session, tool.name, args, ctx, { signal: ctx.mcpReq.signal, ...asking });
       },
     ),
   );
@@ -207,24 +203,38 @@ function progressReporter(extra: RequestExtra): { calls: (count: number) => void
 
 /**
  * Asks the person at the client with `elicitation/create`, sent on the request the script belongs
- * to; `undefined` when the client did not declare the elicitation capability.
+ * to (2025 clients): approvals (`approve`, one yes/no field) and upstream servers' own questions
+ * (`elicit`, their form, saying which server asks). Undefined when the client did not declare the
+ * elicitation capability.
  */
-function elicitationApprover(
+function elicitation(
   server: McpServer,
   extra: RequestExtra,
   timeoutMs: number,
-): Approver | undefined {
+): { approve: Approver; elicit: Elicitor } | undefined {
   if (!server.server.getClientCapabilities()?.elicitation) return undefined;
-  return async (request, signal) => {
-    const result = await extra.mcpReq.send(
+  // The gateway's own timer (approvals.timeoutMs) decides; the SDK's must not come first.
+  const ask = (message: string, requestedSchema: Record<string, unknown>, signal: AbortSignal) =>
+    extra.mcpReq.send(
       {
         method: 'elicitation/create',
-        params: { message: approvalMessage(request), requestedSchema: APPROVAL_FORM },
+        params: { message, requestedSchema: requestedSchema as typeof APPROVAL_FORM },
       },
-      // The gateway's own timer (approvals.timeoutMs) decides; the SDK's must not come first.
       { signal, timeout: timeoutMs + 60_000 },
     );
-    if (result.action !== 'accept') return result.action;
-    return result.content?.approve === true ? 'accept' : 'decline';
+  return {
+    approve: async (request, signal) => {
+      const result = await ask(approvalMessage(request), APPROVAL_FORM, signal);
+      if (result.action !== 'accept') return result.action;
+      return result.content?.approve === true ? 'accept' : 'decline';
+    },
+    elicit: async (question, signal) => {
+      const result = await ask(
+        `Server ${question.server} asks: ${question.message}`,
+        question.requestedSchema,
+        signal,
+      );
+      return { action: result.action, ...(result.content ? { content: result.content } : {}) };
+    },
   };
 }

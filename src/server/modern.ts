@@ -11,11 +11,11 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { Approver } from '../approvals/approvals.js';
+import type { Approver, Elicitor, ServerAnswer } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewaySession } from '../session/gateway-session.js';
 import { Contexts, UnknownContextError } from './contexts.js';
-import { type Decision, PausedRuns } from './paused-runs.js';
+import { PausedRuns, type Question, type Stop } from './paused-runs.js';
 
 /** What a 2026-07-28 request's MCP server needs: where contexts and paused scripts live, and who is calling. */
 export interface ModernRequest {
@@ -99,25 +99,15 @@ export function namingContext(result: CallToolResult, context: string): CallTool
   };
 }
 
-/** The approval form: one yes/no field (elicitation's `requestedSchema` takes flat primitives only). */
-export const APPROVAL_FORM = {
-  type: 'object' as const,
-  properties: {
-    approve: {
-      type: 'boolean' as const,
-      title: 'Approve',
-      description: 'Run this call now.',
-      default: false,
-    },
-  },
-  required: ['approve'],
-};
-
-/** What a paused approval's `requestState` names: the run, the replica holding it, the approval's number. */
+/**
+ * What a paused question's `requestState` names: the run, the replica holding it, the question's
+ * number and its key in `inputResponses` ("approve" for an approval, "question" for a server's own).
+ */
 export interface RunState {
   run: string;
   replica: string;
   step: number;
+  key: Question['key'];
 }
 
 /**
@@ -136,26 +126,31 @@ export function runStateCodec(key: Uint8Array, ttlSeconds: number): RequestState
 
 /**
  * `execute_code` for a 2026-07-28 client. The script runs in its context; when it reaches a tool
- * that needs approval it pauses, and the request is answered `input_required` with the question
- * (an elicitation) and a sealed `requestState`. The client's retry carries the person's answer,
- * which resumes the script where it is held (see {@link PausedRuns}); the retry is answered with
- * the script's result or its next question. A script is never started twice.
- * @param run runs the script in `session` with `approver` for its approvals and `signal` to cancel it.
+ * that needs approval, or an upstream server asks the person a question, it pauses, and the
+ * request is answered `input_required` with the question (an elicitation) and a sealed
+ * `requestState`. The client's retry carries the person's answer, which resumes the script where
+ * it is held (see {@link PausedRuns}); the retry is answered with the script's result or its next
+ * question. A script is never started twice.
+ * @param run runs the script in `session`, asking the person through `ask`, cancelled by `signal`.
  */
 export async function executeModern(
   modern: ModernRequest,
   args: unknown,
   ctx: ServerContext,
-  run: (session: GatewaySession, approver: Approver, signal: AbortSignal) => Promise<CallToolResult>,
+  run: (
+    session: GatewaySession,
+    ask: { approver: Approver; elicitor: Elicitor },
+    signal: AbortSignal,
+  ) => Promise<CallToolResult>,
 ): Promise<CallToolResult | InputRequiredResult> {
   const state = ctx.mcpReq.requestState<RunState>();
   let stop: Awaited<ReturnType<PausedRuns['answer']>>;
   if (state) {
-    stop = await modern.runs.answer(state.replica, state.run, state.step, decisionOf(ctx));
+    stop = await modern.runs.answer(state.replica, state.run, state.step, answerOf(ctx, state.key));
   } else {
     const taken = await takeContext(modern, args);
     if ('error' in taken) return { content: [{ type: 'text', text: taken.error }], isError: true };
-    const started = modern.runs.start((approver, signal) => run(taken.session, approver, signal));
+    const started = modern.runs.start((ask, signal) => run(taken.session, ask, signal));
     // Cancelling the first request cancels the script; a request that ends with a question does not.
     const cancel = () => started.cancel();
     ctx.mcpReq.signal.addEventListener('abort', cancel);
@@ -170,12 +165,12 @@ export async function executeModern(
     case 'used':
       return refusal(
         'APPROVAL_USED',
-        'this approval is no longer waiting: it was answered already (a requestState is taken once), or its time (approvals.timeoutMs) ran out and the script went on without it. Nothing ran twice.',
+        'this question is no longer waiting: it was answered already (a requestState is taken once), or its time (approvals.timeoutMs) ran out and the script went on without it. Nothing ran twice.',
       );
     case 'gone':
       return refusal(
         'APPROVAL_LOST',
-        `the replica holding this paused script (${stop.replica}) is gone or does not answer. The script stopped at its approval and is never run again, here or there: nothing after that approval ran. Run the script again.`,
+        `the replica holding this paused script (${stop.replica}) is gone or does not answer. The script stopped at its question and is never run again, here or there: nothing after it ran. Run the script again.`,
       );
   }
 }
@@ -191,28 +186,32 @@ async function ask(
   ctx: ServerContext,
   run: string,
   replica: string,
-  stop: { message: string; step: number },
+  stop: Extract<Stop, { kind: 'ask' }>,
 ): Promise<InputRequiredResult> {
+  const { key, message, requestedSchema, step } = stop;
   return inputRequired({
     inputRequests: {
-      approve: inputRequired.elicit({ message: stop.message, requestedSchema: APPROVAL_FORM }),
+      [key]: inputRequired.elicit({ message, requestedSchema: requestedSchema as ElicitForm }),
     },
-    requestState: await modern.codec.mint({ run, replica, step: stop.step }, ctx),
+    requestState: await modern.codec.mint({ run, replica, step, key }, ctx),
   });
 }
 
+/** The form schema `inputRequired.elicit` takes (MCP's restricted JSON Schema). */
+type ElicitForm = Parameters<typeof inputRequired.elicit>[0]['requestedSchema'];
+
 /**
- * The person's answer in a retry: `accept` only when they accepted with `approve: true`.
- * @throws {ProtocolError} -32602 when the retry carries no answer to the approval.
+ * The person's answer in a retry, as MCP's `ElicitResult`: the elicitation under `key`.
+ * @throws {ProtocolError} -32602 when the retry carries no answer under `key`.
  */
-function decisionOf(ctx: ServerContext): Decision {
-  const view = inputResponse(ctx.mcpReq.inputResponses, 'approve');
+function answerOf(ctx: ServerContext, key: Question['key']): ServerAnswer {
+  const view = inputResponse(ctx.mcpReq.inputResponses, key);
   if (view.kind === 'missing')
     throw new ProtocolError(
       ProtocolErrorCode.InvalidParams,
-      'The retry carries no answer to "approve": send the elicitation result as inputResponses.approve with the requestState.',
+      `The retry carries no answer to "${key}": send the elicitation result as inputResponses.${key} with the requestState.`,
     );
-  if (view.kind !== 'elicit') return 'decline';
-  if (view.action !== 'accept') return view.action;
-  return (view.content as { approve?: unknown } | undefined)?.approve === true ? 'accept' : 'decline';
+  if (view.kind !== 'elicit') return { action: 'decline' };
+  if (view.action !== 'accept') return { action: view.action };
+  return { action: 'accept', content: (view.content ?? {}) as ServerAnswer['content'] };
 }

@@ -1,16 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { type Approver, approvalMessage } from '../approvals/approvals.js';
+import { type Approver, approvalMessage, type Elicitor, type ServerAnswer } from '../approvals/approvals.js';
 import type { SessionStore } from '../store/store.js';
 
-/** What a person answered (MCP elicitation's actions; `accept` only when they approved). */
-export type Decision = 'accept' | 'decline' | 'cancel';
+/** The approval form: one yes/no field (elicitation's `requestedSchema` takes flat primitives only). */
+export const APPROVAL_FORM = {
+  type: 'object' as const,
+  properties: {
+    approve: {
+      type: 'boolean' as const,
+      title: 'Approve',
+      description: 'Run this call now.',
+      default: false,
+    },
+  },
+  required: ['approve'],
+};
+
+/** A question to the person: an approval (`key` "approve") or an upstream server's own (`key` "question"). */
+export interface Question {
+  key: 'approve' | 'question';
+  message: string;
+  requestedSchema: Record<string, unknown>;
+}
 
 /**
  * Where a paused script stands when a request about it ends: finished with its answer, or
- * waiting at approval number `step` (1, 2, …) for the person to answer `message`.
+ * waiting at question number `step` (1, 2, …) for the person.
  */
-export type Stop = { kind: 'done'; result: CallToolResult } | { kind: 'ask'; message: string; step: number };
+export type Stop = { kind: 'done'; result: CallToolResult } | ({ kind: 'ask'; step: number } & Question);
 
 /** Why an answer about a paused script found nothing to resume. */
 export type Missing =
@@ -25,24 +43,48 @@ export const RELAY_ACK_MS = 3_000;
 /** One script of a 2026-07-28 client that may stop at approvals while no request is open. */
 class PausedRun {
   private step = 0;
-  private waiting: ((decision: Decision) => void) | undefined;
+  private waiting: ((answer: ServerAnswer) => void) | undefined;
   private stops = deferred<Stop>();
   /** Cancels the script (its own, not any request's: requests end while it waits). */
   readonly controller = new AbortController();
 
   constructor(readonly id: string) {}
 
-  /** The approver the script's approvals ask: each question is a stop the open request answers with. */
-  readonly approver: Approver = (request, signal) =>
-    new Promise<Decision>((resolve) => {
+  /** Puts `question` to the person: a stop the open request answers with, until `signal` aborts. */
+  private ask(question: Question, signal: AbortSignal): Promise<ServerAnswer> {
+    return new Promise<ServerAnswer>((resolve) => {
       this.step++;
       this.waiting = resolve;
-      // Approvals' own timer (approvals.timeoutMs) ended the wait: nothing is asked any more.
-      signal?.addEventListener('abort', () => {
-        if (this.waiting === resolve) this.waiting = undefined;
+      // The gateway stopped waiting (approvals.timeoutMs, a cancel): nothing is asked any more.
+      signal.addEventListener('abort', () => {
+        if (this.waiting !== resolve) return;
+        this.waiting = undefined;
+        resolve({ action: 'cancel' });
       });
-      this.emit({ kind: 'ask', message: approvalMessage(request), step: this.step });
+      this.emit({ kind: 'ask', step: this.step, ...question });
     });
+  }
+
+  /** The approver of the script's approvals: `accept` only when the person approved. */
+  readonly approver: Approver = async (request, signal) => {
+    const answer = await this.ask(
+      { key: 'approve', message: approvalMessage(request), requestedSchema: APPROVAL_FORM },
+      signal,
+    );
+    if (answer.action !== 'accept') return answer.action;
+    return answer.content?.approve === true ? 'accept' : 'decline';
+  };
+
+  /** Passes an upstream server's question on, saying which server asks. */
+  readonly elicitor: Elicitor = (question, signal) =>
+    this.ask(
+      {
+        key: 'question',
+        message: `Server ${question.server} asks: ${question.message}`,
+        requestedSchema: question.requestedSchema,
+      },
+      signal,
+    );
 
   /** The next stop (taken before whatever leads to it starts). */
   next(): Promise<Stop> {
@@ -54,13 +96,13 @@ class PausedRun {
     this.emit({ kind: 'done', result });
   }
 
-  /** Resumes approval `step` with `decision`; the next stop, or undefined when it is not waiting there. */
-  answer(step: number, decision: Decision): Promise<Stop> | undefined {
+  /** Resumes question `step` with `answer`; the next stop, or undefined when it is not waiting there. */
+  answer(step: number, answer: ServerAnswer): Promise<Stop> | undefined {
     const waiting = this.waiting;
     if (step !== this.step || !waiting) return undefined;
     this.waiting = undefined;
     const next = this.next();
-    waiting(decision);
+    waiting(answer);
     return next;
   }
 
@@ -93,7 +135,9 @@ export class PausedRuns {
    * Starts `run` (a script that asks `approver` at each approval and ends with its answer) and
    * returns its first stop; it keeps going while no request is open.
    */
-  start(run: (approver: Approver, signal: AbortSignal) => Promise<CallToolResult>): {
+  start(
+    run: (ask: { approver: Approver; elicitor: Elicitor }, signal: AbortSignal) => Promise<CallToolResult>,
+  ): {
     id: string;
     first: Promise<Stop>;
     cancel: () => void;
@@ -101,7 +145,7 @@ export class PausedRuns {
     const paused = new PausedRun(randomBytes(12).toString('hex'));
     this.runs.set(paused.id, paused);
     const first = paused.next();
-    void run(paused.approver, paused.controller.signal)
+    void run(paused, paused.controller.signal)
       .catch((error: unknown) => ({
         content: [{ type: 'text' as const, text: `Internal error: ${(error as Error).message}` }],
         isError: true,
@@ -114,12 +158,11 @@ export class PausedRuns {
   }
 
   /**
-   * Resumes approval `step` of run `id` held by `replica` with `decision`.
+   * Resumes question `step` of run `id` held by `replica` with the person's `answer`.
    * @returns the run's next stop, or why there was nothing to resume.
    */
-  async answer(replica: string, id: string, step: number, decision: Decision): Promise<Stop | Missing> {
-    if (replica === this.replica)
-      return (await this.runs.get(id)?.answer(step, decision)) ?? { kind: 'used' };
+  async answer(replica: string, id: string, step: number, answer: ServerAnswer): Promise<Stop | Missing> {
+    if (replica === this.replica) return (await this.runs.get(id)?.answer(step, answer)) ?? { kind: 'used' };
     const store = this.store;
     if (!store?.publish || !store.subscribe) return { kind: 'gone', replica };
     await this.listen();
@@ -138,7 +181,7 @@ export class PausedRuns {
     });
     await store.publish(
       channel(replica),
-      JSON.stringify({ type: 'answer', id, step, decision, from: this.replica, message }),
+      JSON.stringify({ type: 'answer', id, step, answer, from: this.replica, message }),
     );
     return stop.finally(() => this.replies.delete(message));
   }
@@ -165,13 +208,13 @@ export class PausedRuns {
     const reply = (body: Record<string, unknown>) =>
       store.publish?.(channel(message.from), JSON.stringify({ ...body, message: message.message }));
     await reply({ type: 'ack' });
-    const next = this.runs.get(message.id)?.answer(message.step, message.decision);
+    const next = this.runs.get(message.id)?.answer(message.step, message.answer);
     await reply({ type: 'stop', stop: next ? await next : { kind: 'used' } });
   }
 }
 
 type Relayed =
-  | { type: 'answer'; id: string; step: number; decision: Decision; from: string; message: string }
+  | { type: 'answer'; id: string; step: number; answer: ServerAnswer; from: string; message: string }
   | { type: 'ack'; message: string }
   | { type: 'stop'; message: string; stop: Stop | Missing };
 

@@ -129,7 +129,7 @@ export class GatewaySession {
   async call(
     name: string,
     input: unknown,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'language'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'elicit' | 'language'> = {},
   ): Promise<ToolAnswer> {
     const tool = GATEWAY_TOOLS.find((t) => t.name === name);
     if (!tool) {
@@ -177,7 +177,7 @@ export class GatewaySession {
   /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
   async executeCode(
     code: string,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'language'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'elicit' | 'language'> = {},
   ): Promise<ToolAnswer & { execution: ExecutionResult }> {
     const execution = await this.gateway.execute(code, {
       ...(this.vault ? { vault: this.vault } : {}),

@@ -1,10 +1,11 @@
 import type { CallToolResult, Client, OAuthClientProvider, Tool } from '@modelcontextprotocol/client';
+import type { Ask } from '../approvals/approvals.js';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import { ensureExited } from '../util/process.js';
 import { type EraVerdicts, watchChanges } from './era.js';
 import { describeFailure, isServerRefusal, isTimeout, refusalText } from './sdk.js';
 import { StderrTail } from './stderr-tail.js';
-import { openClient, ServerAsked, type UpstreamTarget } from './transports.js';
+import { askingWith, openClient, ServerAsked, type UpstreamTarget } from './transports.js';
 
 /** First wait before restarting a server that went away, in ms; doubled per failure in a row. */
 export const RESTART_BACKOFF_MS = 250;
@@ -254,10 +255,9 @@ export class UpstreamConnection {
   /**
    * Calls a tool and returns the raw result, `isError` results included.
    *
-   * When the transport fails (the server dies, or misses the deadline), a call marked
-   * `idempotent` is retried once on a restarted server; any other call is not, and the error says
-   * that it may have taken effect. A server that missed a deadline and then does not answer a
-   * ping is restarted.
+   * When the transport fails (the server dies, or misses the deadline), a call marked `idempotent`
+   * is retried once on a restarted server; any other is not, and the error says that it may have
+   * taken effect. A server that missed a deadline and does not answer a ping is restarted.
    * @param options.timeoutMs per-call timeout in ms; defaults to the server's `timeoutMs` or `callTimeoutMs`.
    * @param options.idempotent the tool's `idempotentHint` (safe to repeat). @default false
    * @throws {UpstreamUnavailableError} when the server is down, dies during the call, or times out.
@@ -272,19 +272,20 @@ export class UpstreamConnection {
       idempotent?: boolean | undefined;
       /** Cancels the call (the SDK sends notifications/cancelled); it then fails with `CANCELLED`. */
       signal?: AbortSignal | undefined;
+      /** Puts the server's own questions to the person (see `askingWith`); else they are refused. */
+      ask?: Ask | undefined;
     } = {},
   ): Promise<CallToolResult> {
     const timeout = options.timeoutMs ?? this.callTimeout();
     const once = async (): Promise<CallToolResult> => {
       const client = await this.connect();
       try {
-        const result = (await client.callTool(
-          { name: tool, arguments: args },
-          {
-            timeout,
-            ...(options.signal ? { signal: options.signal } : {}),
-          },
-        )) as CallToolResult;
+        const call = () =>
+          client.callTool(
+            { name: tool, arguments: args },
+            { timeout, ...(options.signal ? { signal: options.signal } : {}) },
+          );
+        const result = (await askingWith(options.ask, call)) as CallToolResult;
         this.failures = 0;
         return result;
       } catch (error) {

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, OAuthClientProvider, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
+import type { Ask } from '../approvals/approvals.js';
 import { isRemoteServer, type ServerConfig } from '../config.js';
 import { VERSION } from '../version.js';
 import { type EraVerdicts, type UpstreamProtocol, verdictKey, versionNegotiation } from './era.js';
@@ -76,7 +78,14 @@ export async function openClient(
       versionNegotiation: versionNegotiation(era.protocol, options.timeoutMs),
     });
     client.setRequestHandler('elicitation/create', async (request) => {
-      throw new ServerAsked(request.params.message);
+      const ask = asking.getStore();
+      const params = request.params;
+      if (!ask || !('requestedSchema' in params)) throw new ServerAsked(params.message);
+      const answer = await ask({
+        message: params.message,
+        requestedSchema: params.requestedSchema as Record<string, unknown>,
+      });
+      return { action: answer.action, ...(answer.content ? { content: answer.content } : {}) };
     });
     client.onerror = (error) => {
       // The SDK's stdio reader closes the connection when one message is over its buffer size.
@@ -167,15 +176,29 @@ function isAuthFailure(error: unknown): boolean {
   );
 }
 
+/** The way of asking of the tool call in progress (see {@link askingWith}). */
+const asking = new AsyncLocalStorage<Ask>();
+
+/**
+ * Runs `call` (one tool call) so that a question its server asks meanwhile (elicitation: pushed by
+ * a 2025 server over this call's stream, or an `input_required` result of a 2026-07-28 server,
+ * which the SDK fulfils inside the call) goes to `ask`. A question that comes outside any call, or
+ * in a call without `ask`, is refused with {@link ServerAsked}.
+ */
+export function askingWith<T>(ask: Ask | undefined, call: () => Promise<T>): Promise<T> {
+  return ask ? asking.run(ask, call) : call();
+}
+
 /**
  * Thrown to the SDK when an upstream server asks the person at the client (elicitation, pushed in
- * 2025 or an `input_required` result in 2026-07-28): toolscript does not pass such questions on.
- * The connection turns it into the call's `TOOL_ERROR`, with the server's question in it.
+ * 2025 or an `input_required` result in 2026-07-28) and no one can answer: the script's client
+ * cannot be asked, or the question is not a form. The connection turns it into the call's
+ * `TOOL_ERROR`, with the server's question in it.
  */
 export class ServerAsked extends Error {
   constructor(readonly question: string) {
     super(
-      `it asks the person at the client ${JSON.stringify(question.slice(0, 200))}, and toolscript passes no server's questions on to a person yet, so the call was refused (run this tool where a person can answer)`,
+      `it asks the person at the client ${JSON.stringify(question.slice(0, 200))}, and no one can answer here (the client does not support MCP elicitation, or the question is not a form), so the call was refused; run it from a client that supports elicitation`,
     );
     this.name = 'ServerAsked';
   }
