@@ -7,7 +7,7 @@
  * writes each call it gets to a file.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +17,13 @@ import {
   type InputRequiredResult,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
+import { ROOT } from './support/cli.js';
 import { REDIS_AVAILABLE, startRedis } from './support/redis.js';
 
 const OFFICE = fileURLToPath(new URL('./support/office-server.mjs', import.meta.url));
@@ -214,6 +216,81 @@ describe('approvals for clients of both eras', () => {
     });
     expect(await called(calls)).toEqual([]);
   }, 20_000);
+});
+
+describe('approvals over stdio for clients of both eras', () => {
+  let dir: string;
+  let calls: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscript-eras-stdio-'));
+    calls = join(dir, 'calls.txt');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const [name, mode] of Object.entries(MODES)) {
+    it(`asks a ${name} client over stdio, runs the call once on yes and never on no`, async () => {
+      await rm(calls, { force: true });
+      const file = join(dir, `${name}.json`);
+      await writeFile(
+        file,
+        JSON.stringify({
+          dataDir: join(dir, name),
+          approvals: { timeoutMs: 10_000 },
+          mcpServers: {
+            office: {
+              command: process.execPath,
+              args: [OFFICE],
+              env: { OFFICE_CALLS: calls },
+              requireApproval: ['write_file'],
+            },
+          },
+        }),
+      );
+      let approve = true;
+      const client = new Client(
+        { name: 'person', version: '1' },
+        { capabilities: { elicitation: {} }, versionNegotiation: { mode } },
+      );
+      client.setRequestHandler('elicitation/create', async () => ({
+        action: 'accept',
+        content: { approve },
+      }));
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [
+            '--import',
+            import.meta.resolve('tsx'),
+            join(ROOT, 'src/cli/main.ts'),
+            'serve',
+            '--config',
+            file,
+          ],
+          stderr: 'ignore',
+        }),
+      );
+      try {
+        expect(client.getProtocolEra()).toBe(name === 'legacy' ? 'legacy' : 'modern');
+        const ran = (await client.callTool({
+          name: 'execute_code',
+          arguments: { code: WRITE },
+        })) as CallToolResult;
+        expect(texts(ran)).toContain('write_file ran');
+        approve = false;
+        const refused = (await client.callTool({
+          name: 'execute_code',
+          arguments: { code: WRITE },
+        })) as CallToolResult;
+        expect(texts(refused)).toMatch(/APPROVAL_DENIED/);
+        expect(await called(calls)).toEqual(['write_file']);
+      } finally {
+        await client.close();
+      }
+    }, 60_000);
+  }
 });
 
 describe.runIf(REDIS_AVAILABLE)('approvals across two replicas (Redis)', () => {
