@@ -1,14 +1,26 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CallToolResult, Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  type CallToolResult,
+  Client,
+  InMemoryTransport,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
 import { serveHttp } from '../src/server/http.js';
+import { createMcpServer } from '../src/server/mcp-server.js';
 import { resultText } from './support/replicas.js';
-import { type HttpServerProcess, MEMORY, startHttpServer, stdioServer } from './support/servers.js';
+import {
+  EVERYTHING,
+  type HttpServerProcess,
+  MEMORY,
+  startHttpServer,
+  stdioServer,
+} from './support/servers.js';
 
 /**
  * Upstreams of both eras in one gateway: a server that speaks only 2026-07-28 (the v2 SDK's
@@ -133,6 +145,37 @@ describe('upstream servers of both MCP eras', () => {
       }
     });
   }
+
+  it("passes a 2025 server's pushed elicitation on to the person while its call is open", async () => {
+    const everything = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'everything'),
+        mcpServers: { everything: stdioServer(...EVERYTHING, ['stdio']) },
+      }),
+    );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await createMcpServer(everything).connect(serverSide);
+    const client = new Client({ name: 'person', version: '1' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { name: 'Ada', check: true } };
+    });
+    try {
+      await client.connect(clientSide);
+      const result = (await client.callTool({
+        name: 'execute_code',
+        arguments: {
+          code: `import { triggerElicitationRequest } from './servers/everything'; export default await triggerElicitationRequest({});`,
+        },
+      })) as CallToolResult;
+      expect(resultText(result)).toContain('Name: Ada');
+      expect(asked).toEqual(['Server everything asks: Please provide inputs for the following fields:']);
+    } finally {
+      await client.close();
+      await everything.close();
+    }
+  });
 
   it('says why a server fails when its protocol is pinned to a revision it does not speak', async () => {
     const pinned = await createGateway(

@@ -285,7 +285,7 @@ export class UpstreamConnection {
             { name: tool, arguments: args },
             { timeout, ...(options.signal ? { signal: options.signal } : {}) },
           );
-        const result = (await askingWith(options.ask, call)) as CallToolResult;
+        const result = (await askingWith(client, options.ask, call)) as CallToolResult;
         this.failures = 0;
         return result;
       } catch (error) {

@@ -78,7 +78,7 @@ export async function openClient(
       versionNegotiation: versionNegotiation(era.protocol, options.timeoutMs),
     });
     client.setRequestHandler('elicitation/create', async (request) => {
-      const ask = asking.getStore();
+      const ask = asking.getStore() ?? soleAsker(client);
       const params = request.params;
       if (!ask || !('requestedSchema' in params)) throw new ServerAsked(params.message);
       const answer = await ask({
@@ -178,15 +178,30 @@ function isAuthFailure(error: unknown): boolean {
 
 /** The way of asking of the tool call in progress (see {@link askingWith}). */
 const asking = new AsyncLocalStorage<Ask>();
+/** The ways of asking of each connection's calls in flight. */
+const inFlight = new WeakMap<Client, Set<Ask>>();
 
 /**
- * Runs `call` (one tool call) so that a question its server asks meanwhile (elicitation: pushed by
- * a 2025 server over this call's stream, or an `input_required` result of a 2026-07-28 server,
- * which the SDK fulfils inside the call) goes to `ask`. A question that comes outside any call, or
- * in a call without `ask`, is refused with {@link ServerAsked}.
+ * Runs `call` (one tool call on `client`) so that a question its server asks meanwhile goes to
+ * `ask`: an `input_required` result of a 2026-07-28 server, which the SDK fulfils inside the call
+ * (so within its async context), or an elicitation a 2025 server pushes while the call is open
+ * (found as the only call with a way of asking in flight on that connection: a 2025 server's
+ * request names no call, so with two such calls open at once it is refused). A question with no
+ * call to go to is refused with {@link ServerAsked}.
  */
-export function askingWith<T>(ask: Ask | undefined, call: () => Promise<T>): Promise<T> {
-  return ask ? asking.run(ask, call) : call();
+export function askingWith<T>(client: Client, ask: Ask | undefined, call: () => Promise<T>): Promise<T> {
+  if (!ask) return call();
+  let open = inFlight.get(client);
+  if (!open) inFlight.set(client, (open = new Set()));
+  const mine = open;
+  mine.add(ask);
+  return asking.run(ask, call).finally(() => mine.delete(ask));
+}
+
+/** The way of asking of the one call in flight on `client` that has one; none when zero or several. */
+function soleAsker(client: Client): Ask | undefined {
+  const open = inFlight.get(client);
+  return open?.size === 1 ? [...open][0] : undefined;
 }
 
 /**
