@@ -13,6 +13,11 @@ closing every upstream server.
 Over HTTP, requests whose Host or Origin is not this machine's are refused (DNS rebinding), bodies
 are capped at 4 MiB, and sessions idle for 30 minutes are closed.
 
+Both MCP eras are served: 2025-11-25 clients get sessions; 2026-07-28 clients are served without
+one, their state carried by execute_code's "context" handle (30 minutes idle). Several replicas
+share a store ($TOOLSCRIPT_STORE) and need the same $TOOLSCRIPT_PII_KEY (PII on) and
+$TOOLSCRIPT_STATE_KEY (approvals; 64 hex digits, e.g. openssl rand -hex 32).
+
 Options:
       --http          serve Streamable HTTP instead of stdio
       --host HOST     interface to listen on (default 127.0.0.1)
