@@ -191,9 +191,8 @@ const inFlight = new WeakMap<Client, Set<Ask>>();
  */
 export function askingWith<T>(client: Client, ask: Ask | undefined, call: () => Promise<T>): Promise<T> {
   if (!ask) return call();
-  let open = inFlight.get(client);
-  if (!open) inFlight.set(client, (open = new Set()));
-  const mine = open;
+  const mine = inFlight.get(client) ?? new Set<Ask>();
+  inFlight.set(client, mine);
   mine.add(ask);
   return asking.run(ask, call).finally(() => mine.delete(ask));
 }
