@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { browserCommand } from '../src/cli/commands/auth.js';
 import { exec, tokenLine } from '../src/cli/commands/exec.js';
 import { runCli } from '../src/cli/main.js';
+import { startupWarning } from '../src/cli/shared.js';
 import { DenoSandbox } from '../src/sandbox/deno/index.js';
 import { locateDeno } from '../src/sandbox/deno/locate.js';
 
@@ -125,5 +126,35 @@ describe('toolscript auth login: opening the browser', () => {
   it('opens only http and https URLs (the server names the authorization URL)', () => {
     for (const other of ['file:///etc/passwd', 'javascript:alert(1)', 'ms-settings:', 'not a url'])
       expect(browserCommand(other, 'win32')).toBeUndefined();
+  });
+});
+
+describe('start-up warnings', () => {
+  it("show a failed server's cause from its stderr, without stack frames, at most 8 lines", () => {
+    const error = [
+      "Upstream server 'crash' is unavailable: the connection closed. Check its entry in mcpServers.",
+      "--- last stderr of 'crash' ---",
+      'node:internal/modules/cjs/loader:1210',
+      '  throw err;',
+      '',
+      "Error: Cannot find module '/nonexistent/server.js'",
+      '    at Module._resolveFilename (node:internal/modules/cjs/loader:1207:15)',
+      '    at Module._load (node:internal/modules/cjs/loader:1038:27)',
+      "  code: 'MODULE_NOT_FOUND',",
+      ...Array.from({ length: 5 }, (_, i) => `line ${i} ${'x'.repeat(i === 4 ? 300 : 1)}`),
+    ].join('\n');
+    const warning = startupWarning(error);
+    const lines = warning.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      "warning: Upstream server 'crash' is unavailable: the connection closed. Check its entry in mcpServers.",
+    );
+    expect(lines[1]).toBe('  its stderr (its last 8 lines):');
+    expect(lines.slice(2)).toHaveLength(8);
+    expect(warning).toContain("  | Error: Cannot find module '/nonexistent/server.js'");
+    expect(warning).not.toContain(' at Module.');
+    expect(lines.at(-1)).toBe(`  | line 4 ${'x'.repeat(193)}…`);
+    expect(startupWarning("Upstream server 'x' is unavailable: no answer within 10 ms.")).toBe(
+      "warning: Upstream server 'x' is unavailable: no answer within 10 ms.\n",
+    );
   });
 });

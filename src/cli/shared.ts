@@ -131,9 +131,38 @@ export async function startGateway(
   const { createGateway } = await import('../create.js');
   const gateway = await createGateway(config, gatewayOptions);
   for (const server of gateway.listServers()) {
-    if (!server.ok) io.stderr(`warning: ${server.error?.split('\n')[0]}\n`);
+    if (!server.ok)
+      io.stderr(startupWarning(server.error ?? `Upstream server '${server.name}' is unavailable.`));
   }
   return gateway;
+}
+
+/** Most lines of a server's stderr shown in its start-up warning (the last ones). */
+export const WARNING_STDERR_LINES = 8;
+/** Longest stderr line shown in a start-up warning, in characters. */
+const WARNING_LINE_CHARS = 200;
+
+/**
+ * The start-up warning of a server that did not start: its error's first line, then the last
+ * {@link WARNING_STDERR_LINES} lines of its stderr that are neither empty nor stack frames (each
+ * cut to 200 characters), indented, so the cause (`Cannot find module …`) shows where the user
+ * looks first.
+ * @param error an `UpstreamUnavailableError` message, whose stderr tail follows a
+ *   `--- last stderr of '<server>' ---` line.
+ */
+export function startupWarning(error: string): string {
+  const [first = '', ...rest] = error.split('\n');
+  const marker = rest.findIndex((line) => /^--- last stderr of '.*' ---$/.test(line));
+  // Stack frames say where, not what: they go first, so the error line fits.
+  const tail =
+    marker < 0 ? [] : rest.slice(marker + 1).filter((line) => line.trim() !== '' && !/^\s+at /.test(line));
+  const shown = tail
+    .slice(-WARNING_STDERR_LINES)
+    .map(
+      (line) => `  | ${line.length > WARNING_LINE_CHARS ? `${line.slice(0, WARNING_LINE_CHARS)}…` : line}\n`,
+    );
+  const omitted = tail.length - shown.length;
+  return `warning: ${first}\n${shown.length ? `  its stderr${omitted ? ` (its last ${shown.length} lines)` : ''}:\n` : ''}${shown.join('')}`;
 }
 
 /**
