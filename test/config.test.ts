@@ -217,3 +217,30 @@ describe('config', () => {
     });
   });
 });
+
+describe('config errors', () => {
+  it('are all reported at once, each once with its path, and never as an empty list of keys', () => {
+    const dir = writeConfig(
+      JSON.stringify({
+        callTimeoutMS: 5,
+        sandbox: { memoryMb: 'lots' },
+        mcpServers: {
+          memory: { comand: 'node', args: [] },
+          x: { command: 'node', args: [], envs: ['a'] },
+        },
+      }),
+    );
+    let issues: string[] = [];
+    try {
+      loadConfig({ cwd: dir });
+    } catch (error) {
+      issues = (error as ConfigError).issues;
+    }
+    expect(issues).toEqual([
+      'callTimeoutMS: unknown key (did you mean "callTimeoutMs"?)',
+      'mcpServers.memory.comand: unknown key (did you mean "command"?)',
+      'mcpServers.x.envs: unknown key (did you mean "env"?)',
+      'sandbox.memoryMb: Invalid input: expected number, received string',
+    ]);
+  });
+});

@@ -30,15 +30,15 @@ export function describeIssue(
 ): string[] {
   const path = issue.path.map(String);
   const where = path.join('.') || '(root)';
-  if (issue.code === 'unrecognized_keys') {
-    const known = keys[path.join('.')] ?? [];
-    return issue.keys.map(
-      (key) => `${where === '(root)' ? '' : `${where}.`}${key}: ${unknownKeyMessage(key, known)}`,
-    );
-  }
   // A server entry with an unknown key was reported already, with its nearest key.
   if (path[0] === 'mcpServers' && already.some((line) => line.startsWith(`${path.slice(0, 2).join('.')}.`)))
     return [];
+  if (issue.code === 'unrecognized_keys') {
+    const known = keys[path[0] === 'mcpServers' && path.length === 2 ? 'server' : path.join('.')] ?? [];
+    return issue.keys
+      .map((key) => `${where === '(root)' ? '' : `${where}.`}${key}: ${unknownKeyMessage(key, known)}`)
+      .filter((line) => !already.includes(line));
+  }
   return [`${where}: ${issue.message}`];
 }
 
@@ -64,7 +64,7 @@ export function unknownKeyMessage(key: string, known: string[]): string {
     distance(key.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(key.length / 4))
   )
     return `unknown key (did you mean "${best}"?)`;
-  return `unknown key (expected one of: ${known.join(', ')})`;
+  return known.length ? `unknown key (expected one of: ${known.join(', ')})` : 'unknown key';
 }
 
 /** Unknown keys of server entries, checked before the union so the message names the key. */

@@ -72,9 +72,17 @@ export function loadConfig(
     throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`, file);
   }
   const raw = parseJson(text, file);
-  const { input, notices } = normalizeConfigInput(raw, file);
+  const { input, notices, problems } = normalizeInput(raw);
   const expanded = expandVariables(input, env, file);
-  const config = parseConfig(expanded, { file, defaultDataDir: () => defaultDataDir(env) });
+  let config: ToolscriptConfig;
+  try {
+    config = parseConfig(expanded, { file, defaultDataDir: () => defaultDataDir(env) });
+  } catch (error) {
+    // Every problem at once: the top-level typos found first, then the schema's.
+    if (!problems.length || !(error instanceof ConfigError)) throw error;
+    throw invalid(file, [...new Set([...problems, ...error.issues])]);
+  }
+  if (problems.length) throw invalid(file, problems);
   for (const server of Object.values(config.mcpServers)) {
     if ('command' in server && server.cwd) server.cwd = resolve(dirname(file), server.cwd);
   }
@@ -132,7 +140,23 @@ export function parseJson(text: string, file: string): unknown {
  * @throws {ConfigError} for a top-level key within two edits of a known one (e.g. "mcpServer").
  */
 export function normalizeConfigInput(raw: unknown, file?: string): { input: unknown; notices: string[] } {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { input: raw, notices: [] };
+  const { input, notices, problems } = normalizeInput(raw);
+  if (problems.length) throw invalid(file, problems);
+  return { input, notices };
+}
+
+/** "Invalid config in FILE:" and one line per problem. */
+function invalid(file: string | undefined, problems: string[]): ConfigError {
+  return new ConfigError(
+    `Invalid config${file ? ` in ${file}` : ''}:\n  - ${problems.join('\n  - ')}`,
+    file,
+    problems,
+  );
+}
+
+/** {@link normalizeConfigInput} with its problems returned rather than thrown. */
+function normalizeInput(raw: unknown): { input: unknown; notices: string[]; problems: string[] } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { input: raw, notices: [], problems: [] };
   const known = CONFIG_KEYS[''] ?? [];
   const input: Record<string, unknown> = {};
   const ignored: string[] = [];
@@ -143,12 +167,6 @@ export function normalizeConfigInput(raw: unknown, file?: string): { input: unkn
       typos.push(`${key}: ${unknownKeyMessage(key, known)}`);
     else ignored.push(key);
   }
-  if (typos.length)
-    throw new ConfigError(
-      `Invalid config${file ? ` in ${file}` : ''}:\n  - ${typos.join('\n  - ')}`,
-      file,
-      typos,
-    );
   const notices: string[] = [];
   if (ignored.length)
     notices.push(
@@ -156,8 +174,7 @@ export function normalizeConfigInput(raw: unknown, file?: string): { input: unkn
     );
   const servers = input.mcpServers;
   const proto = protoServer(input);
-  if (proto.length)
-    throw new ConfigError(`Invalid config${file ? ` in ${file}` : ''}:\n  - ${proto[0]}`, file, proto);
+  if (proto.length) return { input, notices, problems: [...typos, ...proto] };
   if (servers && typeof servers === 'object' && !Array.isArray(servers)) {
     const kept: Record<string, unknown> = {};
     const disabled: string[] = [];
@@ -185,7 +202,7 @@ export function normalizeConfigInput(raw: unknown, file?: string): { input: unkn
       );
     input.mcpServers = kept;
   }
-  return { input, notices };
+  return { input, notices, problems: typos };
 }
 
 /**
