@@ -43,6 +43,23 @@ describe.runIf(PYTHON_AVAILABLE)('Python scripts on real servers', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('says where in the script an error happened, and the nearest tool for a name a server lacks', async () => {
+    const keyError = await py(`def f(d):
+    x = 1
+    return d["missing"]
+
+y = 2
+f({})`);
+    expect(keyError.error).toEqual({
+      code: 'RUNTIME_ERROR',
+      message: "KeyError: 'missing' (script.py line 3, in f; called from line 6)",
+    });
+    const typo = await py('from servers.memory import read_grap');
+    expect(typo.error?.message).toMatch(
+      /^ImportError: cannot import name 'read_grap' from 'servers\.memory' .*\(script\.py line 1\)\. Did you mean read_graph\?$/,
+    );
+  });
+
   it('aggregates 400 mails in Python and returns only the answer', async () => {
     const top = topSenderDomains();
     const run = await py(MAIL_TOP_SENDERS_PY);

@@ -1,6 +1,7 @@
 import { serverFolder } from '../codegen/names.js';
 import { pythonName, renderPythonModule } from '../codegen/python.js';
 import { STATE_OPERATIONS, WORKSPACE_OPERATIONS } from '../codegen/runtime-api.js';
+import { nearest } from '../discovery/nearest.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { PiiVault } from '../pii/vault.js';
 import type { SandboxError, SandboxRunOptions, SandboxRunResult } from '../sandbox.js';
@@ -107,12 +108,7 @@ export async function runPythonScript(
       result: run.ok ? (run.result ?? null) : null,
       logs: run.logs.map(formatLog),
       calls: host.calls,
-      error: run.error
-        ? describePythonError(
-            run.error,
-            parts.catalog.listServers().map((s) => s.name),
-          )
-        : null,
+      error: run.error ? describePythonError(run.error, parts.catalog.listServers()) : null,
     },
     payloads: host.payloads,
   };
@@ -120,12 +116,29 @@ export async function runPythonScript(
 
 /**
  * A Python failure as the model should read it: a missing module says what can be imported (the
- * servers by their Python names, or the standard library and `toolscript`); anything else as
- * `describeError` words it.
+ * servers by their Python names, or the standard library and `toolscript`); a name a server module
+ * does not have gets the nearest tool names; anything else as `describeError` words it, with where
+ * in the script it happened (see {@link pythonLocation}).
  */
-function describePythonError(error: SandboxError, servers: string[]): ExecutionResult['error'] {
-  if (error.code !== 'MODULE_NOT_FOUND')
-    return describeError(error, { servers: () => servers, skills: () => [] });
+function describePythonError(
+  error: SandboxError,
+  catalog: { name: string; tools: { name: string }[] }[],
+): ExecutionResult['error'] {
+  const servers = catalog.map((s) => s.name);
+  if (error.code !== 'MODULE_NOT_FOUND') {
+    const described = describeError(error, { servers: () => servers, skills: () => [] });
+    const missing = /^cannot import name '([^']+)' from 'servers\.([^']+)'/.exec(error.message);
+    const server = missing && catalog.find((s) => pythonName(s.name) === missing[2]);
+    const near =
+      missing && server
+        ? nearest(
+            missing[1] ?? '',
+            server.tools.map((t) => pythonName(t.name)),
+          )
+        : [];
+    const hint = near[0] ? `. Did you mean ${near[0]}?` : '';
+    return { ...described, message: `${described.message}${pythonLocation(error.stack)}${hint}` };
+  }
   const module = String(error.details?.module ?? '');
   if (module.startsWith('servers.') || module === 'servers')
     return {
@@ -136,4 +149,25 @@ function describePythonError(error: SandboxError, servers: string[]): ExecutionR
     code: 'MODULE_NOT_FOUND',
     message: `${error.message}. Python scripts have the standard library, servers.<server>, toolscript and toolscript.runtime; no package can be installed.`,
   };
+}
+
+/**
+ * Where in the script a Python error happened, from its traceback's frames in `script.py` (the
+ * runner's own frames are left out): ` (script.py line 3, in f; called from line 6)`, or "" when
+ * the traceback has none.
+ */
+export function pythonLocation(stack: string | undefined): string {
+  const frames = [...(stack ?? '').matchAll(/File "script\.py", line (\d+), in (\S+)/g)].map(
+    ([, line, fn]) => ({
+      line,
+      fn,
+    }),
+  );
+  const inner = frames.at(-1);
+  if (!inner) return '';
+  const callers = frames
+    .slice(0, -1)
+    .reverse()
+    .map((frame) => frame.line);
+  return ` (script.py line ${inner.line}${inner.fn === '<module>' ? '' : `, in ${inner.fn}`}${callers.length ? `; called from line ${callers.join(', then ')}` : ''})`;
 }
