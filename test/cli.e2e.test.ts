@@ -149,3 +149,51 @@ describe('toolscript CLI', () => {
     }
   });
 });
+
+describe('exec with a server that does not start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toolscript-cli-crash-'));
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      mcpServers: {
+        crash: { command: process.execPath, args: [join(dir, 'missing-server.js')] },
+        memory: {
+          command: process.execPath,
+          args: [join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')],
+        },
+      },
+    }),
+  );
+  const exec = (script: string) => {
+    const file = join(dir, `s${Math.random().toString(36).slice(2)}.ts`);
+    writeFileSync(file, script);
+    return spawnCli(['exec', '--config', config, file], { dataDir: join(dir, 'data') });
+  };
+
+  it('starts a server a script reaches only through ./client, on its first call', () => {
+    const run = exec(
+      `import { callTool } from './client'; export default Object.keys(await callTool('memory', 'read_graph', {}));`,
+    );
+    expect(run.stdout).toContain('"entities"');
+    expect(run.code).toBe(0);
+  });
+
+  it('fails the import of a server that did not start with its reason, never an empty module', () => {
+    const whole = exec(`import * as s from './servers/crash'; export default Object.keys(s).length;`);
+    expect(whole.code).toBe(1);
+    expect(whole.stdout).toMatch(/^Error \[UPSTREAM_UNAVAILABLE\]: Upstream server 'crash' is unavailable/);
+    const client = exec(
+      `import { callTool } from './client'; export default await callTool('crash', 'anything', {});`,
+    );
+    expect(client.stdout).toMatch(/^Error \[UPSTREAM_UNAVAILABLE\]: Upstream server 'crash' is unavailable/);
+    expect(client.stdout).toContain('Cannot find module');
+  });
+
+  it("warns at start with the server's cause (search)", () => {
+    const search = spawnCli(['search', '--config', config, 'graph'], { dataDir: join(dir, 'data') });
+    expect(search.stderr).toMatch(
+      /warning: Upstream server 'crash' is unavailable.*\n {2}its stderr:\n(?: {2}\| .*\n)*? {2}\| Error: Cannot find module/,
+    );
+  });
+});

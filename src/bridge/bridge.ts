@@ -217,16 +217,19 @@ export class Bridge {
   }
 
   /**
-   * The catalogued tool a script names, by MCP name or binding identifier; a server that is down is
-   * tried once more.
+   * The catalogued tool a script names, by MCP name or binding identifier; a server that is down,
+   * or was never started, is started once more.
    * @throws {UnknownToolError} naming the nearest tools (names cut to 64 characters)
    * @throws {UpstreamUnavailableError} when the server is down
    */
   private async resolve(server: string, tool: string): Promise<CatalogTool> {
     let found = this.find(server, tool);
     const down = () => this.catalog.getServer(server)?.error;
-    if (!found && this.caller.recover && down() !== undefined) {
-      await this.caller.recover(server);
+    // Never started (`exec` starts only the servers a script imports; `./client` names others), or
+    // down: started (again) once, and a failure is said by the server's reason below.
+    const unstarted = () => !this.catalog.getServer(server)?.tools.length && down() === undefined;
+    if (!found && this.caller.recover && (down() !== undefined || unstarted())) {
+      await this.caller.recover(server).catch(() => {});
       found = this.find(server, tool);
     }
     if (found) return found;

@@ -149,6 +149,11 @@ export class RuntimeModules {
         (name) => !table.has(name) && !UNSAFE_EXPORTS.has(name),
       );
       if (file === 'index') {
+        // A server that is down, imported whole with nothing the script names: its import fails
+        // with the reason rather than giving an empty module the script would go on with.
+        const down = this.catalog.getServer(server)?.error;
+        if (down !== undefined && table.size === 0 && missing.length === 0)
+          return `throw Object.assign(new Error(${JSON.stringify(down.split('\n')[0])}), { code: 'UPSTREAM_UNAVAILABLE', server: ${JSON.stringify(server)} });`;
         const lines = [...table.keys()].map(
           (identifier) => `export { ${identifier} } from './${identifier}';`,
         );
