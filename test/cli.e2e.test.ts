@@ -133,6 +133,13 @@ describe('toolscript CLI', () => {
     expect(readdirSync(dir)).toEqual(['.mcp.json']);
   });
 
+  it('refuses a reachable --host without a token before starting any server', () => {
+    const exposed = cli(['serve', '--http', '--host', '0.0.0.0', '--port', '0']);
+    expect(exposed.code).toBe(1);
+    expect(exposed.stderr).toContain('error: Listening on 0.0.0.0 exposes the gateway beyond this machine');
+    expect(exposed.stderr).not.toContain('Connecting to');
+  });
+
   it('refuses a busy port before starting any server, naming --port', async () => {
     const blocker = createServer();
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
@@ -141,7 +148,15 @@ describe('toolscript CLI', () => {
       const busy = cli(['serve', '--http', '--port', String(port)]);
       expect(busy.code).toBe(1);
       expect(busy.stderr).toContain(`error: port ${port} on 127.0.0.1 is already in use`);
-      expect(busy.stderr).toContain('--port');
+      // The port it suggests was free when it said so.
+      const suggested = Number(/--port (\d+) \(free now\)/.exec(busy.stderr)?.[1]);
+      expect(suggested).toBeGreaterThan(port);
+      const probe = createServer();
+      await new Promise<void>((done, fail) => {
+        probe.once('error', fail);
+        probe.listen(suggested, '127.0.0.1', done);
+      });
+      probe.close();
       expect(busy.stderr).not.toContain('Connecting to');
       expect(busy.stderr.trim().split('\n')).toHaveLength(1);
     } finally {

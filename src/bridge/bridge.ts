@@ -229,7 +229,12 @@ export class Bridge {
     // down: started (again) once, and a failure is said by the server's reason below.
     const unstarted = () => !this.catalog.getServer(server)?.tools.length && down() === undefined;
     if (!found && this.caller.recover && (down() !== undefined || unstarted())) {
-      await this.caller.recover(server).catch(() => {});
+      try {
+        await this.caller.recover(server);
+      } catch (error) {
+        // A configured server that failed says why; a name no server has is an unknown tool.
+        if (down() !== undefined) throw error;
+      }
       found = this.find(server, tool);
     }
     if (found) return found;

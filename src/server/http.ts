@@ -57,6 +57,15 @@ const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_SESSION_IDLE_MS = 30 * 60 * 1000;
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
+/**
+ * Why listening on `host` without `token` is refused (an address other machines can reach, and no
+ * bearer token), or undefined when it is fine. The CLI asks before any upstream server starts.
+ */
+export function exposureProblem(host: string, token: string | undefined): string | undefined {
+  if (isLoopback(host) || token) return undefined;
+  return `Listening on ${host} exposes the gateway beyond this machine: give a bearer token with --token or TOOLSCRIPT_TOKEN (clients send "Authorization: Bearer <token>"), or bind to 127.0.0.1.`;
+}
+
 /** True for addresses that only this machine can reach (127.0.0.0/8, ::1, localhost). */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -86,12 +95,8 @@ class HttpError extends Error {
  */
 export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}): Promise<HttpServer> {
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopback(host) && !options.token) {
-    throw new ConfigError(
-      `Listening on ${host} exposes the gateway beyond this machine: give a bearer token with --token or TOOLSCRIPT_TOKEN (clients send "Authorization: Bearer <token>"), or bind to 127.0.0.1.`,
-      undefined,
-    );
-  }
+  const exposed = exposureProblem(host, options.token);
+  if (exposed) throw new ConfigError(exposed, undefined);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   const maxSessions = options.maxSessions ?? 1000;

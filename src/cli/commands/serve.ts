@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { serveHttp } from '../../server/http.js';
+import { exposureProblem, serveHttp } from '../../server/http.js';
 import { serveStdio } from '../../server/stdio.js';
 import { CliError, type Command, defineCommand, parsePort, startGateway, UsageError } from '../shared.js';
 
@@ -44,7 +44,9 @@ export const serve: Command = defineCommand({
     if (!values.http && (values.host || values.port || values.token))
       throw new UsageError('--host, --port and --token need --http');
     const token = values.token ?? (process.env.TOOLSCRIPT_TOKEN || undefined);
-    // Before any upstream server starts: a busy port should cost the user nothing.
+    // Before any upstream server starts: a refused address or a busy port should cost nothing.
+    const exposed = values.http ? exposureProblem(values.host ?? '127.0.0.1', token) : undefined;
+    if (exposed) throw new CliError(exposed);
     if (values.http) await checkPortFree(values.host ?? '127.0.0.1', port);
     const gateway = await startGateway(values.config, io);
     const servers = gateway.listServers();
@@ -63,7 +65,7 @@ export const serve: Command = defineCommand({
     } catch (error) {
       await gateway.close();
       throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
-        ? portInUse(values.host ?? '127.0.0.1', port)
+        ? await portInUse(values.host ?? '127.0.0.1', port)
         : error;
     }
     io.stdout(
@@ -83,10 +85,23 @@ export const serve: Command = defineCommand({
   },
 });
 
-function portInUse(host: string, port: number): CliError {
+/** The error for a busy port, suggesting the next port that is free now (checked), or --port 0. */
+async function portInUse(host: string, port: number): Promise<CliError> {
+  let free: number | undefined;
+  for (let next = port + 1; next <= Math.min(port + 20, 65535) && free === undefined; next++)
+    if (await canListen(host, next)) free = next;
   return new CliError(
-    `port ${port} on ${host} is already in use (is another toolscript running? pick another with --port ${port + 1}, or --port 0 for a free one)`,
+    `port ${port} on ${host} is already in use (is another toolscript running? pick another with ${free ? `--port ${free} (free now)` : '--port N'}, or --port 0 for a free one)`,
   );
+}
+
+/** True when `host:port` can be listened on now. */
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 }
 
 /**
@@ -98,7 +113,7 @@ async function checkPortFree(host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(portInUse(host, port));
+      if (error.code === 'EADDRINUSE') portInUse(host, port).then(reject, reject);
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
         reject(new CliError(`cannot listen on ${host}: not an address of this machine (check --host)`));
       else if (error.code === 'EACCES')
