@@ -51,9 +51,12 @@ describe('execution accounting', () => {
     expect(tokens).toMatchObject({ definitions: 1000, estimated: false, tokenizer: 'o200k_base' });
   });
 
-  it('reports a negative reduction when code mode costs more', () => {
-    const { tokens } = accountExecution({ script: ' x'.repeat(50), output: '', definitions: 10, calls: [] });
-    expect(tokens.reduction).toBeLessThan(0);
+  it('reports a negative reduction when code mode costs more, and none without tool calls', () => {
+    const call = { args: sampleText('{}'), result: sampleText('x') };
+    const worse = accountExecution({ script: ' x'.repeat(50), output: '', definitions: 10, calls: [call] });
+    expect(worse.tokens.reduction).toBeLessThan(0);
+    const none = accountExecution({ script: ' x'.repeat(50), output: '', definitions: 10, calls: [] });
+    expect(none.tokens.reduction).toBe(0);
   });
 
   it('scales results kept as a sample and says so', () => {

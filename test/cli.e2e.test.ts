@@ -49,6 +49,15 @@ describe('toolscript CLI', () => {
     const failed = cli(['exec', '--json'], "import { nope } from './servers/filesystem'; await nope();");
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).error.code).toBe('UNKNOWN_TOOL');
+    // A failed run prints no token comparison; --json of a call-less script reports no "saving".
+    const failedText = cli(
+      ['exec', '-'],
+      "import * as fs from './servers/filesystem'; await fs.readTextFile({ path: '/nope' });",
+    );
+    expect(failedText.code).toBe(1);
+    expect(failedText.stderr).not.toContain('tokens:');
+    const callLess = cli(['exec', '--json', '-'], 'export default 1;');
+    expect(JSON.parse(callLess.stdout).tokens.reduction).toBe(0);
   });
 
   it('runs every bundled example on the default config', () => {

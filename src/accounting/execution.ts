@@ -48,7 +48,8 @@ export function countSample(
  *   full upstream result.
  * - `directCumulative`: the same billed per model turn: with k calls there are k+1 turns, and
  *   turn t re-sends the definitions plus the first t calls' arguments and results.
- * - `reduction`: `1 − codeMode / direct` (negative when code mode cost more).
+ * - `reduction`: `1 − codeMode / direct` (negative when code mode cost more); 0 for a script that
+ *   made no tool calls, where there is nothing to compare.
  *
  * Counting is capped at {@link COUNT_BUDGET_CHARS} characters per execution: beyond that, texts
  * are counted from prefixes and scaled, and `estimated` is true.
@@ -134,7 +135,7 @@ export function accountWith(
       codeMode,
       direct,
       directCumulative,
-      reduction: direct > 0 ? 1 - codeMode / direct : 0,
+      reduction: calls.length > 0 && direct > 0 ? 1 - codeMode / direct : 0,
       definitions: input.definitions,
       estimated,
       tokenizer: TOKENIZER,

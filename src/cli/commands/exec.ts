@@ -64,7 +64,8 @@ export const exec: Command = defineCommand({
         io.stdout(`${JSON.stringify(result)}\n`);
       } else {
         io.stdout(`${execution.output}\n`);
-        io.stderr(`${tokenLine(execution)}\n`);
+        // A failed run's counts compare nothing the user wanted.
+        if (execution.ok) io.stderr(`${tokenLine(execution)}\n`);
       }
       for (const server of gateway.listServers()) {
         if (!server.ok && execution.calls.some((call) => call.server === server.name))
