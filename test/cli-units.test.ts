@@ -98,6 +98,12 @@ describe('CLI usage', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('error: unknown command "fly" (see toolscript --help)\n');
     expect((await cli(['exce'])).stderr).toContain('did you mean "exec"?');
+    const typo = await cli(['serve', '--htpp']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      "error: Unknown option '--htpp' (did you mean --http?) (see toolscript serve --help)\n",
+    );
+    expect((await cli(['exec', '--zzzzzz'])).stderr).not.toContain('did you mean');
     // A usage error is one line pointing at --help, not the whole help.
     const usage = await cli(['exec', '--bogus']);
     expect(usage.code).toBe(2);

@@ -1,7 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { LanguageModel } from 'ai';
+import { distance } from 'fastest-levenshtein';
 import { type LoadedConfig, loadConfig } from '../config.js';
 import type { GatewayOptions } from '../create.js';
+import { nearest } from '../discovery/nearest.js';
 import { ToolscriptError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 
@@ -99,7 +101,13 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('. To specify a positional')[0] ?? '');
+    const message = (error as Error).message.split('. To specify a positional')[0] ?? '';
+    // An unknown option within two edits of a known one is most likely a typo of it.
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const [best] = unknown ? nearest(unknown, Object.keys(options)) : [];
+    const hint =
+      unknown && best !== undefined && distance(unknown, best) <= 2 ? ` (did you mean --${best}?)` : '';
+    throw new UsageError(`${message}${hint}`);
   }
 }
 
