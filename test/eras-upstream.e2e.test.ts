@@ -16,6 +16,7 @@ import { createMcpServer } from '../src/server/mcp-server.js';
 import { resultText } from './support/replicas.js';
 import {
   EVERYTHING,
+  freePort,
   type HttpServerProcess,
   MEMORY,
   startHttpServer,
@@ -174,6 +175,21 @@ describe('upstream servers of both MCP eras', () => {
     } finally {
       await client.close();
       await everything.close();
+    }
+  });
+
+  it('names the network cause of an HTTP server that is not there', async () => {
+    const port = await freePort();
+    const down = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'down'),
+        mcpServers: { down: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } },
+      }),
+    );
+    try {
+      expect(down.listServers()[0]?.error).toContain(`fetch failed (ECONNREFUSED 127.0.0.1:${port})`);
+    } finally {
+      await down.close();
     }
   });
 

@@ -76,9 +76,36 @@ export function refusalText(message: string): string {
   return message.replace(/^(MCP error -?\d+: )+/, '');
 }
 
-/** One clause saying why a request failed: `no answer within N ms`, `the connection closed`, or the SDK's message. */
+/**
+ * One clause saying why a request failed: `no answer within N ms`, `the connection closed`, or the
+ * SDK's message, with the network cause it wraps when there is one (`fetch failed` says nothing
+ * alone: `(ECONNREFUSED 127.0.0.1:8931)`).
+ */
 export function describeFailure(error: unknown, timeoutMs: number): string {
   if (isTimeout(error)) return `no answer within ${timeoutMs} ms`;
   if (isClosed(error)) return 'the connection closed';
-  return refusalText(error instanceof Error ? error.message : String(error));
+  const message = refusalText(error instanceof Error ? error.message : String(error));
+  const cause = networkCause(error);
+  return cause && !message.includes(cause) ? `${message} (${cause})` : message;
+}
+
+/** The first system error down an error's `cause` chain, as `CODE address:port`, or undefined. */
+function networkCause(error: unknown): string | undefined {
+  let current = error;
+  for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth++) {
+    const { code, address, port, hostname, cause } = current as {
+      code?: unknown;
+      address?: unknown;
+      port?: unknown;
+      hostname?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      const host =
+        typeof address === 'string' ? address : typeof hostname === 'string' ? hostname : undefined;
+      return `${code}${host ? ` ${host}${typeof port === 'number' ? `:${port}` : ''}` : ''}`;
+    }
+    current = cause;
+  }
+  return undefined;
 }
