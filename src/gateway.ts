@@ -11,8 +11,8 @@ import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
 import type { GatewayOptions } from './create.js';
 import { ExecutionFeed } from './dashboard/feed.js';
-import { createEmbedder, fusionFor } from './discovery/embeddings/embedder.js';
-import { SemanticIndex } from './discovery/embeddings/semantic.js';
+import { semanticIndexFor } from './discovery/embeddings/embedder.js';
+import type { SemanticIndex } from './discovery/embeddings/semantic.js';
 import {
   type DetailLevel,
   type SearchHit,
@@ -115,16 +115,7 @@ export class Gateway {
           }
         : {}),
     });
-    const embeddings = config.discovery.embeddings;
-    this.semantic = embeddings
-      ? new SemanticIndex(
-          createEmbedder(embeddings),
-          resolve(dataDir, 'embeddings'),
-          (message) => process.stderr.write(`warning: ${message}\n`),
-          fusionFor(embeddings),
-          store,
-        )
-      : undefined;
+    this.semantic = semanticIndexFor(config.discovery.embeddings, resolve(dataDir, 'embeddings'), store);
     this.toolSearch = new ToolSearch(this.tools, {
       bindings: this.bindings,
       ...(this.semantic ? { semantic: this.semantic } : {}),

@@ -13,7 +13,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import type { HostFunction, JsonValue, RunClock } from '../sandbox.js';
-import { resultBytes } from '../upstream/connection.js';
+import { resultBytes } from '../upstream/result-size.js';
 import { errorText, resultText, unwrapResourceContents, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
 

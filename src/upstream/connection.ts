@@ -3,6 +3,7 @@ import type { Ask } from '../approvals/approvals.js';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import { ensureExited } from '../util/process.js';
 import { type EraVerdicts, watchChanges } from './era.js';
+import { DEFAULT_MAX_RESULT_BYTES, measureResult } from './result-size.js';
 import { describeFailure, isServerRefusal, isTimeout, refusalText } from './sdk.js';
 import { StderrTail } from './stderr-tail.js';
 import { askingWith, openClient, ServerAsked, type UpstreamTarget } from './transports.js';
@@ -18,18 +19,7 @@ export const DOWN_RETRY_MS = 60_000;
 /** Time a server that missed a call's deadline has to answer a ping before it is restarted, in ms. */
 const PING_AFTER_TIMEOUT_MS = 2_000;
 
-/** Default of `maxResultBytes`: 16 MiB. */
-export const DEFAULT_MAX_RESULT_BYTES = 16 * 1024 * 1024;
-
 export { CLIENT_INFO, type InProcessServer, type UpstreamTarget } from './transports.js';
-
-/** Sizes of results measured on arrival, so no later step serializes a result again to size it. */
-const RESULT_BYTES = new WeakMap<object, number>();
-
-/** Bytes of a tool result as JSON (UTF-8): measured on arrival when it came through a connection. */
-export function resultBytes(result: object): number {
-  return RESULT_BYTES.get(result) ?? Buffer.byteLength(JSON.stringify(result));
-}
 
 export interface UpstreamOptions {
   /** Time for connecting and `initialize`, in ms. */
@@ -339,10 +329,9 @@ export class UpstreamConnection {
         );
       }
     }
-    const bytes = Buffer.byteLength(JSON.stringify(result));
+    const bytes = measureResult(result);
     if (bytes > this.maxResultBytes())
       throw new ResultTooLargeError(this.name, tool, bytes, this.maxResultBytes());
-    RESULT_BYTES.set(result, bytes);
     return result;
   }
 

@@ -1,5 +1,5 @@
 import { HostWorker } from '../../util/worker.js';
-import { RRF_K } from './semantic.js';
+import { RRF_K, SemanticIndex, type SharedFiles } from './semantic.js';
 import type { EmbedTask } from './use-lite-worker.js';
 
 /** Turns texts into vectors; one model, so vectors of one embedder compare with each other. */
@@ -132,4 +132,24 @@ export class UseLiteEmbedder implements Embedder {
   close(): Promise<void> {
     return this.worker.close();
   }
+}
+
+/**
+ * The semantic index a config's `discovery.embeddings` asks for, or undefined without one (words
+ * only). Its vectors are cached under `cacheDir`, or in the store's shared folders when `store`
+ * shares folders (every replica then uses one cache); its notices go to stderr as warnings.
+ */
+export function semanticIndexFor(
+  embeddings: EmbeddingsConfig | undefined,
+  cacheDir: string,
+  store: SharedFiles | undefined,
+): SemanticIndex | undefined {
+  if (!embeddings) return undefined;
+  return new SemanticIndex(
+    createEmbedder(embeddings),
+    cacheDir,
+    (message) => process.stderr.write(`warning: ${message}\n`),
+    fusionFor(embeddings),
+    store,
+  );
 }
