@@ -23,7 +23,7 @@ import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
-import { ROOT } from './support/cli.js';
+import { serveOverStdio } from './support/cli.js';
 import { REDIS_AVAILABLE, startRedis } from './support/redis.js';
 
 const OFFICE = fileURLToPath(new URL('./support/office-server.mjs', import.meta.url));
@@ -38,27 +38,27 @@ const called = (file: string) =>
   );
 const texts = (result: CallToolResult) => result.content.map((p) => ('text' in p ? p.text : '')).join('\n');
 
-/** A gateway over the office server (write_file needs approval), its calls written to `calls`. */
+/** A config with the office server (write_file needs approval), its calls written to `calls`. */
+const officeConfig = (dataDir: string, calls: string, timeoutMs: number) => ({
+  dataDir,
+  approvals: { timeoutMs },
+  mcpServers: {
+    office: {
+      command: process.execPath,
+      args: [OFFICE],
+      env: { OFFICE_CALLS: calls },
+      requireApproval: ['write_file'],
+    },
+  },
+});
+
+/** A gateway over {@link officeConfig} (2 s to approve), with `extra` config. */
 async function officeGateway(
   dir: string,
   calls: string,
   extra: Record<string, unknown> = {},
 ): Promise<Gateway> {
-  return createGateway(
-    parseConfig({
-      dataDir: dir,
-      approvals: { timeoutMs: 2_000 },
-      mcpServers: {
-        office: {
-          command: process.execPath,
-          args: [OFFICE],
-          env: { OFFICE_CALLS: calls },
-          requireApproval: ['write_file'],
-        },
-      },
-      ...extra,
-    }),
-  );
+  return createGateway(parseConfig({ ...officeConfig(dir, calls, 2_000), ...extra }));
 }
 
 /** A client that answers approvals with `approve` (the SDK fulfils input_required itself). */
@@ -234,21 +234,7 @@ describe('approvals over stdio for clients of both eras', () => {
     it(`asks a ${name} client over stdio, runs the call once on yes and never on no`, async () => {
       await rm(calls, { force: true });
       const file = join(dir, `${name}.json`);
-      await writeFile(
-        file,
-        JSON.stringify({
-          dataDir: join(dir, name),
-          approvals: { timeoutMs: 10_000 },
-          mcpServers: {
-            office: {
-              command: process.execPath,
-              args: [OFFICE],
-              env: { OFFICE_CALLS: calls },
-              requireApproval: ['write_file'],
-            },
-          },
-        }),
-      );
+      await writeFile(file, JSON.stringify(officeConfig(join(dir, name), calls, 10_000)));
       let approve = true;
       const client = new Client(
         { name: 'person', version: '1' },
@@ -258,20 +244,7 @@ describe('approvals over stdio for clients of both eras', () => {
         action: 'accept',
         content: { approve },
       }));
-      await client.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [
-            '--import',
-            import.meta.resolve('tsx'),
-            join(ROOT, 'src/cli/main.ts'),
-            'serve',
-            '--config',
-            file,
-          ],
-          stderr: 'ignore',
-        }),
-      );
+      await client.connect(new StdioClientTransport({ ...serveOverStdio(file), stderr: 'ignore' }));
       try {
         expect(client.getProtocolEra()).toBe(name === 'legacy' ? 'legacy' : 'modern');
         const ran = (await client.callTool({

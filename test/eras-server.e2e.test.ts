@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type CallToolResult, Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { parseConfig } from '../src/config.js';
 import { createGateway } from '../src/create.js';
 import type { Gateway } from '../src/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
-import { ROOT } from './support/cli.js';
+import { serveOverStdio } from './support/cli.js';
 import { EVERYTHING, stdioServer } from './support/servers.js';
 
 /**
@@ -156,20 +156,7 @@ describe('the gateway serves both MCP eras', () => {
       const file = join(dir, `stdio-${name}.json`);
       writeFileSync(file, JSON.stringify({ ...config(), dataDir: join(dir, `stdio-${name}`) }));
       const client = new Client({ name: `stdio-${name}`, version: '1' }, { versionNegotiation: { mode } });
-      await client.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [
-            '--import',
-            import.meta.resolve('tsx'),
-            resolve(ROOT, 'src/cli/main.ts'),
-            'serve',
-            '--config',
-            file,
-          ],
-          stderr: 'ignore',
-        }),
-      );
+      await client.connect(new StdioClientTransport({ ...serveOverStdio(file), stderr: 'ignore' }));
       try {
         expect(client.getProtocolEra()).toBe(name === 'legacy' ? 'legacy' : 'modern');
         await exercise(client);

@@ -28,6 +28,24 @@ export function spawnCli(
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * How to start `toolscript serve --config FILE` (stdio) from the checkout's sources, for an MCP
+ * client's stdio transport (`{ command, args }`).
+ */
+export function serveOverStdio(config: string): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: [
+      '--import',
+      import.meta.resolve('tsx'),
+      resolve(ROOT, 'src/cli/main.ts'),
+      'serve',
+      '--config',
+      config,
+    ],
+  };
+}
+
 /** A `CliIO` that keeps what the CLI prints, for in-process `runCli` calls; `extra` adds fields. */
 export function captureIO(extra: Partial<CliIO> = {}): {
   out: { stdout: string; stderr: string };
