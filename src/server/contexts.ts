@@ -94,11 +94,6 @@ export class Contexts {
     for (const [id, held] of this.held) if (now - held.used > this.options.idleMs) this.held.delete(id);
   }
 
-  /** Contexts held in this process. */
-  get size(): number {
-    return this.held.size;
-  }
-
   private hold(id: string, session: GatewaySession, caller: string): void {
     this.held.set(id, { session, caller, used: Date.now() });
     for (const oldest of this.held.keys()) {

@@ -7,9 +7,13 @@ import type { ModernState } from './modern.js';
 /**
  * The gateway's MCP endpoint for 2026-07-28 requests: the SDK's `createMcpHandler` (modern only:
  * 2025 requests are routed to the sessions before it), one MCP server per request from
- * `createMcpServer`, state in contexts and paused scripts in `PausedRuns` (see `ModernState`). A change of the catalog (an upstream's tools) is
- * published to the clients' `subscriptions/listen` streams on this replica.
- * @param caller the caller's credential hash for a request (see {@link ModernRequest.caller}).
+ * `createMcpServer`, state in contexts and paused scripts in `PausedRuns` (see `ModernState`). The
+ * caller is the `authInfo.token` the HTTP layer passes with each request (its credential's hash).
+ * A change of the catalog (an upstream's tools) is published to the clients'
+ * `subscriptions/listen` streams on this replica.
+ * @param options.maxBodyBytes largest request body the handler reads, in bytes.
+ * @returns the handler (`handler.fetch` serves a web `Request`) and `close`, which stops the
+ *   notifications and closes requests in flight.
  */
 export function modernHandler(
   gateway: Gateway,

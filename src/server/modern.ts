@@ -40,7 +40,7 @@ export function modernState(gateway: Gateway, idleMs: number): ModernState {
   const key = gateway.stateKey ?? randomBytes(32);
   return {
     contexts: new Contexts(gateway, { idleMs }),
-    runs: new PausedRuns(gateway.store),
+    runs: new PausedRuns(gateway.store, gateway.config.approvals.timeoutMs),
     codec: runStateCodec(key, Math.ceil(gateway.config.approvals.timeoutMs / 1000) + 5),
   };
 }

@@ -48,7 +48,11 @@ class PausedRun {
   /** Cancels the script (its own, not any request's: requests end while it waits). */
   readonly controller = new AbortController();
 
-  constructor(readonly id: string) {}
+  /** @param questionTimeoutMs how long an upstream server's question waits for the person, in ms. */
+  constructor(
+    readonly id: string,
+    private readonly questionTimeoutMs: number,
+  ) {}
 
   /** Puts `question` to the person: a stop the open request answers with, until `signal` aborts. */
   private ask(question: Question, signal: AbortSignal): Promise<ServerAnswer> {
@@ -77,13 +81,14 @@ class PausedRun {
 
   /** Passes an upstream server's question on, saying which server asks. */
   readonly elicitor: Elicitor = (question, signal) =>
+    // Approvals bound their own wait (approvals.timeoutMs); a server's question gets the same.
     this.ask(
       {
         key: 'question',
         message: `Server ${question.server} asks: ${question.message}`,
         requestedSchema: question.requestedSchema,
       },
-      signal,
+      AbortSignal.any([signal, AbortSignal.timeout(this.questionTimeoutMs)]),
     );
 
   /** The next stop (taken before whatever leads to it starts). */
@@ -129,7 +134,16 @@ export class PausedRuns {
   private readonly replies = new Map<string, { ack: () => void; stop: (stop: Stop | Missing) => void }>();
   private listening: Promise<void> | undefined;
 
-  constructor(private readonly store: SessionStore | undefined) {}
+  /**
+   * @param store where other replicas are reached (its pub/sub); without one, runs are held and
+   *   answered on this replica only.
+   * @param questionTimeoutMs how long an upstream server's question waits for the person, in ms
+   *   (`approvals.timeoutMs`); unanswered, the server gets `cancel`.
+   */
+  constructor(
+    private readonly store: SessionStore | undefined,
+    private readonly questionTimeoutMs: number,
+  ) {}
 
   /**
    * Starts `run` (a script that asks `approver` at each approval and ends with its answer) and
@@ -142,7 +156,7 @@ export class PausedRuns {
     first: Promise<Stop>;
     cancel: () => void;
   } {
-    const paused = new PausedRun(randomBytes(12).toString('hex'));
+    const paused = new PausedRun(randomBytes(12).toString('hex'), this.questionTimeoutMs);
     this.runs.set(paused.id, paused);
     const first = paused.next();
     void run(paused, paused.controller.signal)
