@@ -345,7 +345,12 @@ describe.each(BACKENDS)('sandbox escape and abuse suite: $name', ({ create }) =>
     });
     if (many.ok) expect((many.result as unknown[]).length).toBe(1e6);
     else expect(many.error?.code).toBe('MEMORY_LIMIT');
-    const tooBig = await run("export default 'x'.repeat(200 * 1024 * 1024);", { memoryMb: 64 });
+    // A generous deadline: this checks the memory cap, and a loaded machine can take seconds to
+    // reach it (the clock includes the subprocess's start).
+    const tooBig = await run("export default 'x'.repeat(200 * 1024 * 1024);", {
+      memoryMb: 64,
+      timeoutMs: 15_000,
+    });
     expect(tooBig.error?.code).toBe('MEMORY_LIMIT');
     await worksAfter();
   });
