@@ -45,7 +45,7 @@ const gateway = await createGateway(
     callTimeoutMs: 300_000,
   }),
 );
-const checker = new ScriptTypechecker(gateway.catalog, gateway.bindings);
+const checker = new ScriptTypechecker(gateway.bindings);
 
 async function checkAll() {
   const rows = [];

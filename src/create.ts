@@ -5,6 +5,7 @@ import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { Sandbox } from './sandbox.js';
 import type { SessionStore } from './store/store.js';
 import type { InProcessServer } from './upstream/connection.js';
+import { isInstalled, MissingPackageError } from './util/peers.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -47,6 +48,8 @@ export interface GatewayOptions {
  * @throws {ConfigError} when a session store is configured but cannot be reached, its URL (from
  *   `TOOLSCRIPT_STORE`) is not a Redis URL, PII is on without a valid `TOOLSCRIPT_PII_KEY`, or
  *   `TOOLSCRIPT_STATE_KEY` is malformed (or missing with a store and `requireApproval`).
+ * @throws {MissingPackageError} when a configured feature needs an optional package that is not
+ *   installed (typescript for `sandbox.typecheck`, libphonenumber-js for PII, @redis/client).
  * @throws when the sandbox cannot start (the QuickJS WebAssembly module fails to load); never for
  *   an unavailable upstream server.
  */
@@ -61,7 +64,8 @@ export async function createGateway(
       undefined,
     );
   }
-  // Checked before anything starts, so a missing key leaves nothing running.
+  // Checked before anything starts, so a missing key or package leaves nothing running.
+  requireFeaturePackages(config);
   const piiKey = storeUrl || options.store ? sessionPiiKey(config) : undefined;
   const stateKey = requestStateKey(config, Boolean(storeUrl || options.store));
   const sandbox =
@@ -80,6 +84,7 @@ export async function createGateway(
       store = await RedisStore.connect(storeUrl, { dataTtlMs: config.workspace.ttlDays * 24 * 3600 * 1000 });
     } catch (error) {
       if (!options.sandbox) await (sandbox as Sandbox).close?.();
+      if (MissingPackageError.isInstance(error)) throw error;
       throw new ConfigError((error as Error).message, undefined);
     }
   }
@@ -92,6 +97,21 @@ export async function createGateway(
   });
   await gateway.start();
   return gateway;
+}
+
+/**
+ * The optional peer packages the config's features need (see `OPTIONAL_PEERS`).
+ * @throws {MissingPackageError} for `sandbox.typecheck` other than "off" without typescript, and
+ *   `pii.enabled` with the phone detector on without libphonenumber-js.
+ */
+function requireFeaturePackages(config: ToolscriptConfig): void {
+  if (config.sandbox.typecheck !== 'off' && !isInstalled('typescript'))
+    throw new MissingPackageError('typescript', `sandbox.typecheck "${config.sandbox.typecheck}"`);
+  if (config.pii.enabled && config.pii.detectors.phone && !isInstalled('libphonenumber-js'))
+    throw new MissingPackageError(
+      'libphonenumber-js',
+      'pii.enabled with pii.detectors.phone (set it to false to go without phone numbers)',
+    );
 }
 
 /**

@@ -41,8 +41,11 @@ export const EXECUTION_ERRORS = {
 /** A code an execution can end with; see {@link EXECUTION_ERRORS}. */
 export type ExecutionErrorCode = keyof typeof EXECUTION_ERRORS;
 
-/** Every stable error code: the execution codes, plus a bad config and a bad `--model`. */
-export type ErrorCode = ExecutionErrorCode | 'CONFIG_INVALID' | 'MODEL_CONFIG';
+/**
+ * Every stable error code: the execution codes, plus a bad config, a bad `--model`, and a feature
+ * whose optional package is not installed (`MISSING_PACKAGE`).
+ */
+export type ErrorCode = ExecutionErrorCode | 'CONFIG_INVALID' | 'MODEL_CONFIG' | 'MISSING_PACKAGE';
 
 /** True when `code` is one of {@link EXECUTION_ERRORS}. */
 export function isExecutionErrorCode(code: string): code is ExecutionErrorCode {

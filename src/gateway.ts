@@ -120,7 +120,7 @@ export class Gateway {
       bindings: this.bindings,
       ...(this.semantic ? { semantic: this.semantic } : {}),
     });
-    this.typechecker = new ScriptTypechecker(this.tools, this.bindings);
+    this.typechecker = new ScriptTypechecker(this.bindings);
     this.pii = new PiiGuard(config);
     this.workspaces = new SessionWorkspaces(dataDir, config.workspace);
     this.skillLibrary = new SkillLibrary(

@@ -142,6 +142,18 @@ describe('toolscript CLI', () => {
     expect(readdirSync(dir)).toEqual(['.mcp.json']);
   });
 
+  it('exits 2 naming what to install when Python cannot run here, before starting any server', () => {
+    const run = spawnCli(['exec', '--language', 'python', '-'], {
+      dataDir: DATA,
+      input: 'print(1)',
+      env: { TOOLSCRIPT_DENO: join(DATA, 'no-deno-here') },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: Python scripts need Deno .*; Deno \(install it with .*\) was not found\.\n$/,
+    );
+  });
+
   it('refuses a reachable --host without a token before starting any server', () => {
     const exposed = cli(['serve', '--http', '--host', '0.0.0.0', '--port', '0']);
     expect(exposed.code).toBe(1);

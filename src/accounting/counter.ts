@@ -8,7 +8,7 @@ import {
   countSample,
   countSampleRoughly,
 } from './execution.js';
-import { countTokens, roughTokens, truncateToTokens } from './tokens.js';
+import { countTokens, exactCounts, roughTokens, truncateToTokens } from './tokens.js';
 
 /**
  * Token counting off the event loop: one worker thread (piscina) holds the o200k_base tokenizer
@@ -23,11 +23,17 @@ export const COUNT_DEADLINE_MS = 5_000;
 const worker = new HostWorker<CountTask>(new URL('./count-worker', import.meta.url));
 
 /**
+ * True when counts are made on this thread, without the worker: without gpt-tokenizer (an
+ * optional peer) every count is an estimate from length, which costs nothing.
+ */
+const estimatesOnly = (): boolean => !exactCounts();
+
+/**
  * Starts the counting worker now, so the first execution does not wait for it (servers call this;
  * one-shot commands let it start on first use).
  */
 export function warmCounter(): void {
-  void countTokensOffThread(['']);
+  if (!estimatesOnly()) void countTokensOffThread(['']);
 }
 
 /**
@@ -58,6 +64,7 @@ export function countTokensOffThread(
   texts: string[],
   deadlineMs = COUNT_DEADLINE_MS,
 ): Promise<{ tokens: number; estimated: boolean }[]> {
+  if (estimatesOnly()) return Promise.resolve(texts.map(countTokens));
   return worker.run({ kind: 'count', texts }, deadlineMs, () =>
     texts.map((text) =>
       worker.unavailable ? countTokens(text) : { tokens: roughTokens(text.length), estimated: true },
@@ -70,6 +77,7 @@ export function accountOffThread(
   input: AccountingInput,
   deadlineMs = COUNT_DEADLINE_MS,
 ): Promise<ReturnType<typeof accountExecution>> {
+  if (estimatesOnly()) return Promise.resolve(accountWith(input, countSampleRoughly));
   return worker.run({ kind: 'account', input }, deadlineMs, () =>
     accountWith(input, worker.unavailable ? countSample : countSampleRoughly),
   );
@@ -85,6 +93,7 @@ export function truncateOffThread(
   maxTokens: number,
   deadlineMs = COUNT_DEADLINE_MS,
 ): Promise<ReturnType<typeof truncateToTokens>> {
+  if (estimatesOnly()) return Promise.resolve(truncateToTokens(text, maxTokens));
   return worker.run({ kind: 'truncate', text, maxTokens }, deadlineMs, () =>
     worker.unavailable
       ? truncateToTokens(text, maxTokens)

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { isInstalled, requirePeer } from '../util/peers.js';
 
 type Encoding = typeof import('gpt-tokenizer/encoding/o200k_base');
 let encoding: Encoding | undefined;
@@ -7,11 +7,23 @@ let encoding: Encoding | undefined;
  * commands that count nothing never pay for it). The CommonJS build loads about twice as fast.
  */
 function o200k(): Encoding {
-  encoding ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as Encoding;
+  encoding ??= requirePeer<Encoding>(
+    'gpt-tokenizer',
+    'Exact token counts',
+    'gpt-tokenizer/encoding/o200k_base',
+  );
   return encoding;
 }
 const encode = (text: string) => o200k().encode(text);
 const decode = (tokens: number[]) => o200k().decode(tokens);
+
+/**
+ * True when counts are exact: gpt-tokenizer (an optional peer dependency) is installed. Without it
+ * every count is {@link roughTokens} and marked `estimated`, and cuts are made by characters.
+ */
+export function exactCounts(): boolean {
+  return isInstalled('gpt-tokenizer');
+}
 
 /**
  * Token counting with the o200k_base BPE (gpt-tokenizer), the encoding of OpenAI's GPT-4o family.
@@ -59,6 +71,7 @@ function* pieceBounds(text: string, from = 0): Generator<number> {
  * count: the counted part is then scaled to the whole length.
  */
 export function countTokens(text: string): { tokens: number; estimated: boolean } {
+  if (!exactCounts()) return { tokens: roughTokens(text.length), estimated: true };
   const limit = Math.min(text.length, EXACT_LIMIT_CHARS);
   const started = performance.now();
   let tokens = 0;
@@ -75,7 +88,8 @@ export function countTokens(text: string): { tokens: number; estimated: boolean 
 
 /**
  * Rough o200k_base count of a text of `length` characters: about 4 characters per token. Used
- * only when a count runs past its deadline; the result is then marked `estimated`.
+ * when a count runs past its deadline or gpt-tokenizer is not installed; the result is then
+ * marked `estimated`.
  */
 export function roughTokens(length: number): number {
   return Math.ceil(length / 4);
@@ -92,6 +106,8 @@ export function truncateToTokens(
 ): { text: string; truncated: boolean; totalTokens: number; estimated: boolean } {
   const { tokens, estimated } = countTokens(text);
   if (tokens <= maxTokens) return { text, truncated: false, totalTokens: tokens, estimated };
+  if (!exactCounts())
+    return { text: text.slice(0, maxTokens * 4), truncated: true, totalTokens: tokens, estimated };
   const head: number[] = [];
   let previous = 0;
   for (const bound of pieceBounds(text)) {

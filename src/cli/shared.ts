@@ -225,7 +225,7 @@ export function defineCommand<T extends OptionSpec>(spec: {
 
 /**
  * Prints an error as one line, `error: what happened (what to do)`, and returns its exit code: 2
- * for usage and config errors, 1 otherwise. A stack trace is printed only with `verbose`
+ * for usage and config errors and a missing optional package, 1 otherwise. A stack trace is printed only with `verbose`
  * (`--verbose` or `DEBUG=toolscript`), for errors toolscript did not expect.
  */
 export function reportError(error: unknown, io: CliIO, help: string, verbose = false): number {
@@ -241,7 +241,7 @@ export function reportError(error: unknown, io: CliIO, help: string, verbose = f
   if (ToolscriptError.isInstance(error)) {
     io.stderr(`error: ${error.message}\n`);
     if (verbose && error.stack) io.stderr(`${error.stack}\n`);
-    return error.code === 'CONFIG_INVALID' || error.code === 'MODEL_CONFIG' ? 2 : 1;
+    return ['CONFIG_INVALID', 'MODEL_CONFIG', 'MISSING_PACKAGE'].includes(error.code) ? 2 : 1;
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`error: ${message.split('\n')[0]}${verbose ? '' : ' (run again with --verbose for details)'}\n`);

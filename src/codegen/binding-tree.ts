@@ -60,6 +60,31 @@ export class BindingTree {
     return this.cache.compact(spec);
   }
 
+  /**
+   * One server's bindings as the type checkers read them (scripts' and skills'): `index.ts` holds
+   * every binding's compact form, exported, and `<identifier>.ts` re-exports one of `names`
+   * (unknown names are left out). Keyed by path under `servers/<folder>/`; empty for an unknown
+   * folder. Needs no json-schema-to-typescript (compact forms lose no type; see
+   * test/codegen-compact).
+   */
+  compactModules(folder: string, names: Iterable<string>): Map<string, string> {
+    const files = new Map<string, string>();
+    const name = this.catalog.listServers().find((s) => serverFolder(s.name) === folder)?.name;
+    const server = name === undefined ? undefined : planServer(this.catalog, name);
+    if (!server) return files;
+    const exported = (unit: string) =>
+      unit.replace(/^declare function /m, 'export declare function ').replace(/^type /gm, 'export type ');
+    files.set(
+      `servers/${folder}/index.ts`,
+      server.bindings.map((spec) => exported(this.compact(spec))).join('\n\n'),
+    );
+    for (const identifier of names) {
+      if (server.bindings.some((b) => b.identifier === identifier))
+        files.set(`servers/${folder}/${identifier}.ts`, `export { ${identifier} } from './index';\n`);
+    }
+    return files;
+  }
+
   /** Number of binding sources generated so far. */
   get size(): number {
     return this.cache.size;

@@ -1,4 +1,5 @@
 import type { JSONSchema } from 'json-schema-to-typescript';
+import { importPeer } from '../util/peers.js';
 import { toTypeName } from './names.js';
 
 /**
@@ -12,12 +13,16 @@ import { toTypeName } from './names.js';
  * A schema that still fails to compile yields `type Name = unknown` with a note.
  *
  * @returns declarations (`export interface …` / `export type …`), deterministic for a given schema.
+ * @throws {MissingPackageError} when json-schema-to-typescript (an optional peer) is not installed.
  */
 export async function schemaToTypeScript(schema: unknown, typeName: string): Promise<string> {
   const prepared = prepare(schema, typeName, true) as JSONSchema;
+  // Loaded on first use: only the files `gen` writes need it (an optional peer dependency).
+  const { compile } = await importPeer<typeof import('json-schema-to-typescript')>(
+    'json-schema-to-typescript',
+    "toolscript gen's type files",
+  );
   try {
-    // Loaded on first use: only full bindings (search detail "full", gen, skills) need it.
-    const { compile } = await import('json-schema-to-typescript');
     const code = await compile(prepared, typeName, {
       bannerComment: '',
       format: false,

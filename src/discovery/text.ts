@@ -3,9 +3,6 @@ import { stemmer } from 'stemmer';
 import { splitWords } from '../codegen/names.js';
 import { SYNONYM_GROUPS } from './vocabulary.js';
 
-// The CommonJS build of stopword loads in a quarter of the ESM build's time (it holds every language).
-const { eng } = createRequire(import.meta.url)('stopword') as { eng: string[] };
-
 /**
  * Text processing shared by the index and the queries, so both sides agree on terms:
  * - words are split at non-alphanumerics and at case changes (`readTextFile` → read, text, file);
@@ -15,20 +12,20 @@ const { eng } = createRequire(import.meta.url)('stopword') as { eng: string[] };
  *   that change form), becomes overlapping pairs of characters.
  */
 
-const STOP_WORDS = new Set([
-  ...eng,
-  'please',
-  'can',
-  'could',
-  'would',
-  'me',
-  'i',
-  'my',
-  'want',
-  'need',
-  'using',
-  'use',
-]);
+/** Words a request adds beside the `stopword` package's English list. */
+const REQUEST_WORDS = ['please', 'can', 'could', 'would', 'me', 'i', 'my', 'want', 'need', 'using', 'use'];
+let stopWords: Set<string> | undefined;
+/**
+ * English stop words, loaded on first use: the `stopword` package holds every language (its
+ * CommonJS build loads in a quarter of the ESM build's time, still about 15 ms).
+ */
+function isStopWord(word: string): boolean {
+  stopWords ??= new Set([
+    ...(createRequire(import.meta.url)('stopword') as { eng: string[] }).eng,
+    ...REQUEST_WORDS,
+  ]);
+  return stopWords.has(word);
+}
 
 /** Runs of letters and digits. */
 const ALNUM_RUNS = /[\p{L}\p{N}]+/gu;
@@ -122,7 +119,7 @@ export function processTerm(term: string): string | null {
     ? lower.startsWith(CJK_MARK)
       ? lower
       : CJK_MARK + lower
-    : lower.length < 2 || STOP_WORDS.has(lower)
+    : lower.length < 2 || isStopWord(lower)
       ? null
       : stem(lower);
   if (processed.size >= MAX_CACHED_TERMS) processed.clear();

@@ -256,7 +256,8 @@ async function run(
         },
       });
     }
-    if (checked.skipped) notes.push('[typecheck] skipped: the checker did not answer in time.');
+    if (checked.skipped)
+      notes.push(`[typecheck] skipped: ${checked.skippedBecause ?? 'the checker did not answer in time'}.`);
     for (const text of [...checked.errors, ...checked.warnings]) notes.push(`[typecheck] ${text}`);
   }
   const serverModules = parts.bindings.moduleLookup(used.folders);

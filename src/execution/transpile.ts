@@ -1,7 +1,16 @@
 import { createRequire } from 'node:module';
+import { isInstalled } from '../util/peers.js';
 
 // esbuild's CommonJS entry loads several times faster than its ESM one (start-up of `exec`).
 const { transform } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+
+/**
+ * Starts esbuild's service process (a child process, started on the first transform) without
+ * waiting for it, so its start-up overlaps whatever the caller loads next (`exec`).
+ */
+export function warmUpTranspiler(): void {
+  transform('', { loader: 'ts' }).catch(() => {});
+}
 
 /** Result of turning a TypeScript script into the JavaScript module the sandbox runs. */
 export type TranspileResult = { ok: true; code: string } | { ok: false; message: string };
@@ -9,16 +18,56 @@ export type TranspileResult = { ok: true; code: string } | { ok: false; message:
 /**
  * Transpiles a script (TypeScript, ES module) with esbuild. A script with a top-level `return`
  * is accepted too: its `import` statements are hoisted and the rest becomes the body of an async
- * function whose value is the default export.
+ * function whose value is the default export. Imports at the start of the script are found by
+ * {@link leadingImports}; imports further down need the TypeScript parser (the typescript
+ * package, an optional peer).
  * @returns JavaScript, or a syntax error message with `line:column` in the script's own source.
  */
 export async function transpileScript(source: string): Promise<TranspileResult> {
   // `export {}` makes every script an ES module: esbuild would take one with no import or export
   // for CommonJS, where a top-level `return` is legal and its value lost.
   const first = await run(`${source}\nexport {};`);
-  if (first.ok || !/top-level return/i.test(first.message)) return first;
-  const { imports, body } = await hoistImports(source);
-  return run(`${imports} export default await (async () => {\n${body}\n})();`);
+  if (first.ok || !TOP_LEVEL_RETURN.test(first.message)) return first;
+  const split = leadingImports(source);
+  const leading = await run(asFunction(split));
+  if (leading.ok) return leading;
+  if (!isInstalled('typescript')) {
+    const hint = /(^|[\s;])import[\s{*'"]/.test(split.body)
+      ? ' (with a top-level return, put the imports at the top of the script, or npm install typescript to hoist them from anywhere)'
+      : '';
+    return { ok: false, message: `${leading.message}${hint}` };
+  }
+  return run(asFunction(await hoistImports(source)));
+}
+
+const TOP_LEVEL_RETURN = /top-level return/i;
+
+/** The script as an async function's body; on one line with the imports, so lines keep their numbers. */
+function asFunction({ imports, body }: { imports: string; body: string }): string {
+  return `${imports} export default await (async () => {${body}\n})();`;
+}
+
+/** One import declaration, or whitespace or a comment, at the start of the text. */
+const LEADING =
+  /^(?:\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|import\s*(?:[\w$*{][^;'"]*?\sfrom\s*)?(["'])[^"'\n]*\1\s*;?)/;
+
+/**
+ * Splits a script into the import declarations at its start (before any other statement) and the
+ * rest, with the imports blanked out of the body so lines keep their numbers.
+ */
+function leadingImports(source: string): { imports: string; body: string } {
+  const imports: string[] = [];
+  let position = 0;
+  for (;;) {
+    const match = LEADING.exec(source.slice(position));
+    if (!match) break;
+    if (match[0].startsWith('import')) imports.push(match[0].trim().replace(/;?$/, ';'));
+    position += match[0].length;
+  }
+  return {
+    imports: imports.join(' '),
+    body: `${source.slice(0, position).replace(/[^\n]/g, ' ')}${source.slice(position)}`,
+  };
 }
 
 /**

@@ -1,7 +1,5 @@
-import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
-import { serverFolder } from '../codegen/names.js';
-import { planServer } from '../codegen/tree.js';
+import { isInstalled } from '../util/peers.js';
 import { HostWorker } from '../util/worker.js';
 import type { ServerImports } from './imports.js';
 import type { ScriptDiagnostic, TypecheckTask } from './typecheck-worker.js';
@@ -9,8 +7,10 @@ import type { ScriptDiagnostic, TypecheckTask } from './typecheck-worker.js';
 /** What `sandbox.typecheck` does with a script's type errors. */
 export type TypecheckMode = 'off' | 'warn' | 'error';
 
-/** The outcome of one check; `skipped` when the checker did not answer in time. */
+/** The outcome of one check; `skipped` when the checker did not answer in time or cannot run. */
 export interface TypecheckResult {
+  /** Why the check was skipped, when it was. */
+  skippedBecause?: string;
   /** Errors in the arguments of tool calls: with `"error"`, these stop the script before it runs. */
   errors: string[];
   /** Every other diagnostic (e.g. a property read on an `unknown` result). */
@@ -33,29 +33,23 @@ export class ScriptTypechecker {
     10 * 60_000,
   );
 
-  constructor(
-    private readonly catalog: ReadonlyCatalog,
-    private readonly bindings: BindingTree,
-  ) {}
+  constructor(private readonly bindings: BindingTree) {}
 
   /** Checks `script` (TypeScript source) given what it imports (see `scanServerImports`). */
   async check(script: string, used: ServerImports): Promise<TypecheckResult> {
+    if (!isInstalled('typescript'))
+      return {
+        errors: [],
+        warnings: [],
+        skipped: true,
+        skippedBecause: 'type checks need the typescript package: npm install typescript',
+      };
     const files: Record<string, string> = {
       'client.ts': (await this.bindings.read('client.ts')) ?? '',
       'runtime.ts': (await this.bindings.read('runtime.ts')) ?? '',
     };
-    for (const [folder, names] of used.folders) {
-      const name = this.catalog.listServers().find((s) => serverFolder(s.name) === folder)?.name;
-      const server = name === undefined ? undefined : planServer(this.catalog, name);
-      if (!server) continue;
-      files[`servers/${folder}/index.ts`] = server.bindings
-        .map((spec) => exported(this.bindings.compact(spec)))
-        .join('\n\n');
-      for (const identifier of names) {
-        if (server.bindings.some((b) => b.identifier === identifier))
-          files[`servers/${folder}/${identifier}.ts`] = `export { ${identifier} } from './index';\n`;
-      }
-    }
+    for (const [folder, names] of used.folders)
+      for (const [path, source] of this.bindings.compactModules(folder, names)) files[path] = source;
     const answer = await this.worker.run<ScriptDiagnostic[] | undefined>(
       { script, files },
       TYPECHECK_DEADLINE_MS,
@@ -73,9 +67,4 @@ export class ScriptTypechecker {
   close(): Promise<void> {
     return this.worker.close();
   }
-}
-
-/** A compact binding as module source: its function and named types exported. */
-function exported(unit: string): string {
-  return unit.replace(/^declare function /m, 'export declare function ').replace(/^type /gm, 'export type ');
 }

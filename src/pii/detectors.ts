@@ -1,17 +1,17 @@
-import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
 import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
 import type { CountryCode, findPhoneNumbersInText as FindPhoneNumbers } from 'libphonenumber-js/max';
+import { requirePeer } from '../util/peers.js';
 
 let phoneFinder: typeof FindPhoneNumbers | undefined;
 /** libphonenumber-js with full metadata, loaded when the first text is scanned for phone numbers. */
 function findPhoneNumbersInText(
   ...args: Parameters<typeof FindPhoneNumbers>
 ): ReturnType<typeof FindPhoneNumbers> {
-  phoneFinder ??= (
-    createRequire(import.meta.url)('libphonenumber-js/max') as {
-      findPhoneNumbersInText: typeof FindPhoneNumbers;
-    }
+  phoneFinder ??= requirePeer<{ findPhoneNumbersInText: typeof FindPhoneNumbers }>(
+    'libphonenumber-js',
+    'pii.detectors.phone',
+    'libphonenumber-js/max',
   ).findPhoneNumbersInText;
   return phoneFinder(...args);
 }

@@ -1,45 +1,6 @@
 import { basename, dirname } from 'node:path';
 import ts from 'typescript';
 
-/** A binding a skill uses: the `servers/<folder>` module and the exported identifier. */
-export interface BindingUse {
-  folder: string;
-  identifier: string;
-}
-
-/**
- * The bindings a skill's source uses, from its imports: named imports from `./servers/<folder>`
- * or `./servers/<folder>/<identifier>`, and `ns.member` accesses of namespace imports.
- */
-export function bindingUses(source: string): BindingUse[] {
-  const file = ts.createSourceFile('skill.ts', source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const uses = new Map<string, BindingUse>();
-  const namespaces = new Map<string, string>();
-  const add = (folder: string, identifier: string) =>
-    uses.set(`${folder}/${identifier}`, { folder, identifier });
-  for (const statement of file.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
-    const match = /^\.\/servers\/([^/]+)(?:\/([^/]+?))?(?:\/index)?(?:\.(?:ts|js))?$/.exec(
-      statement.moduleSpecifier.text,
-    );
-    const bindings = statement.importClause?.namedBindings;
-    if (!match || !bindings) continue;
-    const [, folder = '', single] = match;
-    if (single) add(folder, single);
-    else if (ts.isNamespaceImport(bindings)) namespaces.set(bindings.name.text, folder);
-    else for (const element of bindings.elements) add(folder, (element.propertyName ?? element.name).text);
-  }
-  const visit = (node: ts.Node) => {
-    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
-      const folder = namespaces.get(node.expression.text);
-      if (folder) add(folder, node.name.text);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(file);
-  return [...uses.values()];
-}
-
 /** Compiler options of in-memory checks (skills, and scripts before they run): strict, ES2022, bundler resolution. */
 export const STRICT_CHECK_OPTIONS: ts.CompilerOptions = {
   strict: true,

@@ -2,7 +2,9 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
 import { CLIENT_SOURCE, planServer, RUNTIME_SOURCE } from '../codegen/tree.js';
 import type { SearchDocument } from '../discovery/documents.js';
+import { scanServerImports } from '../execution/imports.js';
 import { transpileScript } from '../execution/transpile.js';
+import { isInstalled } from '../util/peers.js';
 import { HostWorker } from '../util/worker.js';
 import type { VirtualFiles } from './analyze.js';
 import type { CheckTask } from './check-worker.js';
@@ -31,47 +33,43 @@ async function typeCheckOffThread(files: VirtualFiles, entry: string): Promise<s
 }
 
 /**
- * Type-checks skill code against the catalog's current bindings: the generated files of every
- * server it imports, `client.ts` and `runtime.ts`, with the TypeScript compiler on a worker
- * thread.
+ * Type-checks skill code against the catalog's current bindings: the compact bindings of every
+ * server it imports (as scripts are checked), `client.ts` and `runtime.ts`, with the TypeScript
+ * compiler on a worker thread. The tools a skill calls are read from its transpiled imports (named
+ * imports and members of namespace imports). Without the typescript package (an optional peer),
+ * skills are saved unchecked: the tools are still found, and nothing is reported broken.
  */
 export function catalogChecker(catalog: Catalog, bindings: BindingTree): SkillChecker {
   return {
     async check(code) {
-      const { bindingUses } = await import('./analyze.js');
       const files = new Map<string, string>([
         ['client.ts', CLIENT_SOURCE],
         ['runtime.ts', RUNTIME_SOURCE],
         ['skill.ts', code],
       ]);
+      const transpiled = await transpileScript(code);
+      if (!transpiled.ok) return { tools: [], problems: [`skill.ts: ${transpiled.message}`] };
       const tools: SkillTool[] = [];
       const problems: string[] = [];
       const plans = catalog.listServers().flatMap((server) => planServer(catalog, server.name) ?? []);
       const byFolder = new Map(plans.map((plan) => [plan.folder, plan]));
-      const used = new Set<string>();
-      for (const use of bindingUses(code)) {
-        const plan = byFolder.get(use.folder);
+      for (const [folder, names] of scanServerImports(transpiled.code).folders) {
+        const plan = byFolder.get(folder);
         if (!plan) {
           problems.push(
-            `skill.ts: no server "${use.folder}" is connected (servers: ${[...byFolder.keys()].join(', ')})`,
+            `skill.ts: no server "${folder}" is connected (servers: ${[...byFolder.keys()].join(', ')})`,
           );
           continue;
         }
-        used.add(plan.folder);
-        const binding = plan.bindings.find((b) => b.identifier === use.identifier);
-        if (binding)
-          tools.push({ name: `${plan.server}.${binding.tool.name}`, schemaHash: binding.schemaHash });
+        for (const identifier of names) {
+          const binding = plan.bindings.find((b) => b.identifier === identifier);
+          if (binding)
+            tools.push({ name: `${plan.server}.${binding.tool.name}`, schemaHash: binding.schemaHash });
+        }
+        for (const [path, source] of bindings.compactModules(folder, names)) files.set(path, source);
       }
-      for (const folder of used) {
-        const plan = byFolder.get(folder);
-        if (!plan) continue;
-        for (const path of [
-          `servers/${folder}/index.ts`,
-          ...plan.bindings.map((b) => `servers/${folder}/${b.identifier}.ts`),
-        ])
-          files.set(path, (await bindings.read(path)) ?? '');
-      }
-      if (problems.length === 0) problems.push(...(await typeCheckOffThread(files, 'skill.ts')));
+      if (problems.length === 0 && isInstalled('typescript'))
+        problems.push(...(await typeCheckOffThread(files, 'skill.ts')));
       return { tools, problems };
     },
   };

@@ -1,5 +1,5 @@
 import type { EventStore } from '@modelcontextprotocol/server';
-import { createClient, RESP_TYPES } from '@redis/client';
+import { requirePeer } from '../util/peers.js';
 import { RedisEventStore, type StreamCommands } from './redis-events.js';
 import type { SessionBlob, SessionRecord, SessionStore } from './store.js';
 
@@ -37,6 +37,7 @@ export class RedisStore implements SessionStore {
   /**
    * Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://`).
    * @throws when Redis cannot be reached within 5 s, with the reason and what to do.
+   * @throws {MissingPackageError} when @redis/client is not installed.
    */
   static async connect(url: string, options: RedisStoreOptions): Promise<RedisStore> {
     const location = redact(url);
@@ -218,8 +219,15 @@ export class RedisStore implements SessionStore {
   }
 }
 
-/** A client whose string replies are Buffers (files are bytes), failing fast while disconnected. */
+/**
+ * A client whose string replies are Buffers (files are bytes), failing fast while disconnected.
+ * @throws {MissingPackageError} when @redis/client (an optional peer dependency) is not installed.
+ */
 function createBufferClient(url: string) {
+  const { createClient, RESP_TYPES } = requirePeer<typeof import('@redis/client')>(
+    '@redis/client',
+    'A Redis session store (store, TOOLSCRIPT_STORE)',
+  );
   return createClient({
     url,
     disableOfflineQueue: true,

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 
 /** Longest wait for a worker to start (thread, module, and what it loads up front), in ms. */
 const STARTUP_MS = 30_000;
@@ -39,7 +39,9 @@ export class HostWorker<Task> {
     if (this.pool) return this.pool;
     const entry = workerEntry(this.moduleUrl);
     try {
-      const pool = new Piscina({
+      // Loaded on first use (its CommonJS build): a command that starts no worker never pays for it.
+      const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+      const pool = new Pool({
         filename: entry.filename,
         minThreads: 0,
         maxThreads: 1,

@@ -12,7 +12,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
  */
 export function spawnCli(
   args: string[],
-  options: { dataDir: string; input?: string; cwd?: string; timeoutMs?: number },
+  options: { dataDir: string; input?: string; cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
 ): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(
     process.execPath,
@@ -21,7 +21,7 @@ export function spawnCli(
       cwd: options.cwd ?? ROOT,
       encoding: 'utf8',
       input: options.input ?? '',
-      env: { ...process.env, NO_COLOR: '1', TOOLSCRIPT_DATA_DIR: options.dataDir },
+      env: { ...process.env, NO_COLOR: '1', TOOLSCRIPT_DATA_DIR: options.dataDir, ...options.env },
       timeout: options.timeoutMs ?? 60_000,
     },
   );

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { CredentialStore, type OAuthCredentials } from '../../auth/credentials.js';
 import { isRemoteServer, type RemoteServerConfig, type ToolscriptConfig } from '../../config.js';
 import type { SessionStore } from '../../store/store.js';
+import { MissingPackageError } from '../../util/peers.js';
 import {
   CliError,
   type CliIO,
@@ -163,6 +164,7 @@ async function openCredentials(
     const { RedisStore } = await import('../../store/redis.js');
     store = await RedisStore.connect(url, { dataTtlMs: config.workspace.ttlDays * 24 * 3600 * 1000 }).catch(
       (error: Error) => {
+        if (MissingPackageError.isInstance(error)) throw error;
         throw new CliError(`cannot reach the session store: ${error.message}`);
       },
     );

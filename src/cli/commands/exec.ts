@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { EXECUTION_ERRORS } from '../../errors.js';
 import type { ExecutionResult } from '../../execution/result.js';
-import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
+import { isInstalled } from '../../util/peers.js';
+import { CliError, type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const EXEC_HELP = `Usage: toolscript exec [FILE|-] [--language typescript|python] [--config FILE] [--json]
 
@@ -37,6 +38,12 @@ export const exec: Command = defineCommand({
     const language = values.language ?? (source.endsWith('.py') ? 'python' : 'typescript');
     if (language !== 'typescript' && language !== 'python')
       throw new UsageError(`--language must be typescript or python, not "${language}"`);
+    if (language === 'python') {
+      const problem = (await import('../../sandbox/python/index.js')).pythonUnavailable();
+      if (problem) throw new CliError(problem, 2);
+    }
+    // esbuild's process starts while the script is read and the gateway loads.
+    if (language === 'typescript') (await import('../../execution/transpile.js')).warmUpTranspiler();
     let code: string;
     try {
       if (source === '-' && io.stdinIsTTY?.())
@@ -85,7 +92,9 @@ export const exec: Command = defineCommand({
 export function tokenLine(
   execution: Pick<ExecutionResult, 'calls'> & { tokens?: ExecutionResult['tokens'] },
 ): string {
-  const note = 'o200k_base, an estimate for non-OpenAI models';
+  const note = isInstalled('gpt-tokenizer')
+    ? 'o200k_base, an estimate for non-OpenAI models'
+    : 'estimated from length; npm install gpt-tokenizer for o200k_base counts';
   if (execution.calls.length === 0 || !execution.tokens)
     return 'tokens: the script made no tool calls, so there is nothing to compare with direct tool calling';
   const { codeMode, direct, reduction, estimated } = execution.tokens;

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PYTHON_STUBS, pythonName, renderPythonModule } from '../../codegen/python.js';
 import type { Gateway } from '../../gateway.js';
+import { isInstalled, MissingPackageError } from '../../util/peers.js';
 import { type CliIO, type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const GEN_HELP = `Usage: toolscript gen --out DIR [--language typescript|python] [--config FILE]
@@ -39,6 +40,8 @@ export const gen: Command = defineCommand({
     const language = values.language ?? 'typescript';
     if (language !== 'typescript' && language !== 'python')
       throw new UsageError(`--language must be typescript or python, not "${language}"`);
+    if (language === 'typescript' && !isInstalled('json-schema-to-typescript'))
+      throw new MissingPackageError('json-schema-to-typescript', 'toolscript gen --language typescript');
     const out = resolve(values.out);
     const gateway = await startGateway(values.config, io, true);
     try {

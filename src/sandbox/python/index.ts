@@ -64,6 +64,16 @@ export const PYTHON_INSTALL_HINT =
   'Python scripts need Deno (npm install -g deno, or TOOLSCRIPT_DENO) and the pyodide package (npm install pyodide)';
 
 /**
+ * Why Python scripts cannot run here (Deno or the pyodide package missing), in one line with what
+ * to install; `undefined` when both are found.
+ */
+export function pythonUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const binary = locateDeno(env);
+  if (binary && locatePyodide()) return undefined;
+  return `${PYTHON_INSTALL_HINT}; ${binary ? 'pyodide' : `Deno (${DENO_INSTALL_HINT})`} was not found.`;
+}
+
+/**
  * Runs Python scripts in Pyodide, one fresh Deno subprocess per script, holding no permission
  * once Pyodide has booted (see ./runner.ts): no file, network, environment or subprocess. Booting
  * takes seconds, so it happens ahead: Pyodide's memory snapshot is made once per version (about
@@ -98,11 +108,7 @@ export class PythonSandbox {
   static async create(options: PythonSandboxOptions): Promise<PythonSandbox> {
     const binary = locateDeno(options.env);
     const pyodide = locatePyodide();
-    if (!binary || !pyodide)
-      throw new ConfigError(
-        `${PYTHON_INSTALL_HINT}; ${binary ? 'pyodide' : `Deno (${DENO_INSTALL_HINT})`} was not found.`,
-        undefined,
-      );
+    if (!binary || !pyodide) throw new ConfigError(pythonUnavailable(options.env) ?? '', undefined);
     const folder = makeSandboxFolder();
     writeFileSync(join(folder, 'python-runner.js'), RUNNER_SOURCE);
     // Pyodide needs these in Deno; without permissions they reach nothing (the escape suite checks).
