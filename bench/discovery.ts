@@ -123,6 +123,7 @@ async function tune(catalog: Catalog, questions: Question[]): Promise<void> {
               synonyms: DEFAULT_RANKING.synonyms,
               longSynonyms: DEFAULT_RANKING.longSynonyms,
               stepsAfter: DEFAULT_RANKING.stepsAfter,
+              nameBonus: DEFAULT_RANKING.nameBonus,
             };
             const r = await recall(questions, searchRanker(new ToolSearch(catalog, { ranking })));
             results.push({ ranking, ...r });

@@ -77,6 +77,22 @@ describe('discovery over real servers', () => {
     ).toBe(true);
   });
 
+  it.each([
+    // A one-file tool before its many-files sibling, and before git's show (a synonym of read).
+    ['read a file', 1, ['filesystem.readTextFile']],
+    // "disk" pulls "file" and "save" pulls "write": the file system's tool, not the memory's notes.
+    ['save a note to disk', 1, ['filesystem.writeFile']],
+    // Both steps of a task get a tool near the top; "remember" pulls "create".
+    [
+      'list the files in a folder and remember them in a knowledge graph',
+      6,
+      ['filesystem.listDirectory', 'memory.createEntities'],
+    ],
+  ] as const)('"%s" has every expected tool in its top %i', async (query, limit, expected) => {
+    const hits = (await gateway.search(query, { limit, detail: 'name' })).map((h) => h.name);
+    for (const name of expected) expect(hits, JSON.stringify(hits)).toContain(name);
+  });
+
   it('answers detail levels: names, first sentences, full signatures', async () => {
     const names = await client.callTool({
       name: 'search_tools',

@@ -1,7 +1,7 @@
 import type MiniSearch from 'minisearch';
 import type { SearchOptions as MiniSearchOptions, Query as MiniSearchQuery } from 'minisearch';
 import { type ExactMatch, ExactOr, indexHasTerm, type WeightedTerms } from './exact-or.js';
-import { compoundTerms, expansionTerms, querySteps, termsOf, tokenize } from './text.js';
+import { compoundTerms, expansionTerms, processTerm, querySteps, termsOf, tokenize } from './text.js';
 
 /** Field weights and matching options of the ranking. */
 export interface RankingOptions {
@@ -42,6 +42,15 @@ export interface RankingOptions {
    * whole. 0 turns it off.
    */
   stepsAfter: number;
+  /**
+   * Weight of a tool's name in short queries (at most `maxExpandedTerms` terms), beyond BM25:
+   * each match's score is multiplied by `1 + nameBonus × c`, where c is the share of the query's
+   * own terms that the tool's name holds (a term's synonym in the name counts `synonyms`). A name
+   * says what a tool does; a word found only in a long description or a parameter says less.
+   * Long queries (task descriptions) are left alone: their many words make name matches noise.
+   * 0 turns it off.
+   */
+  nameBonus: number;
 }
 
 /**
@@ -57,6 +66,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   synonyms: 0.5,
   longSynonyms: 0.2,
   stepsAfter: 3,
+  nameBonus: 1.5,
 };
 
 /**
@@ -74,6 +84,7 @@ export function lexicalMatches(
   ranking: RankingOptions,
   accept?: (id: string) => boolean,
   depth = Number.POSITIVE_INFINITY,
+  nameTerms?: (id: string) => ReadonlySet<string>,
 ): ExactMatch[] {
   const { boosts, fuzzy, prefix, maxExpandedTerms, synonyms, longSynonyms } = ranking;
   const tokens = tokenize(query);
@@ -91,10 +102,14 @@ export function lexicalMatches(
     { terms, weight: 1 },
     ...(extra.length ? [{ terms: extra, weight }] : []),
   ];
-  const matches =
+  const found =
     !expand && scorer
       ? scorer.rank(groups(terms, extra), accept ? undefined : depth).filter(keep)
       : miniSearch(index, terms, extra);
+  const matches =
+    expand && nameTerms && ranking.nameBonus > 0
+      ? byName(found, terms, extra, weight, ranking.nameBonus, nameTerms)
+      : found;
   if (!scorer) return matches;
   return withSteps(matches, query, ranking.stepsAfter, (step) => {
     const stepTokens = tokenize(step);
@@ -128,6 +143,43 @@ export function lexicalMatches(
       searchOptions,
     );
   }
+}
+
+/**
+ * Name words of a tool that works on many things at once (`read_multiple_files`, `batch_get`), as
+ * processed terms. When the query asks for none of them, such a name counts one term less: for
+ * "read a file" the one-file tool is the better first answer.
+ */
+const BATCH_TERMS = new Set(
+  ['multiple', 'several', 'many', 'batch', 'bulk'].map((w) => processTerm(w) as string),
+);
+
+/**
+ * `matches` re-scored by how much of the query their tool names hold (see
+ * {@link RankingOptions.nameBonus}), best first.
+ */
+function byName(
+  matches: ExactMatch[],
+  terms: string[],
+  extra: string[],
+  synonymWeight: number,
+  bonus: number,
+  nameTerms: (id: string) => ReadonlySet<string>,
+): ExactMatch[] {
+  if (terms.length === 0) return matches;
+  const wantsMany = [...terms, ...extra].some((term) => BATCH_TERMS.has(term));
+  return matches
+    .map((match) => {
+      const name = nameTerms(String(match.id));
+      let own = 0;
+      for (const term of terms) if (name.has(term)) own++;
+      let synonyms = 0;
+      for (const term of extra) if (name.has(term)) synonyms++;
+      let covered = own + synonymWeight * Math.min(synonyms, terms.length - own);
+      if (!wantsMany && [...name].some((term) => BATCH_TERMS.has(term))) covered = Math.max(0, covered - 1);
+      return { ...match, score: match.score * (1 + (bonus * covered) / terms.length) };
+    })
+    .sort((a, b) => b.score - a.score);
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
 import { nearest } from './nearest.js';
 import { DEFAULT_RANKING, lexicalMatches, type RankingOptions } from './ranking.js';
-import { firstSentence, processTerm, tokenize } from './text.js';
+import { firstSentence, processTerm, termsOf, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
 export type DetailLevel = 'name' | 'summary' | 'full';
@@ -135,6 +135,19 @@ export class ToolSearch {
     this.semantic.update(tools.map((d) => ({ id: d.id, text: semanticText(d) })));
   }
 
+  /** Processed terms of each document's tool name and identifier, by id (see `nameBonus`). */
+  private readonly nameTerms = new Map<string, ReadonlySet<string>>();
+
+  private nameTermsOf(id: string): ReadonlySet<string> {
+    let terms = this.nameTerms.get(id);
+    if (!terms) {
+      const document = this.documents.get(id);
+      terms = new Set(document ? termsOf(tokenize(`${document.name} ${document.identifier}`, 'name')) : []);
+      this.nameTerms.set(id, terms);
+    }
+    return terms;
+  }
+
   /** Builds the index now (otherwise the first search does); returns the number of documents. */
   prepare(): number {
     this.refresh();
@@ -160,6 +173,7 @@ export class ToolSearch {
       for (const id of this.byServer.get(server) ?? []) {
         this.index.discard(id);
         this.documents.delete(id);
+        this.nameTerms.delete(id);
       }
       this.byServer.delete(server);
       this.indexServer(server);
@@ -190,6 +204,7 @@ export class ToolSearch {
       if (document.kind === kind) {
         this.index?.discard(id);
         this.documents.delete(id);
+        this.nameTerms.delete(id);
       }
     }
     this.extra.set(kind, documents);
@@ -199,7 +214,10 @@ export class ToolSearch {
   /** Adds documents of another kind (skills) to the same index. Ids must be unique. */
   addDocuments(documents: SearchDocument[]): void {
     const index = this.index ?? this.refresh();
-    for (const document of documents) this.documents.set(document.id, document);
+    for (const document of documents) {
+      this.documents.set(document.id, document);
+      this.nameTerms.delete(document.id);
+    }
     index.addAll(
       documents.map((d) => ({
         ...d,
@@ -242,7 +260,9 @@ export class ToolSearch {
     let deprecatedCount = 0;
     for (const document of this.documents.values()) if (document.deprecated !== undefined) deprecatedCount++;
     const depth = Math.max(limit, FUSION_DEPTH) + deprecatedCount;
-    const matches = lexicalMatches(index as MiniSearch<never>, query, this.ranking, filtered, depth);
+    const matches = lexicalMatches(index as MiniSearch<never>, query, this.ranking, filtered, depth, (id) =>
+      this.nameTermsOf(id),
+    );
     const semantic = await this.semantic?.rank(query, FUSION_DEPTH, acceptId);
     const ranked = semantic ? hybridOrder(matches, semantic, this.semantic?.fusion) : matches;
     // Deprecated tools rank below every other match (stable: each group keeps its score order).
