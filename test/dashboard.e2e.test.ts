@@ -4,7 +4,7 @@
  * feed when an MCP client runs a script, the playground and search, the PII audit without values,
  * a phone-width screen, nothing fetched from elsewhere, and no console error.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -46,7 +46,7 @@ describe.runIf(CHROMIUM_AVAILABLE)('dashboard in chromium', () => {
         dataDir: join(dir, 'data'),
         pii: { enabled: true },
         mcpServers: {
-          filesystem: stdioServer(...FILESYSTEM, [dir]),
+          filesystem: { ...stdioServer(...FILESYSTEM, [dir]), requireApproval: ['create_directory'] },
           memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
         },
       }),
@@ -205,23 +205,83 @@ export async function countDirs(): Promise<number> {
       ),
     );
     await page.locator('#savings canvas').first().waitFor();
+    // Code mode's line is not flat at 0 beside direct calling's: on the logarithmic axis the
+    // blue line rises at least a third as far as the red one.
+    const spans = await page.evaluate(() => {
+      const canvas = document.querySelector('#savings canvas') as HTMLCanvasElement;
+      const { width, height } = canvas;
+      const pixels = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+        0,
+        0,
+        width,
+        height,
+      ).data;
+      const span = ([r, g, b]: number[]) => {
+        let top = height;
+        let bottom = 0;
+        for (let i = 0; i < pixels.length; i += 4) {
+          const distance =
+            Math.abs((pixels[i] ?? 0) - (r ?? 0)) +
+            Math.abs((pixels[i + 1] ?? 0) - (g ?? 0)) +
+            Math.abs((pixels[i + 2] ?? 0) - (b ?? 0));
+          if (distance > 40) continue;
+          const y = Math.floor(i / 4 / width);
+          top = Math.min(top, y);
+          bottom = Math.max(bottom, y);
+        }
+        return bottom - top;
+      };
+      return { code: span([37, 99, 235]), direct: span([220, 38, 38]) };
+    });
+    expect(spans.direct).toBeGreaterThan(0);
+    expect(spans.code).toBeGreaterThan(spans.direct / 3);
     // DASHBOARD_SCREENSHOTS=<folder> keeps the screenshots (the README's comes from here).
     await page.screenshot({ path: join(shots(), 'dashboard-1280.png'), fullPage: true });
   });
 
-  it('fits a phone-width screen: nothing wider than the viewport but the tables scrolling in their box', async () => {
+  it('fits a phone-width screen: nothing wider than the viewport, each table row a block of labelled cells', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await page.getByRole('heading', { name: 'Servers' }).waitFor();
     const wide = await page.evaluate(() =>
       [...document.querySelectorAll('body *')]
-        .filter((e) => e.getBoundingClientRect().right > 391 && !e.closest('.scroll'))
+        .filter((e) => e.getBoundingClientRect().right > 391 || e.scrollWidth > e.clientWidth + 1)
+        .filter((e) => !['PRE', 'TEXTAREA', 'CANVAS'].includes(e.tagName))
         .map((e) => `${e.tagName}.${e.className}#${e.id}`)
         .slice(0, 8),
     );
     expect(wide).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // The columns' names lead the cells (the header row is hidden at this width).
+    const cell = page.locator('#servers tbody td').first();
+    expect(await cell.evaluate((e) => getComputedStyle(e, '::before').content)).toBe('"Status: "');
     await page.screenshot({ path: join(shots(), 'dashboard-390.png') });
+  });
+
+  it('asks the person at the page to approve a playground call to a tool in requireApproval', async () => {
+    const folder = join(dir, 'approved');
+    const script = page.getByRole('textbox', { name: 'Script' });
+    const output = page.getByRole('region', { name: 'Run output' });
+    const dialog = page.getByRole('alertdialog');
+    await script.fill(
+      `import { createDirectory } from './servers/filesystem';\nawait createDirectory({ path: ${JSON.stringify(folder)} });\nreturn 'made';`,
+    );
+    await page.getByRole('button', { name: 'Run' }).click();
+    await dialog.waitFor();
+    expect(await dialog.getByRole('heading').textContent()).toBe('Approve filesystem.create_directory?');
+    expect(await dialog.textContent()).toContain(`path: ${JSON.stringify(folder)}`);
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => output.textContent()).toBe('Result:\nmade');
+    expect(await dialog.count()).toBe(0);
+    expect((await stat(folder)).isDirectory()).toBe(true);
+
+    await script.fill(
+      `import { createDirectory } from './servers/filesystem';\nawait createDirectory({ path: ${JSON.stringify(join(dir, 'declined'))} });`,
+    );
+    await page.getByRole('button', { name: 'Run' }).click();
+    await dialog.getByRole('button', { name: 'Decline' }).click();
+    await expect.poll(() => output.textContent()).toContain('APPROVAL_DENIED');
+    await expect(stat(join(dir, 'declined'))).rejects.toThrow();
   });
 
   it('loaded nothing from anywhere else, and logged no console error', () => {

@@ -47,6 +47,14 @@ export interface SearchHitRow {
   importFrom: string;
 }
 
+/** A playground script's call that needs the person's approval (the `approval` event). */
+export interface ApprovalQuestion {
+  id: string;
+  server: string;
+  tool: string;
+  message: string;
+}
+
 /** Thrown when the gateway wants its token (401). */
 export class Unauthorized extends Error {}
 
@@ -66,6 +74,12 @@ export const api = {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code, language }),
+    }),
+  approve: (id: string, approve: boolean) =>
+    call<{ ok: boolean; error?: string }>('/ui/api/approve', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, approve }),
     }),
   session: () => call<{ signedIn: boolean; tokenRequired: boolean }>('/ui/api/session'),
   login: (token: string) =>

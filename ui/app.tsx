@@ -1,9 +1,9 @@
 /** The dashboard page: servers, tools, live executions, savings, skills, PII audit, playground. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, type FeedEntry, type Overview, Unauthorized } from './api.js';
+import { type ApprovalQuestion, api, type FeedEntry, type Overview, Unauthorized } from './api.js';
 import { SavingsChart } from './chart.js';
-import { Playground, ToolSearch } from './playground.js';
+import { ApprovalDialog, Playground, ToolSearch } from './playground.js';
 import { Executions, PiiAudit, Servers, Skills } from './views.js';
 import './style.css';
 
@@ -39,14 +39,25 @@ function Login({ onDone }: { onDone: () => void }) {
 
 function Dashboard({ overview }: { overview: Overview }) {
   const [executions, setExecutions] = useState<FeedEntry[]>(overview.executions);
+  const [questions, setQuestions] = useState<ApprovalQuestion[]>([]);
   useEffect(() => {
     const events = new EventSource('/ui/api/events');
+    const data = <T,>(event: Event) => JSON.parse((event as MessageEvent<string>).data) as T;
     events.addEventListener('execution', (event) => {
-      const entry = JSON.parse((event as MessageEvent<string>).data) as FeedEntry;
+      const entry = data<FeedEntry>(event);
       setExecutions((list) => [entry, ...list.filter((e) => e.id !== entry.id)].slice(0, KEEP));
+    });
+    events.addEventListener('approval', (event) => {
+      const question = data<ApprovalQuestion>(event);
+      setQuestions((list) => [...list.filter((q) => q.id !== question.id), question]);
+    });
+    events.addEventListener('approval-closed', (event) => {
+      const { id } = data<{ id: string }>(event);
+      setQuestions((list) => list.filter((q) => q.id !== id));
     });
     return () => events.close();
   }, []);
+  const question = questions[0];
   return (
     <>
       <header>
@@ -71,6 +82,13 @@ function Dashboard({ overview }: { overview: Overview }) {
         <PiiAudit rows={overview.pii} />
         <Playground />
       </main>
+      {question && (
+        <ApprovalDialog
+          key={question.id}
+          question={question}
+          onDone={() => setQuestions((list) => list.filter((q) => q.id !== question.id))}
+        />
+      )}
     </>
   );
 }

@@ -1,4 +1,8 @@
-/** Token savings over time: cumulative tokens in code mode against direct tool calling (uPlot). */
+/**
+ * Token savings over time: cumulative tokens in code mode against direct tool calling (uPlot),
+ * on a logarithmic axis: code mode is often a hundredth of direct calling, which a linear axis
+ * draws as a flat line at 0.
+ */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -29,7 +33,9 @@ export function SavingsChart({ executions }: { executions: FeedEntry[] }) {
           { label: 'code mode', stroke: '#2563eb', width: 2 },
           { label: 'direct calling', stroke: '#dc2626', width: 2 },
         ],
-        axes: [{}, { size: 70, values: (_u, ticks) => ticks.map((t) => number(t)) }],
+        scales: { y: { distr: 3, log: 10 } },
+        // A log axis leaves some ticks unlabelled (null).
+        axes: [{}, { size: 70, values: (_u, ticks) => ticks.map((t) => (t == null ? '' : number(t))) }],
       },
       data,
       element,
@@ -48,8 +54,11 @@ export function SavingsChart({ executions }: { executions: FeedEntry[] }) {
         ref={box}
         class="chart"
         role="img"
-        aria-label="Cumulative tokens, code mode against direct calling"
+        aria-label="Cumulative tokens, code mode against direct calling, on a logarithmic axis"
       />
+      {counted.length > 0 && (
+        <small>Tokens on a logarithmic axis, so code mode's line shows beside direct calling's.</small>
+      )}
     </>
   );
 }

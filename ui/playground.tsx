@@ -1,6 +1,6 @@
 /** Trying the gateway: a tool search (the search `search_tools` runs) and a script runner. */
 import { useState } from 'preact/hooks';
-import { api, type SearchHitRow } from './api.js';
+import { type ApprovalQuestion, api, type SearchHitRow } from './api.js';
 
 const EXAMPLES = {
   typescript: `import { listAllowedDirectories } from './servers/filesystem';
@@ -105,5 +105,47 @@ export function Playground() {
         </section>
       )}
     </section>
+  );
+}
+
+/**
+ * The question of a playground script's call to a tool in `requireApproval`, for the person at
+ * the page: the message MCP elicitation would show, and Approve / Decline.
+ */
+export function ApprovalDialog({ question, onDone }: { question: ApprovalQuestion; onDone: () => void }) {
+  const [error, setError] = useState('');
+  const answer = async (approve: boolean) => {
+    try {
+      const result = await api.approve(question.id, approve);
+      if (!result.ok) setError(result.error ?? 'the question is no longer waiting');
+      else onDone();
+    } catch (e) {
+      setError(String(e));
+    }
+  };
+  return (
+    <div class="backdrop">
+      <div
+        class="dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="approval-title"
+        aria-describedby="approval-message"
+      >
+        <h2 id="approval-title">
+          Approve {question.server}.{question.tool}?
+        </h2>
+        <pre id="approval-message">{question.message}</pre>
+        {error && <p role="alert">{error}</p>}
+        <div class="row">
+          <button type="button" onClick={() => void answer(true)}>
+            Approve
+          </button>
+          <button type="button" class="secondary" onClick={() => void answer(false)}>
+            Decline
+          </button>
+        </div>
+      </div>
+    </div>
   );
 }

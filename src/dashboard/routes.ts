@@ -5,6 +5,7 @@ import type { PiiAuditEntry } from '../pii/audit.js';
 import { GatewaySession } from '../session/gateway-session.js';
 import { mediaType } from '../util/http.js';
 import { JsonLinesLog } from '../util/jsonl.js';
+import { PageApprovals } from './approvals.js';
 import { uiAssets } from './assets.js';
 import type { FeedEntry } from './feed.js';
 
@@ -32,7 +33,8 @@ export interface DashboardOptions {
  * counters), `GET /ui/api/events` (Server-Sent Events, one `execution` event per finished
  * execution), `GET /ui/api/search?q=` (the search `search_tools` runs, with signatures) and
  * `POST /ui/api/run { code, language? }` (one script in the dashboard's session, answered as
- * execute_code answers: `{ text, isError }`). With a gateway token, the API answers 401 without the
+ * execute_code answers: `{ text, isError }`; a tool in `requireApproval` is put to the person at
+ * the page, see {@link PageApprovals}, who answers with `POST /ui/api/approve { id, approve }`). With a gateway token, the API answers 401 without the
  * cookie or `Authorization: Bearer <token>`; the page and assets are public, so the page can ask
  * for the token.
  * @returns a handler: true when it answered the request (any path under `/ui`).
@@ -40,6 +42,7 @@ export interface DashboardOptions {
 export function dashboard(gateway: Gateway, options: DashboardOptions) {
   const proof = options.token ? cookieProof(options.token) : undefined;
   let session: GatewaySession | undefined;
+  const approvals = new PageApprovals();
   const authorized = (req: IncomingMessage): boolean => {
     if (!proof || !options.token) return true;
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
@@ -77,7 +80,15 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
       return json(res, 401, { error: 'sign in with the gateway token' });
     }
     if (req.method === 'GET' && path === '/ui/api/overview') return json(res, 200, await overview(gateway));
-    if (req.method === 'GET' && path === '/ui/api/events') return events(gateway, req, res);
+    if (req.method === 'GET' && path === '/ui/api/events') return events(gateway, approvals, req, res);
+    if (req.method === 'POST' && path === '/ui/api/approve') {
+      const body = (await options.readJson(req).catch(() => ({}))) as { id?: unknown; approve?: unknown };
+      if (typeof body.id !== 'string' || typeof body.approve !== 'boolean')
+        return json(res, 400, { error: 'send { "id": "<question id>", "approve": true | false }' });
+      const answered = approvals.answer(body.id, body.approve);
+      // 200 either way (see login): a question answered on another page, or timed out, is gone.
+      return json(res, 200, answered ? { ok: true } : { ok: false, error: 'no such question is waiting' });
+    }
     if (req.method === 'GET' && path === '/ui/api/search') {
       const query = url.searchParams.get('q') ?? '';
       const hits = await gateway.search(query, { detail: 'full', limit: 20 });
@@ -94,7 +105,7 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
       const body = (await options.readJson(req).catch(() => ({}))) as { code?: unknown; language?: unknown };
       if (typeof body.code !== 'string')
         return json(res, 400, { error: 'send { "code": "<script>", "language"?: "typescript" | "python" }' });
-      session ??= new GatewaySession(gateway, { id: UI_SESSION });
+      session ??= new GatewaySession(gateway, { id: UI_SESSION, onApproval: approvals.approver });
       // execute_code's own argument check answers a language it does not know.
       const answer = await session.call('execute_code', {
         code: body.code,
@@ -140,8 +151,12 @@ async function overview(gateway: Gateway) {
   return { servers, executions: gateway.feed.list(), skills, pii, stats: await gateway.metrics.summary() };
 }
 
-/** Server-Sent Events: each finished execution as an `execution` event; a comment every 25 s. */
-function events(gateway: Gateway, req: IncomingMessage, res: ServerResponse): true {
+/**
+ * Server-Sent Events: each finished execution as an `execution` event, each playground question
+ * for the person as an `approval` event (and `approval-closed` once it is answered or given up);
+ * a comment every 25 s.
+ */
+function events(gateway: Gateway, approvals: PageApprovals, req: IncomingMessage, res: ServerResponse): true {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-store',
@@ -151,10 +166,16 @@ function events(gateway: Gateway, req: IncomingMessage, res: ServerResponse): tr
   const send = (entry: FeedEntry) =>
     res.write(`event: execution\nid: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
   const stop = gateway.feed.subscribe(send);
+  const stopQuestions = approvals.subscribe((event) =>
+    res.write(
+      `event: ${event.kind}\ndata: ${JSON.stringify(event.kind === 'approval' ? event.question : { id: event.id })}\n\n`,
+    ),
+  );
   const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
   const end = () => {
     clearInterval(ping);
     stop();
+    stopQuestions();
   };
   req.on('close', end);
   res.on('close', end);

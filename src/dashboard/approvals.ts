@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type ApprovalAnswer,
+  type ApprovalRequest,
+  type Approver,
+  approvalMessage,
+} from '../approvals/approvals.js';
+
+/** A question put to the person at the dashboard: `GET /ui/api/events`'s `approval` event. */
+export interface PageQuestion {
+  /** Random id (122 bits) the page answers with: `POST /ui/api/approve { id, approve }`. */
+  id: string;
+  server: string;
+  tool: string;
+  /** The same text MCP elicitation shows (see `approvalMessage`). */
+  message: string;
+}
+
+/** What the dashboard's event stream sends about approvals. */
+export type PageApprovalEvent =
+  | { kind: 'approval'; question: PageQuestion }
+  | { kind: 'approval-closed'; id: string };
+
+/**
+ * Approvals for the dashboard's playground: its scripts run in the dashboard's session, and a
+ * tool in `requireApproval` is put to the person at the page (a dialog) rather than refused as
+ * from a client without elicitation. Each question goes to every open dashboard page (over its
+ * event stream, behind the dashboard's own token and origin checks) and is answered once; with
+ * no page open it is declined at once. `approvals.timeoutMs` and the script's cancellation end
+ * the wait through the approver's signal, and the pages close the dialog.
+ */
+export class PageApprovals {
+  private readonly pending = new Map<
+    string,
+    { question: PageQuestion; answer: (value: ApprovalAnswer) => void }
+  >();
+  private readonly pages = new Set<(event: PageApprovalEvent) => void>();
+
+  /** The session's approver (see `GatewaySessionOptions.onApproval`). */
+  readonly approver: Approver = (request: ApprovalRequest, signal: AbortSignal) =>
+    new Promise<ApprovalAnswer>((resolve) => {
+      if (this.pages.size === 0 || signal.aborted) return resolve('cancel');
+      const question: PageQuestion = {
+        id: randomUUID(),
+        server: request.server,
+        tool: request.tool,
+        message: approvalMessage(request),
+      };
+      const settle = (value: ApprovalAnswer) => {
+        if (!this.pending.delete(question.id)) return;
+        signal.removeEventListener('abort', aborted);
+        this.send({ kind: 'approval-closed', id: question.id });
+        resolve(value);
+      };
+      const aborted = () => settle('cancel');
+      signal.addEventListener('abort', aborted, { once: true });
+      this.pending.set(question.id, { question, answer: settle });
+      this.send({ kind: 'approval', question });
+    });
+
+  /**
+   * Adds an open page: `send` gets every question from now on, and the ones still waiting at once.
+   * @returns the function that removes the page.
+   */
+  subscribe(send: (event: PageApprovalEvent) => void): () => void {
+    this.pages.add(send);
+    for (const { question } of this.pending.values()) send({ kind: 'approval', question });
+    return () => this.pages.delete(send);
+  }
+
+  /**
+   * The person's answer to question `id`.
+   * @returns false when no such question waits (answered already, timed out, or never asked).
+   */
+  answer(id: string, approve: boolean): boolean {
+    const waiting = this.pending.get(id);
+    if (!waiting) return false;
+    waiting.answer(approve ? 'accept' : 'decline');
+    return true;
+  }
+
+  private send(event: PageApprovalEvent): void {
+    for (const page of this.pages) page(event);
+  }
+}
