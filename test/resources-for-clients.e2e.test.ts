@@ -111,6 +111,12 @@ describe('upstream resources for clients', () => {
       code: -32602,
       message: expect.stringMatching(/Resource demo:\/\/nope not found/),
     });
+    // The upstream's "MCP error -32602:" prefix is not passed on inside the gateway's own.
+    const refusal = await client.readResource({ uri: upstreamUri('everything', 'demo://nope') }).then(
+      () => 'answered',
+      (error: Error) => error.message,
+    );
+    expect(refusal).not.toContain('MCP error');
     await expect(
       client.readResource({ uri: upstreamUri('files', 'file:///etc/hostname') }),
     ).rejects.toMatchObject({
