@@ -277,6 +277,32 @@ return JSON.stringify(dirs).includes('examples');`,
           await client.close();
         }
       }
+      // An optional package installed beside the global command is found.
+      execFileSync(
+        'npm',
+        [
+          'install',
+          '-g',
+          '--prefix',
+          prefix,
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+          'gpt-tokenizer@4',
+        ],
+        {
+          stdio: 'pipe',
+        },
+      );
+      const counted = spawnSync(join(prefix, 'bin/toolscript'), ['exec', '-'], {
+        cwd: project,
+        encoding: 'utf8',
+        env,
+        input:
+          "import * as memory from './servers/memory'; return (await memory.readGraph()).entities.length;",
+      });
+      expect(counted.status, counted.stderr).toBe(0);
+      expect(counted.stderr).toMatch(/^tokens: code mode \d+, direct tool calling \d+ .*o200k_base/m);
     } finally {
       rmSync(join(project, 'toolscript.config.json'));
     }
