@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isInstalled, MissingPackageError } from '../../util/peers.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
 export const SKILLS_HELP = `Usage: toolscript skills <list|show NAME|save NAME FILE --description TEXT|rm NAME|check> [--config FILE] [--json]
@@ -34,6 +35,9 @@ export const skills: Command = defineCommand({
     }
     if ((action === 'show' || action === 'rm' || action === 'save') && !name)
       throw new UsageError(`"skills ${action}" needs a NAME`);
+    // Without the type checker every skill would look fine: say so instead.
+    if (action === 'check' && !isInstalled('typescript'))
+      throw new MissingPackageError('typescript', 'toolscript skills check');
     let code = '';
     if (action === 'save') {
       if (!file) throw new UsageError('"skills save" needs a FILE with the code');
