@@ -9,10 +9,9 @@ import { ObservedTypes } from './catalog/observed.js';
 import { type ServerStatus, type UpstreamOfferings, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
-import type { GatewayOptions } from './create.js';
 import { ExecutionFeed } from './dashboard/feed.js';
-import { semanticIndexFor } from './discovery/embeddings/embedder.js';
 import type { SemanticIndex } from './discovery/embeddings/semantic.js';
+import { semanticIndexFor } from './discovery/embeddings/semantic.js';
 import {
   type DetailLevel,
   type SearchHit,
@@ -28,6 +27,7 @@ import {
 } from './execution/pipeline.js';
 import type { ExecutionResult } from './execution/result.js';
 import { ScriptTypechecker } from './execution/typecheck.js';
+import type { GatewayOptions } from './gateway-options.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { PiiGuard } from './pii/guard.js';
 import type { PiiVault } from './pii/vault.js';

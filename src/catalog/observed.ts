@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createSchema, mergeSchemas, type Schema } from 'genson-js';
-import type { ObservedOutput } from '../codegen/compact.js';
+import type { ObservedOutput } from '../codegen/binding.js';
 import type { SessionStore } from '../store/store.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 

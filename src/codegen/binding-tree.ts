@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/catalog.js';
+import type { ObservedOutput } from './binding.js';
 import { type BindingSpec, renderRuntimeBinding } from './binding.js';
 import { BindingCache } from './cache.js';
-import type { ObservedOutput } from './compact.js';
 import { assignBindingNames, serverFolder } from './names.js';
 import {
   CLIENT_SOURCE,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type BindingSpec, renderBinding } from './binding.js';
-import { type ObservedOutput, renderCompactBinding } from './compact.js';
+import { type BindingSpec, type ObservedOutput, renderBinding } from './binding.js';
+import { renderCompactBinding } from './compact.js';
 
 /**
  * Rendered binding sources, generated on first use and cached by server, identifier, schema hash

@@ -1,16 +1,11 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { deprecationNote } from '../catalog/deprecated.js';
-import type { BindingSpec } from './binding.js';
+import type { BindingSpec, ObservedOutput } from './binding.js';
+
+export type { ObservedOutput } from './binding.js';
+
 import { compactType } from './compact-types.js';
 import { toTypeName } from './names.js';
-
-/** A result type learnt from calls (see `ObservedTypes`), shown when a tool declares no outputSchema. */
-export interface ObservedOutput {
-  /** JSON Schema of the unwrapped results seen so far. */
-  schema: unknown;
-  /** Successful calls the schema was inferred from. */
-  calls: number;
-}
 
 /**
  * One tool as a model reads it in `search_tools` detail "full" and in the bindings' resources: its

@@ -4,19 +4,11 @@ import { STATE_OPERATIONS, WORKSPACE_OPERATIONS } from '../codegen/runtime-api.j
 import { nearest } from '../discovery/nearest.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { PiiVault } from '../pii/vault.js';
-import type { SandboxError, SandboxRunOptions, SandboxRunResult } from '../sandbox.js';
+import type { SandboxError } from '../sandbox.js';
 import { describeError, formatLog } from './describe.js';
-import { type ExecuteOptions, openHost, type PipelineParts } from './pipeline.js';
+import { type ExecuteOptions, openHost, type PipelineParts, type PythonRunner } from './parts.js';
 
-/** What runs Python scripts (see `sandbox/python`): a payload for its runner, and the usual options. */
-export interface PythonRunner {
-  /** @param owner who runs it (the session), so turns are shared fairly when scripts queue. */
-  run(
-    payload: Record<string, unknown>,
-    options: SandboxRunOptions,
-    owner?: string,
-  ): Promise<SandboxRunResult>;
-}
+export type { PythonRunner } from './parts.js';
 
 /** Server modules a Python script imports: `from servers.x import …`, `import servers.x`, `from servers import x`. */
 export function pythonServerImports(code: string): Set<string> {

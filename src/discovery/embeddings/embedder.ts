@@ -1,6 +1,8 @@
 import { HostWorker } from '../../util/worker.js';
-import { RRF_K, SemanticIndex, type SharedFiles } from './semantic.js';
 import type { EmbedTask } from './use-lite-worker.js';
+
+/** Reciprocal rank fusion's usual constant (Cormack, Clarke and Büttcher, SIGIR 2009). */
+export const RRF_K = 60;
 
 /** Turns texts into vectors; one model, so vectors of one embedder compare with each other. */
 export interface Embedder {
@@ -132,24 +134,4 @@ export class UseLiteEmbedder implements Embedder {
   close(): Promise<void> {
     return this.worker.close();
   }
-}
-
-/**
- * The semantic index a config's `discovery.embeddings` asks for, or undefined without one (words
- * only). Its vectors are cached under `cacheDir`, or in the store's shared folders when `store`
- * shares folders (every replica then uses one cache); its notices go to stderr as warnings.
- */
-export function semanticIndexFor(
-  embeddings: EmbeddingsConfig | undefined,
-  cacheDir: string,
-  store: SharedFiles | undefined,
-): SemanticIndex | undefined {
-  if (!embeddings) return undefined;
-  return new SemanticIndex(
-    createEmbedder(embeddings),
-    cacheDir,
-    (message) => process.stderr.write(`warning: ${message}\n`),
-    fusionFor(embeddings),
-    store,
-  );
 }

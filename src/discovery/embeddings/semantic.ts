@@ -3,7 +3,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../workspace/atomic.js';
-import type { Embedder, Fusion } from './embedder.js';
+import {
+  createEmbedder,
+  type Embedder,
+  type EmbeddingsConfig,
+  type Fusion,
+  fusionFor,
+  RRF_K,
+} from './embedder.js';
 
 /** One document to embed: its search id and the text that describes it. */
 export interface SemanticDocument {
@@ -11,8 +18,6 @@ export interface SemanticDocument {
   text: string;
 }
 
-/** Reciprocal rank fusion's usual constant (Cormack, Clarke and Büttcher, SIGIR 2009). */
-export const RRF_K = 60;
 /** Candidates taken from each ranking before fusion. */
 export const FUSION_DEPTH = 50;
 /** Longest wait for a query's embedding, in ms; past it the search answers by words alone. */
@@ -245,4 +250,24 @@ function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length && i < b.length; i++) sum += (a[i] as number) * (b[i] as number);
   return sum;
+}
+
+/**
+ * The semantic index a config's `discovery.embeddings` asks for, or undefined without one (words
+ * only). Its vectors are cached under `cacheDir`, or in the store's shared folders when `store`
+ * shares folders (every replica then uses one cache); its notices go to stderr as warnings.
+ */
+export function semanticIndexFor(
+  embeddings: EmbeddingsConfig | undefined,
+  cacheDir: string,
+  store: SharedFiles | undefined,
+): SemanticIndex | undefined {
+  if (!embeddings) return undefined;
+  return new SemanticIndex(
+    createEmbedder(embeddings),
+    cacheDir,
+    (message) => process.stderr.write(`warning: ${message}\n`),
+    fusionFor(embeddings),
+    store,
+  );
 }
