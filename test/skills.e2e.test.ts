@@ -46,6 +46,14 @@ describe('skills', () => {
     });
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/does not type-check[\s\S]*'pth' does not exist in type '\{ path: string;/);
+    const unparsed = await client.callTool({
+      name: 'save_skill',
+      arguments: { name: 'days-of', description: 'Count days', code: `${SKILL}\nconst = 1;` },
+    });
+    expect(unparsed.isError).toBe(true);
+    // The skill's own file is named, at its line.
+    expect(text(unparsed)).toMatch(/\nskill\.ts:\d+:\d+: /);
+    expect(text(unparsed)).not.toContain('script.ts');
     const badName = await client.callTool({
       name: 'save_skill',
       arguments: { name: 'Days Of', description: 'x', code: SKILL },

@@ -21,15 +21,16 @@ export type TranspileResult = { ok: true; code: string } | { ok: false; message:
  * function whose value is the default export. Imports at the start of the script are found by
  * {@link leadingImports}; imports further down need the TypeScript parser (the typescript
  * package, an optional peer).
- * @returns JavaScript, or a syntax error message with `line:column` in the script's own source.
+ * @param file the name syntax errors give the source (`skill.ts` for a skill). @default "script.ts"
+ * @returns JavaScript, or a syntax error message with `file:line:column` in the source itself.
  */
-export async function transpileScript(source: string): Promise<TranspileResult> {
+export async function transpileScript(source: string, file = 'script.ts'): Promise<TranspileResult> {
   // `export {}` makes every script an ES module: esbuild would take one with no import or export
   // for CommonJS, where a top-level `return` is legal and its value lost.
-  const first = await run(`${source}\nexport {};`);
+  const first = await run(`${source}\nexport {};`, file);
   if (first.ok || !TOP_LEVEL_RETURN.test(first.message)) return first;
   const split = leadingImports(source);
-  const leading = await run(asFunction(split));
+  const leading = await run(asFunction(split), file);
   if (leading.ok) return leading;
   if (!isInstalled('typescript')) {
     const hint = /(^|[\s;])import[\s{*'"]/.test(split.body)
@@ -37,7 +38,7 @@ export async function transpileScript(source: string): Promise<TranspileResult> 
       : '';
     return { ok: false, message: `${leading.message}${hint}` };
   }
-  return run(asFunction(await hoistImports(source)));
+  return run(asFunction(await hoistImports(source)), file);
 }
 
 const TOP_LEVEL_RETURN = /top-level return/i;
@@ -91,13 +92,13 @@ async function hoistImports(source: string): Promise<{ imports: string; body: st
   return { imports: imports.join(' '), body };
 }
 
-async function run(source: string): Promise<TranspileResult> {
+async function run(source: string, file: string): Promise<TranspileResult> {
   try {
     const result = await transform(source, {
       loader: 'ts',
       format: 'esm',
       target: 'es2022',
-      sourcefile: 'script.ts',
+      sourcefile: file,
       logLevel: 'silent',
       supported: { 'top-level-await': true },
     });
@@ -107,7 +108,7 @@ async function run(source: string): Promise<TranspileResult> {
       errors?: { text: string; location?: { line: number; column: number } | null }[];
     };
     const messages = (failure.errors ?? []).map(
-      (e) => `${e.location ? `script.ts:${e.location.line}:${e.location.column + 1}: ` : ''}${e.text}`,
+      (e) => `${e.location ? `${file}:${e.location.line}:${e.location.column + 1}: ` : ''}${e.text}`,
     );
     return { ok: false, message: messages.join('\n') || String(error) };
   }

@@ -47,8 +47,8 @@ export function catalogChecker(catalog: Catalog, bindings: BindingTree): SkillCh
         ['runtime.ts', RUNTIME_SOURCE],
         ['skill.ts', code],
       ]);
-      const transpiled = await transpileScript(code);
-      if (!transpiled.ok) return { tools: [], problems: [`skill.ts: ${transpiled.message}`] };
+      const transpiled = await transpileScript(code, 'skill.ts');
+      if (!transpiled.ok) return { tools: [], problems: [transpiled.message] };
       const tools: SkillTool[] = [];
       const problems: string[] = [];
       const plans = catalog.listServers().flatMap((server) => planServer(catalog, server.name) ?? []);
@@ -94,7 +94,7 @@ export async function compileSkill(info: SkillInfo, code: string): Promise<Skill
       source: `${names.map((n) => `export function ${n}() {}`).join('\n')}\nthrow Object.assign(new Error(${JSON.stringify(message)}), { name: 'SkillError', code: 'SKILL_ERROR' });`,
     };
   }
-  const transpiled = await transpileScript(code);
+  const transpiled = await transpileScript(code, 'skill.ts');
   if (!transpiled.ok) {
     return {
       source: `throw new Error(${JSON.stringify(`Skill "${info.name}" does not compile: ${transpiled.message}`)});`,

@@ -137,7 +137,7 @@ export class SkillStore {
         `Skill ${name} is too large: code is ${Math.round(Buffer.byteLength(code) / 1024)} KiB (at most ${MAX_SKILL_BYTES / 1024} KiB) and a description at most 4,096 characters. Keep skills small; put data in the workspace.`,
       );
     }
-    const transpiled = await transpileScript(code);
+    const transpiled = await transpileScript(code, 'skill.ts');
     if (!transpiled.ok)
       throw new SkillError(`Skill ${name} does not compile:\n${transpiled.message}`, [transpiled.message]);
     const { tools, problems } = await this.checker.check(code);
