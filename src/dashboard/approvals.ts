@@ -25,9 +25,12 @@ export type PageApprovalEvent =
  * Approvals for the dashboard's playground: its scripts run in the dashboard's session, and a
  * tool in `requireApproval` is put to the person at the page (a dialog) rather than refused as
  * from a client without elicitation. Each question goes to every open dashboard page (over its
- * event stream, behind the dashboard's own token and origin checks) and is answered once; with
- * no page open it is declined at once. `approvals.timeoutMs` and the script's cancellation end
- * the wait through the approver's signal, and the pages close the dialog.
+ * event stream, behind the dashboard's own token and origin checks) and is answered once. The
+ * dashboard gives a run this approver only while a page is {@link PageApprovals.open}, so a run
+ * with no page open (the API called by hand) fails with `APPROVAL_REQUIRED`, as from any client
+ * that cannot ask; a question that finds no page after all (the last one just closed) is declined.
+ * `approvals.timeoutMs` and the script's cancellation end the wait through the approver's signal,
+ * and the pages close the dialog.
  */
 export class PageApprovals {
   private readonly pending = new Map<
@@ -57,6 +60,11 @@ export class PageApprovals {
       this.pending.set(question.id, { question, answer: settle });
       this.send({ kind: 'approval', question });
     });
+
+  /** True while at least one dashboard page listens for questions. */
+  get open(): boolean {
+    return this.pages.size > 0;
+  }
 
   /**
    * Adds an open page: `send` gets every question from now on, and the ones still waiting at once.

@@ -105,12 +105,14 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
       const body = (await options.readJson(req).catch(() => ({}))) as { code?: unknown; language?: unknown };
       if (typeof body.code !== 'string')
         return json(res, 400, { error: 'send { "code": "<script>", "language"?: "typescript" | "python" }' });
-      session ??= new GatewaySession(gateway, { id: UI_SESSION, onApproval: approvals.approver });
+      session ??= new GatewaySession(gateway, { id: UI_SESSION });
       // execute_code's own argument check answers a language it does not know.
-      const answer = await session.call('execute_code', {
-        code: body.code,
-        ...(body.language !== undefined ? { language: body.language } : {}),
-      });
+      const answer = await session.call(
+        'execute_code',
+        { code: body.code, ...(body.language !== undefined ? { language: body.language } : {}) },
+        // A person can be asked only while a dashboard page is open.
+        approvals.open ? { approve: approvals.approver } : {},
+      );
       return json(res, 200, { text: answer.text, isError: answer.isError });
     }
     return json(res, 404, { error: `no dashboard route ${req.method} ${path}` });
