@@ -1,9 +1,10 @@
 /**
- * Part of `npm run build`: rewrites dist/config/schema.js with zod bundled in (every other import
- * stays as it is). Loading zod's ~225 ES modules one by one takes about 100 ms, and every command
- * reads a config first; one bundled file loads in a third of that. The config schema's objects
- * never leave toolscript (the MCP SDK gets the package's own zod elsewhere), so two copies of zod
- * never meet.
+ * Part of `npm run build`: rewrites dist/config/schema.js with zod bundled in and minified (every
+ * other import stays as it is), because every command reads a config first. Importing the schema
+ * alone took 124 ms with zod's ~225 ES modules loaded one by one, 100 ms bundled and 90 ms
+ * bundled and minified (medians of 12 alternated runs, one machine); most of what is left is
+ * zod's own set-up. The config schema's objects never leave toolscript (the MCP SDK gets the
+ * package's own zod elsewhere), so the two copies of zod never meet.
  */
 import { build } from 'esbuild';
 

@@ -2,12 +2,11 @@ import type { ToolscriptConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions } from './gateway-options.js';
-
-export type { GatewayOptions } from './gateway-options.js';
-
 import { QuickJSSandbox } from './sandbox/quickjs/index.js';
 import type { Sandbox } from './sandbox.js';
 import { isInstalled, MissingPackageError } from './util/peers.js';
+
+export type { GatewayOptions } from './gateway-options.js';
 
 /**
  * Creates a gateway, connects to all configured servers in parallel and lists their tools.

@@ -14,7 +14,12 @@ export interface StartupTarget {
   env?: NodeJS.ProcessEnv;
 }
 
-function timeProcess(args: string[], target: StartupTarget, input = ''): number {
+/**
+ * Runs one process and times it, in ms.
+ * @param expected a pattern its stdout must match, so a run that failed quietly is not timed.
+ * @throws when the process exits non-zero or prints something else.
+ */
+function timeProcess(args: string[], target: StartupTarget, input = '', expected?: RegExp): number {
   const started = performance.now();
   const run = spawnSync(process.execPath, args, {
     input,
@@ -24,6 +29,8 @@ function timeProcess(args: string[], target: StartupTarget, input = ''): number 
   });
   const ms = performance.now() - started;
   if (run.status !== 0) throw new Error(`${args.join(' ')} failed (${run.status}): ${run.stderr}`);
+  if (expected && !expected.test(run.stdout))
+    throw new Error(`${args.join(' ')} printed ${JSON.stringify(run.stdout.slice(0, 200))}, not ${expected}`);
   return ms;
 }
 
@@ -40,6 +47,7 @@ export interface StartupFigures {
  * Start-up of the built CLI: a trivial `exec` (`export default 6 * 7` on stdin, bundled default
  * config), plain and with `--json`, against `node -e 0`, alternated `runs` times on the same
  * machine; medians in ms and their ratios. Builds dist/ first when the checkout's is missing.
+ * @throws when a run fails or does not print 42.
  */
 export function measureStartup(runs = 11, target: StartupTarget = {}): StartupFigures {
   const bin = target.bin ?? resolve(ROOT, 'bin/toolscript.js');
@@ -53,8 +61,8 @@ export function measureStartup(runs = 11, target: StartupTarget = {}): StartupFi
   timeProcess([bin, 'exec', '-'], target, 'export default 1');
   for (let i = 0; i < runs; i++) {
     node.push(timeProcess(['-e', '0'], target));
-    exec.push(timeProcess([bin, 'exec', '-'], target, 'export default 6 * 7'));
-    json.push(timeProcess([bin, 'exec', '--json', '-'], target, 'export default 6 * 7'));
+    exec.push(timeProcess([bin, 'exec', '-'], target, 'export default 6 * 7', /^Result:\n42\n$/));
+    json.push(timeProcess([bin, 'exec', '--json', '-'], target, 'export default 6 * 7', /"result":42\b/));
   }
   const nodeMs = median(node);
   const execMs = median(exec);

@@ -3,14 +3,16 @@ import { ToolscriptError } from '../errors.js';
 
 /**
  * Optional peer dependencies: packages only one feature needs, which a user installs when they
- * use it (package.json `peerDependenciesMeta`). Keeping them out of `dependencies` keeps a fresh
- * install small (test/package.e2e.test.ts holds it to 90 MB).
+ * use it (package.json `peerDependenciesMeta`), each with what needs it. Keeping them out of
+ * `dependencies` keeps a fresh install small (test/package.e2e.test.ts holds node_modules to
+ * 90 MiB).
  */
 export const OPTIONAL_PEERS = {
-  typescript: 'type checks (sandbox.typecheck, saving skills) and scripts with a top-level return',
-  '@redis/client': 'a Redis session store (store.redis)',
-  'json-schema-to-typescript': "toolscript gen's full type files",
-  'libphonenumber-js': 'finding phone numbers (pii.enabled)',
+  typescript:
+    'sandbox.typecheck, type checks of saved skills, and a top-level return after other code (without it skills are saved unchecked)',
+  '@redis/client': 'a session store (store, TOOLSCRIPT_STORE)',
+  'json-schema-to-typescript': 'toolscript gen --language typescript',
+  'libphonenumber-js': 'pii.detectors.phone with pii.enabled',
   'gpt-tokenizer': 'exact token counts (without it, counts are estimated from length)',
 } as const;
 
