@@ -342,8 +342,10 @@ return JSON.stringify(dirs).includes('examples');`,
     expect(exec.stdout).toBe('Result:\n42\n');
   });
 
-  it("loads neither tsx, the TypeScript compiler, the AI SDK, the tokenizer, the MCP client, piscina, the stop words nor zod's own files for a trivial exec", () => {
-    // A loader hook that lists every module the process resolves.
+  it("loads neither tsx, the TypeScript compiler, the AI SDK, the tokenizer, the MCP client, piscina, the stop words, genson-js, picomatch nor zod's own files for a trivial exec", () => {
+    // Every module the process loads: ES modules through a loader hook as they resolve, and
+    // CommonJS ones (esbuild, piscina, the stop words… come through createRequire, which no ES
+    // loader hook sees) from require.cache at exit.
     writeFileSync(
       join(project, 'hook.mjs'),
       `export async function resolve(specifier, context, next) {
@@ -354,7 +356,11 @@ return JSON.stringify(dirs).includes('examples');`,
     );
     writeFileSync(
       join(project, 'register.mjs'),
-      "import { register } from 'node:module'; register('./hook.mjs', import.meta.url);",
+      `import { register } from 'node:module';
+       import { createRequire } from 'node:module';
+       register('./hook.mjs', import.meta.url);
+       const cache = createRequire(import.meta.url).cache;
+       process.on('exit', () => { for (const file of Object.keys(cache)) process.stderr.write('MODULE ' + file + '\\n'); });`,
     );
     const run = spawnSync(
       process.execPath,
@@ -369,6 +375,8 @@ return JSON.stringify(dirs).includes('examples');`,
     expect(run.status, run.stderr).toBe(0);
     const modules = run.stderr.split('\n').filter((line) => line.startsWith('MODULE '));
     expect(modules.some((m) => m.includes('/toolscript/dist/gateway.js'))).toBe(true);
+    // The CommonJS listing works: esbuild is loaded that way for every TypeScript script.
+    expect(modules.some((m) => m.includes('/node_modules/esbuild/lib/main.js'))).toBe(true);
     for (const heavy of [
       '/node_modules/tsx/',
       '/node_modules/typescript/',
@@ -381,6 +389,8 @@ return JSON.stringify(dirs).includes('examples');`,
       // Loaded on first use since issue 31's start-up work.
       '/node_modules/piscina/',
       '/node_modules/stopword/',
+      '/node_modules/genson-js/',
+      '/node_modules/picomatch/',
       // zod is bundled into the config schema (scripts/bundle-config.ts): one file, not ~225.
       '/node_modules/zod/',
     ])

@@ -1,9 +1,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { createSchema, mergeSchemas, type Schema } from 'genson-js';
+import type { Schema } from 'genson-js';
 import type { ObservedOutput } from '../codegen/binding.js';
 import type { SessionStore } from '../store/store.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
+
+/** genson-js, loaded on the first recorded result (a script without tool calls never needs it). */
+let genson: typeof import('genson-js') | undefined;
+const gensonjs = () => (genson ??= createRequire(import.meta.url)('genson-js') as typeof import('genson-js'));
 
 /** Levels of nesting kept; deeper values are typed `unknown`. */
 export const MAX_OBSERVED_DEPTH = 5;
@@ -87,6 +92,7 @@ export class ObservedTypes {
   record(server: string, tool: string, schemaHash: string, value: unknown): void {
     const reduced = reduce(value, 0, { nodes: 0 });
     if (reduced === undefined) return;
+    const { createSchema, mergeSchemas } = gensonjs();
     const shape = createSchema(reduced);
     const key = keyOf(server, tool);
     for (const map of [this.entries, this.pending]) {
@@ -124,7 +130,11 @@ export class ObservedTypes {
         const there = remote.get(key);
         const merged =
           there && there.schemaHash === seen.schemaHash
-            ? { ...seen, schema: mergeSchemas([there.schema, seen.schema]), calls: there.calls + seen.calls }
+            ? {
+                ...seen,
+                schema: gensonjs().mergeSchemas([there.schema, seen.schema]),
+                calls: there.calls + seen.calls,
+              }
             : seen;
         this.entries.set(key, merged);
         files.set(fileOf(key), Buffer.from(JSON.stringify(merged)));

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import type { Tool } from '@modelcontextprotocol/server';
-import picomatch from 'picomatch';
 
 /**
  * A server's tool policy: glob patterns over MCP tool names (picomatch syntax, e.g. `delete_*`).
@@ -34,8 +34,12 @@ export function applyToolPolicy(tools: Tool[], policy: ToolPolicy): { tools: Too
 /** Stands in for "/" on both sides, so that picomatch treats it as an ordinary character. */
 const SLASH = '\uE000';
 
+/** picomatch, loaded when a config first has patterns (start-up of a config without any). */
+let picomatch: typeof import('picomatch') | undefined;
+
 /** A matcher of tool names by glob patterns, without path semantics (see {@link ToolPolicy}). */
 export function toolMatcher(patterns: string[]): (name: string) => boolean {
+  picomatch ??= createRequire(import.meta.url)('picomatch') as typeof import('picomatch');
   const match = picomatch(
     patterns.map((p) => p.replaceAll('/', SLASH)),
     { dot: true, nocase: true, windows: false },

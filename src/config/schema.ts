@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { defaultDataDir } from './data-dir.js';
 import { describeIssue, protoServer, SERVER_NAME_RULE, unknownServerKeys } from './issues.js';
@@ -330,7 +330,9 @@ export function parseConfig(input: unknown, options: string | ParseOptions = {})
     defaultDataDir: dataDirDefault,
   } = typeof options === 'string' ? { file: options } : options;
   const problems = [...protoServer(input), ...unknownServerKeys(input, CONFIG_KEYS)];
-  const parsed = configSchema.safeParse(input);
+  // jitless: a config is parsed about once per process, and compiling its checks (zod's fast
+  // path for repeated parses) costs more than it saves.
+  const parsed = configSchema.safeParse(input, { jitless: true });
   if (!parsed.success || problems.length) {
     const issues = [
       ...problems,

@@ -145,14 +145,19 @@ export function lexicalMatches(
   }
 }
 
+let batchTerms: ReadonlySet<string> | undefined;
 /**
  * Name words of a tool that works on many things at once (`read_multiple_files`, `batch_get`), as
  * processed terms. When the query asks for none of them, such a name counts one term less: for
- * "read a file" the one-file tool is the better first answer.
+ * "read a file" the one-file tool is the better first answer. Processed on first use, since
+ * processing loads the stop words, which start-up does not need.
  */
-const BATCH_TERMS = new Set(
-  ['multiple', 'several', 'many', 'batch', 'bulk'].map((w) => processTerm(w) as string),
-);
+function batchTermSet(): ReadonlySet<string> {
+  batchTerms ??= new Set(
+    ['multiple', 'several', 'many', 'batch', 'bulk'].map((w) => processTerm(w) as string),
+  );
+  return batchTerms;
+}
 
 /**
  * `matches` re-scored by how much of the query their tool names hold (see
@@ -167,7 +172,8 @@ function byName(
   nameTerms: (id: string) => ReadonlySet<string>,
 ): ExactMatch[] {
   if (terms.length === 0) return matches;
-  const wantsMany = [...terms, ...extra].some((term) => BATCH_TERMS.has(term));
+  const batch = batchTermSet();
+  const wantsMany = [...terms, ...extra].some((term) => batch.has(term));
   return matches
     .map((match) => {
       const name = nameTerms(String(match.id));
@@ -176,7 +182,7 @@ function byName(
       let synonyms = 0;
       for (const term of extra) if (name.has(term)) synonyms++;
       let covered = own + synonymWeight * Math.min(synonyms, terms.length - own);
-      if (!wantsMany && [...name].some((term) => BATCH_TERMS.has(term))) covered = Math.max(0, covered - 1);
+      if (!wantsMany && [...name].some((term) => batch.has(term))) covered = Math.max(0, covered - 1);
       return { ...match, score: match.score * (1 + (bonus * covered) / terms.length) };
     })
     .sort((a, b) => b.score - a.score);
