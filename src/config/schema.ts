@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
+// A namespace import: the build bundles only the parts of zod used here (scripts/bundle-config.ts).
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { defaultDataDir } from './data-dir.js';
