@@ -6,10 +6,8 @@ import { CredentialStore } from './auth/credentials.js';
 import { Bridge } from './bridge/bridge.js';
 import { Catalog, type ReadonlyCatalog } from './catalog/catalog.js';
 import { ObservedTypes } from './catalog/observed.js';
-import { type ServerStatus, type UpstreamOfferings, UpstreamServers } from './catalog/upstreams.js';
 import { BindingTree } from './codegen/binding-tree.js';
 import type { ToolscriptConfig } from './config.js';
-import { ExecutionFeed } from './dashboard/feed.js';
 import type { SemanticIndex } from './discovery/embeddings/semantic.js';
 import { semanticIndexFor } from './discovery/embeddings/semantic.js';
 import {
@@ -19,6 +17,7 @@ import {
   ToolSearch,
   type UnknownName,
 } from './discovery/search.js';
+import type { ExecutionListener } from './execution/parts.js';
 import {
   type ExecuteOptions,
   type Execution,
@@ -38,11 +37,12 @@ import type { SkillInfo, SkillStats } from './skills/store.js';
 import { SharedFolder, sharesFolders } from './store/shared-folder.js';
 import type { SessionStore } from './store/store.js';
 import { EraVerdicts } from './upstream/era.js';
+import { type ServerStatus, type UpstreamOfferings, UpstreamServers } from './upstream/servers.js';
 import { SessionWorkspaces } from './workspace/sessions.js';
 import type { Workspace } from './workspace/workspace.js';
 
-export type { ServerStatus, UpstreamOfferings } from './catalog/upstreams.js';
 export { type ExecuteOptions, PII_NOTE } from './execution/pipeline.js';
+export type { ServerStatus, UpstreamOfferings } from './upstream/servers.js';
 
 /**
  * The gateway: upstream connections, the catalog, codegen, discovery, the bridge and the sandbox.
@@ -140,8 +140,17 @@ export class Gateway {
   /** Python's interpreters, started on the first Python script. */
   private pythonSandbox: Promise<PythonSandbox> | undefined;
 
-  /** The last executions of this gateway, as the model saw them, for the dashboard (`/ui`). */
-  readonly feed = new ExecutionFeed();
+  private readonly executionListeners = new Set<ExecutionListener>();
+
+  /**
+   * Tells `listener` of every finished execution, as the model saw it (after PII tokenization),
+   * with its session and script: the dashboard's feed listens here.
+   * @returns a function that stops the listening.
+   */
+  onExecution(listener: ExecutionListener): () => void {
+    this.executionListeners.add(listener);
+    return () => this.executionListeners.delete(listener);
+  }
 
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}); empty when made with `metrics: false`. */
   get metrics(): GatewayMetrics {
@@ -251,7 +260,7 @@ export class Gateway {
       },
       record: (run, memoryBytes, context) => {
         if (this.options.metrics !== false) this.metrics.record(run, memoryBytes);
-        this.feed.add(run, context);
+        for (const listener of this.executionListeners) listener(run, context);
       },
     };
   }

@@ -148,7 +148,7 @@ export default { text, n: json.n, listed, removed, restored: await workspace.rea
     const dir = mkdtempSync(join(tmpdir(), 'toolscript-runtime-'));
     const sandbox = await QuickJSSandbox.create();
     try {
-      const { transpileScript } = await import('../src/execution/transpile.js');
+      const { transpileScript } = await import('../src/script/transpile.js');
       const transpiled = await transpileScript(script);
       if (!transpiled.ok) throw new Error(transpiled.message);
       const run = await sandbox.run(transpiled.code, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scanServerImports } from '../src/execution/imports.js';
-import { transpileScript } from '../src/execution/transpile.js';
+import { scanServerImports } from '../src/script/imports.js';
+import { transpileScript } from '../src/script/transpile.js';
 
 async function scan(source: string) {
   const transpiled = await transpileScript(source);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { countTokens } from '../src/accounting/tokens.js';
-import type { ServerStatus } from '../src/catalog/upstreams.js';
 import {
   executeCodeDescription,
   gatewayInstructions,
   SEARCH_TOOLS_DESCRIPTION,
 } from '../src/prompt/code-first.js';
+import type { ServerStatus } from '../src/upstream/servers.js';
 
 const server = (name: string, tools: number): ServerStatus => ({
   name,

@@ -1,9 +1,7 @@
-import type { CallToolResult, ReadResourceResult, Resource } from '@modelcontextprotocol/server';
 import { sampleText, type TextSample } from '../accounting/execution.js';
-import type { Approvals, Approver, Ask, Elicitor } from '../approvals/approvals.js';
+import type { Approvals, Approver } from '../approvals/approvals.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';
 import { assignBindingNames } from '../codegen/names.js';
-import { nearest } from '../discovery/nearest.js';
 import {
   InvalidArgumentsError,
   mib,
@@ -13,7 +11,10 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import type { HostFunction, JsonValue, RunClock } from '../sandbox.js';
+import type { Ask, Elicitor } from '../upstream/elicitation.js';
 import { resultBytes } from '../upstream/result-size.js';
+import type { ToolCaller } from '../upstream/tool-caller.js';
+import { nearest } from '../util/nearest.js';
 import { errorText, resultText, unwrapResourceContents, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
 
@@ -26,33 +27,6 @@ const UNKNOWN = '(unknown)';
 /** A name as given by a script, cut for an error message. */
 function cut(name: string): string {
   return name.length > 64 ? `${name.slice(0, 61)}...` : name;
-}
-
-/** What the bridge needs of the upstream side: one method, so tests can pass real connections. */
-export interface ToolCaller {
-  /**
-   * Calls `tool` on `server` and returns the raw result (with `isError` results).
-   * @throws {ToolscriptError} (`UPSTREAM_UNAVAILABLE`, `TOOL_ERROR`) when the call cannot complete.
-   */
-  callTool(
-    server: string,
-    tool: string,
-    args: Record<string, unknown>,
-    options?: {
-      signal?: AbortSignal | undefined;
-      /** Passes the server's own questions (elicitation) on to the person; without it they are refused. */
-      ask?: Ask | undefined;
-    },
-  ): Promise<CallToolResult>;
-  /** The resources a server offers (`./client`'s `listResources`); absent when not supported. */
-  listResources?(server: string): Promise<Resource[]>;
-  /** One resource's contents (`./client`'s `readResource`). */
-  readResource?(server: string, uri: string): Promise<ReadResourceResult>;
-  /**
-   * Tries to bring back a server that was unavailable when its tools were listed, and lists them.
-   * @throws {UpstreamUnavailableError} when it is still unavailable.
-   */
-  recover?(server: string): Promise<void>;
 }
 
 /** One call made by a script. */

@@ -2,13 +2,20 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Schema } from 'genson-js';
-import type { ObservedOutput } from '../codegen/binding.js';
 import type { SessionStore } from '../store/store.js';
-import { writeFileAtomic } from '../workspace/atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 
 /** genson-js, loaded on the first recorded result (a script without tool calls never needs it). */
 let genson: typeof import('genson-js') | undefined;
 const gensonjs = () => (genson ??= createRequire(import.meta.url)('genson-js') as typeof import('genson-js'));
+
+/** A result type learnt from calls (see {@link ObservedTypes}), shown when a tool declares no outputSchema. */
+export interface ObservedOutput {
+  /** JSON Schema of the unwrapped results seen so far. */
+  schema: unknown;
+  /** Successful calls the schema was inferred from. */
+  calls: number;
+}
 
 /** Levels of nesting kept; deeper values are typed `unknown`. */
 export const MAX_OBSERVED_DEPTH = 5;

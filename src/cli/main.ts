@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { distance } from 'fastest-levenshtein';
-import { nearest } from '../discovery/nearest.js';
+import { nearest } from '../util/nearest.js';
 import { VERSION } from '../version.js';
 import { type CliIO, type Command, processIO } from './shared.js';
 

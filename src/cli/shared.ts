@@ -3,9 +3,9 @@ import type { LanguageModel } from 'ai';
 import { distance } from 'fastest-levenshtein';
 import { type LoadedConfig, loadConfig } from '../config.js';
 import type { GatewayOptions } from '../create.js';
-import { nearest } from '../discovery/nearest.js';
 import { ToolscriptError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
+import { nearest } from '../util/nearest.js';
 
 /** Where a command writes: injectable so tests can capture output. */
 export interface CliIO {

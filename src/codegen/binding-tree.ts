@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/catalog.js';
-import type { ObservedOutput } from './binding.js';
+import type { ObservedOutput } from '../catalog/observed.js';
 import { type BindingSpec, renderRuntimeBinding } from './binding.js';
 import { BindingCache } from './cache.js';
 import { assignBindingNames, serverFolder } from './names.js';

@@ -1,16 +1,9 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { deprecationNote } from '../catalog/deprecated.js';
+import type { ObservedOutput } from '../catalog/observed.js';
 import { indentDeclarations } from './indent.js';
 import { toTypeName } from './names.js';
 import { schemaToTypeScript } from './schema-types.js';
-
-/** A result type learnt from calls (see `ObservedTypes`), shown when a tool declares no outputSchema. */
-export interface ObservedOutput {
-  /** JSON Schema of the unwrapped results seen so far. */
-  schema: unknown;
-  /** Successful calls the schema was inferred from. */
-  calls: number;
-}
 
 /** What codegen needs to know about one tool. */
 export interface BindingSpec {

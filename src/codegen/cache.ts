@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type BindingSpec, type ObservedOutput, renderBinding } from './binding.js';
+import type { ObservedOutput } from '../catalog/observed.js';
+import { type BindingSpec, renderBinding } from './binding.js';
 import { renderCompactBinding } from './compact.js';
 
 /**

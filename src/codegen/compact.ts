@@ -1,8 +1,9 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { deprecationNote } from '../catalog/deprecated.js';
-import type { BindingSpec, ObservedOutput } from './binding.js';
+import type { ObservedOutput } from '../catalog/observed.js';
+import type { BindingSpec } from './binding.js';
 
-export type { ObservedOutput } from './binding.js';
+export type { ObservedOutput } from '../catalog/observed.js';
 
 import { compactType } from './compact-types.js';
 import { toTypeName } from './names.js';

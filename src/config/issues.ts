@@ -1,6 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
-import { nearest } from '../discovery/nearest.js';
+import { nearest } from '../util/nearest.js';
 
 /**
  * How config problems are worded: one line each, an unknown key with the nearest known one, a

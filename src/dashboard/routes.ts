@@ -7,7 +7,7 @@ import { mediaType } from '../util/http.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 import { PageApprovals } from './approvals.js';
 import { uiAssets } from './assets.js';
-import type { FeedEntry } from './feed.js';
+import { ExecutionFeed, type FeedEntry } from './feed.js';
 
 /** The cookie that carries the dashboard's proof of the gateway token. */
 export const UI_COOKIE = 'toolscript_ui';
@@ -43,6 +43,9 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
   const proof = options.token ? cookieProof(options.token) : undefined;
   let session: GatewaySession | undefined;
   const approvals = new PageApprovals();
+  // The page's feed: the executions that finish from now on.
+  const feed = new ExecutionFeed();
+  gateway.onExecution((run, context) => feed.add(run, context));
   const authorized = (req: IncomingMessage): boolean => {
     if (!proof || !options.token) return true;
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
@@ -79,8 +82,9 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
       res.setHeader('www-authenticate', 'Bearer');
       return json(res, 401, { error: 'sign in with the gateway token' });
     }
-    if (req.method === 'GET' && path === '/ui/api/overview') return json(res, 200, await overview(gateway));
-    if (req.method === 'GET' && path === '/ui/api/events') return events(gateway, approvals, req, res);
+    if (req.method === 'GET' && path === '/ui/api/overview')
+      return json(res, 200, await overview(gateway, feed));
+    if (req.method === 'GET' && path === '/ui/api/events') return events(feed, approvals, req, res);
     if (req.method === 'POST' && path === '/ui/api/approve') {
       const body = (await options.readJson(req).catch(() => ({}))) as { id?: unknown; approve?: unknown };
       if (typeof body.id !== 'string' || typeof body.approve !== 'boolean')
@@ -120,7 +124,7 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
 }
 
 /** What `GET /ui/api/overview` answers. */
-async function overview(gateway: Gateway) {
+async function overview(gateway: Gateway, feed: ExecutionFeed) {
   const servers = gateway.listServers().map((status) => {
     const entry = gateway.config.mcpServers[status.name];
     const policy = entry
@@ -150,7 +154,7 @@ async function overview(gateway: Gateway) {
     .slice(-PII_ROWS)
     .reverse()
     .map(({ time, session, server, tool, types }) => ({ time, session, server, tool, types }));
-  return { servers, executions: gateway.feed.list(), skills, pii, stats: await gateway.metrics.summary() };
+  return { servers, executions: feed.list(), skills, pii, stats: await gateway.metrics.summary() };
 }
 
 /**
@@ -158,7 +162,12 @@ async function overview(gateway: Gateway) {
  * for the person as an `approval` event (and `approval-closed` once it is answered or given up);
  * a comment every 25 s.
  */
-function events(gateway: Gateway, approvals: PageApprovals, req: IncomingMessage, res: ServerResponse): true {
+function events(
+  feed: ExecutionFeed,
+  approvals: PageApprovals,
+  req: IncomingMessage,
+  res: ServerResponse,
+): true {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-store',
@@ -167,7 +176,7 @@ function events(gateway: Gateway, approvals: PageApprovals, req: IncomingMessage
   res.write(': toolscript executions\n\n');
   const send = (entry: FeedEntry) =>
     res.write(`event: execution\nid: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
-  const stop = gateway.feed.subscribe(send);
+  const stop = feed.subscribe(send);
   const stopQuestions = approvals.subscribe((event) =>
     res.write(
       `event: ${event.kind}\ndata: ${JSON.stringify(event.kind === 'approval' ? event.question : { id: event.id })}\n\n`,

@@ -3,6 +3,7 @@ import { isDestructive } from '../catalog/annotations.js';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
 import type { BindingSpec } from '../codegen/binding.js';
 import { BindingCache } from '../codegen/cache.js';
+import { nearest } from '../util/nearest.js';
 import {
   hintWords,
   type SearchDocument,
@@ -11,7 +12,6 @@ import {
   toolDocuments,
 } from './documents.js';
 import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
-import { nearest } from './nearest.js';
 import { DEFAULT_RANKING, lexicalMatches, type RankingOptions } from './ranking.js';
 import { firstSentence, processTerm, termsOf, tokenize } from './text.js';
 

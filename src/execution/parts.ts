@@ -4,7 +4,7 @@
  * of a run (`openHost`).
  */
 import { setMaxListeners } from 'node:events';
-import type { Approver, Elicitor } from '../approvals/approvals.js';
+import type { Approver } from '../approvals/approvals.js';
 import type { Bridge } from '../bridge/bridge.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
@@ -12,10 +12,11 @@ import type { ToolscriptConfig } from '../config.js';
 import type { PiiGuard } from '../pii/guard.js';
 import type { PiiVault } from '../pii/vault.js';
 import { RunClock, type Sandbox, type SandboxRunOptions, type SandboxRunResult } from '../sandbox.js';
+import type { ServerImports } from '../script/imports.js';
 import type { SkillLibrary } from '../skills/library.js';
+import type { Elicitor } from '../upstream/elicitation.js';
 import { workspaceHostFunctions } from '../workspace/host.js';
 import type { Workspace } from '../workspace/workspace.js';
-import type { ServerImports } from './imports.js';
 import type { ExecutionResult } from './result.js';
 import type { ScriptTypechecker, TypecheckMode } from './typecheck.js';
 
@@ -75,6 +76,9 @@ export type ScriptLanguage = 'typescript' | 'python';
 /** One line added to tokenized output, so the model knows what to do with tokens. */
 export const PII_NOTE =
   '[toolscript: personal data is shown as tokens such as [EMAIL_1]; pass tokens to tools as they are.]';
+
+/** Told of each finished execution, with the session that ran it and its script (see `Gateway.onExecution`). */
+export type ExecutionListener = (execution: Execution, context: { session: string; script: string }) => void;
 
 /** An execution's record; `tokens` is absent only with `accounting: "with-calls"` and no call. */
 export type Execution = Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] };

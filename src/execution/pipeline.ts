@@ -1,7 +1,7 @@
 import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
 import type { CallPayload } from '../bridge/bridge.js';
+import { scanServerImports } from '../script/imports.js';
 import { describeError, formatLog, jsonDepth, MAX_RESULT_DEPTH } from './describe.js';
-import { scanServerImports } from './imports.js';
 import { extractMedia } from './media.js';
 import { renderOutput } from './output.js';
 import { type ExecuteOptions, type Execution, openHost, PII_NOTE, type PipelineParts } from './parts.js';
@@ -10,8 +10,8 @@ import { runPythonScript } from './python.js';
 export type { ExecuteOptions, Execution, PipelineParts, ScriptLanguage } from './parts.js';
 export { PII_NOTE } from './parts.js';
 
+import { transpileScript } from '../script/transpile.js';
 import type { ExecutionResult } from './result.js';
-import { transpileScript } from './transpile.js';
 
 /**
  * One execution from script to answer: transpile, start the servers it imports, run it in the

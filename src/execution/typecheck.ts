@@ -1,7 +1,7 @@
 import type { BindingTree } from '../codegen/binding-tree.js';
+import type { ServerImports } from '../script/imports.js';
 import { isInstalled } from '../util/peers.js';
 import { HostWorker } from '../util/worker.js';
-import type { ServerImports } from './imports.js';
 import type { ScriptDiagnostic, TypecheckTask } from './typecheck-worker.js';
 
 /** What `sandbox.typecheck` does with a script's type errors. */

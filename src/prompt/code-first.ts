@@ -3,7 +3,7 @@
  * its tools. It tells the model which servers exist, to search before writing, how imports, errors
  * and results work, and to keep data in the script. test/prompt.test.ts keeps its size in check.
  */
-import type { ServerStatus } from '../catalog/upstreams.js';
+import type { ServerStatus } from '../upstream/servers.js';
 
 /** Servers named one per line in tool descriptions at most; the rest are counted. */
 const MAX_LISTED_SERVERS = 15;

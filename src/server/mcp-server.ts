@@ -1,13 +1,14 @@
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { type Approver, approvalMessage, type Elicitor } from '../approvals/approvals.js';
+import { type Approver, approvalMessage } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
+import type { Elicitor } from '../upstream/elicitation.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
 import { CONTEXT_INPUT, CONTEXT_OUTPUT, executeModern, type ModernRequest, namingContext } from './modern.js';
 import { APPROVAL_FORM } from './paused-runs.js';

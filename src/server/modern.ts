@@ -11,9 +11,10 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { Approver, Elicitor, ServerAnswer } from '../approvals/approvals.js';
+import type { Approver } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewaySession } from '../session/gateway-session.js';
+import type { Elicitor, ServerAnswer } from '../upstream/elicitation.js';
 import { Contexts, UnknownContextError } from './contexts.js';
 import { PausedRuns, type Question, type Stop } from './paused-runs.js';
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { type Approver, approvalMessage, type Elicitor, type ServerAnswer } from '../approvals/approvals.js';
+import { type Approver, approvalMessage } from '../approvals/approvals.js';
 import type { SessionStore } from '../store/store.js';
+import type { Elicitor, ServerAnswer } from '../upstream/elicitation.js';
 
 /** The approval form: one yes/no field (elicitation's `requestedSchema` takes flat primitives only). */
 export const APPROVAL_FORM = {

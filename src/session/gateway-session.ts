@@ -9,9 +9,9 @@ import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
-import { type SessionParts, StoredSessionState } from '../store/session-state.js';
 import { sessionLabel } from '../util/session-label.js';
 import { answerSearch, renderAnswer, type SearchAnswer, type SearchToolsInput } from './search-tools.js';
+import { type SessionParts, StoredSessionState } from './state.js';
 import { GATEWAY_TOOLS, type GatewayToolName, type ToolAnswer } from './tools.js';
 
 export { type SearchToolsInput, searchToolsShape } from './search-tools.js';

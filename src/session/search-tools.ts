@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
-import type { ServerStatus } from '../catalog/upstreams.js';
 import { renderCompactAnswer } from '../codegen/compact.js';
 import { pythonImport, renderPythonTool } from '../codegen/python.js';
 import {
@@ -14,6 +13,7 @@ import {
   type UnknownName,
 } from '../discovery/search.js';
 import { serverLines } from '../prompt/code-first.js';
+import type { ServerStatus } from '../upstream/servers.js';
 
 /**
  * `search_tools`: its input, and the one path from a request to its answer, used by the MCP

@@ -4,10 +4,10 @@
  * here, so every surface offers the same four tools.
  */
 import { z } from 'zod';
-import type { ServerStatus } from '../catalog/upstreams.js';
 import type { MediaBlock } from '../execution/media.js';
 import type { ExecutionResult } from '../execution/result.js';
 import { executeCodeDescription, SEARCH_TOOLS_DESCRIPTION } from '../prompt/code-first.js';
+import type { ServerStatus } from '../upstream/servers.js';
 import { searchToolsShape } from './search-tools.js';
 
 /** Input of `execute_code`, as a zod shape. */

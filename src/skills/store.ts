@@ -1,8 +1,8 @@
 import { appendFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToolscriptError } from '../errors.js';
-import { transpileScript } from '../execution/transpile.js';
-import { writeFileAtomic } from '../workspace/atomic.js';
+import { transpileScript } from '../script/transpile.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import {
   OPERATOR,
   parseFront,

@@ -1,7 +1,7 @@
 import type { CallToolResult, Client, OAuthClientProvider, Tool } from '@modelcontextprotocol/client';
-import type { Ask } from '../approvals/approvals.js';
 import { ResultTooLargeError, ToolError, ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import { ensureExited } from '../util/process.js';
+import type { Ask } from './elicitation.js';
 import { type EraVerdicts, watchChanges } from './era.js';
 import { DEFAULT_MAX_RESULT_BYTES, measureResult } from './result-size.js';
 import { describeFailure, isServerRefusal, isTimeout, refusalText } from './sdk.js';

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, OAuthClientProvider, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
-import type { Ask } from '../approvals/approvals.js';
 import { isRemoteServer, type ServerConfig } from '../config.js';
 import { VERSION } from '../version.js';
+import type { Ask } from './elicitation.js';
 import { type EraVerdicts, type UpstreamProtocol, verdictKey, versionNegotiation } from './era.js';
 import { loadSdk } from './sdk.js';
 

@@ -70,7 +70,7 @@ export const auth: Command = defineCommand({
       const onInterrupt = () => stop.abort();
       process.once('SIGINT', onInterrupt);
       try {
-        const { login } = await import('../../auth/login.js');
+        const { login } = await import('../../upstream/login.js');
         const { tools } = await login(name, target, credentials, {
           port,
           timeoutMs: seconds * 1000,

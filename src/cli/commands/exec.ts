@@ -50,7 +50,7 @@ export const exec: Command = defineCommand({
     // code runs QuickJS about 1.5x faster once it is ready, so `serve`, which lives long, keeps it.
     setFlagsFromString('--liftoff-only');
     // esbuild's process starts while the script is read and the gateway loads.
-    if (language === 'typescript') (await import('../../execution/transpile.js')).warmUpTranspiler();
+    if (language === 'typescript') (await import('../../script/transpile.js')).warmUpTranspiler();
     let code: string;
     try {
       if (source === '-' && io.stdinIsTTY?.())

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionStore } from '../../store/store.js';
-import { writeFileAtomic } from '../../workspace/atomic.js';
+import { writeFileAtomic } from '../../util/atomic.js';
 import {
   createEmbedder,
   type Embedder,

@@ -1,8 +1,8 @@
 import type { SessionLedger } from '../accounting/session.js';
 import type { PiiVault } from '../pii/vault.js';
+import { readFolder, syncFolder } from '../store/folder.js';
+import type { SessionStore } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { readFolder, syncFolder } from './folder.js';
-import type { SessionStore } from './store.js';
 
 /** What of a session a store keeps: its vault (PII on), its ledger, and its workspace folder. */
 export interface SessionParts {

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CredentialStore } from '../auth/credentials.js';
+import { StoredOAuthProvider } from '../auth/provider.js';
 import type { RemoteServerConfig } from '../config.js';
-import type { CredentialStore } from './credentials.js';
-import { StoredOAuthProvider } from './provider.js';
 
 /** Longest wait for the person to finish logging in, in ms: 5 minutes. */
 export const LOGIN_TIMEOUT_MS = 5 * 60_000;
@@ -64,7 +64,7 @@ export async function login(
 
 /** Lists the server's tools with the kept token, as the gateway will. */
 async function countTools(target: RemoteServerConfig, provider: StoredOAuthProvider): Promise<number> {
-  const { openClient } = await import('../upstream/transports.js');
+  const { openClient } = await import('./transports.js');
   const { client } = await openClient(
     target,
     { timeoutMs: 30_000, maxBufferSize: 16 * 1024 * 1024, authProvider: provider },

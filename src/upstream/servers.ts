@@ -8,27 +8,27 @@ import type {
   ResourceTemplateType,
   Tool,
 } from '@modelcontextprotocol/server';
-import type { Ask } from '../approvals/approvals.js';
 import type { CredentialStore } from '../auth/credentials.js';
 import { StoredOAuthProvider } from '../auth/provider.js';
-import type { ToolCaller } from '../bridge/bridge.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { applyToolPolicy } from '../catalog/policy.js';
 import { serverFolder } from '../codegen/names.js';
 import { isRemoteServer, type ToolscriptConfig } from '../config.js';
-import { nearest } from '../discovery/nearest.js';
 import { ToolscriptError, UnknownToolError, UpstreamUnavailableError } from '../errors.js';
-import type { ServerImports } from '../execution/imports.js';
-import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from '../upstream/connection.js';
-import type { EraVerdicts } from '../upstream/era.js';
-import { getPrompt, listPrompts } from '../upstream/prompts.js';
+import type { ServerImports } from '../script/imports.js';
+import { nearest } from '../util/nearest.js';
+import { type InProcessServer, UpstreamConnection, type UpstreamTarget } from './connection.js';
+import type { Ask } from './elicitation.js';
+import type { EraVerdicts } from './era.js';
+import { getPrompt, listPrompts } from './prompts.js';
 import {
   listResourcePage,
   listResources,
   listResourceTemplates,
   readResource,
   requestResource,
-} from '../upstream/resources.js';
-import type { Catalog } from './catalog.js';
-import { applyToolPolicy } from './policy.js';
+} from './resources.js';
+import type { ToolCaller } from './tool-caller.js';
 
 /** Status of one upstream server. */
 export interface ServerStatus {

@@ -1,0 +1,115 @@
+/**
+ * The "may import" table of src/: docs/ARCHITECTURE.md shows it, .dependency-cruiser.cjs turns it
+ * into the import rules that \`npm run lint:deps\` checks in CI, and test/architecture.test.ts keeps
+ * the document equal to it.
+ *
+ * LAYERS lists src/'s modules from the bottom up: a folder (\`catalog/\`) or a file of its own
+ * (\`gateway\`, for src/gateway.ts). Each may import only what it names, and it can name only
+ * modules listed before it, so no module imports one above it and modules cannot form a circle.
+ * \`types\` are modules it may import types from (\`import type\`), nothing more.
+ */
+const LAYERS = [
+  ['errors', {}],
+  ['version', {}],
+  ['sandbox', {}],
+  ['util/', { imports: ['errors'] }],
+  ['config/', { imports: ['errors', 'util/'] }],
+  ['config', { imports: ['config/'] }],
+  ['script/', { imports: ['util/'] }],
+  ['store/', { imports: ['util/'] }],
+  ['auth/', { imports: ['util/', 'version'], types: ['store/'] }],
+  ['catalog/', { imports: ['util/'], types: ['store/'] }],
+  ['codegen/', { imports: ['catalog/', 'util/'] }],
+  [
+    'upstream/',
+    {
+      imports: ['auth/', 'catalog/', 'codegen/', 'config', 'errors', 'util/', 'version'],
+      types: ['script/'],
+    },
+  ],
+  ['sandbox/', { imports: ['errors', 'sandbox', 'util/'] }],
+  ['accounting/', { imports: ['util/'], types: ['catalog/'] }],
+  ['pii/', { imports: ['util/'], types: ['config', 'sandbox'] }],
+  ['workspace/', { imports: ['codegen/', 'errors', 'util/'], types: ['sandbox'] }],
+  ['discovery/', { imports: ['catalog/', 'codegen/', 'util/'], types: ['store/'] }],
+  ['approvals/', { imports: ['catalog/', 'errors', 'util/'], types: ['config', 'sandbox'] }],
+  ['skills/', { imports: ['codegen/', 'errors', 'script/', 'util/'], types: ['catalog/', 'discovery/'] }],
+  [
+    'bridge/',
+    {
+      imports: ['accounting/', 'codegen/', 'errors', 'upstream/', 'util/'],
+      types: ['approvals/', 'catalog/', 'sandbox'],
+    },
+  ],
+  [
+    'execution/',
+    {
+      imports: ['accounting/', 'codegen/', 'errors', 'sandbox', 'script/', 'skills/', 'util/', 'workspace/'],
+      types: ['approvals/', 'bridge/', 'catalog/', 'config', 'pii/', 'upstream/'],
+    },
+  ],
+  ['metrics/', { types: ['execution/'] }],
+  ['gateway-options', { types: ['sandbox', 'store/', 'upstream/'] }],
+  [
+    'gateway',
+    {
+      imports: [
+        'accounting/',
+        'approvals/',
+        'auth/',
+        'bridge/',
+        'catalog/',
+        'codegen/',
+        'discovery/',
+        'execution/',
+        'metrics/',
+        'pii/',
+        'sandbox/',
+        'skills/',
+        'store/',
+        'upstream/',
+        'workspace/',
+      ],
+      types: ['config', 'gateway-options', 'sandbox'],
+    },
+  ],
+  [
+    'create',
+    {
+      imports: ['errors', 'gateway', 'sandbox/', 'store/', 'util/'],
+      types: ['config', 'gateway-options', 'sandbox'],
+    },
+  ],
+  ['prompt/', { types: ['upstream/'] }],
+  [
+    'session/',
+    {
+      imports: ['accounting/', 'codegen/', 'discovery/', 'execution/', 'prompt/', 'store/', 'util/'],
+      types: ['approvals/', 'catalog/', 'gateway', 'pii/', 'upstream/', 'workspace/'],
+    },
+  ],
+  ['dashboard/', { imports: ['approvals/', 'session/', 'util/'], types: ['execution/', 'gateway', 'pii/'] }],
+  [
+    'server/',
+    {
+      imports: [
+        'accounting/',
+        'approvals/',
+        'dashboard/',
+        'errors',
+        'prompt/',
+        'session/',
+        'skills/',
+        'upstream/',
+        'util/',
+      ],
+      types: ['gateway', 'pii/', 'store/'],
+    },
+  ],
+  ['adapters/', { imports: ['bridge/', 'session/'], types: ['approvals/', 'catalog/', 'gateway'] }],
+  ['agent/', { imports: ['adapters/', 'errors'], types: ['accounting/', 'approvals/', 'gateway'] }],
+  ['index', { imports: '*' }],
+  ['cli/', { imports: '*' }],
+];
+
+module.exports = { LAYERS };
