@@ -33,7 +33,10 @@ const LAYERS = [
   ['workspace/', { imports: ['codegen/', 'errors', 'util/'], types: ['sandbox'] }],
   ['discovery/', { imports: ['catalog/', 'codegen/', 'util/'], types: ['store/'] }],
   ['approvals/', { imports: ['catalog/', 'errors', 'util/'], types: ['config', 'sandbox'] }],
-  ['skills/', { imports: ['codegen/', 'errors', 'script/', 'util/'], types: ['catalog/', 'discovery/'] }],
+  [
+    'skills/',
+    { imports: ['codegen/', 'errors', 'script/', 'store/', 'util/'], types: ['catalog/', 'discovery/'] },
+  ],
   [
     'bridge/',
     {
@@ -49,9 +52,9 @@ const LAYERS = [
     },
   ],
   ['metrics/', { types: ['execution/'] }],
-  ['gateway-options', { types: ['sandbox', 'store/', 'upstream/'] }],
+  ['gateway-options', { types: ['catalog/', 'sandbox', 'store/', 'upstream/'] }],
   [
-    'gateway',
+    'gateway-parts',
     {
       imports: [
         'accounting/',
@@ -62,7 +65,6 @@ const LAYERS = [
         'codegen/',
         'discovery/',
         'execution/',
-        'metrics/',
         'pii/',
         'sandbox/',
         'skills/',
@@ -70,7 +72,27 @@ const LAYERS = [
         'upstream/',
         'workspace/',
       ],
-      types: ['config', 'gateway-options', 'sandbox'],
+      types: ['config', 'gateway-options'],
+    },
+  ],
+  [
+    'gateway',
+    {
+      imports: ['execution/', 'gateway-parts', 'metrics/'],
+      types: [
+        'approvals/',
+        'catalog/',
+        'codegen/',
+        'config',
+        'discovery/',
+        'gateway-options',
+        'pii/',
+        'sandbox',
+        'skills/',
+        'store/',
+        'upstream/',
+        'workspace/',
+      ],
     },
   ],
   [

@@ -1,3 +1,4 @@
+import type { Catalog } from './catalog/catalog.js';
 import type { Sandbox } from './sandbox.js';
 import type { SessionStore } from './store/store.js';
 import type { InProcessServer } from './upstream/connection.js';
@@ -29,3 +30,17 @@ export interface GatewayOptions {
    */
   store?: SessionStore;
 }
+
+/** What `createGateway` passes a `Gateway` beside the user's {@link GatewayOptions}. */
+export type InternalGatewayOptions = Omit<GatewayOptions, 'sandbox'> & {
+  /** The gateway made its sandbox itself, and so closes it. */
+  ownsSandbox?: boolean;
+  /** The gateway connected to its store itself, and so closes it. */
+  ownsStore?: boolean;
+  /** Key of PII vaults in the store (32 bytes, from `TOOLSCRIPT_PII_KEY`). */
+  piiKey?: Buffer;
+  /** Key of the `requestState` of paused approvals (32 bytes, from `TOOLSCRIPT_STATE_KEY`). */
+  stateKey?: Buffer;
+  /** Tools known before any server is connected (e.g. `Catalog.fromTools`, a saved catalog). */
+  catalog?: Catalog;
+};

@@ -127,7 +127,7 @@ describe('approvals', () => {
     const client = await connect(true);
     answer = async () => ({ action: 'decline' });
     const path = JSON.stringify(join(files, 'around.txt'));
-    await gateway.saveSkill({
+    await gateway.skills.save({
       name: 'note-writer',
       description: 'Writes a note.',
       code: `import { writeFile } from './servers/fs';

@@ -174,7 +174,7 @@ describe('dashboard API against other pages and readers', () => {
     expect(overview.status).toBe(200);
     const streamed = await events;
     expect(streamed.body).toContain('event: execution');
-    const skill = await gateway.skill('victim-skill');
+    const skill = await gateway.skills.skill('victim-skill');
     const audit = await readFile(join(dir, 'pii-audit.jsonl'), 'utf8');
     for (const seen of [overview.body, streamed.body, JSON.stringify(skill?.info ?? {}), audit]) {
       expect(seen).not.toContain(id);

@@ -32,7 +32,7 @@ describe('save_skill with hostile code', () => {
     const secret = join(dir, 'secrets.ts');
     await writeFile(secret, `export const config = { DB_PASSWORD: 'hunter2-db-password' } as const;\n`);
     for (const specifier of [secret, secret.replace(/\.ts$/, ''), `../../../../../../..${secret}`]) {
-      const saving = gateway.saveSkill({
+      const saving = gateway.skills.save({
         name: 'leak',
         description: 'Tries to read a host file through the type checker.',
         code: `import { config } from ${JSON.stringify(specifier)};\nexport const leaked: number = config;\n`,
@@ -44,7 +44,7 @@ describe('save_skill with hostile code', () => {
 
   it('refuses a skill over 128 KiB before compiling it', async () => {
     const code = `export const big = ${JSON.stringify('x'.repeat(200 * 1024))};\n`;
-    await expect(gateway.saveSkill({ name: 'huge', description: 'Too big.', code })).rejects.toThrow(
+    await expect(gateway.skills.save({ name: 'huge', description: 'Too big.', code })).rejects.toThrow(
       /Skill huge is too large: code is 200 KiB \(at most 128 KiB\)/,
     );
   });
@@ -57,14 +57,14 @@ describe('save_skill with hostile code', () => {
         `export function f${i}(a: { x: number; y: string[] }): number { return a.x + a.y.length + ${i}; }`,
     ).join('\n');
     expect(Buffer.byteLength(body)).toBeLessThan(128 * 1024);
-    await gateway.saveSkill({
+    await gateway.skills.save({
       name: 'warm',
       description: 'Warms the checker up.',
       code: 'export const one = 1;\n',
     });
     const loop = watchEventLoop();
     const started = performance.now();
-    await gateway.saveSkill({ name: 'many', description: 'Many small functions.', code: body });
+    await gateway.skills.save({ name: 'many', description: 'Many small functions.', code: body });
     const took = performance.now() - started;
     const longestGap = await loop.stop();
     expect(took).toBeGreaterThan(200);

@@ -51,7 +51,7 @@ describe.each(['read-only', 'open'] as const)('skill ownership with skills.share
     expect(owner).toMatch(/^session:/);
 
     const overwrite = await bob.callTool({ name: 'save_skill', arguments: skill('bob') });
-    const removing = gateway.removeSkill('tally', 'session:bob');
+    const removing = gateway.skills.remove('tally', 'session:bob');
     if (shared === 'read-only') {
       expect(overwrite.isError).toBe(true);
       expect(text(overwrite)).toMatch(/belongs to another session .*new name.*\.\/skills\/tally\/v1/);
@@ -61,17 +61,17 @@ describe.each(['read-only', 'open'] as const)('skill ownership with skills.share
     } else {
       expect(overwrite.isError).toBe(false);
       expect(await removing).toBe(true);
-      expect(await gateway.skill('tally')).toBeUndefined();
+      expect(await gateway.skills.skill('tally')).toBeUndefined();
       await alice.callTool({ name: 'save_skill', arguments: skill('alice-1') });
       await bob.callTool({ name: 'save_skill', arguments: skill('bob') });
-      const info = (await gateway.skill('tally'))?.info;
+      const info = (await gateway.skills.skill('tally'))?.info;
       expect(info?.author).toMatch(/^session:/);
       expect(info?.author).not.toBe(info?.owner);
     }
 
     // The owner and the operator may always publish; older versions stay as they were.
-    await gateway.saveSkill(skill('operator'));
-    const current = (await gateway.skill('tally'))?.info;
+    await gateway.skills.save(skill('operator'));
+    const current = (await gateway.skills.skill('tally'))?.info;
     expect(current).toMatchObject({ author: 'operator' });
     const latest = await gateway.execute(USE('./skills/tally'));
     expect(latest.result).toBe('operator:6');

@@ -95,20 +95,24 @@ describe('skills', () => {
         },
       });
       expect(text(reused)).toBe(answer);
-      expect((await gateway.skill('days-of'))?.stats).toMatchObject({ uses: 1, successes: 1, failures: 0 });
+      expect((await gateway.skills.skill('days-of'))?.stats).toMatchObject({
+        uses: 1,
+        successes: 1,
+        failures: 0,
+      });
       const missing = await gateway.execute(`import { x } from './skills/nope'; export default x;`);
       expect(missing.error?.message).toMatch(
         /Cannot find module '\.\/skills\/nope'.*Saved skills: days-of\. See list_skills\./,
       );
 
       // Saving again keeps version 1.
-      await gateway.saveSkill({
+      await gateway.skills.save({
         name: 'days-of',
         description: 'Count days of one weather kind',
         code: `${SKILL}\nexport const version = 2;`,
       });
       expect(existsSync(join(dataDir, 'skills/days-of/versions/1/index.ts'))).toBe(true);
-      expect((await gateway.skill('days-of'))?.info?.version).toBe(2);
+      expect((await gateway.skills.skill('days-of'))?.info?.version).toBe(2);
     } finally {
       await client.close();
       await gateway.close();
@@ -130,7 +134,7 @@ describe('skills', () => {
     });
     const client = await connectClient(gateway);
     try {
-      await gateway.saveSkill({
+      await gateway.skills.save({
         name: 'customer-name',
         description: 'Name of a customer',
         code: `import { lookup } from './servers/crm';\nexport async function customerName(id: string) { return ((await lookup({ id })) as { name: string }).name; }`,
@@ -141,15 +145,15 @@ describe('skills', () => {
       expect(ok.result).toBe('Ada');
 
       // A compatible change (a new optional argument): still fine, and the new hash is recorded.
-      const before = (await gateway.skill('customer-name'))?.info?.tools[0]?.schemaHash;
+      const before = (await gateway.skills.skill('customer-name'))?.info?.tools[0]?.schemaHash;
       lookup.update({ paramsSchema: z.object({ id: z.string(), verbose: z.boolean().optional() }) });
       let after = before;
       for (let waited = 0; after === before && waited < 15_000; waited += 200) {
         await new Promise((r) => setTimeout(r, 200));
-        after = (await gateway.skill('customer-name'))?.info?.tools[0]?.schemaHash;
+        after = (await gateway.skills.skill('customer-name'))?.info?.tools[0]?.schemaHash;
       }
       expect(after).not.toBe(before);
-      expect((await gateway.skill('customer-name'))?.info?.broken).toBeUndefined();
+      expect((await gateway.skills.skill('customer-name'))?.info?.broken).toBeUndefined();
 
       // The upstream changes the tool's arguments; it announces list_changed itself.
       lookup.update({ paramsSchema: z.object({ key: z.number() }) });
@@ -157,7 +161,7 @@ describe('skills', () => {
       let broken = '';
       while (!broken && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
-        broken = (await gateway.skill('customer-name'))?.info?.broken ?? '';
+        broken = (await gateway.skills.skill('customer-name'))?.info?.broken ?? '';
       }
       expect(broken).toMatch(/'id' does not exist in type '\{ key: number; \}'/);
       expect(text(await client.callTool({ name: 'list_skills', arguments: {} }))).toMatch(

@@ -148,7 +148,7 @@ describe.skipIf(!REDIS_AVAILABLE)('two replicas on one Redis', () => {
 
   it('share saved skills: a skill saved on one is importable on the other, and its removal too', async () => {
     const [a, b] = gateways as [Gateway, Gateway];
-    await a.saveSkill(
+    await a.skills.save(
       {
         name: 'double-it',
         description: 'Doubles a number.',
@@ -163,13 +163,13 @@ describe.skipIf(!REDIS_AVAILABLE)('two replicas on one Redis', () => {
       result = await b.execute(script);
     }
     expect(result.result).toBe(42);
-    expect((await b.listSkills()).map((skill) => skill.name)).toContain('double-it');
+    expect((await b.skills.list()).map((skill) => skill.name)).toContain('double-it');
 
-    expect(await a.removeSkill('double-it', 'operator')).toBe(true);
-    let names = (await b.listSkills()).map((skill) => skill.name);
+    expect(await a.skills.remove('double-it', 'operator')).toBe(true);
+    let names = (await b.skills.list()).map((skill) => skill.name);
     for (let i = 0; i < 50 && names.includes('double-it'); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      names = (await b.listSkills()).map((skill) => skill.name);
+      names = (await b.skills.list()).map((skill) => skill.name);
     }
     expect(names).not.toContain('double-it');
     expect((await b.execute(script)).error?.code).toBe('MODULE_NOT_FOUND');

@@ -154,7 +154,7 @@ describe('atomic writes', () => {
     const target = join(dir, 'state.json');
     // A child rewrites a 2 MB JSON file in a loop; it is killed at an arbitrary moment.
     const script = `
-      import { writeFileAtomic } from ${JSON.stringify(join(ROOT, 'src/workspace/atomic.ts'))};
+      import { writeFileAtomic } from ${JSON.stringify(join(ROOT, 'src/util/atomic.ts'))};
       for (let i = 0; ; i++) {
         await writeFileAtomic(${JSON.stringify(target)}, JSON.stringify({ i, data: 'x'.repeat(2_000_000) }));
         if (i === 2) process.stdout.write('ready\\n');
@@ -163,7 +163,16 @@ describe('atomic writes', () => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
         cwd: ROOT,
       });
-      await new Promise<void>((ready) => child.stdout.once('data', () => ready()));
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      await new Promise<void>((ready, fail) => {
+        child.stdout.once('data', () => ready());
+        child.once('exit', (code) =>
+          fail(new Error(`the writer exited (${code}) before writing: ${stderr}`)),
+        );
+      });
       await new Promise((r) => setTimeout(r, 37 * (round + 1)));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));

@@ -204,6 +204,30 @@ export class Approvals {
   }
 
   /**
+   * The approval gate of every tool call, a script's (the bridge) or a direct one
+   * (`Gateway.callTool`): returns at once when `tool` needs no approval on `server`, else asks as
+   * {@link check} does.
+   * @param args the call's arguments, as the upstream would get them.
+   * @param options.show what the person is shown of `args` (e.g. PII tokens instead of values).
+   * @throws {ApprovalError} as {@link check} does.
+   */
+  async gate(
+    call: { server: string; tool: Tool; session: string },
+    args: JsonValue,
+    approver: Approver | undefined,
+    options: {
+      show?: ((args: JsonValue) => JsonValue) | undefined;
+      clock?: RunClock | undefined;
+      signal?: AbortSignal | undefined;
+    } = {},
+  ): Promise<void> {
+    const { server, tool, session } = call;
+    if (!this.required(server, tool)) return;
+    const shown = options.show ? options.show(args) : args;
+    await this.check({ session, server, tool: tool.name, arguments: shown }, args, approver, options);
+  }
+
+  /**
    * Asks for approval and returns when the call may go ahead.
    * @param args the arguments as the upstream would get them (hashed for the audit log).
    * @throws {ApprovalError} `APPROVAL_REQUIRED` when there is no one to ask, `APPROVAL_DENIED` when

@@ -241,16 +241,17 @@ export class Bridge {
     }
     const problems = this.validator.check(found.tool, found.schemaHash, input);
     if (problems.length) throw new InvalidArgumentsError(server, tool, problems);
-    const approvals = this.options.approvals;
-    if (approvals?.required(server, found.tool)) {
-      await approvals.check(
-        { session: approval.session, server, tool, arguments: approval.show ? approval.show(input) : input },
-        input,
-        approval.approver,
-        { clock: approval.clock, signal },
-      );
-      if (signal?.aborted) throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
-    }
+    await this.options.approvals?.gate(
+      { server, tool: found.tool, session: approval.session },
+      input,
+      approval.approver,
+      {
+        ...(approval.show ? { show: approval.show } : {}),
+        clock: approval.clock,
+        signal,
+      },
+    );
+    if (signal?.aborted) throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
     const result = await this.caller.callTool(server, tool, input, {
       signal,
       ...(approval.elicitor ? { ask: asking(server, approval.elicitor, approval.clock, signal) } : {}),

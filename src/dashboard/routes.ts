@@ -137,8 +137,8 @@ async function overview(gateway: Gateway, feed: ExecutionFeed) {
     return { ...status, policy };
   });
   const skills = await Promise.all(
-    (await gateway.listSkills()).map(async (info) => {
-      const stats = (await gateway.skill(info.name))?.stats;
+    (await gateway.skills.list()).map(async (info) => {
+      const stats = (await gateway.skills.skill(info.name))?.stats;
       return {
         name: info.name,
         description: info.description,

@@ -50,14 +50,14 @@ export function createMcpServer(
   server.server.registerCapabilities({ resources: { listChanged: true }, prompts: { listChanged: true } });
   // Upstream prompts pass through as <server>.<prompt>; what the model reads is PII-tokenized.
   server.server.setRequestHandler('prompts/list', async () => ({
-    prompts: (await gateway.listPrompts()).map(({ server: _server, prompt: _prompt, ...prompt }) =>
+    prompts: (await gateway.offerings.prompts()).map(({ server: _server, prompt: _prompt, ...prompt }) =>
       session.vault ? session.vault.tokenize(prompt) : prompt,
     ),
   }));
   server.server.setRequestHandler('prompts/get', async (request) => {
     // A name listed with tokens in it gets the prompt of the real one.
     const name = session.vault ? session.vault.untokenize(request.params.name).value : request.params.name;
-    const found = await gateway.getPrompt(name, request.params.arguments ?? {}).catch((error) => {
+    const found = await gateway.offerings.prompt(name, request.params.arguments ?? {}).catch((error) => {
       throw error instanceof UpstreamRefusal ? new ProtocolError(error.code, error.message) : error;
     });
     if ('nearest' in found) {

@@ -100,7 +100,7 @@ export class GatewaySession {
     const store = gateway.store;
     this.stored =
       store && !options.ephemeral
-        ? new StoredSessionState(store, this.id, gateway.piiKey, gateway.workspaceOf(this.id))
+        ? new StoredSessionState(store, this.id, gateway.piiKey, gateway.workspace(this.id))
         : undefined;
     this.ready = options.restore && this.stored ? this.restoreState(this.stored) : Promise.resolve();
     this.ready.catch(() => {});
@@ -198,7 +198,7 @@ export class GatewaySession {
   /** One `save_skill` call, saved as this session's author (see {@link GatewaySessionOptions.author}). */
   async saveSkill(input: { name: string; description: string; code: string }): Promise<ToolAnswer> {
     try {
-      const info = await this.gateway.saveSkill(input, this.author);
+      const info = await this.gateway.skills.save(input, this.author);
       return {
         text: `Saved skill ${info.name} (version ${info.version}). Import it: import { … } from './skills/${info.name}'; or pin this version: './skills/${info.name}/v${info.version}'.`,
         isError: false,
@@ -211,7 +211,7 @@ export class GatewaySession {
 
   /** One `list_skills` call: every saved skill, broken ones marked. */
   async listSkills(): Promise<ToolAnswer> {
-    const skills = await this.gateway.listSkills();
+    const skills = await this.gateway.skills.list();
     const text = skills.length
       ? skills
           .map(
@@ -236,7 +236,7 @@ export class GatewaySession {
     return {
       vault: this.vault,
       ledger: await this.getLedger(),
-      workspace: this.gateway.workspaceOf(this.id),
+      workspace: this.gateway.workspace(this.id),
     };
   }
 

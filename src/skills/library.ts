@@ -1,6 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolSearch } from '../discovery/search.js';
+import { SharedFolder, sharesFolders } from '../store/shared-folder.js';
+import type { SessionStore } from '../store/store.js';
 import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
 import { exportedNames, type SkillInfo, type SkillSharing, type SkillStats, SkillStore } from './store.js';
 
@@ -18,10 +20,10 @@ export class SkillLibrary {
   private timer: NodeJS.Timeout | undefined;
   private readonly changedServers = new Set<string>();
   /**
-   * Called after a save, removal or check changed the skills on disk (the gateway shares them
-   * with other replicas through its store). Errors propagate to the caller of that change.
+   * Called after a save, removal or check changed the skills on disk: publishes them to the other
+   * replicas when they are shared (see {@link start}). Errors propagate to the caller of that change.
    */
-  onChanged: (() => Promise<void>) | undefined;
+  private onChanged: (() => Promise<void>) | undefined;
 
   constructor(
     root: string,
@@ -31,6 +33,32 @@ export class SkillLibrary {
     sharing: SkillSharing = 'read-only',
   ) {
     this.store = new SkillStore(root, catalogChecker(catalog, bindings), sharing);
+  }
+
+  /**
+   * Loads the skills. With a store that shares folders, the skills are shared by every replica on
+   * it (the store's copy is taken, or this replica's put there) and kept in step from then on;
+   * the audit log stays per replica.
+   * @throws when the store cannot be reached.
+   */
+  async start(store?: SessionStore): Promise<void> {
+    if (store && sharesFolders(store)) {
+      const shared = new SharedFolder(
+        store,
+        'skills',
+        this.store.root,
+        () => this.reload(),
+        (path) => path === 'audit.jsonl',
+      );
+      await shared.start();
+      this.onChanged = () => shared.publish();
+    }
+    await this.reload();
+  }
+
+  /** Every saved skill, sorted by name (see {@link SkillStore.list}). */
+  list(): Promise<SkillInfo[]> {
+    return this.store.list();
   }
 
   /** Names of the loaded skills. */
@@ -67,7 +95,10 @@ export class SkillLibrary {
 
   /**
    * Saves a skill (see {@link SkillStore.save}); it is importable and searchable at once.
-   * @throws {SkillError} with the compiler's messages when it does not type-check.
+   * @param author `"operator"` (default) or `"session:<label>"` (see `sessionLabel`) for a
+   *   session's own save.
+   * @throws {SkillError} with the compiler's messages when it does not type-check, or when the
+   *   skill belongs to another session under `skills.shared: "read-only"`.
    */
   async save(
     input: { name: string; description: string; code: string },
@@ -79,7 +110,10 @@ export class SkillLibrary {
     return info;
   }
 
-  /** Removes a skill (see {@link SkillStore.remove}); true when it existed. */
+  /**
+   * Removes a skill with its versions (see {@link SkillStore.remove}); true when it existed.
+   * @throws {SkillError} when it belongs to another session under `skills.shared: "read-only"`.
+   */
   async remove(name: string, author?: string): Promise<boolean> {
     const removed = await this.store.remove(name, author);
     await this.reload();

@@ -80,6 +80,17 @@ export interface UpstreamOfferings {
    * @throws {UpstreamUnavailableError} when it cannot be reached
    */
   resource(server: string, uri: string): Promise<ReadResourceResult>;
+  /** Every prompt of every connected server that offers prompts, named `<server>.<prompt>`, sorted by name. */
+  prompts(): Promise<(Prompt & { server: string; prompt: string })[]>;
+  /**
+   * One prompt by its qualified name, rendered by its server; for an unknown name, the nearest
+   * names. No PII tokenization here: sessions tokenize what their model sees.
+   * @throws {UpstreamUnavailableError} when its server cannot be reached
+   */
+  prompt(
+    name: string,
+    args?: Record<string, string>,
+  ): Promise<{ result: GetPromptResult } | { nearest: string[] }>;
   /**
    * Calls `listener` when a server announces `notifications/resources/list_changed` or
    * `notifications/prompts/list_changed`.
@@ -263,7 +274,7 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
    */
   async prompt(
     name: string,
-    args: Record<string, string>,
+    args: Record<string, string> = {},
   ): Promise<{ result: GetPromptResult } | { nearest: string[] }> {
     const all = await this.prompts();
     const found = all.find((p) => p.name === name);

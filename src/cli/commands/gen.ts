@@ -53,8 +53,8 @@ export const gen: Command = defineCommand({
         await writeFile(target, withJsExtensions(source));
       }
       let skills = 0;
-      for (const skill of await gateway.listSkills()) {
-        const code = (await gateway.skill(skill.name))?.code;
+      for (const skill of await gateway.skills.list()) {
+        const code = (await gateway.skills.skill(skill.name))?.code;
         if (code === undefined) continue;
         await mkdir(join(out, 'skills', skill.name), { recursive: true });
         await writeFile(join(out, 'skills', skill.name, 'index.ts'), withJsExtensions(skillInTree(code)));

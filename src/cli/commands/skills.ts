@@ -52,7 +52,7 @@ export const skills: Command = defineCommand({
         io.stdout(`${values.json ? JSON.stringify(data, null, 2) : text}\n`);
       switch (action) {
         case 'list': {
-          const list = await gateway.listSkills();
+          const list = await gateway.skills.list();
           print(
             list.length
               ? list
@@ -67,7 +67,7 @@ export const skills: Command = defineCommand({
           return 0;
         }
         case 'show': {
-          const skill = await gateway.skill(name as string);
+          const skill = await gateway.skills.skill(name as string);
           if (!skill)
             throw new UsageError(`no skill "${name}" (toolscript skills list shows the saved ones)`);
           const { info, stats, code: source } = skill;
@@ -80,7 +80,7 @@ export const skills: Command = defineCommand({
           return 0;
         }
         case 'save': {
-          const info = await gateway.saveSkill({
+          const info = await gateway.skills.save({
             name: name as string,
             description: values.description as string,
             code,
@@ -92,13 +92,13 @@ export const skills: Command = defineCommand({
           return 0;
         }
         case 'rm': {
-          const removed = await gateway.removeSkill(name as string);
+          const removed = await gateway.skills.remove(name as string);
           if (!removed) throw new UsageError(`no skill "${name}"`);
           print(`Removed ${name}`, { removed: name });
           return 0;
         }
         default: {
-          const checked = await gateway.checkSkills();
+          const checked = await gateway.skills.check();
           const broken = checked.filter((s) => s.broken);
           print(
             checked

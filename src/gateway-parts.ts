@@ -1,0 +1,113 @@
+import { resolve } from 'node:path';
+import { definitionCounter } from './accounting/counter.js';
+import { APPROVALS_LOG_FILE, Approvals } from './approvals/approvals.js';
+import { CredentialStore } from './auth/credentials.js';
+import { Bridge } from './bridge/bridge.js';
+import { Catalog } from './catalog/catalog.js';
+import { ObservedTypes } from './catalog/observed.js';
+import { BindingTree } from './codegen/binding-tree.js';
+import type { ToolscriptConfig } from './config.js';
+import { type SemanticIndex, semanticIndexFor } from './discovery/embeddings/semantic.js';
+import { ToolSearch } from './discovery/search.js';
+import { ScriptTypechecker } from './execution/typecheck.js';
+import type { GatewayOptions } from './gateway-options.js';
+import { PiiGuard } from './pii/guard.js';
+import { LazyPythonSandbox } from './sandbox/python/lazy.js';
+import { SkillLibrary } from './skills/library.js';
+import { sharesFolders } from './store/shared-folder.js';
+import { EraVerdicts } from './upstream/era.js';
+import { UpstreamServers } from './upstream/servers.js';
+import { SessionWorkspaces } from './workspace/sessions.js';
+
+/** What a gateway is made of; {@link composeGateway} makes and wires them, `Gateway` offers them. */
+export interface GatewayParts {
+  /** Every tool of every upstream server; the upstream connections keep it current. */
+  catalog: Catalog;
+  /** The generated bindings: TypeScript files for readers, JavaScript modules for the sandbox. */
+  bindings: BindingTree;
+  /** Result types learnt from calls of tools without `outputSchema`. */
+  observed: ObservedTypes;
+  /** Tool vectors for hybrid search (`discovery.embeddings`); embedding runs in the background. */
+  semantic: SemanticIndex | undefined;
+  approvals: Approvals;
+  skills: SkillLibrary;
+  upstream: UpstreamServers;
+  bridge: Bridge;
+  search: ToolSearch;
+  /** Checks scripts before they run (`sandbox.typecheck`); its thread starts on first use. */
+  typechecker: ScriptTypechecker;
+  python: LazyPythonSandbox;
+  pii: PiiGuard;
+  workspaces: SessionWorkspaces;
+  /** o200k_base tokens of every tool's definition, cached until the catalog changes. */
+  definitionTokens: () => Promise<number>;
+}
+
+/**
+ * Makes a gateway's parts from its config, with their files under `dataDir`, and wires them: a
+ * catalog change invalidates that server's bindings and re-checks the skills that call it; with
+ * `observeResultTypes`, the bridge records results and the bindings show what was learnt.
+ * Nothing starts here (see `Gateway.start`).
+ */
+export function composeGateway(
+  config: ToolscriptConfig,
+  options: Pick<GatewayOptions, 'servers' | 'store'> & { catalog?: Catalog | undefined },
+): GatewayParts {
+  const catalog = options.catalog ?? new Catalog();
+  const dataDir = resolve(config.dataDir);
+  const shared = options.store && sharesFolders(options.store) ? options.store : undefined;
+  const observed = new ObservedTypes(resolve(dataDir, 'observed-types.json'), shared);
+  const observe = config.observeResultTypes;
+  const bindings = new BindingTree(catalog, (spec) =>
+    observe ? observed.get(spec.server, spec.tool.name, spec.schemaHash) : undefined,
+  );
+  const upstream = new UpstreamServers(catalog, config, {
+    inProcess: options.servers,
+    credentials: new CredentialStore(dataDir, options.store),
+    verdicts: new EraVerdicts(resolve(dataDir, 'protocol-verdicts.json')),
+  });
+  const approvals = new Approvals(config, resolve(dataDir, APPROVALS_LOG_FILE));
+  const bridge = new Bridge(catalog, upstream, {
+    maxArgumentBytes: config.maxArgumentBytes,
+    approvals,
+    ...(observe
+      ? {
+          onResult: (found, value) => observed.record(found.server, found.tool.name, found.schemaHash, value),
+        }
+      : {}),
+  });
+  const semantic = semanticIndexFor(config.discovery.embeddings, resolve(dataDir, 'embeddings'), shared);
+  const search = new ToolSearch(catalog, { bindings, ...(semantic ? { semantic } : {}) });
+  const skills = new SkillLibrary(
+    resolve(dataDir, 'skills'),
+    catalog,
+    bindings,
+    search,
+    config.skills.shared,
+  );
+  catalog.on('changed', (server) => {
+    bindings.invalidate(server);
+    skills.toolsChanged(server);
+  });
+  const { memoryMb, pythonPool: poolSize, pythonMaxRunning: maxRunning } = config.sandbox;
+  return {
+    catalog,
+    bindings,
+    observed,
+    semantic,
+    approvals,
+    skills,
+    upstream,
+    bridge,
+    search,
+    typechecker: new ScriptTypechecker(bindings),
+    python: new LazyPythonSandbox({
+      memoryMb,
+      poolSize,
+      ...(maxRunning !== undefined ? { maxRunning } : {}),
+    }),
+    pii: new PiiGuard(config),
+    workspaces: new SessionWorkspaces(dataDir, config.workspace),
+    definitionTokens: definitionCounter(catalog),
+  };
+}
