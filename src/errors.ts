@@ -92,6 +92,9 @@ export class ToolscriptError extends Error {
   }
 }
 
+/** What a script cancelled through `notifications/cancelled` (or an aborted signal) ends with. */
+export const CANCELLED_MESSAGE = 'The script was cancelled by the client.';
+
 /** The config file is missing, unreadable or does not match the schema. */
 export class ConfigError extends ToolscriptError {
   static override readonly kind: string = 'ConfigError';

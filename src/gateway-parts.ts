@@ -14,7 +14,6 @@ import type { GatewayOptions } from './gateway-options.js';
 import { PiiGuard } from './pii/guard.js';
 import { LazyPythonSandbox } from './sandbox/python/lazy.js';
 import { SkillLibrary } from './skills/library.js';
-import { sharesFolders } from './store/shared-folder.js';
 import { EraVerdicts } from './upstream/era.js';
 import { UpstreamServers } from './upstream/servers.js';
 import { SessionWorkspaces } from './workspace/sessions.js';
@@ -55,7 +54,7 @@ export function composeGateway(
 ): GatewayParts {
   const catalog = options.catalog ?? new Catalog();
   const dataDir = resolve(config.dataDir);
-  const shared = options.store && sharesFolders(options.store) ? options.store : undefined;
+  const shared = options.store;
   const observed = new ObservedTypes(resolve(dataDir, 'observed-types.json'), shared);
   const observe = config.observeResultTypes;
   const bindings = new BindingTree(catalog, (spec) =>

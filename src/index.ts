@@ -72,6 +72,7 @@ export {
   type ToolDefinition,
 } from './session/gateway-session.js';
 export { SkillError, type SkillInfo, type SkillStats, SkillStore, type SkillTool } from './skills/store.js';
+export { MemoryStore } from './store/memory.js';
 export type { SessionBlob, SessionRecord, SessionStore } from './store/store.js';
 export type { InProcessServer } from './upstream/connection.js';
 export { Workspace, WorkspaceError } from './workspace/workspace.js';

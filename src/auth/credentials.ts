@@ -55,7 +55,7 @@ export class CredentialStore {
 
   /** Where credentials are kept, for messages: a folder, or the store. */
   get location(): string {
-    return this.store?.getShared ? `the session store (shared folder "${OAUTH_FOLDER}")` : this.folder;
+    return this.store ? `the session store (shared folder "${OAUTH_FOLDER}")` : this.folder;
   }
 
   private get folder(): string {
@@ -89,7 +89,7 @@ export class CredentialStore {
   async set(server: string, credentials: OAuthCredentials): Promise<void> {
     const data = seal(Buffer.from(JSON.stringify(credentials)), await this.sealingKey(true));
     const name = this.fileName(server);
-    if (this.store?.updateShared) return this.store.updateShared(OAUTH_FOLDER, new Map([[name, data]]), []);
+    if (this.store) return this.store.updateShared(OAUTH_FOLDER, new Map([[name, data]]), []);
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
     await writeFile(join(this.folder, name), data, { mode: 0o600 });
   }
@@ -103,14 +103,14 @@ export class CredentialStore {
   async delete(server: string): Promise<boolean> {
     const name = this.fileName(server);
     const existed = (await this.read(server)) !== undefined;
-    if (this.store?.updateShared) await this.store.updateShared(OAUTH_FOLDER, new Map(), [name]);
+    if (this.store) await this.store.updateShared(OAUTH_FOLDER, new Map(), [name]);
     else await rm(join(this.folder, name), { force: true });
     return existed;
   }
 
   /** Names of the servers that have credentials, sorted. */
   async servers(): Promise<string[]> {
-    const names = this.store?.getShared
+    const names = this.store
       ? [...(await this.store.getShared(OAUTH_FOLDER)).keys()]
       : await readdir(this.folder).catch(() => [] as string[]);
     return names
@@ -121,7 +121,7 @@ export class CredentialStore {
 
   private async read(server: string): Promise<Buffer | undefined> {
     const name = this.fileName(server);
-    if (this.store?.getShared) return (await this.store.getShared(OAUTH_FOLDER)).get(name);
+    if (this.store) return (await this.store.getShared(OAUTH_FOLDER)).get(name);
     return readFile(join(this.folder, name)).catch(() => undefined);
   }
 
@@ -134,7 +134,7 @@ export class CredentialStore {
       this.key = Buffer.from(hex, 'hex');
       return this.key;
     }
-    if (this.store?.getShared)
+    if (this.store)
       throw new CredentialsKeyError(
         `With a session store, set ${OAUTH_KEY_ENV} to 64 hex digits (e.g. openssl rand -hex 32): OAuth tokens are kept in the store encrypted with it, and every replica needs the same key.`,
       );

@@ -3,6 +3,7 @@ import type { Approvals, Approver } from '../approvals/approvals.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';
 import { assignBindingNames } from '../codegen/names.js';
 import {
+  CANCELLED_MESSAGE,
   InvalidArgumentsError,
   mib,
   ToolError,
@@ -145,8 +146,7 @@ export class Bridge {
           ]);
         }
         // A cancelled execution makes no new upstream call.
-        if (signal?.aborted)
-          throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
+        if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
         const value = await this.call(found, trace, payload, args, signal, approval);
         trace.ok = true;
         return value as JsonValue;
@@ -159,7 +159,7 @@ export class Bridge {
     };
     const caller = this.caller;
     const cancelled = () => {
-      if (signal?.aborted) throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
+      if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
     };
     const listResources: HostFunction = async (server) => {
       cancelled();
@@ -251,7 +251,7 @@ export class Bridge {
         signal,
       },
     );
-    if (signal?.aborted) throw new ToolscriptError('CANCELLED', 'The script was cancelled by the client.');
+    if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
     const result = await this.caller.callTool(server, tool, input, {
       signal,
       ...(approval.elicitor ? { ask: asking(server, approval.elicitor, approval.clock, signal) } : {}),

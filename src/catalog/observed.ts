@@ -76,9 +76,9 @@ export class ObservedTypes {
 
   /** Loads saved observations; a missing or unreadable file starts empty. */
   async load(): Promise<void> {
-    if (this.store?.getShared) {
+    if (this.store) {
       await this.reload();
-      await this.store.subscribe?.(SHARED, () => void this.reload().catch(() => {}));
+      await this.store.subscribe(SHARED, () => void this.reload().catch(() => {}));
       return;
     }
     if (!this.file) return;
@@ -129,7 +129,7 @@ export class ObservedTypes {
     if (this.pending.size === 0) return;
     const pending = [...this.pending.values()];
     this.pending.clear();
-    if (this.store?.getShared && this.store.updateShared) {
+    if (this.store) {
       const remote = await this.readShared();
       const files = new Map<string, Buffer>();
       for (const seen of pending) {
@@ -147,7 +147,7 @@ export class ObservedTypes {
         files.set(fileOf(key), Buffer.from(JSON.stringify(merged)));
       }
       await this.store.updateShared(SHARED, files, []);
-      await this.store.publish?.(SHARED, 'changed');
+      await this.store.publish(SHARED, 'changed');
       return;
     }
     if (!this.file) return;
@@ -161,7 +161,7 @@ export class ObservedTypes {
 
   private async readShared(): Promise<Map<string, Entry>> {
     const found = new Map<string, Entry>();
-    for (const data of (await this.store?.getShared?.(SHARED))?.values() ?? []) {
+    for (const data of (await this.store?.getShared(SHARED))?.values() ?? []) {
       try {
         const entry = JSON.parse(data.toString('utf8')) as Entry;
         if (isEntry(entry)) found.set(keyOf(entry.server, entry.tool), entry);

@@ -2,6 +2,7 @@
  * Errors every sandbox backend reports the same way: the time limit, the memory limit, and the
  * shape in which a host function's error crosses into the script.
  */
+import { CANCELLED_MESSAGE } from '../errors.js';
 import type { JsonValue, SandboxError } from '../sandbox.js';
 
 /** How a run ended, as a backend sees it: the result as JSON text, or an error. */
@@ -41,7 +42,7 @@ export function timeoutError(timeoutMs: number): SandboxError {
 
 /** `CANCELLED`: the run's signal was aborted. */
 export function cancelledError(): SandboxError {
-  return { code: 'CANCELLED', name: 'AbortError', message: 'The script was cancelled by the client.' };
+  return { code: 'CANCELLED', name: 'AbortError', message: CANCELLED_MESSAGE };
 }
 
 /** `RUNTIME_ERROR` for a result that could not cross from a script thread to the gateway's. */

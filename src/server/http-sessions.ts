@@ -127,7 +127,7 @@ export class HttpSessions {
     const store = this.gateway.store;
     const transport: SessionTransport = new SessionTransport({
       sessionIdGenerator: () => id,
-      ...(store?.eventStore ? { eventStore: store.eventStore(id) } : {}),
+      ...(store ? { eventStore: store.eventStore(id) } : {}),
       onsessioninitialized: async () => {
         this.transports.set(id, transport);
         const now = Date.now();

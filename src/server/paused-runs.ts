@@ -179,7 +179,7 @@ export class PausedRuns {
   async answer(replica: string, id: string, step: number, answer: ServerAnswer): Promise<Stop | Missing> {
     if (replica === this.replica) return (await this.runs.get(id)?.answer(step, answer)) ?? { kind: 'used' };
     const store = this.store;
-    if (!store?.publish || !store.subscribe) return { kind: 'gone', replica };
+    if (!store) return { kind: 'gone', replica };
     await this.listen();
     const message = randomBytes(12).toString('hex');
     let acknowledged = false;
@@ -204,7 +204,7 @@ export class PausedRuns {
   /** Subscribes to this replica's relay channel (once): answers for runs held here, and replies. */
   listen(): Promise<void> {
     const store = this.store;
-    if (!store?.publish || !store.subscribe) return Promise.resolve();
+    if (!store) return Promise.resolve();
     this.listening ??= store.subscribe(channel(this.replica), (text) => {
       let message: Relayed;
       try {
@@ -221,7 +221,7 @@ export class PausedRuns {
 
   private async relayed(store: SessionStore, message: Extract<Relayed, { type: 'answer' }>): Promise<void> {
     const reply = (body: Record<string, unknown>) =>
-      store.publish?.(channel(message.from), JSON.stringify({ ...body, message: message.message }));
+      store.publish(channel(message.from), JSON.stringify({ ...body, message: message.message }));
     await reply({ type: 'ack' });
     const next = this.runs.get(message.id)?.answer(message.step, message.answer);
     await reply({ type: 'stop', stop: next ? await next : { kind: 'used' } });

@@ -53,25 +53,38 @@ export class StoredSessionState {
     this.savedRevision = parts.workspace.revision;
   }
 
-  /** Writes what changed since the last save. @throws when the store is unreachable. */
+  /**
+   * Writes what changed since the last save. Each part counts as saved only once its write
+   * succeeded, so after a failed save the next one writes it again.
+   * @throws the first write's error when the store is unreachable (after every write has ended).
+   */
   async save(parts: SessionParts): Promise<void> {
     const writes: Promise<void>[] = [
       this.store.putBlob(this.id, 'ledger', Buffer.from(parts.ledger.snapshot())),
     ];
-    if (parts.vault && this.key && parts.vault.size !== this.savedVault) {
-      this.savedVault = parts.vault.size;
-      writes.push(this.store.putBlob(this.id, 'vault', parts.vault.seal(this.key)));
+    const { vault, workspace } = parts;
+    if (vault && this.key && vault.size !== this.savedVault) {
+      const size = vault.size;
+      writes.push(
+        this.store.putBlob(this.id, 'vault', vault.seal(this.key)).then(() => {
+          this.savedVault = size;
+        }),
+      );
     }
-    const revision = parts.workspace.revision;
+    const revision = workspace.revision;
     if (revision !== this.savedRevision) {
-      this.savedRevision = revision;
-      const { workspace } = parts;
       writes.push(
         workspace
           .exclusive(() => readFolder(workspace.root))
-          .then((files) => this.store.putFiles(this.id, files)),
+          .then((files) => this.store.putFiles(this.id, files))
+          .then(() => {
+            this.savedRevision = revision;
+          }),
       );
     }
-    await Promise.all(writes);
+    // Every write ends (succeeds or fails) before the save does, so a failed save leaves nothing
+    // under way that could still land, and each part's mark says what the store holds.
+    const failed = (await Promise.allSettled(writes)).find((write) => write.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

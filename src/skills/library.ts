@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolSearch } from '../discovery/search.js';
-import { SharedFolder, sharesFolders } from '../store/shared-folder.js';
+import { SharedFolder } from '../store/shared-folder.js';
 import type { SessionStore } from '../store/store.js';
 import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
 import { exportedNames, type SkillInfo, type SkillSharing, type SkillStats, SkillStore } from './store.js';
@@ -36,13 +36,12 @@ export class SkillLibrary {
   }
 
   /**
-   * Loads the skills. With a store that shares folders, the skills are shared by every replica on
-   * it (the store's copy is taken, or this replica's put there) and kept in step from then on;
+   * Loads the skills. With a session store, the skills are shared by every replica on it (the store's copy is taken, or this replica's put there) and kept in step from then on;
    * the audit log stays per replica.
    * @throws when the store cannot be reached.
    */
   async start(store?: SessionStore): Promise<void> {
-    if (store && sharesFolders(store)) {
+    if (store) {
       const shared = new SharedFolder(
         store,
         'skills',

@@ -24,7 +24,6 @@ export interface RedisStoreOptions {
  * background.
  */
 export class RedisStore implements SessionStore {
-  commands = 0;
   /** A second connection for pub/sub (a subscribed connection takes no other commands). */
   private subscriber: ReturnType<typeof createBufferClient> | undefined;
 
@@ -75,7 +74,6 @@ export class RedisStore implements SessionStore {
   async putSession(record: SessionRecord, ttlMs: number): Promise<void> {
     // Two commands sent together (node-redis pipelines what is issued in one tick); a record
     // without its expiry lives until DELETE, which is harmless.
-    this.commands += 2;
     const key = this.key(record.id);
     await Promise.all([
       this.client.hSet(key, {
@@ -90,7 +88,6 @@ export class RedisStore implements SessionStore {
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    this.commands++;
     const fields = (await this.client.hGetAll(this.key(id))) as unknown as Record<string, Buffer>;
     if (!fields.initialize) return undefined;
     return {
@@ -104,7 +101,6 @@ export class RedisStore implements SessionStore {
   }
 
   async touch(id: string, ttlMs: number): Promise<void> {
-    this.commands += 2;
     const key = this.key(id);
     await Promise.all([
       this.client.hSet(key, 'lastSeen', String(Date.now())),
@@ -113,7 +109,6 @@ export class RedisStore implements SessionStore {
   }
 
   async deleteSession(id: string): Promise<void> {
-    this.commands++;
     await this.client.del([
       this.key(id),
       this.key(id, ':vault'),
@@ -124,14 +119,12 @@ export class RedisStore implements SessionStore {
   }
 
   async putBlob(id: string, kind: SessionBlob, data: Buffer): Promise<void> {
-    this.commands++;
     await this.client.set(this.key(id, `:${kind}`), data, {
       expiration: { type: 'PX', value: this.options.dataTtlMs },
     });
   }
 
   async getBlob(id: string, kind: SessionBlob): Promise<Buffer | undefined> {
-    this.commands++;
     return ((await this.client.get(this.key(id, `:${kind}`))) as Buffer | null) ?? undefined;
   }
 
@@ -139,18 +132,15 @@ export class RedisStore implements SessionStore {
     const key = this.key(id, ':files');
     const multi = this.client.multi().del(key);
     if (files.size > 0) multi.hSet(key, Object.fromEntries(files)).pExpire(key, this.options.dataTtlMs);
-    this.commands += files.size > 0 ? 3 : 1;
     await multi.exec();
   }
 
   async getFiles(id: string): Promise<Map<string, Buffer>> {
-    this.commands++;
     const fields = (await this.client.hGetAll(this.key(id, ':files'))) as unknown as Record<string, Buffer>;
     return new Map(Object.entries(fields));
   }
 
   async getShared(name: string): Promise<Map<string, Buffer>> {
-    this.commands++;
     const fields = (await this.client.hGetAll(this.sharedKey(name))) as unknown as Record<string, Buffer>;
     return new Map(Object.entries(fields));
   }
@@ -159,12 +149,10 @@ export class RedisStore implements SessionStore {
     const writes: Promise<unknown>[] = [];
     if (files.size > 0) writes.push(this.client.hSet(this.sharedKey(name), Object.fromEntries(files)));
     if (removed.length > 0) writes.push(this.client.hDel(this.sharedKey(name), removed));
-    this.commands += writes.length;
     await Promise.all(writes);
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    this.commands++;
     await this.client.publish(this.sharedKey(channel), message);
   }
 
@@ -175,7 +163,6 @@ export class RedisStore implements SessionStore {
       await subscriber.connect();
       this.subscriber = subscriber;
     }
-    this.commands++;
     await this.subscriber.subscribe(this.sharedKey(channel), (message: unknown) => listener(String(message)));
   }
 
@@ -188,9 +175,6 @@ export class RedisStore implements SessionStore {
       this.client as unknown as StreamCommands,
       this.key(id, ':events'),
       this.options.dataTtlMs,
-      (commands) => {
-        this.commands += commands;
-      },
     );
   }
 
@@ -201,7 +185,6 @@ export class RedisStore implements SessionStore {
 
   async ping(): Promise<{ ok: boolean; error?: string }> {
     try {
-      this.commands++;
       await this.client.ping();
       return { ok: true };
     } catch (error) {

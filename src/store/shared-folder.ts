@@ -3,14 +3,7 @@ import { readFolder, syncFolder } from './folder.js';
 import type { SessionStore } from './store.js';
 
 /** The store's operations for a folder every replica shares (see {@link SharedFolder}). */
-export type SharedStore = Required<
-  Pick<SessionStore, 'getShared' | 'updateShared' | 'publish' | 'subscribe'>
->;
-
-/** True when `store` can keep shared folders (it has every operation of {@link SharedStore}). */
-export function sharesFolders(store: SessionStore): store is SessionStore & SharedStore {
-  return Boolean(store.getShared && store.updateShared && store.publish && store.subscribe);
-}
+export type SharedStore = Pick<SessionStore, 'getShared' | 'updateShared' | 'publish' | 'subscribe'>;
 
 const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

@@ -29,12 +29,18 @@ export interface SessionRecord {
 /** Per-session values a store keeps besides the record. */
 export type SessionBlob = 'vault' | 'ledger';
 
-/** A session store (see the module comment). Implementations: `RedisStore`. */
+/**
+ * A session store (see the module comment). Implementations: `RedisStore` (several replicas) and
+ * `MemoryStore` (one process: a library's embedded store, and the tests').
+ */
 export interface SessionStore {
   /** Where the store is, without credentials (for logs and `/readyz`). */
   readonly location: string;
-  /** Commands sent so far (for `bench:scale`). */
-  readonly commands: number;
+  /**
+   * False while the store is known to be unreachable (its connection is down and reconnecting):
+   * requests that need it are refused at once rather than left waiting.
+   */
+  readonly connected: boolean;
   /** Saves a new session's record; it expires after `ttlMs` (ms) without {@link touch}. */
   putSession(record: SessionRecord, ttlMs: number): Promise<void>;
   /** The record of session `id`, or undefined when it never existed or expired. */
@@ -49,25 +55,19 @@ export interface SessionStore {
   putFiles(id: string, files: Map<string, Buffer>): Promise<void>;
   getFiles(id: string): Promise<Map<string, Buffer>>;
   /**
-   * The resumability event store of session `id` for its MCP transport (SSE events a client that
-   * reconnects with `Last-Event-ID` gets again, on any replica), when the store keeps one.
+   * The resumability event store of session `id` for its MCP transport: the SSE events a client
+   * that reconnects with `Last-Event-ID` gets again, on any replica.
    */
-  eventStore?(id: string): EventStore;
+  eventStore(id: string): EventStore;
   /** The files of a folder every replica shares (path → bytes), e.g. `skills`. */
-  getShared?(name: string): Promise<Map<string, Buffer>>;
+  getShared(name: string): Promise<Map<string, Buffer>>;
   /** Sets `files` and removes `removed` in shared folder `name`. */
-  updateShared?(name: string, files: Map<string, Buffer>, removed: string[]): Promise<void>;
+  updateShared(name: string, files: Map<string, Buffer>, removed: string[]): Promise<void>;
   /** Sends `message` to every replica subscribed to `channel`. */
-  publish?(channel: string, message: string): Promise<void>;
+  publish(channel: string, message: string): Promise<void>;
   /** Calls `listener` with each message on `channel`, from any replica (this one included). */
-  subscribe?(channel: string, listener: (message: string) => void): Promise<void>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
   /** Answers whether the store is reachable now, and if not why (one line). */
   ping(): Promise<{ ok: boolean; error?: string }>;
-  /**
-   * False while the store is known to be unreachable (its connection is down and reconnecting):
-   * requests that need it are refused at once rather than left waiting. Optional: a store without
-   * it is taken as reachable.
-   */
-  readonly connected?: boolean;
   close(): Promise<void>;
 }

@@ -1,0 +1,162 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionLedger } from '../src/accounting/session.js';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/create.js';
+import { StoredSessionState } from '../src/session/state.js';
+import { MemoryStore } from '../src/store/memory.js';
+import { RedisStore } from '../src/store/redis.js';
+import type { SessionStore } from '../src/store/store.js';
+import { Workspace } from '../src/workspace/workspace.js';
+import { REDIS_AVAILABLE, redisForSuite, startRedis } from './support/redis.js';
+
+const record = (id: string) => ({
+  id,
+  created: Date.now(),
+  lastSeen: Date.now(),
+  tokenHash: '',
+  initialize: null,
+});
+const DAY = 24 * 3600 * 1000;
+
+/** What every SessionStore does, run against each implementation. */
+function contract(name: string, open: () => Promise<SessionStore>) {
+  describe(`the SessionStore contract: ${name}`, () => {
+    let store: SessionStore;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(() => store?.close());
+
+    it('keeps a record until it expires or is deleted, with everything saved for it', async () => {
+      expect(store.connected).toBe(true);
+      expect(await store.ping()).toEqual({ ok: true });
+      await store.putSession(record('a'), 60_000);
+      await store.putBlob('a', 'ledger', Buffer.from('ledger-a'));
+      await store.putFiles('a', new Map([['notes/x.txt', Buffer.from('x')]]));
+      expect((await store.getSession('a'))?.id).toBe('a');
+      expect((await store.getBlob('a', 'ledger'))?.toString()).toBe('ledger-a');
+      expect([...(await store.getFiles('a'))].map(([path, data]) => [path, data.toString()])).toEqual([
+        ['notes/x.txt', 'x'],
+      ]);
+      await store.deleteSession('a');
+      expect(await store.getSession('a')).toBeUndefined();
+      expect(await store.getBlob('a', 'ledger')).toBeUndefined();
+      expect((await store.getFiles('a')).size).toBe(0);
+
+      await store.putSession(record('short'), 150);
+      await store.touch('short', 150);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await store.getSession('short')).toBeUndefined();
+    });
+
+    it('shares folders and delivers published messages to every subscriber', async () => {
+      await store.updateShared('skills', new Map([['a/skill.ts', Buffer.from('1')]]), []);
+      await store.updateShared('skills', new Map([['b/skill.ts', Buffer.from('2')]]), ['a/skill.ts']);
+      expect([...(await store.getShared('skills')).keys()]).toEqual(['b/skill.ts']);
+      const heard: string[] = [];
+      await store.subscribe('news', (message) => heard.push(message));
+      await store.publish('news', 'hello');
+      for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toEqual(['hello']);
+    });
+
+    it('replays the events of one stream after a given event, and refuses an unknown id', async () => {
+      const events = store.eventStore('s1');
+      const message = (n: number): JSONRPCMessage => ({
+        jsonrpc: '2.0',
+        method: 'notifications/progress',
+        params: { n },
+      });
+      const first = await events.storeEvent('stream-1', message(1));
+      await events.storeEvent('stream-2', message(2));
+      await events.storeEvent('stream-1', message(3));
+      const replayed: unknown[] = [];
+      const stream = await events.replayEventsAfter(first, {
+        send: async (_id, sent) => {
+          replayed.push((sent as { params: unknown }).params);
+        },
+      });
+      expect(stream).toBe('stream-1');
+      expect(replayed).toEqual([{ n: 3 }]);
+      await expect(events.replayEventsAfter('999-0', { send: async () => {} })).rejects.toThrow(
+        /Unknown event id/,
+      );
+    });
+  });
+}
+
+contract('MemoryStore', async () => new MemoryStore());
+
+describe.skipIf(!REDIS_AVAILABLE)('RedisStore', () => {
+  const redis = redisForSuite();
+  contract('RedisStore', () => RedisStore.connect(redis.url(), { dataTtlMs: DAY }));
+});
+
+describe.skipIf(!REDIS_AVAILABLE)('a session state whose save fails', () => {
+  const children: import('node:child_process').ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+
+  it('writes the workspace again on the next save: nothing counts as saved before its write succeeded', async () => {
+    const { url, port } = await startRedis(children);
+    const store = await RedisStore.connect(url, { dataTtlMs: DAY });
+    try {
+      const workspace = new Workspace(mkdtempSync(join(tmpdir(), 'toolscript-state-')));
+      const ledger = new SessionLedger(0);
+      const state = new StoredSessionState(store, 'session-1', undefined, workspace);
+      await workspace.writeText('report.txt', 'first');
+      await state.save({ vault: undefined, ledger, workspace });
+      await workspace.writeText('report.txt', 'second');
+
+      // The store goes away (no persistence: the restarted one is empty), and the save fails.
+      children[0]?.kill('SIGKILL');
+      await new Promise((r) => children[0]?.once('exit', r));
+      await expect(state.save({ vault: undefined, ledger, workspace })).rejects.toThrow();
+      // Long enough for any write still under way to fail too.
+      await new Promise((r) => setTimeout(r, 1000));
+
+      await startRedis(children, port);
+      for (let i = 0; i < 100 && !store.connected; i++) await new Promise((r) => setTimeout(r, 50));
+      await state.save({ vault: undefined, ledger, workspace });
+      const files = await store.getFiles('session-1');
+      expect(files.get('files/report.txt')?.toString()).toBe('second');
+      expect(await workspace.readText('report.txt')).toBe('second');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a gateway on a MemoryStore', () => {
+  it('keeps its skills in the store, where another gateway of the process finds them', async () => {
+    const store = new MemoryStore();
+    const config = (dir: string) =>
+      parseConfig({ mcpServers: {}, dataDir: mkdtempSync(join(tmpdir(), dir)) });
+    const first = await createGateway(config('toolscript-memory-a-'), { store });
+    const second = await createGateway(config('toolscript-memory-b-'), { store });
+    try {
+      await first.skills.save({
+        name: 'double-it',
+        description: 'Doubles a number.',
+        code: 'export function double(n: number): number { return n * 2; }',
+      });
+      expect([...(await store.getShared('skills')).keys()]).toContain('double-it/index.ts');
+      let run = await second.execute(
+        "import { double } from './skills/double-it'; export default double(21);",
+      );
+      for (let i = 0; i < 50 && !run.ok; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        run = await second.execute("import { double } from './skills/double-it'; export default double(21);");
+      }
+      expect(run.result).toBe(42);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
