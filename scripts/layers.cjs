@@ -110,7 +110,7 @@ const LAYERS = [
       types: ['approvals/', 'catalog/', 'gateway', 'pii/', 'upstream/', 'workspace/'],
     },
   ],
-  ['dashboard/', { imports: ['approvals/', 'session/', 'util/'], types: ['execution/', 'gateway', 'pii/'] }],
+  ['dashboard/', { imports: ['approvals/', 'execution/', 'session/', 'util/'], types: ['gateway', 'pii/'] }],
   [
     'server/',
     {

@@ -107,6 +107,11 @@ export interface SandboxRunResult {
   ok: boolean;
   /** The module's awaited `default` export, copied as JSON (`undefined` when none). */
   result: JsonValue | undefined;
+  /**
+   * `result` as the JSON text the script's side wrote it, where the sandbox has it: the gateway
+   * reads this text instead of serializing the value again.
+   */
+  json?: string;
   logs: LogEntry[];
   error: SandboxError | null;
   /** Wall time of the run in ms. */

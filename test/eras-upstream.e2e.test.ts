@@ -76,8 +76,9 @@ describe('upstream servers of both MCP eras', () => {
 
   it('keeps a tool list inside its ttlMs instead of asking again', async () => {
     // What the gateway does on a restart or a list_changed: list the server's tools again.
-    const upstream = (gateway as unknown as { upstream: { refresh(server: string): Promise<void> } })
-      .upstream;
+    const { upstream } = (
+      gateway as unknown as { parts: { upstream: { refresh(server: string): Promise<void> } } }
+    ).parts;
     const before = await counts();
     await upstream.refresh('weather');
     await upstream.refresh('weather');

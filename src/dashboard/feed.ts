@@ -1,4 +1,5 @@
 import type { Execution } from '../execution/pipeline.js';
+import { resultJson } from '../execution/result-json.js';
 import { sessionLabel } from '../util/session-label.js';
 import type { FeedEntry } from './types.js';
 
@@ -25,7 +26,7 @@ export class ExecutionFeed {
   add(execution: Execution, context: { session: string; script: string }): void {
     const preview = execution.error
       ? `${execution.error.code}: ${execution.error.message}`
-      : (JSON.stringify(execution.result) ?? 'null');
+      : (resultJson(execution) ?? 'null');
     const entry: FeedEntry = {
       id: this.next++,
       time: new Date().toISOString(),

@@ -1,4 +1,5 @@
 import type { ExecutionResult } from './result.js';
+import { resultJson } from './result-json.js';
 
 /** Call traces kept in {@link executionMeta}; the rest are counted in `callsOmitted`. */
 export const META_MAX_CALLS = 1000;
@@ -30,7 +31,7 @@ export type ExecutionMeta = Omit<ExecutionResult, 'output' | 'result' | 'logs' |
  */
 export function executionMeta(execution: ExecutionResult): ExecutionMeta {
   const { output: _output, result, logs, calls, content, ...rest } = execution;
-  const resultChars = result === undefined ? 0 : (JSON.stringify(result)?.length ?? 0);
+  const resultChars = result === undefined ? 0 : (resultJson(execution)?.length ?? 0);
   const whole = execution.truncated === undefined;
   return {
     ...rest,

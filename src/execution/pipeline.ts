@@ -6,6 +6,7 @@ import { extractMedia } from './media.js';
 import { renderOutput } from './output.js';
 import { type ExecuteOptions, type Execution, openHost, PII_NOTE, type PipelineParts } from './parts.js';
 import { runPythonScript } from './python.js';
+import { rememberResultJson } from './result-json.js';
 
 export type { ExecuteOptions, Execution, PipelineParts, ScriptLanguage } from './parts.js';
 export { PII_NOTE } from './parts.js';
@@ -62,7 +63,9 @@ async function run(
   const limits = { ...parts.limits, ...overrides };
   const vault = parts.pii.enabled ? (given ?? parts.pii.newVault()) : undefined;
   const finish = async (
-    given: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>,
+    given: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'> & {
+      json?: string | undefined;
+    },
     payloads: CallPayload[] = [],
     memoryBytes?: number,
   ): Promise<Execution> => {
@@ -100,10 +103,14 @@ async function run(
             ),
           }
         : extracted;
-    const shown = media ? { ...raw, result: media.text } : raw;
+    const { json: _json, ...shown } = media ? { ...raw, result: media.text } : raw;
     const partial = vault ? parts.pii.tokenize(shown, vault) : shown;
-    const rendered = await renderOutput(partial, limits.maxOutputTokens, left());
-    if (vault && JSON.stringify(partial) !== JSON.stringify(shown)) rendered.output += `\n\n${PII_NOTE}`;
+    // The result's JSON, written once: the sandbox's own text while nothing replaced the result.
+    const sandboxJson = raw === given && !media ? given.json : undefined;
+    const json =
+      partial === shown && sandboxJson !== undefined ? sandboxJson : JSON.stringify(partial.result);
+    const rendered = await renderOutput(partial, limits.maxOutputTokens, left(), json);
+    if (vault && tokenized(shown, partial, sandboxJson, json)) rendered.output += `\n\n${PII_NOTE}`;
     const ms = performance.now() - started;
     const accounted =
       accounting === 'always' || payloads.length > 0
@@ -128,6 +135,7 @@ async function run(
       ...(accounted ? { tokens: accounted.tokens } : {}),
       ms,
     };
+    if (json !== undefined) rememberResultJson(execution, json);
     parts.record?.(execution, memoryBytes, { session, script: code });
     return execution;
   };
@@ -203,6 +211,7 @@ async function run(
     {
       ok: run.ok,
       result: run.ok ? (run.result ?? null) : null,
+      json: run.ok ? run.json : undefined,
       logs: [...notes, ...run.logs.map(formatLog)],
       calls,
       error: run.error
@@ -214,5 +223,22 @@ async function run(
     },
     payloads,
     run.memoryBytes,
+  );
+}
+
+/**
+ * True when PII tokenization changed what the model sees: the result (compared as JSON, `before`
+ * when the sandbox wrote it), a log line or the error.
+ */
+function tokenized(
+  shown: Pick<ExecutionResult, 'result' | 'logs' | 'error'>,
+  partial: Pick<ExecutionResult, 'result' | 'logs' | 'error'>,
+  before: string | undefined,
+  after: string | undefined,
+): boolean {
+  return (
+    (before ?? JSON.stringify(shown.result)) !== after ||
+    shown.logs.some((line, i) => line !== partial.logs[i]) ||
+    JSON.stringify(shown.error) !== JSON.stringify(partial.error)
   );
 }

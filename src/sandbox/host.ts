@@ -113,6 +113,7 @@ export function runResult(
   return {
     ok: read.ok,
     result: read.ok ? read.result : undefined,
+    ...(read.ok && outcome.ok && outcome.json !== undefined ? { json: outcome.json } : {}),
     logs: logs.logs,
     error: read.ok ? null : read.error,
     ms: performance.now() - started,

@@ -45,7 +45,11 @@ export type ToThread =
 export type FromThread =
   | { type: 'call'; id: number; call: number; name: string; args: string }
   | { type: 'module'; id: number; path: string; seq: number }
-  | { type: 'done'; id: number; result: Omit<SandboxRunResult, 'result'> & { json?: string | undefined } };
+  | {
+      type: 'done';
+      id: number;
+      result: Omit<SandboxRunResult, 'result' | 'json'> & { json?: string | undefined };
+    };
 
 /** How often the heartbeat is written, in ms. */
 const HEARTBEAT_MS = 20;
@@ -139,10 +143,10 @@ if (parentPort) {
     runs.delete(id);
     // The result travels as JSON text: structured cloning has a stack limit of its own that a
     // value nested thousands deep reaches, and the parent parses where it can answer cleanly.
-    const { result: value, ...rest } = result;
-    let json: string | undefined;
+    const { result: value, json: text, ...rest } = result;
+    let json: string | undefined = text;
     try {
-      json = value === undefined ? undefined : JSON.stringify(value);
+      if (json === undefined && value !== undefined) json = JSON.stringify(value);
     } catch (error) {
       post({ type: 'done', id, result: { ...rest, ok: false, error: unpassable(error) } });
       return;

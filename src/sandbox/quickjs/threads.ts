@@ -270,7 +270,7 @@ function fromThread(message: Extract<FromThread, { type: 'done' }>): SandboxRunR
   const { json, ...result } = message.result;
   if (json === undefined) return { ...result, result: undefined };
   try {
-    return { ...result, result: JSON.parse(json) as JsonValue };
+    return { ...result, result: JSON.parse(json) as JsonValue, json };
   } catch (error) {
     return { ...result, ok: false, result: undefined, error: unpassable(error) };
   }
