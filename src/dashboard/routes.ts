@@ -1,9 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Gateway } from '../gateway.js';
 import type { PiiAuditEntry } from '../pii/audit.js';
 import { GatewaySession } from '../session/gateway-session.js';
-import { mediaType } from '../util/http.js';
+import { bearerToken, mediaType } from '../util/http.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 import { PageApprovals } from './approvals.js';
 import { uiAssets } from './assets.js';
@@ -48,9 +49,9 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
   gateway.onExecution((run, context) => feed.add(run, context));
   const authorized = (req: IncomingMessage): boolean => {
     if (!proof || !options.token) return true;
-    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    const bearer = bearerToken(req);
     if (bearer !== undefined) return same(cookieProof(bearer), proof);
-    const cookie = cookies(req.headers.cookie)[UI_COOKIE];
+    const cookie = parseCookie(req.headers.cookie ?? '')[UI_COOKIE];
     return cookie !== undefined && same(cookie, proof);
   };
 
@@ -72,7 +73,14 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
         return json(res, 200, { ok: false, error: 'wrong token' });
       res.setHeader(
         'set-cookie',
-        `${UI_COOKIE}=${proof ?? 'open'}; Path=/ui; HttpOnly; SameSite=Strict${req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : ''}`,
+        stringifySetCookie({
+          name: UI_COOKIE,
+          value: proof ?? 'open',
+          path: '/ui',
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: req.headers['x-forwarded-proto'] === 'https',
+        }),
       );
       return json(res, 200, { ok: true });
     }
@@ -266,13 +274,4 @@ function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) out[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return out;
 }

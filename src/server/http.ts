@@ -12,7 +12,7 @@ import { warmCounter } from '../accounting/counter.js';
 import { dashboard } from '../dashboard/routes.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
-import { mediaType } from '../util/http.js';
+import { bearerToken, mediaType } from '../util/http.js';
 import { modernHandler } from './http-modern.js';
 import { HttpSessions, SessionsFullError } from './http-sessions.js';
 import { modernState } from './modern.js';
@@ -133,7 +133,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   const admit = (req: IncomingMessage) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (tokenDigest && path !== '/ui' && !path.startsWith('/ui/')) {
-      const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
+      const given = bearerToken(req) ?? '';
       if (!timingSafeEqual(digest(given), tokenDigest)) {
         throw new HttpError(401, 'Unauthorized: send "Authorization: Bearer <token>" with the gateway token');
       }
