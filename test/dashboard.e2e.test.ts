@@ -282,6 +282,19 @@ export async function countDirs(): Promise<number> {
     await dialog.getByRole('button', { name: 'Decline' }).click();
     await expect.poll(() => output.textContent()).toContain('APPROVAL_DENIED');
     await expect(stat(join(dir, 'declined'))).rejects.toThrow();
+
+    // A modal dialog: Decline has the focus (Enter does not approve), and Escape declines.
+    await script.fill(
+      `import { createDirectory } from './servers/filesystem';\nawait createDirectory({ path: ${JSON.stringify(join(dir, 'escaped'))} });`,
+    );
+    await page.getByRole('button', { name: 'Run' }).click();
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Decline');
+    expect(await page.evaluate(() => document.querySelector('dialog')?.matches(':modal'))).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => output.textContent()).toContain('APPROVAL_DENIED');
+    expect(await dialog.count()).toBe(0);
+    await expect(stat(join(dir, 'escaped'))).rejects.toThrow();
   });
 
   it('loaded nothing from anywhere else, and logged no console error', () => {

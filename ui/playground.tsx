@@ -1,5 +1,5 @@
 /** Trying the gateway: a tool search (the search `search_tools` runs) and a script runner. */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApprovalQuestion, api, type SearchHitRow } from './api.js';
 
 const EXAMPLES = {
@@ -110,10 +110,15 @@ export function Playground() {
 
 /**
  * The question of a playground script's call to a tool in `requireApproval`, for the person at
- * the page: the message MCP elicitation would show, and Approve / Decline.
+ * the page: the message MCP elicitation would show, and Approve / Decline, in a modal `<dialog>`
+ * (the page behind it is inert, focus stays inside). Decline has the focus, and Escape declines.
  */
 export function ApprovalDialog({ question, onDone }: { question: ApprovalQuestion; onDone: () => void }) {
   const [error, setError] = useState('');
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    if (dialog.current && !dialog.current.open) dialog.current.showModal();
+  }, []);
   const answer = async (approve: boolean) => {
     try {
       const result = await api.approve(question.id, approve);
@@ -124,28 +129,30 @@ export function ApprovalDialog({ question, onDone }: { question: ApprovalQuestio
     }
   };
   return (
-    <div class="backdrop">
-      <div
-        class="dialog"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby="approval-title"
-        aria-describedby="approval-message"
-      >
-        <h2 id="approval-title">
-          Approve {question.server}.{question.tool}?
-        </h2>
-        <pre id="approval-message">{question.message}</pre>
-        {error && <p role="alert">{error}</p>}
-        <div class="row">
-          <button type="button" onClick={() => void answer(true)}>
-            Approve
-          </button>
-          <button type="button" class="secondary" onClick={() => void answer(false)}>
-            Decline
-          </button>
-        </div>
+    <dialog
+      ref={dialog}
+      class="dialog"
+      role="alertdialog"
+      aria-labelledby="approval-title"
+      aria-describedby="approval-message"
+      onCancel={(event) => {
+        event.preventDefault();
+        void answer(false);
+      }}
+    >
+      <h2 id="approval-title">
+        Approve {question.server}.{question.tool}?
+      </h2>
+      <pre id="approval-message">{question.message}</pre>
+      {error && <p role="alert">{error}</p>}
+      <div class="row">
+        <button type="button" onClick={() => void answer(true)}>
+          Approve
+        </button>
+        <button type="button" class="secondary" autofocus onClick={() => void answer(false)}>
+          Decline
+        </button>
       </div>
-    </div>
+    </dialog>
   );
 }
