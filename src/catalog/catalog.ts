@@ -48,7 +48,8 @@ export interface ReadonlyCatalog {
  */
 export class Catalog extends EventEmitter<CatalogEvents> implements ReadonlyCatalog {
   private readonly servers = new Map<string, CatalogServer>();
-  private readonly hashes = new Map<string, string>();
+  /** Each server's tools by name, with their schema hashes (made on first lookup): every call looks one up. */
+  private readonly byName = new Map<string, Map<string, CatalogTool>>();
 
   constructor() {
     super();
@@ -68,7 +69,7 @@ export class Catalog extends EventEmitter<CatalogEvents> implements ReadonlyCata
   setTools(server: string, tools: Tool[], description?: string): void {
     const previous = this.servers.get(server);
     const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const key of this.hashes.keys()) if (key.startsWith(`${server}\u0000`)) this.hashes.delete(key);
+    this.byName.delete(server);
     this.servers.set(server, {
       name: server,
       description: description ?? previous?.description ?? '',
@@ -80,6 +81,7 @@ export class Catalog extends EventEmitter<CatalogEvents> implements ReadonlyCata
   /** Marks a server unavailable, keeping it listed with its error. */
   setError(server: string, error: string, description?: string): void {
     this.servers.set(server, { name: server, description: description ?? '', tools: [], error });
+    this.byName.delete(server);
     this.emit('changed', server);
   }
 
@@ -94,25 +96,23 @@ export class Catalog extends EventEmitter<CatalogEvents> implements ReadonlyCata
 
   /** One tool by server and original tool name. */
   getTool(server: string, tool: string): CatalogTool | undefined {
-    const found = this.servers.get(server)?.tools.find((t) => t.name === tool);
-    return found ? { server, tool: found, schemaHash: this.hash(server, found) } : undefined;
+    return this.toolsOf(server)?.get(tool);
   }
 
   /** Every tool of every server, in server then tool order. */
   allTools(): CatalogTool[] {
-    return this.listServers().flatMap((s) =>
-      s.tools.map((tool) => ({ server: s.name, tool, schemaHash: this.hash(s.name, tool) })),
-    );
+    return this.listServers().flatMap((s) => [...(this.toolsOf(s.name)?.values() ?? [])]);
   }
 
-  private hash(server: string, tool: Tool): string {
-    const key = `${server}\u0000${tool.name}`;
-    let hash = this.hashes.get(key);
-    if (!hash) {
-      hash = schemaHash(tool);
-      this.hashes.set(key, hash);
+  private toolsOf(server: string): Map<string, CatalogTool> | undefined {
+    let tools = this.byName.get(server);
+    if (!tools) {
+      const found = this.servers.get(server);
+      if (!found) return undefined;
+      tools = new Map(found.tools.map((tool) => [tool.name, { server, tool, schemaHash: schemaHash(tool) }]));
+      this.byName.set(server, tools);
     }
-    return hash;
+    return tools;
   }
 }
 
