@@ -238,4 +238,14 @@ for name, source in sources.items():
     expect(huge.truncated).toBeDefined();
     expect((await py('6 * 7')).result).toBe(42);
   });
+
+  it('says why when an interpreter cannot start (a memoryMb too small to boot), and the next run works', async () => {
+    const run = await gateway.execute('1 + 1', { language: 'python', memoryMb: 16 });
+    expect(run.error?.code).toBe('RUNTIME_ERROR');
+    expect(run.error?.message).toMatch(
+      /^The Python interpreter could not start \(the Python interpreter exited while booting: .*out of memory.*\)\. With a low sandbox\.memoryMb, raise it/,
+    );
+    expect(run.error?.message).not.toContain('\n');
+    expect((await py('6 * 7')).result).toBe(42);
+  });
 });

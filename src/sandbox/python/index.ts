@@ -85,6 +85,8 @@ export class PythonSandbox {
   private readonly ready: ChildProcess[] = [];
   private booting = 0;
   private closed = false;
+  /** Why the pool's last background boot failed, until an interpreter boots again. */
+  private bootFailure: Error | undefined;
   private readonly children = new Set<ChildProcess>();
   /** At most `maxRunning` scripts at once, shared fairly across sessions. */
   private readonly turns: FairTurns;
@@ -169,7 +171,24 @@ export class PythonSandbox {
     started: number,
   ): Promise<SandboxRunResult> {
     const fits = options.limits.memoryMb === this.options.memoryMb;
-    const child = (fits ? this.ready.shift() : undefined) ?? (await this.boot(options.limits.memoryMb));
+    let child = fits ? this.ready.shift() : undefined;
+    if (!child) {
+      try {
+        child = await this.boot(options.limits.memoryMb);
+        if (fits) this.bootFailure = undefined;
+      } catch (error) {
+        return {
+          ok: false,
+          result: undefined,
+          logs: [],
+          ms: performance.now() - started,
+          error: {
+            code: 'RUNTIME_ERROR',
+            message: `The Python interpreter could not start (${(error as Error).message}). With a low sandbox.memoryMb, raise it; else check that Deno runs.`,
+          },
+        };
+      }
+    }
     this.fill();
     const cgroup = (child as ChildProcess & { cgroup?: string }).cgroup;
     const result = await new SubprocessRun(this, options, { child, cgroup }).execute(payload, started);
@@ -185,10 +204,14 @@ export class PythonSandbox {
     rmSync(this.folder, { recursive: true, force: true });
   }
 
-  /** Boots interpreters until the pool is full. */
+  /**
+   * Boots interpreters until the pool is full. A boot that fails is said once (`warn`), and the
+   * pool stays empty until a run's own interpreter boots again, so a failing boot is not retried
+   * in the background on every run; each run then says why its interpreter could not start.
+   */
   private fill(): void {
     const size = this.options.poolSize ?? 2;
-    while (!this.closed && this.ready.length + this.booting < size) {
+    while (!this.closed && !this.bootFailure && this.ready.length + this.booting < size) {
       this.booting++;
       this.boot(this.options.memoryMb).then(
         (child) => {
@@ -196,8 +219,13 @@ export class PythonSandbox {
           if (this.closed) child.kill('SIGKILL');
           else this.ready.push(child);
         },
-        () => {
+        (error: Error) => {
           this.booting--;
+          if (this.closed || this.bootFailure) return;
+          this.bootFailure = error;
+          (this.options.warn ?? ((m) => process.stderr.write(`${m}\n`)))(
+            `warning: the Python pool could not boot an interpreter: ${error.message}`,
+          );
         },
       );
     }
@@ -238,7 +266,7 @@ export class PythonSandbox {
         resolve(child);
       };
       const onExit = () =>
-        fail(new Error(`the Python interpreter exited while booting${stderr ? `: ${stderr}` : ''}`));
+        fail(new Error(`the Python interpreter exited while booting${stderr ? `: ${gist(stderr)}` : ''}`));
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => {
         if (stderr.length < 4096) stderr += chunk.toString('utf8');
@@ -252,6 +280,18 @@ export class PythonSandbox {
       child.once('exit', onExit);
     });
   }
+}
+
+/**
+ * One line of a crashed interpreter's stderr that says why: the first that names an error or
+ * running out of memory (V8 prints those amid a stack dump), else the first line.
+ */
+function gist(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.replace(/^#\s*/, '').trim())
+    .filter(Boolean);
+  return lines.find((line) => /out of memory|error/i.test(line)) ?? lines[0] ?? '';
 }
 
 /** Boots Pyodide once and writes its memory snapshot (to a temporary name, then renamed). */
