@@ -120,6 +120,21 @@ export interface SandboxRunResult {
   memoryBytes?: number;
 }
 
+/**
+ * What a Python run is given (see `sandbox/python`): the script, and what its runner installs
+ * before it as the `toolscript` and `servers` packages.
+ */
+export interface PythonScript {
+  /** The script's Python source. */
+  code: string;
+  /** Each imported server's binding module: Python module name → source. */
+  modules: Record<string, string>;
+  /** `toolscript.runtime`'s workspace functions: Python name → host function name. */
+  workspaceOps: Record<string, string>;
+  /** `toolscript.runtime`'s state functions: Python name → host function name. */
+  stateOps: Record<string, string>;
+}
+
 /** Runs scripts. Implementations live in `src/sandbox/<name>/`. */
 export interface Sandbox {
   /** Runs `code` (a JavaScript ES module). Never rejects. */

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureStartup } from '../bench/support/startup.js';
 
@@ -126,6 +127,28 @@ describe('the packed package, installed into a new project', () => {
       'gpt-tokenizer',
     ])
       expect(existsSync(join(project, 'node_modules', name)), name).toBe(false);
+  });
+
+  it('installs only packages that run on every Node version toolscript supports (engines)', () => {
+    const supported = (
+      JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as {
+        engines: { node: string };
+      }
+    ).engines.node;
+    const narrower: string[] = [];
+    let packages = 0;
+    for (const manifest of installedManifests(join(project, 'node_modules'))) {
+      packages++;
+      const { name, version, engines } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        name?: string;
+        version?: string;
+        engines?: { node?: string };
+      };
+      if (engines?.node && !semver.subset(supported, engines.node))
+        narrower.push(`${name}@${version} needs node ${engines.node}`);
+    }
+    expect(packages).toBeGreaterThan(50);
+    expect(narrower, `toolscript supports node ${supported}`).toEqual([]);
   });
 
   it('times a trivial exec, plain and with --json, against node -e 0 (printed; medians of 7 alternated runs)', () => {
@@ -480,3 +503,18 @@ export type Used = [typeof createGateway, ExecutionResult, ToolscriptConfig, typ
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   });
 });
+
+/** The package.json of every package under a node_modules folder, nested ones and scopes included. */
+function* installedManifests(folder: string): Generator<string> {
+  if (!existsSync(folder)) return;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const path = join(folder, entry.name);
+    if (entry.name.startsWith('@')) {
+      yield* installedManifests(path);
+      continue;
+    }
+    if (existsSync(join(path, 'package.json'))) yield join(path, 'package.json');
+    yield* installedManifests(join(path, 'node_modules'));
+  }
+}

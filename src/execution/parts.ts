@@ -11,7 +11,13 @@ import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config.js';
 import type { PiiGuard } from '../pii/guard.js';
 import type { PiiVault } from '../pii/vault.js';
-import { RunClock, type Sandbox, type SandboxRunOptions, type SandboxRunResult } from '../sandbox.js';
+import {
+  type PythonScript,
+  RunClock,
+  type Sandbox,
+  type SandboxRunOptions,
+  type SandboxRunResult,
+} from '../sandbox.js';
 import type { ServerImports } from '../script/imports.js';
 import type { SkillLibrary } from '../skills/library.js';
 import type { Elicitor } from '../upstream/elicitation.js';
@@ -23,11 +29,7 @@ import type { ScriptTypechecker, TypecheckMode } from './typecheck.js';
 /** What runs Python scripts (see `sandbox/python`): a payload for its runner, and the usual options. */
 export interface PythonRunner {
   /** @param owner who runs it (the session), so turns are shared fairly when scripts queue. */
-  run(
-    payload: Record<string, unknown>,
-    options: SandboxRunOptions,
-    owner?: string,
-  ): Promise<SandboxRunResult>;
+  run(script: PythonScript, options: SandboxRunOptions, owner?: string): Promise<SandboxRunResult>;
 }
 
 /** Per-execution options: overrides of the config's `sandbox` limits, and the session's PII vault. */

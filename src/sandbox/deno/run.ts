@@ -56,7 +56,7 @@ export class SubprocessRun {
   }
 
   /** Runs `payload` (the script and what the runner needs besides the nonce and host functions). */
-  async execute(payload: Record<string, unknown>, started: number): Promise<SandboxRunResult> {
+  async execute(payload: object, started: number): Promise<SandboxRunResult> {
     const { timeoutMs } = this.options.limits;
     const { memoryMb } = this.options.limits;
     const { child, cgroup } = this.spawned;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import envPaths from 'env-paths';
 import { ConfigError } from '../../errors.js';
-import type { SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
+import type { PythonScript, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { makeSandboxFolder, writeBlockedImportMap } from '../deno/folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from '../deno/locate.js';
 import {
@@ -82,7 +82,7 @@ export function pythonUnavailable(env: NodeJS.ProcessEnv = process.env): string 
  * the memory cap (a cgroup when one can be made) work as in the Deno backend.
  */
 export class PythonSandbox {
-  private readonly ready: ChildProcess[] = [];
+  private readonly ready: Interpreter[] = [];
   private booting = 0;
   private closed = false;
   /** Why the pool's last background boot failed, until an interpreter boots again. */
@@ -144,11 +144,7 @@ export class PythonSandbox {
    * Runs one Python script (`payload.code`, with the binding modules and runtime tables the runner
    * expects) in a pooled interpreter, or a fresh one when none is waiting or the memory cap differs.
    */
-  async run(
-    payload: Record<string, unknown>,
-    options: SandboxRunOptions,
-    owner = '',
-  ): Promise<SandboxRunResult> {
+  async run(payload: PythonScript, options: SandboxRunOptions, owner = ''): Promise<SandboxRunResult> {
     const started = performance.now();
     if (!(await this.turns.acquire(owner, options.signal)))
       return {
@@ -166,15 +162,15 @@ export class PythonSandbox {
   }
 
   private async runNow(
-    payload: Record<string, unknown>,
+    payload: PythonScript,
     options: SandboxRunOptions,
     started: number,
   ): Promise<SandboxRunResult> {
     const fits = options.limits.memoryMb === this.options.memoryMb;
-    let child = fits ? this.ready.shift() : undefined;
-    if (!child) {
+    let interpreter = fits ? this.ready.shift() : undefined;
+    if (!interpreter) {
       try {
-        child = await this.boot(options.limits.memoryMb);
+        interpreter = await this.boot(options.limits.memoryMb);
         if (fits) this.bootFailure = undefined;
       } catch (error) {
         return {
@@ -190,9 +186,8 @@ export class PythonSandbox {
       }
     }
     this.fill();
-    const cgroup = (child as ChildProcess & { cgroup?: string }).cgroup;
-    const result = await new SubprocessRun(this, options, { child, cgroup }).execute(payload, started);
-    this.children.delete(child);
+    const result = await new SubprocessRun(this, options, interpreter).execute(payload, started);
+    this.children.delete(interpreter.child);
     return result;
   }
 
@@ -214,10 +209,10 @@ export class PythonSandbox {
     while (!this.closed && !this.bootFailure && this.ready.length + this.booting < size) {
       this.booting++;
       this.boot(this.options.memoryMb).then(
-        (child) => {
+        (interpreter) => {
           this.booting--;
-          if (this.closed) child.kill('SIGKILL');
-          else this.ready.push(child);
+          if (this.closed) interpreter.child.kill('SIGKILL');
+          else this.ready.push(interpreter);
         },
         (error: Error) => {
           this.booting--;
@@ -232,7 +227,7 @@ export class PythonSandbox {
   }
 
   /** Starts one interpreter and resolves once it said it is ready. */
-  private boot(memoryMb: number): Promise<ChildProcess> {
+  private boot(memoryMb: number): Promise<Interpreter> {
     const args = [
       ...DENO_RUN_FLAGS,
       `--allow-read=${this.pyodideDir},${this.snapshot}`,
@@ -244,7 +239,6 @@ export class PythonSandbox {
     ];
     const cgroup = createCgroup(this.memory, memoryMb + RUNTIME_OVERHEAD_MB);
     const child = spawnCapped(this.binaryPath, args, denoEnv(this.folder), cgroup);
-    Object.assign(child, { cgroup });
     this.children.add(child);
     child.on('exit', () => {
       this.children.delete(child);
@@ -263,7 +257,7 @@ export class PythonSandbox {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
         child.off('exit', onExit);
-        resolve(child);
+        resolve({ child, cgroup });
       };
       const onExit = () =>
         fail(new Error(`the Python interpreter exited while booting${stderr ? `: ${gist(stderr)}` : ''}`));
@@ -280,6 +274,12 @@ export class PythonSandbox {
       child.once('exit', onExit);
     });
   }
+}
+
+/** A booted interpreter waiting for its script, with the cgroup that caps its memory (if any). */
+interface Interpreter {
+  child: ChildProcess;
+  cgroup: string | undefined;
 }
 
 /**
