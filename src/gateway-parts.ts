@@ -54,8 +54,7 @@ export function composeGateway(
 ): GatewayParts {
   const catalog = options.catalog ?? new Catalog();
   const dataDir = resolve(config.dataDir);
-  const shared = options.store;
-  const observed = new ObservedTypes(resolve(dataDir, 'observed-types.json'), shared);
+  const observed = new ObservedTypes(resolve(dataDir, 'observed-types.json'), options.store);
   const observe = config.observeResultTypes;
   const bindings = new BindingTree(catalog, (spec) =>
     observe ? observed.get(spec.server, spec.tool.name, spec.schemaHash) : undefined,
@@ -75,7 +74,11 @@ export function composeGateway(
         }
       : {}),
   });
-  const semantic = semanticIndexFor(config.discovery.embeddings, resolve(dataDir, 'embeddings'), shared);
+  const semantic = semanticIndexFor(
+    config.discovery.embeddings,
+    resolve(dataDir, 'embeddings'),
+    options.store,
+  );
   const search = new ToolSearch(catalog, { bindings, ...(semantic ? { semantic } : {}) });
   const skills = new SkillLibrary(
     resolve(dataDir, 'skills'),

@@ -85,7 +85,8 @@ export class Gateway {
 
   /**
    * Tells `listener` of every finished execution, as the model saw it (after PII tokenization),
-   * with its session and script: the dashboard's feed listens here.
+   * with its session and script: the dashboard's feed listens here. A listener that throws
+   * changes nothing for the execution or the other listeners.
    * @returns a function that stops the listening.
    */
   onExecution(listener: ExecutionListener): () => void {
@@ -178,7 +179,13 @@ export class Gateway {
       python: () => python.get(),
       record: (run, memoryBytes, context) => {
         if (this.options.metrics !== false) this.metrics.record(run, memoryBytes);
-        for (const listener of this.executionListeners) listener(run, context);
+        for (const listener of this.executionListeners) {
+          try {
+            listener(run, context);
+          } catch {
+            // A listener's failure is its own: the execution and the other listeners go on.
+          }
+        }
       },
     };
   }

@@ -33,6 +33,21 @@ describe('gateway on real servers and real data', () => {
     await rm(memoryDir, { recursive: true, force: true });
   });
 
+  it('tells onExecution listeners of each execution; one that throws changes nothing for the run or the others', async () => {
+    const heard: unknown[] = [];
+    const stopThrowing = gateway.onExecution(() => {
+      throw new Error('a broken listener');
+    });
+    const stop = gateway.onExecution((run) => heard.push(run.result));
+    const run = await gateway.execute('export default 6 * 7');
+    stopThrowing();
+    stop();
+    expect(run.result).toBe(42);
+    expect(heard).toEqual([42]);
+    await gateway.execute('export default 1');
+    expect(heard).toEqual([42]);
+  });
+
   it('connects every server and lists their tools', () => {
     const servers = gateway.listServers();
     expect(servers.map((s) => [s.name, s.ok])).toEqual([

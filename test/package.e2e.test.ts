@@ -16,28 +16,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureStartup } from '../bench/support/startup.js';
+import { diskUsage, installedManifests, modulesLoaded, readmeClientSnippets } from './support/package.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-
-/**
- * Bytes on disk under `dir`, as `du` counts them: whole blocks, a file with several hard links
- * (esbuild links its binary) once, symbolic links not followed.
- */
-function diskUsage(dir: string, seen = new Set<string>()): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += diskUsage(path, seen);
-    else if (entry.isFile()) {
-      const stat = statSync(path);
-      const inode = `${stat.dev}:${stat.ino}`;
-      if (seen.has(inode)) continue;
-      seen.add(inode);
-      total += stat.blocks * 512;
-    }
-  }
-  return total;
-}
 
 /**
  * The package as a registry user gets it: `npm pack` (which builds dist/ in prepack), then
@@ -248,17 +229,10 @@ return JSON.stringify(dirs).includes('examples');`,
       servers,
       JSON.stringify({ mcpServers: { memory: { command: process.execPath, args: [memory] } } }),
     );
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    // Claude Desktop: the JSON block after its heading, with this machine's paths.
-    const desktopBlock = /\*\*Claude Desktop\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
-    const desktop = JSON.parse(
-      (desktopBlock ?? '{}')
-        .replace('/usr/local/lib/node_modules/toolscript', installed)
-        .replace('/Users/you/toolscript.json', servers),
-    ).mcpServers.toolscript as { command: string; args: string[] };
-    // Claude Code: the command after `--` of its stdio line, found on PATH.
-    const codeLine = /^claude mcp add toolscript -- (.+?)\s+#/m.exec(readme)?.[1];
-    const [command = '', ...args] = (codeLine ?? '').split(' ');
+    const { desktop, code } = readmeClientSnippets(readFileSync(join(ROOT, 'README.md'), 'utf8'), {
+      installed,
+      config: servers,
+    });
     const env = {
       ...process.env,
       PATH: `${join(prefix, 'bin')}:${process.env.PATH}`,
@@ -268,7 +242,7 @@ return JSON.stringify(dirs).includes('examples');`,
     try {
       for (const [name, entry, cwd] of [
         ['desktop', desktop, '/'],
-        ['code', { command, args }, project],
+        ['code', code, project],
       ] as const) {
         const client = new Client({ name, version: '1' });
         await client.connect(
@@ -366,37 +340,10 @@ return JSON.stringify(dirs).includes('examples');`,
   });
 
   it("loads neither tsx, the TypeScript compiler, the AI SDK, the tokenizer, the MCP client, piscina, the stop words, genson-js, picomatch nor zod's own files for a trivial exec", () => {
-    // Every module the process loads: ES modules through a loader hook as they resolve, and
-    // CommonJS ones (esbuild, piscina, the stop words… come through createRequire, which no ES
-    // loader hook sees) from require.cache at exit.
-    writeFileSync(
-      join(project, 'hook.mjs'),
-      `export async function resolve(specifier, context, next) {
-         const result = await next(specifier, context);
-         process.stderr.write('MODULE ' + result.url + '\\n');
-         return result;
-       }`,
-    );
-    writeFileSync(
-      join(project, 'register.mjs'),
-      `import { register } from 'node:module';
-       import { createRequire } from 'node:module';
-       register('./hook.mjs', import.meta.url);
-       const cache = createRequire(import.meta.url).cache;
-       process.on('exit', () => { for (const file of Object.keys(cache)) process.stderr.write('MODULE ' + file + '\\n'); });`,
-    );
-    const run = spawnSync(
-      process.execPath,
-      ['--import', './register.mjs', 'node_modules/toolscript/bin/toolscript.js', 'exec', '-'],
-      {
-        cwd: project,
-        input: 'export default 6 * 7',
-        encoding: 'utf8',
-        env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
-      },
-    );
-    expect(run.status, run.stderr).toBe(0);
-    const modules = run.stderr.split('\n').filter((line) => line.startsWith('MODULE '));
+    const modules = modulesLoaded(project, ['node_modules/toolscript/bin/toolscript.js', 'exec', '-'], {
+      input: 'export default 6 * 7',
+      env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
+    });
     expect(modules.some((m) => m.includes('/toolscript/dist/gateway.js'))).toBe(true);
     // The CommonJS listing works: esbuild is loaded that way for every TypeScript script.
     expect(modules.some((m) => m.includes('/node_modules/esbuild/lib/main.js'))).toBe(true);
@@ -503,18 +450,3 @@ export type Used = [typeof createGateway, ExecutionResult, ToolscriptConfig, typ
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   });
 });
-
-/** The package.json of every package under a node_modules folder, nested ones and scopes included. */
-function* installedManifests(folder: string): Generator<string> {
-  if (!existsSync(folder)) return;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    const path = join(folder, entry.name);
-    if (entry.name.startsWith('@')) {
-      yield* installedManifests(path);
-      continue;
-    }
-    if (existsSync(join(path, 'package.json'))) yield join(path, 'package.json');
-    yield* installedManifests(join(path, 'node_modules'));
-  }
-}

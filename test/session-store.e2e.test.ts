@@ -91,6 +91,18 @@ function contract(name: string, open: () => Promise<SessionStore>) {
 
 contract('MemoryStore', async () => new MemoryStore());
 
+describe('MemoryStore', () => {
+  it('drops an expired session with its data when another session is saved, asked for or not', async () => {
+    const store = new MemoryStore();
+    await store.putSession(record('gone'), 50);
+    await store.putBlob('gone', 'vault', Buffer.from('sealed'));
+    await new Promise((r) => setTimeout(r, 100));
+    await store.putSession(record('next'), 60_000);
+    expect(await store.getBlob('gone', 'vault')).toBeUndefined();
+    expect((await store.getSession('next'))?.id).toBe('next');
+  });
+});
+
 describe.skipIf(!REDIS_AVAILABLE)('RedisStore', () => {
   const redis = redisForSuite();
   contract('RedisStore', () => RedisStore.connect(redis.url(), { dataTtlMs: DAY }));

@@ -38,7 +38,8 @@ export interface DashboardOptions {
  * the page, see {@link PageApprovals}, who answers with `POST /ui/api/approve { id, approve }`). With a gateway token, the API answers 401 without the
  * cookie or `Authorization: Bearer <token>`; the page and assets are public, so the page can ask
  * for the token.
- * @returns a handler: true when it answered the request (any path under `/ui`).
+ * @returns a handler (true when it answered the request: any path under `/ui`), and `close`,
+ *   which stops its feed listening to the gateway (the server calls it when it closes).
  */
 export function dashboard(gateway: Gateway, options: DashboardOptions) {
   const proof = options.token ? cookieProof(options.token) : undefined;
@@ -46,7 +47,7 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
   const approvals = new PageApprovals();
   // The page's feed: the executions that finish from now on.
   const feed = new ExecutionFeed();
-  gateway.onExecution((run, context) => feed.add(run, context));
+  const stopFeed = gateway.onExecution((run, context) => feed.add(run, context));
   const authorized = (req: IncomingMessage): boolean => {
     if (!proof || !options.token) return true;
     const bearer = bearerToken(req);
@@ -55,7 +56,7 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
     return cookie !== undefined && same(cookie, proof);
   };
 
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
     if (path !== '/ui' && !path.startsWith('/ui/')) return false;
     if (path.startsWith('/ui/api/')) {
@@ -129,6 +130,7 @@ export function dashboard(gateway: Gateway, options: DashboardOptions) {
     }
     return json(res, 404, { error: `no dashboard route ${req.method} ${path}` });
   };
+  return Object.assign(handle, { close: stopFeed });
 }
 
 /** What `GET /ui/api/overview` answers. */

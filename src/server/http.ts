@@ -291,6 +291,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     url: `http://${shownHost}:${address.port}/mcp`,
     close: async () => {
       clearInterval(sweeper);
+      ui.close();
       await Promise.all([sessions.close(), modern.close()]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

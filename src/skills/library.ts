@@ -36,8 +36,9 @@ export class SkillLibrary {
   }
 
   /**
-   * Loads the skills. With a session store, the skills are shared by every replica on it (the store's copy is taken, or this replica's put there) and kept in step from then on;
-   * the audit log stays per replica.
+   * Loads the skills. With a session store, the skills are shared by every replica on it (the
+   * store's copy is taken, or this replica's put there) and kept in step from then on; the audit
+   * log stays per replica.
    * @throws when the store cannot be reached.
    */
   async start(store?: SessionStore): Promise<void> {

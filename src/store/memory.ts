@@ -26,14 +26,19 @@ export class MemoryStore implements SessionStore {
     return !this.closed;
   }
 
+  /** Saves the record; sessions that expired meanwhile are dropped with their data here. */
   async putSession(record: SessionRecord, ttlMs: number): Promise<void> {
-    this.sessions.set(record.id, { record: structuredClone(record), expires: Date.now() + ttlMs });
+    const now = Date.now();
+    for (const [id, entry] of this.sessions) if (entry.expires <= now) await this.deleteSession(id);
+    this.sessions.set(record.id, { record: structuredClone(record), expires: now + ttlMs });
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
     const entry = this.sessions.get(id);
-    if (entry && entry.expires <= Date.now()) await this.deleteSession(id);
-    return entry && entry.expires > Date.now() ? structuredClone(entry.record) : undefined;
+    if (!entry) return undefined;
+    if (entry.expires > Date.now()) return structuredClone(entry.record);
+    await this.deleteSession(id);
+    return undefined;
   }
 
   async touch(id: string, ttlMs: number): Promise<void> {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { setFlagsFromString } from 'node:v8';
 import { EXECUTION_ERRORS } from '../../errors.js';
 import type { ExecutionResult } from '../../execution/result.js';
 import { isInstalled } from '../../util/peers.js';
@@ -43,12 +42,6 @@ export const exec: Command = defineCommand({
       const problem = (await import('../../sandbox/python/index.js')).pythonUnavailable();
       if (problem) throw new CliError(problem, 2);
     }
-    // One script, then exit: QuickJS's WebAssembly stays on V8's baseline compiler (Liftoff). By
-    // default V8 also compiles it with its optimizing compiler on background threads, which share
-    // the cores with the script, and the exit waits for those jobs: a trivial exec took 0.2 s
-    // longer, and a script of 3 s of CPU 5.5 s instead of 3.0 s (one machine, medians). Optimized
-    // code runs QuickJS about 1.5x faster once it is ready, so `serve`, which lives long, keeps it.
-    setFlagsFromString('--liftoff-only');
     // esbuild's process starts while the script is read and the gateway loads.
     if (language === 'typescript') (await import('../../script/transpile.js')).warmUpTranspiler();
     let code: string;
