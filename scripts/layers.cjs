@@ -17,7 +17,7 @@ const LAYERS = [
   ['config', { imports: ['config/'] }],
   ['script/', { imports: ['util/'] }],
   ['store/', { imports: ['util/'] }],
-  ['auth/', { imports: ['util/', 'version'], types: ['store/'] }],
+  ['auth/', { imports: ['errors', 'util/', 'version'], types: ['store/'] }],
   ['catalog/', { imports: ['util/'], types: ['store/'] }],
   ['codegen/', { imports: ['catalog/', 'util/'] }],
   [

@@ -42,10 +42,27 @@ export const EXECUTION_ERRORS = {
 export type ExecutionErrorCode = keyof typeof EXECUTION_ERRORS;
 
 /**
- * Every stable error code: the execution codes, plus a bad config, a bad `--model`, and a feature
- * whose optional package is not installed (`MISSING_PACKAGE`).
+ * Every code an error thrown outside an execution carries, and what it means: the library's
+ * (config, `--model`, optional packages), the MCP and HTTP layers', OAuth's and the CLI's.
  */
-export type ErrorCode = ExecutionErrorCode | 'CONFIG_INVALID' | 'MODEL_CONFIG' | 'MISSING_PACKAGE';
+export const GATEWAY_ERRORS = {
+  CONFIG_INVALID: 'the config file is missing, unreadable or does not match the schema',
+  MODEL_CONFIG: 'a --model (or agent model) setting names no provider, or lacks its API key',
+  MISSING_PACKAGE: "a feature's optional package is not installed (the message says what to install)",
+  UPSTREAM_REFUSED:
+    'an upstream server refused a request passed on to it; details.rpcCode is its JSON-RPC code',
+  NO_ONE_TO_ASK: 'an upstream server asked the person at the client, and no one can answer here',
+  UNKNOWN_CONTEXT: 'a 2026-07-28 request names a context that does not exist (any more) for its caller',
+  SESSIONS_FULL: 'this replica holds as many MCP sessions as it may',
+  HTTP_REFUSED: 'an HTTP request was refused; details.status is the status sent (401, 403, 413…)',
+  CREDENTIALS_KEY: 'OAuth credentials cannot be kept safely (a session store without TOOLSCRIPT_OAUTH_KEY)',
+  NEEDS_LOGIN: 'an upstream server needs an OAuth login first (toolscript auth login <server>)',
+  USAGE: "the command line is wrong (see the command's --help)",
+  COMMAND_FAILED: 'a command failed for a reason the user can fix; the message says how',
+} as const;
+
+/** Every stable error code: {@link EXECUTION_ERRORS} and {@link GATEWAY_ERRORS}. */
+export type ErrorCode = ExecutionErrorCode | keyof typeof GATEWAY_ERRORS;
 
 /** True when `code` is one of {@link EXECUTION_ERRORS}. */
 export function isExecutionErrorCode(code: string): code is ExecutionErrorCode {

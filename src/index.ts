@@ -37,6 +37,7 @@ export {
   type ErrorCode,
   EXECUTION_ERRORS,
   type ExecutionErrorCode,
+  GATEWAY_ERRORS,
   InvalidArgumentsError,
   ModelConfigError,
   ResultTooLargeError,

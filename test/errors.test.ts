@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXEC_HELP } from '../src/cli/commands/exec.js';
 import {
   ConfigError,
   EXECUTION_ERRORS,
+  GATEWAY_ERRORS,
   InvalidArgumentsError,
   ResultTooLargeError,
   ToolError,
@@ -62,5 +64,33 @@ describe('the error model', () => {
     expect(EXEC_HELP).toContain(EXECUTION_ERRORS.RESULT_TOO_LARGE);
     for (const error of samples.filter((e) => e.code !== 'CONFIG_INVALID'))
       expect(Object.keys(EXECUTION_ERRORS)).toContain(error.code);
+  });
+
+  it('has one hierarchy: every error class in src/ extends ToolscriptError, with a listed code', async () => {
+    const root = new URL('../src/', import.meta.url).pathname;
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const strays = files.flatMap((file) =>
+      [...readFileSync(join(root, file), 'utf8').matchAll(/class (\w+) extends (\w*Error)\b/g)]
+        .filter(([, , base]) => base === 'Error' || base === 'TypeError' || base === 'RangeError')
+        .map(([, name]) => `${file}: ${name}`),
+    );
+    // The root itself is the one class allowed to extend Error.
+    expect(strays).toEqual(['errors.ts: ToolscriptError']);
+    const { UsageError, CliError } = await import('../src/cli/shared.js');
+    const { UpstreamRefusal } = await import('../src/upstream/listing.js');
+    const { SessionsFullError } = await import('../src/server/http-sessions.js');
+    const { NeedsLoginError } = await import('../src/auth/provider.js');
+    const codes = new Set([...Object.keys(EXECUTION_ERRORS), ...Object.keys(GATEWAY_ERRORS)]);
+    for (const error of [
+      new UsageError('x'),
+      new CliError('x', 3),
+      new UpstreamRefusal(-32602, 'x'),
+      new SessionsFullError(2),
+      new NeedsLoginError('s'),
+    ]) {
+      expect(ToolscriptError.isInstance(error)).toBe(true);
+      expect(codes.has(error.code)).toBe(true);
+    }
+    expect(new UpstreamRefusal(-32602, 'x').details).toEqual({ rpcCode: -32602 });
   });
 });

@@ -6,6 +6,7 @@ import type {
   OAuthDiscoveryState,
   OAuthTokens,
 } from '@modelcontextprotocol/client';
+import { ToolscriptError } from '../errors.js';
 import type { SessionStore } from '../store/store.js';
 import { seal, unseal } from '../util/sealed.js';
 
@@ -28,9 +29,10 @@ export const OAUTH_FOLDER = 'oauth';
 export const OAUTH_KEY_ENV = 'TOOLSCRIPT_OAUTH_KEY';
 
 /** Raised when credentials cannot be kept safely: a store without `TOOLSCRIPT_OAUTH_KEY`. */
-export class CredentialsKeyError extends Error {
+export class CredentialsKeyError extends ToolscriptError {
+  static override readonly kind: string = 'CredentialsKeyError';
   constructor(message: string) {
-    super(message);
+    super('CREDENTIALS_KEY', message);
     this.name = 'CredentialsKeyError';
   }
 }

@@ -6,6 +6,7 @@ import type {
   OAuthDiscoveryState,
   OAuthTokens,
 } from '@modelcontextprotocol/client';
+import { ToolscriptError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CredentialStore } from './credentials.js';
 
@@ -18,9 +19,10 @@ export function needsLoginMessage(server: string): string {
  * Raised inside the MCP SDK's auth flow when the gateway would have to send a person to the
  * authorization server: only `toolscript auth login` can do that.
  */
-export class NeedsLoginError extends Error {
+export class NeedsLoginError extends ToolscriptError {
+  static override readonly kind: string = 'NeedsLoginError';
   constructor(readonly server: string) {
-    super(needsLoginMessage(server));
+    super('NEEDS_LOGIN', needsLoginMessage(server), { server });
     this.name = 'NeedsLoginError';
   }
 }

@@ -60,18 +60,25 @@ export const processIO: CliIO = {
 export type Command = ((argv: string[], io: CliIO) => Promise<number>) & { help?: string };
 
 /** Thrown for bad command-line usage; printed as one line with a pointer to --help, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends ToolscriptError {
+  static override readonly kind: string = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+    this.name = 'UsageError';
+  }
+}
 
 /**
  * A failure the user can fix, printed as one line `error: what happened (what to do)` with no
  * stack trace. @default exitCode 1
  */
-export class CliError extends Error {
+export class CliError extends ToolscriptError {
+  static override readonly kind: string = 'CliError';
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
-    super(message);
+    super('COMMAND_FAILED', message, { exitCode });
     this.name = 'CliError';
   }
 }

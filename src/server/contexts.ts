@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ToolscriptError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { GatewaySession } from '../session/gateway-session.js';
 
@@ -7,10 +8,13 @@ const PREFIX = 'ctx-';
 const HANDLE = /^ctx-[0-9a-f]{32}$/;
 
 /** A context handle that does not (or no longer) name a context of this caller. */
-export class UnknownContextError extends Error {
+export class UnknownContextError extends ToolscriptError {
+  static override readonly kind: string = 'UnknownContextError';
   constructor(handle: string) {
     super(
+      'UNKNOWN_CONTEXT',
       `Unknown or expired context "${handle.slice(0, 80)}": contexts end after being idle, and belong to the credential that made them. Omit "context" to start a new one (its workspace and state start empty).`,
+      { handle: handle.slice(0, 80) },
     );
     this.name = 'UnknownContextError';
   }

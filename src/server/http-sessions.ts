@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ToolscriptError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { createMcpServer } from './mcp-server.js';
 import { SessionTransport } from './session-transport.js';
 
 /** This replica holds as many sessions as it may; a session held elsewhere cannot move here now. */
-export class SessionsFullError extends Error {
+export class SessionsFullError extends ToolscriptError {
+  static override readonly kind: string = 'SessionsFullError';
   constructor(readonly maxSessions: number) {
-    super(`Too many sessions on this replica (${maxSessions}); retry shortly`);
+    super('SESSIONS_FULL', `Too many sessions on this replica (${maxSessions}); retry shortly`, {
+      maxSessions,
+    });
     this.name = 'SessionsFullError';
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { warmCounter } from '../accounting/counter.js';
 import { dashboard } from '../dashboard/routes.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ToolscriptError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { bearerToken, mediaType } from '../util/http.js';
 import { modernHandler } from './http-modern.js';
@@ -71,12 +71,15 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-class HttpError extends Error {
+/** A request refused with `status` before it reaches a route. */
+class HttpError extends ToolscriptError {
+  static override readonly kind: string = 'HttpError';
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super('HTTP_REFUSED', message, { status });
+    this.name = 'HttpError';
   }
 }
 

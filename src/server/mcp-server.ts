@@ -58,7 +58,7 @@ export function createMcpServer(
     // A name listed with tokens in it gets the prompt of the real one.
     const name = session.vault ? session.vault.untokenize(request.params.name).value : request.params.name;
     const found = await gateway.offerings.prompt(name, request.params.arguments ?? {}).catch((error) => {
-      throw error instanceof UpstreamRefusal ? new ProtocolError(error.code, error.message) : error;
+      throw error instanceof UpstreamRefusal ? new ProtocolError(error.rpcCode, error.message) : error;
     });
     if ('nearest' in found) {
       const near = found.nearest.length ? ` Nearest: ${found.nearest.join(', ')}.` : '';

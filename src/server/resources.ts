@@ -77,7 +77,7 @@ const writeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify(curso
 /** The server's error as the client should see it: its own refusal as is, anything else -32603. */
 function clientError(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
-  if (error instanceof UpstreamRefusal) return new ProtocolError(error.code, error.message);
+  if (error instanceof UpstreamRefusal) return new ProtocolError(error.rpcCode, error.message);
   return new ProtocolError(
     ProtocolErrorCode.InternalError,
     error instanceof Error ? error.message : String(error),

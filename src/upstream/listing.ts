@@ -1,5 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { UpstreamUnavailableError } from '../errors.js';
+import { ToolscriptError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamConnection } from './connection.js';
 import { isServerRefusal, refusalText } from './sdk.js';
 
@@ -56,12 +56,14 @@ export function refusal(error: unknown): { code: number; message: string } | und
  * A server's refusal of a request the gateway passes on (prompts/get): its JSON-RPC code and
  * message, which the MCP layer answers as they are. Defined here so the SDK need not load.
  */
-export class UpstreamRefusal extends Error {
+export class UpstreamRefusal extends ToolscriptError {
+  static override readonly kind: string = 'UpstreamRefusal';
   constructor(
-    readonly code: number,
+    /** The server's JSON-RPC error code, e.g. -32602 (invalid params). */
+    readonly rpcCode: number,
     message: string,
   ) {
-    super(message);
+    super('UPSTREAM_REFUSED', message, { rpcCode });
     this.name = 'UpstreamRefusal';
   }
 }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, OAuthClientProvider, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
 import { isRemoteServer, type ServerConfig } from '../config.js';
+import { ToolscriptError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Ask } from './elicitation.js';
 import { type EraVerdicts, type UpstreamProtocol, verdictKey, versionNegotiation } from './era.js';
@@ -209,10 +210,13 @@ function soleAsker(client: Client): Ask | undefined {
  * cannot be asked, or the question is not a form. The connection turns it into the call's
  * `TOOL_ERROR`, with the server's question in it.
  */
-export class ServerAsked extends Error {
+export class ServerAsked extends ToolscriptError {
+  static override readonly kind: string = 'ServerAsked';
   constructor(readonly question: string) {
     super(
+      'NO_ONE_TO_ASK',
       `it asks the person at the client ${JSON.stringify(question.slice(0, 200))}, and no one can answer here (the client does not support MCP elicitation, or the question is not a form), so the call was refused; run it from a client that supports elicitation`,
+      { question },
     );
     this.name = 'ServerAsked';
   }
