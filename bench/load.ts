@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 import { serveHttp } from '../src/server/http.js';
 import { percentile } from './support/stats.js';
 

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 import { PythonSandbox } from '../src/sandbox/python/index.js';
 import { MAIL_TOP_SENDERS_PY, MAIL_TOP_SENDERS_TS } from '../test/support/mail.js';
 import { EASY_HAM, FILESYSTEM, stdioServer } from '../test/support/servers.js';

@@ -5,9 +5,9 @@
  * Prints medians and the Deno/QuickJS ratio. Run with `npm run bench:sandboxes`.
  */
 import { readFileSync } from 'node:fs';
+import type { HostFunction, JsonValue, Sandbox } from '../src/sandbox/contract.js';
 import { DenoSandbox } from '../src/sandbox/deno/index.js';
 import { QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
-import type { HostFunction, JsonValue, Sandbox } from '../src/sandbox.js';
 import { packageFile } from '../test/support/servers.js';
 import { median } from './support/stats.js';
 

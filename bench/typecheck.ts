@@ -14,9 +14,9 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { parseConfig } from '../src/config/index.js';
 import { ScriptTypechecker } from '../src/execution/typecheck.js';
+import { createGateway } from '../src/gateway/create.js';
 import { scanServerImports } from '../src/script/imports.js';
 import { transpileScript } from '../src/script/transpile.js';
 import { stdioServer } from '../test/support/servers.js';

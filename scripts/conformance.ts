@@ -9,8 +9,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { defaultConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { defaultConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 import { serveHttp } from '../src/server/http.js';
 
 const run = promisify(execFile);

@@ -4,17 +4,15 @@
  * the document equal to it.
  *
  * LAYERS lists src/'s modules from the bottom up: a folder (\`catalog/\`) or a file of its own
- * (\`gateway\`, for src/gateway.ts). Each may import only what it names, and it can name only
+ * (\`errors\`, for src/errors.ts). Each may import only what it names, and it can name only
  * modules listed before it, so no module imports one above it and modules cannot form a circle.
  * \`types\` are modules it may import types from (\`import type\`), nothing more.
  */
 const LAYERS = [
   ['errors', {}],
   ['version', {}],
-  ['sandbox', {}],
   ['util/', { imports: ['errors'] }],
   ['config/', { imports: ['errors', 'util/'] }],
-  ['config', { imports: ['config/'] }],
   ['script/', { imports: ['util/'] }],
   ['store/', { imports: ['util/'] }],
   ['auth/', { imports: ['errors', 'util/', 'version'], types: ['store/'] }],
@@ -23,16 +21,16 @@ const LAYERS = [
   [
     'upstream/',
     {
-      imports: ['auth/', 'catalog/', 'codegen/', 'config', 'errors', 'util/', 'version'],
+      imports: ['auth/', 'catalog/', 'codegen/', 'config/', 'errors', 'util/', 'version'],
       types: ['script/'],
     },
   ],
-  ['sandbox/', { imports: ['errors', 'sandbox', 'util/'] }],
+  ['sandbox/', { imports: ['errors', 'util/'] }],
   ['accounting/', { imports: ['util/'], types: ['catalog/'] }],
-  ['pii/', { imports: ['util/'], types: ['config', 'sandbox'] }],
-  ['workspace/', { imports: ['codegen/', 'errors', 'util/'], types: ['sandbox'] }],
+  ['pii/', { imports: ['util/'], types: ['config/', 'sandbox/'] }],
+  ['workspace/', { imports: ['codegen/', 'errors', 'util/'], types: ['sandbox/'] }],
   ['discovery/', { imports: ['catalog/', 'codegen/', 'util/'], types: ['store/'] }],
-  ['approvals/', { imports: ['catalog/', 'errors', 'util/'], types: ['config', 'sandbox'] }],
+  ['approvals/', { imports: ['catalog/', 'errors', 'util/'], types: ['config/', 'sandbox/'] }],
   [
     'skills/',
     { imports: ['codegen/', 'errors', 'script/', 'store/', 'util/'], types: ['catalog/', 'discovery/'] },
@@ -41,20 +39,19 @@ const LAYERS = [
     'bridge/',
     {
       imports: ['accounting/', 'codegen/', 'errors', 'upstream/', 'util/'],
-      types: ['approvals/', 'catalog/', 'sandbox'],
+      types: ['approvals/', 'catalog/', 'sandbox/'],
     },
   ],
   [
     'execution/',
     {
-      imports: ['accounting/', 'codegen/', 'errors', 'sandbox', 'script/', 'skills/', 'util/', 'workspace/'],
-      types: ['approvals/', 'bridge/', 'catalog/', 'config', 'pii/', 'upstream/'],
+      imports: ['accounting/', 'codegen/', 'errors', 'sandbox/', 'script/', 'skills/', 'util/', 'workspace/'],
+      types: ['approvals/', 'bridge/', 'catalog/', 'config/', 'pii/', 'upstream/'],
     },
   ],
   ['metrics/', { types: ['execution/'] }],
-  ['gateway-options', { types: ['catalog/', 'sandbox', 'store/', 'upstream/'] }],
   [
-    'gateway-parts',
+    'gateway/',
     {
       imports: [
         'accounting/',
@@ -64,42 +61,18 @@ const LAYERS = [
         'catalog/',
         'codegen/',
         'discovery/',
+        'errors',
         'execution/',
+        'metrics/',
         'pii/',
         'sandbox/',
         'skills/',
         'store/',
         'upstream/',
+        'util/',
         'workspace/',
       ],
-      types: ['config', 'gateway-options'],
-    },
-  ],
-  [
-    'gateway',
-    {
-      imports: ['execution/', 'gateway-parts', 'metrics/'],
-      types: [
-        'approvals/',
-        'catalog/',
-        'codegen/',
-        'config',
-        'discovery/',
-        'gateway-options',
-        'pii/',
-        'sandbox',
-        'skills/',
-        'store/',
-        'upstream/',
-        'workspace/',
-      ],
-    },
-  ],
-  [
-    'create',
-    {
-      imports: ['errors', 'gateway', 'sandbox/', 'store/', 'util/'],
-      types: ['config', 'gateway-options', 'sandbox'],
+      types: ['config/'],
     },
   ],
   ['prompt/', { types: ['upstream/'] }],
@@ -107,10 +80,10 @@ const LAYERS = [
     'session/',
     {
       imports: ['accounting/', 'codegen/', 'discovery/', 'execution/', 'prompt/', 'store/', 'util/'],
-      types: ['approvals/', 'catalog/', 'gateway', 'pii/', 'upstream/', 'workspace/'],
+      types: ['approvals/', 'catalog/', 'gateway/', 'pii/', 'upstream/', 'workspace/'],
     },
   ],
-  ['dashboard/', { imports: ['approvals/', 'execution/', 'session/', 'util/'], types: ['gateway', 'pii/'] }],
+  ['dashboard/', { imports: ['approvals/', 'execution/', 'session/', 'util/'], types: ['gateway/', 'pii/'] }],
   [
     'server/',
     {
@@ -125,11 +98,11 @@ const LAYERS = [
         'upstream/',
         'util/',
       ],
-      types: ['gateway', 'pii/', 'store/'],
+      types: ['gateway/', 'pii/', 'store/'],
     },
   ],
-  ['adapters/', { imports: ['bridge/', 'session/'], types: ['approvals/', 'catalog/', 'gateway'] }],
-  ['agent/', { imports: ['adapters/', 'errors'], types: ['accounting/', 'approvals/', 'gateway'] }],
+  ['adapters/', { imports: ['bridge/', 'session/'], types: ['approvals/', 'catalog/', 'gateway/'] }],
+  ['agent/', { imports: ['adapters/', 'errors'], types: ['accounting/', 'approvals/', 'gateway/'] }],
   ['index', { imports: '*' }],
   ['cli/', { imports: '*' }],
 ];

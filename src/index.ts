@@ -29,8 +29,7 @@ export {
   type ServerConfig,
   type ToolscriptConfig,
   type ToolscriptConfigInput,
-} from './config.js';
-export { createGateway, type GatewayOptions } from './create.js';
+} from './config/index.js';
 export type { DetailLevel, SearchHit, SearchOptions } from './discovery/search.js';
 export {
   ConfigError,
@@ -48,11 +47,19 @@ export {
 } from './errors.js';
 export type { ExecutionResult } from './execution/result.js';
 export type { TypecheckMode } from './execution/typecheck.js';
-export { type ExecuteOptions, Gateway, PII_NOTE, type ServerStatus } from './gateway.js';
+export { createGateway, type GatewayOptions } from './gateway/create.js';
+export { type ExecuteOptions, Gateway, PII_NOTE, type ServerStatus } from './gateway/gateway.js';
 export { GatewayMetrics, type MetricsSummary } from './metrics/metrics.js';
 export { type PiiAuditEntry, PiiAuditLog } from './pii/audit.js';
 export { type DetectOptions, detectPii, PII_TYPES, type PiiMatch, type PiiType } from './pii/detectors.js';
 export { PiiVault } from './pii/vault.js';
+export type {
+  JsonValue,
+  Sandbox,
+  SandboxLimits,
+  SandboxRunOptions,
+  SandboxRunResult,
+} from './sandbox/contract.js';
 export {
   DenoSandbox,
   type DenoSandboxOptions,
@@ -61,7 +68,6 @@ export {
 } from './sandbox/deno/index.js';
 export { QuickJSSandbox } from './sandbox/quickjs/index.js';
 export { defaultThreads, MAX_RUNS_PER_THREAD, ThreadedQuickJSSandbox } from './sandbox/quickjs/threads.js';
-export type { JsonValue, Sandbox, SandboxLimits, SandboxRunOptions, SandboxRunResult } from './sandbox.js';
 export { type HttpServeOptions, type HttpServer, serveHttp } from './server/http.js';
 export { createMcpServer } from './server/mcp-server.js';
 export { serveStdio } from './server/stdio.js';

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApprovalRequest, Approvals, approvalMessage } from '../src/approvals/approvals.js';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { DENO_AVAILABLE, PYTHON_AVAILABLE } from './support/sandboxes.js';
 
 const OFFICE = fileURLToPath(new URL('./support/office-server.mjs', import.meta.url));

@@ -44,4 +44,12 @@ describe('the layers of src/ (scripts/layers.cjs)', () => {
     );
     expect([...names].sort()).toEqual(entries.sort());
   });
+
+  it('keep every source file under 400 lines, and Gateway (src/gateway/gateway.ts) at 250 or fewer', () => {
+    const root = resolve(ROOT, 'src');
+    const lines = (file: string) => readFileSync(resolve(root, file), 'utf8').trimEnd().split('\n').length;
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f));
+    expect(files.filter((file) => lines(file) > 400).map((file) => `${file}: ${lines(file)}`)).toEqual([]);
+    expect(lines('gateway/gateway.ts')).toBeLessThanOrEqual(250);
+  });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, expandVariables, loadConfig, parseConfig } from '../src/config.js';
+import { defaultConfig, expandVariables, loadConfig, parseConfig } from '../src/config/index.js';
 import { ConfigError, ToolscriptError } from '../src/errors.js';
 
 function writeConfig(content: string): string {

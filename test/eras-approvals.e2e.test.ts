@@ -19,9 +19,9 @@ import {
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
 import { serveOverStdio } from './support/cli.js';
 import { REDIS_AVAILABLE, startRedis } from './support/redis.js';

@@ -8,9 +8,9 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { serveHttp } from '../src/server/http.js';
 import { createMcpServer } from '../src/server/mcp-server.js';
 import { resultText } from './support/replicas.js';

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { defaultConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 import { EXECUTE_CODE_EXAMPLE, executeCodeDescription } from '../src/prompt/code-first.js';
 import { ROOT, spawnCli } from './support/cli.js';
 

@@ -4,9 +4,9 @@ import { basename, dirname, join } from 'node:path';
 import { InMemoryTransport, McpServer, Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 
 describe('one script cannot take an upstream down for everyone', () => {

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { GatewaySession } from '../src/session/gateway-session.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 

@@ -11,7 +11,7 @@ import type { Resource } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../src/gateway.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { parseUpstreamUri, upstreamTemplate, upstreamUri } from '../src/server/resources.js';
 import { everythingGateways } from './support/mcp.js';
 import { EVERYTHING, stdioServer } from './support/servers.js';

@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HostFunction, Sandbox, SandboxRunOptions, SandboxRunResult } from '../src/sandbox.js';
+import type { HostFunction, Sandbox, SandboxRunOptions, SandboxRunResult } from '../src/sandbox/contract.js';
 import { BACKENDS } from './support/sandboxes.js';
 
 /**

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type HostFunction, RunClock, type Sandbox, type SandboxRunOptions } from '../src/sandbox.js';
+import {
+  type HostFunction,
+  RunClock,
+  type Sandbox,
+  type SandboxRunOptions,
+} from '../src/sandbox/contract.js';
 import { BACKENDS } from './support/sandboxes.js';
 
 const echo: HostFunction = async (...args) => ({ args });

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../src/accounting/tokens.js';
 import { Catalog } from '../src/catalog/catalog.js';
 import { runCli } from '../src/cli/main.js';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import { type Gateway, Gateway as GatewayClass } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import { type Gateway, Gateway as GatewayClass } from '../src/gateway/gateway.js';
 import { QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
 import { createMcpServer } from '../src/server/mcp-server.js';
@@ -113,7 +113,7 @@ describe('toolscript serve', () => {
     let gateway: Gateway;
     let http: HttpServer;
     beforeAll(async () => {
-      const { loadConfig } = await import('../src/config.js');
+      const { loadConfig } = await import('../src/config/index.js');
       gateway = await createGateway(loadConfig({ file: configFile }).config);
       http = await serveHttp(gateway, { port: 0 });
     });

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 
 describe("a script probing another session's data", () => {
   let dir: string;

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 import { connectClient, text } from './support/mcp.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
-import type { Gateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
 import { REDIS_AVAILABLE, startRedis } from './support/redis.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 import { UpstreamConnection } from '../src/upstream/connection.js';
 import {
   EVERYTHING,

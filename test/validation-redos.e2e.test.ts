@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { parseConfig } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 
 describe('argument validation against hostile upstream patterns', () => {
   it('checks "^(a+)+$" in linear time and refuses the argument before the server sees it', async () => {

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type ToolscriptConfigInput } from '../src/config.js';
-import { createGateway } from '../src/create.js';
+import { parseConfig, type ToolscriptConfigInput } from '../src/config/index.js';
+import { createGateway } from '../src/gateway/create.js';
 import { removeIdleWorkspaces } from '../src/workspace/workspace.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import type { ServerConfig } from '../../src/config.js';
+import type { ServerConfig } from '../../src/config/index.js';
 import { gitServer, packageFile, stdioServer } from '../../test/support/servers.js';
 
 const require = createRequire(import.meta.url);

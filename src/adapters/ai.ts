@@ -18,7 +18,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import { dynamicTool, jsonSchema, type Tool, type ToolSet, tool } from 'ai';
 import { z } from 'zod';
 import type { Approver } from '../approvals/approvals.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { GatewaySession, type GatewaySessionOptions, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS, type GatewayToolName } from '../session/tools.js';
 import { directToolNames, resultText } from './direct.js';

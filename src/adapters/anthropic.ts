@@ -16,7 +16,7 @@
  * ```
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { GatewaySession, type GatewaySessionOptions, type ToolAnswer } from '../session/gateway-session.js';
 
 /** The code-first tools of one session, in the Anthropic Messages API's shapes. */

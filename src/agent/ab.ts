@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { LanguageModel } from 'ai';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { type AgentMode, type AgentRun, runAgent } from './agent.js';
 
 /** What a checker gets besides the answer. */

@@ -4,7 +4,7 @@ import type { SessionSummary } from '../accounting/session.js';
 import { createDirectTools, createToolscriptTools } from '../adapters/ai.js';
 import { resultText } from '../adapters/direct.js';
 import type { Approver } from '../approvals/approvals.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 
 /**
  * `code`: the model gets `search_tools` and `execute_code` and the code-first prompt.

@@ -2,9 +2,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/server';
 import { isDestructive } from '../catalog/annotations.js';
 import { toolMatcher } from '../catalog/policy.js';
-import type { ToolscriptConfig } from '../config.js';
+import type { ToolscriptConfig } from '../config/index.js';
 import { ToolscriptError } from '../errors.js';
-import type { JsonValue, RunClock } from '../sandbox.js';
+import type { JsonValue, RunClock } from '../sandbox/contract.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 import { sessionLabel } from '../util/session-label.js';
 

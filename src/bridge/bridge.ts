@@ -11,7 +11,7 @@ import {
   UnknownToolError,
   UpstreamUnavailableError,
 } from '../errors.js';
-import type { HostFunction, JsonValue, RunClock } from '../sandbox.js';
+import type { HostFunction, JsonValue, RunClock } from '../sandbox/contract.js';
 import type { Ask, Elicitor } from '../upstream/elicitation.js';
 import { resultBytes } from '../upstream/result-size.js';
 import type { ToolCaller } from '../upstream/tool-caller.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ToolscriptConfig } from '../config.js';
+import type { ToolscriptConfig } from '../config/index.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 import { type Command, defineCommand, loadCliConfig, UsageError } from './shared.js';
 

@@ -1,10 +1,10 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { LanguageModel } from 'ai';
 import { distance } from 'fastest-levenshtein';
-import { type LoadedConfig, loadConfig } from '../config.js';
-import type { GatewayOptions } from '../create.js';
+import { type LoadedConfig, loadConfig } from '../config/index.js';
 import { ToolscriptError } from '../errors.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayOptions } from '../gateway/create.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { nearest } from '../util/nearest.js';
 
 /** Where a command writes: injectable so tests can capture output. */
@@ -143,7 +143,7 @@ export async function startGateway(
     : loaded;
   const count = Object.keys(config.mcpServers).length;
   if (!quiet) io.stderr(`Connecting to ${count} server${count === 1 ? '' : 's'}…\n`);
-  const { createGateway } = await import('../create.js');
+  const { createGateway } = await import('../gateway/create.js');
   const gateway = await createGateway(config, gatewayOptions);
   for (const server of gateway.listServers()) {
     if (!server.ok)

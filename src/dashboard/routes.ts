@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookie, stringifySetCookie } from 'cookie';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import type { PiiAuditEntry } from '../pii/audit.js';
 import { GatewaySession } from '../session/gateway-session.js';
 import { bearerToken, mediaType } from '../util/http.js';

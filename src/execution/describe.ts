@@ -1,5 +1,5 @@
 import { isExecutionErrorCode } from '../errors.js';
-import type { LogEntry, SandboxError } from '../sandbox.js';
+import type { LogEntry, SandboxError } from '../sandbox/contract.js';
 import type { ExecutionResult } from './result.js';
 
 /**

@@ -8,7 +8,7 @@ import type { Approver } from '../approvals/approvals.js';
 import type { Bridge } from '../bridge/bridge.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
-import type { ToolscriptConfig } from '../config.js';
+import type { ToolscriptConfig } from '../config/index.js';
 import type { PiiGuard } from '../pii/guard.js';
 import type { PiiVault } from '../pii/vault.js';
 import {
@@ -17,7 +17,7 @@ import {
   type Sandbox,
   type SandboxRunOptions,
   type SandboxRunResult,
-} from '../sandbox.js';
+} from '../sandbox/contract.js';
 import type { ServerImports } from '../script/imports.js';
 import type { SkillLibrary } from '../skills/library.js';
 import type { Elicitor } from '../upstream/elicitation.js';
@@ -81,6 +81,31 @@ export const PII_NOTE =
 
 /** Told of each finished execution, with the session that ran it and its script (see `Gateway.onExecution`). */
 export type ExecutionListener = (execution: Execution, context: { session: string; script: string }) => void;
+
+/**
+ * The listeners of a gateway's finished executions. A listener that throws changes nothing for
+ * the execution or the other listeners.
+ */
+export class ExecutionListeners {
+  private readonly listeners = new Set<ExecutionListener>();
+
+  /** Adds `listener`; @returns a function that removes it. */
+  add(listener: ExecutionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells every listener of `execution`, each error contained. */
+  notify(execution: Execution, context: { session: string; script: string }): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(execution, context);
+      } catch {
+        // A listener's failure is its own: the execution and the other listeners go on.
+      }
+    }
+  }
+}
 
 /** An execution's record; `tokens` is absent only with `accounting: "with-calls"` and no call. */
 export type Execution = Omit<ExecutionResult, 'tokens'> & { tokens?: ExecutionResult['tokens'] };

@@ -3,7 +3,7 @@ import { pythonName, renderPythonModule } from '../codegen/python.js';
 import { STATE_OPERATIONS, WORKSPACE_OPERATIONS } from '../codegen/runtime-api.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { PiiVault } from '../pii/vault.js';
-import type { SandboxError } from '../sandbox.js';
+import type { SandboxError } from '../sandbox/contract.js';
 import { nearest } from '../util/nearest.js';
 import { describeError, formatLog } from './describe.js';
 import { type ExecuteOptions, openHost, type PipelineParts, type PythonRunner } from './parts.js';

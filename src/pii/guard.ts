@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { ToolscriptConfig } from '../config.js';
-import type { JsonValue } from '../sandbox.js';
+import type { ToolscriptConfig } from '../config/index.js';
+import type { JsonValue } from '../sandbox/contract.js';
 import { sessionLabel } from '../util/session-label.js';
 import { PiiAuditLog } from './audit.js';
 import { PII_TYPES } from './detectors.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { RunClock } from '../sandbox.js';
+import type { RunClock } from './contract.js';
 
 /**
  * A deadline that does not advance while its {@link RunClock} is paused (a person deciding on an

@@ -3,7 +3,7 @@
  * shape in which a host function's error crosses into the script.
  */
 import { CANCELLED_MESSAGE } from '../errors.js';
-import type { JsonValue, SandboxError } from '../sandbox.js';
+import type { JsonValue, SandboxError } from './contract.js';
 
 /** How a run ended, as a backend sees it: the result as JSON text, or an error. */
 export type Outcome = { ok: true; json: string | undefined } | { ok: false; error: SandboxError };

@@ -2,7 +2,7 @@
  * The host half both sandbox backends share: the console cap, dispatching a call to a host
  * function, a guest error's fields as `{ code, details }`, and the run's result.
  */
-import type { HostFunction, JsonValue, LogEntry, SandboxError, SandboxRunResult } from '../sandbox.js';
+import type { HostFunction, JsonValue, LogEntry, SandboxError, SandboxRunResult } from './contract.js';
 import { hostErrorFields, type Outcome, readOutcome } from './errors.js';
 
 /** Console output kept per run when `limits.maxLogChars` is not given, in characters. */

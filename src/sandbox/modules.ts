@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { ModuleSource } from '../sandbox.js';
+import type { ModuleSource } from './contract.js';
 
 /**
  * A {@link ModuleSource} as one lookup: the function itself, or a read of the map (own keys only,

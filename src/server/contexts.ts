@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ToolscriptError } from '../errors.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { GatewaySession } from '../session/gateway-session.js';
 
 /** Prefix of a context handle; the rest is 32 hex digits (128 random bits). */

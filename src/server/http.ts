@@ -11,7 +11,7 @@ import {
 import { warmCounter } from '../accounting/counter.js';
 import { dashboard } from '../dashboard/routes.js';
 import { ConfigError, ToolscriptError } from '../errors.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { bearerToken, mediaType } from '../util/http.js';
 import { modernHandler } from './http-modern.js';
 import { HttpSessions, SessionsFullError } from './http-sessions.js';

@@ -2,7 +2,7 @@ import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { type Approver, approvalMessage } from '../approvals/approvals.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS } from '../session/tools.js';

@@ -12,7 +12,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Approver } from '../approvals/approvals.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import type { GatewaySession } from '../session/gateway-session.js';
 import type { Elicitor, ServerAnswer } from '../upstream/elicitation.js';
 import { Contexts, UnknownContextError } from './contexts.js';

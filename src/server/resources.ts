@@ -5,7 +5,7 @@ import type {
   ResourceTemplateType,
 } from '@modelcontextprotocol/server';
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
 

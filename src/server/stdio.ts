@@ -1,6 +1,6 @@
 import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import { warmCounter } from '../accounting/counter.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { createMcpServer } from './mcp-server.js';
 import { modernState } from './modern.js';
 

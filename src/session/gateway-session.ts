@@ -6,7 +6,7 @@ import type { Approver } from '../approvals/approvals.js';
 import { executionMeta } from '../execution/meta.js';
 import type { ExecuteOptions } from '../execution/pipeline.js';
 import type { ExecutionResult } from '../execution/result.js';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { sessionLabel } from '../util/session-label.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CredentialStore } from '../auth/credentials.js';
 import { StoredOAuthProvider } from '../auth/provider.js';
-import type { RemoteServerConfig } from '../config.js';
+import type { RemoteServerConfig } from '../config/index.js';
 
 /** Longest wait for the person to finish logging in, in ms: 5 minutes. */
 export const LOGIN_TIMEOUT_MS = 5 * 60_000;

@@ -13,7 +13,7 @@ import { StoredOAuthProvider } from '../auth/provider.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { applyToolPolicy } from '../catalog/policy.js';
 import { serverFolder } from '../codegen/names.js';
-import { isRemoteServer, type ToolscriptConfig } from '../config.js';
+import { isRemoteServer, type ToolscriptConfig } from '../config/index.js';
 import { ToolscriptError, UnknownToolError, UpstreamUnavailableError } from '../errors.js';
 import type { ServerImports } from '../script/imports.js';
 import { nearest } from '../util/nearest.js';

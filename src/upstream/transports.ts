@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, OAuthClientProvider, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
-import { isRemoteServer, type ServerConfig } from '../config.js';
+import { isRemoteServer, type ServerConfig } from '../config/index.js';
 import { ToolscriptError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Ask } from './elicitation.js';

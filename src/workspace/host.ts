@@ -1,6 +1,6 @@
 import { join, relative, sep } from 'node:path';
 import { type RuntimeOperation, STATE_OPERATIONS, WORKSPACE_OPERATIONS } from '../codegen/runtime-api.js';
-import type { HostFunction, JsonValue } from '../sandbox.js';
+import type { HostFunction, JsonValue } from '../sandbox/contract.js';
 import { type Workspace, WorkspaceError } from './workspace.js';
 
 /**

@@ -2,9 +2,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import { parseConfig } from '../../src/config.js';
-import { createGateway } from '../../src/create.js';
-import type { Gateway } from '../../src/gateway.js';
+import { parseConfig } from '../../src/config/index.js';
+import { createGateway } from '../../src/gateway/create.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { createMcpServer } from '../../src/server/mcp-server.js';
 import { EVERYTHING, FILESYSTEM, stdioServer } from './servers.js';
 

@@ -1,9 +1,9 @@
+import type { Sandbox } from '../../src/sandbox/contract.js';
 import { DenoSandbox } from '../../src/sandbox/deno/index.js';
 import { locateDeno } from '../../src/sandbox/deno/locate.js';
 import { locatePyodide } from '../../src/sandbox/python/index.js';
 import { QuickJSSandbox } from '../../src/sandbox/quickjs/index.js';
 import { ThreadedQuickJSSandbox } from '../../src/sandbox/quickjs/threads.js';
-import type { Sandbox } from '../../src/sandbox.js';
 
 /**
  * True when the Deno suites run: Deno is found (it is not a dependency; CI installs it), or

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { CredentialStore, type OAuthCredentials } from '../../auth/credentials.js';
-import { isRemoteServer, type RemoteServerConfig, type ToolscriptConfig } from '../../config.js';
+import { isRemoteServer, type RemoteServerConfig, type ToolscriptConfig } from '../../config/index.js';
 import type { SessionStore } from '../../store/store.js';
 import { MissingPackageError } from '../../util/peers.js';
 import {

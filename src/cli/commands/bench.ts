@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PACKAGE_ROOT } from '../../config.js';
+import { PACKAGE_ROOT } from '../../config/index.js';
 import { type Command, defineCommand, UsageError } from '../shared.js';
 
 export const BENCH_HELP = `Usage: toolscript bench [WORKFLOW…]

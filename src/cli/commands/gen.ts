@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PYTHON_STUBS, pythonName, renderPythonModule } from '../../codegen/python.js';
-import type { Gateway } from '../../gateway.js';
+import type { Gateway } from '../../gateway/gateway.js';
 import { isInstalled, MissingPackageError } from '../../util/peers.js';
 import { type CliIO, type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 

@@ -1,5 +1,5 @@
 import { build, type Plugin } from 'esbuild';
-import type { SandboxError, SandboxRunOptions } from '../../sandbox.js';
+import type { SandboxError, SandboxRunOptions } from '../contract.js';
 import { moduleLookup, resolveModule } from '../modules.js';
 
 /** Bundles the script with the modules it imports into one ES module; unknown imports fail. */

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
-import type { Sandbox, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
+import type { Sandbox, SandboxRunOptions, SandboxRunResult } from '../contract.js';
 import { bundle } from './bundle.js';
 import { makeSandboxFolder, writeBlockedImportMap } from './folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from './locate.js';

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { JsonValue, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { pausableDeadline, processCpuMs } from '../clock.js';
+import type { JsonValue, SandboxRunOptions, SandboxRunResult } from '../contract.js';
 import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
 import { DEFAULT_MAX_LOG_CHARS, dispatchHostCall, fromGuestError, LogCollector, runResult } from '../host.js';
 import { oomKilled, removeCgroup } from './memory.js';

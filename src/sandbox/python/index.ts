@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import envPaths from 'env-paths';
 import { ConfigError } from '../../errors.js';
-import type { PythonScript, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
+import type { PythonScript, SandboxRunOptions, SandboxRunResult } from '../contract.js';
 import { makeSandboxFolder, writeBlockedImportMap } from '../deno/folders.js';
 import { DENO_INSTALL_HINT, locateDeno } from '../deno/locate.js';
 import {

@@ -1,6 +1,6 @@
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core';
-import type { LogEntry, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { pausableDeadline } from '../clock.js';
+import type { LogEntry, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../contract.js';
 import { cancelledError, memoryError, type Outcome, timeoutError } from '../errors.js';
 import {
   dispatchHostCallJson,

@@ -18,7 +18,7 @@
  * the parent sends new runs elsewhere while it is stale (a script is computing).
  */
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { RunClock, type SandboxLimits, type SandboxRunResult } from '../../sandbox.js';
+import { RunClock, type SandboxLimits, type SandboxRunResult } from '../contract.js';
 import { unpassable } from '../errors.js';
 import type { HostAnswerJson } from '../host.js';
 import { QuickJSSandbox } from './index.js';

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import type { JsonValue, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../../sandbox.js';
 import { startWorker } from '../../util/worker.js';
 import { pausableDeadline } from '../clock.js';
+import type { JsonValue, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../contract.js';
 import { cancelledError, timeoutError, unpassable } from '../errors.js';
 import { dispatchHostCallJson } from '../host.js';
 import { moduleLookup } from '../modules.js';

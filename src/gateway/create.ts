@@ -1,12 +1,12 @@
-import type { ToolscriptConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import type { ToolscriptConfig } from '../config/index.js';
+import { ConfigError } from '../errors.js';
+import type { Sandbox } from '../sandbox/contract.js';
+import { QuickJSSandbox } from '../sandbox/quickjs/index.js';
+import { isInstalled, MissingPackageError } from '../util/peers.js';
 import { Gateway } from './gateway.js';
-import type { GatewayOptions } from './gateway-options.js';
-import { QuickJSSandbox } from './sandbox/quickjs/index.js';
-import type { Sandbox } from './sandbox.js';
-import { isInstalled, MissingPackageError } from './util/peers.js';
+import type { GatewayOptions } from './options.js';
 
-export type { GatewayOptions } from './gateway-options.js';
+export type { GatewayOptions } from './options.js';
 
 /**
  * Creates a gateway, connects to all configured servers in parallel and lists their tools.
@@ -44,15 +44,15 @@ export async function createGateway(
   const sandbox =
     options.sandbox ??
     (config.sandbox.backend === 'deno'
-      ? await (await import('./sandbox/deno/index.js')).DenoSandbox.create()
+      ? await (await import('../sandbox/deno/index.js')).DenoSandbox.create()
       : config.sandbox.threads === 0
         ? await QuickJSSandbox.create()
-        : await (await import('./sandbox/quickjs/threads.js')).ThreadedQuickJSSandbox.create(
+        : await (await import('../sandbox/quickjs/threads.js')).ThreadedQuickJSSandbox.create(
             config.sandbox.threads,
           ));
   let store = options.store;
   if (!store && storeUrl) {
-    const { RedisStore } = await import('./store/redis.js');
+    const { RedisStore } = await import('../store/redis.js');
     try {
       store = await RedisStore.connect(storeUrl, { dataTtlMs: config.workspace.ttlDays * 24 * 3600 * 1000 });
     } catch (error) {

@@ -1,5 +1,5 @@
 /** The config: its schema and validation (config/schema.ts), loading (config/load.ts) and data folder. */
-export { defaultDataDir } from './config/data-dir.js';
+export { defaultDataDir } from './data-dir.js';
 export {
   CONFIG_FILE_NAME,
   dataDirExposures,
@@ -11,7 +11,7 @@ export {
   normalizeConfigInput,
   PACKAGE_ROOT,
   parseJson,
-} from './config/load.js';
+} from './load.js';
 export {
   CONFIG_KEYS,
   configSchema,
@@ -23,4 +23,4 @@ export {
   type StdioServerConfig,
   type ToolscriptConfig,
   type ToolscriptConfigInput,
-} from './config/schema.js';
+} from './schema.js';

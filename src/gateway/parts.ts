@@ -1,22 +1,22 @@
 import { resolve } from 'node:path';
-import { definitionCounter } from './accounting/counter.js';
-import { APPROVALS_LOG_FILE, Approvals } from './approvals/approvals.js';
-import { CredentialStore } from './auth/credentials.js';
-import { Bridge } from './bridge/bridge.js';
-import { Catalog } from './catalog/catalog.js';
-import { ObservedTypes } from './catalog/observed.js';
-import { BindingTree } from './codegen/binding-tree.js';
-import type { ToolscriptConfig } from './config.js';
-import { type SemanticIndex, semanticIndexFor } from './discovery/embeddings/semantic.js';
-import { ToolSearch } from './discovery/search.js';
-import { ScriptTypechecker } from './execution/typecheck.js';
-import type { GatewayOptions } from './gateway-options.js';
-import { PiiGuard } from './pii/guard.js';
-import { LazyPythonSandbox } from './sandbox/python/lazy.js';
-import { SkillLibrary } from './skills/library.js';
-import { EraVerdicts } from './upstream/era.js';
-import { UpstreamServers } from './upstream/servers.js';
-import { SessionWorkspaces } from './workspace/sessions.js';
+import { definitionCounter } from '../accounting/counter.js';
+import { APPROVALS_LOG_FILE, Approvals } from '../approvals/approvals.js';
+import { CredentialStore } from '../auth/credentials.js';
+import { Bridge } from '../bridge/bridge.js';
+import { Catalog } from '../catalog/catalog.js';
+import { ObservedTypes } from '../catalog/observed.js';
+import { BindingTree } from '../codegen/binding-tree.js';
+import type { ToolscriptConfig } from '../config/index.js';
+import { type SemanticIndex, semanticIndexFor } from '../discovery/embeddings/semantic.js';
+import { ToolSearch } from '../discovery/search.js';
+import { ScriptTypechecker } from '../execution/typecheck.js';
+import { PiiGuard } from '../pii/guard.js';
+import { LazyPythonSandbox } from '../sandbox/python/lazy.js';
+import { SkillLibrary } from '../skills/library.js';
+import { EraVerdicts } from '../upstream/era.js';
+import { UpstreamServers } from '../upstream/servers.js';
+import { SessionWorkspaces } from '../workspace/sessions.js';
+import type { GatewayOptions } from './options.js';
 
 /** What a gateway is made of; {@link composeGateway} makes and wires them, `Gateway` offers them. */
 export interface GatewayParts {

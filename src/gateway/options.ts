@@ -1,7 +1,7 @@
-import type { Catalog } from './catalog/catalog.js';
-import type { Sandbox } from './sandbox.js';
-import type { SessionStore } from './store/store.js';
-import type { InProcessServer } from './upstream/connection.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Sandbox } from '../sandbox/contract.js';
+import type { SessionStore } from '../store/store.js';
+import type { InProcessServer } from '../upstream/connection.js';
 
 /** Options of `createGateway` (and of the `Gateway` it makes). */
 export interface GatewayOptions {

@@ -1,31 +1,31 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import type { Approvals, Approver } from './approvals/approvals.js';
-import type { ReadonlyCatalog } from './catalog/catalog.js';
-import type { ObservedTypes } from './catalog/observed.js';
-import type { BindingTree } from './codegen/binding-tree.js';
-import type { ToolscriptConfig } from './config.js';
-import type { SemanticIndex } from './discovery/embeddings/semantic.js';
-import type { DetailLevel, SearchHit, SearchOptions, UnknownName } from './discovery/search.js';
-import type { ExecutionListener } from './execution/parts.js';
+import type { Approvals, Approver } from '../approvals/approvals.js';
+import type { ReadonlyCatalog } from '../catalog/catalog.js';
+import type { ObservedTypes } from '../catalog/observed.js';
+import type { BindingTree } from '../codegen/binding-tree.js';
+import type { ToolscriptConfig } from '../config/index.js';
+import type { SemanticIndex } from '../discovery/embeddings/semantic.js';
+import type { DetailLevel, SearchHit, SearchOptions, UnknownName } from '../discovery/search.js';
+import { type ExecutionListener, ExecutionListeners } from '../execution/parts.js';
 import {
   type ExecuteOptions,
   type Execution,
   type PipelineParts,
   runExecution,
-} from './execution/pipeline.js';
-import type { ExecutionResult } from './execution/result.js';
-import type { InternalGatewayOptions } from './gateway-options.js';
-import { composeGateway, type GatewayParts } from './gateway-parts.js';
-import { GatewayMetrics } from './metrics/metrics.js';
-import type { PiiVault } from './pii/vault.js';
-import type { JsonValue, Sandbox } from './sandbox.js';
-import type { SkillLibrary } from './skills/library.js';
-import type { SessionStore } from './store/store.js';
-import type { ServerStatus, UpstreamOfferings } from './upstream/servers.js';
-import type { Workspace } from './workspace/workspace.js';
+} from '../execution/pipeline.js';
+import type { ExecutionResult } from '../execution/result.js';
+import { GatewayMetrics } from '../metrics/metrics.js';
+import type { PiiVault } from '../pii/vault.js';
+import type { JsonValue, Sandbox } from '../sandbox/contract.js';
+import type { SkillLibrary } from '../skills/library.js';
+import type { SessionStore } from '../store/store.js';
+import type { ServerStatus, UpstreamOfferings } from '../upstream/servers.js';
+import type { Workspace } from '../workspace/workspace.js';
+import type { InternalGatewayOptions } from './options.js';
+import { composeGateway, type GatewayParts } from './parts.js';
 
-export { type ExecuteOptions, PII_NOTE } from './execution/pipeline.js';
-export type { ServerStatus, UpstreamOfferings } from './upstream/servers.js';
+export { type ExecuteOptions, PII_NOTE } from '../execution/pipeline.js';
+export type { ServerStatus, UpstreamOfferings } from '../upstream/servers.js';
 
 /**
  * The gateway: upstream connections, the catalog, codegen, discovery, the bridge and the sandbox
@@ -46,7 +46,7 @@ export class Gateway {
   /** The session store when sessions live outside the process (config `store`), else undefined. */
   readonly store: SessionStore | undefined;
   private readonly parts: GatewayParts;
-  private readonly executionListeners = new Set<ExecutionListener>();
+  private readonly executionListeners = new ExecutionListeners();
   private gatewayMetrics: GatewayMetrics | undefined;
 
   /** Prefer `createGateway`, which also makes the sandbox and calls {@link start}. */
@@ -90,8 +90,7 @@ export class Gateway {
    * @returns a function that stops the listening.
    */
   onExecution(listener: ExecutionListener): () => void {
-    this.executionListeners.add(listener);
-    return () => this.executionListeners.delete(listener);
+    return this.executionListeners.add(listener);
   }
 
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}); empty when made with `metrics: false`. */
@@ -179,13 +178,7 @@ export class Gateway {
       python: () => python.get(),
       record: (run, memoryBytes, context) => {
         if (this.options.metrics !== false) this.metrics.record(run, memoryBytes);
-        for (const listener of this.executionListeners) {
-          try {
-            listener(run, context);
-          } catch {
-            // A listener's failure is its own: the execution and the other listeners go on.
-          }
-        }
+        this.executionListeners.notify(run, context);
       },
     };
   }
