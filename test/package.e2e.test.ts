@@ -344,7 +344,7 @@ return JSON.stringify(dirs).includes('examples');`,
       input: 'export default 6 * 7',
       env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
     });
-    expect(modules.some((m) => m.includes('/toolscript/dist/gateway.js'))).toBe(true);
+    expect(modules.some((m) => m.includes('/toolscript/dist/gateway/gateway.js'))).toBe(true);
     // The CommonJS listing works: esbuild is loaded that way for every TypeScript script.
     expect(modules.some((m) => m.includes('/node_modules/esbuild/lib/main.js'))).toBe(true);
     for (const heavy of [

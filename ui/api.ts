@@ -1,59 +1,18 @@
-/** The dashboard's view of the gateway: the JSON the `/ui/api/*` routes answer (src/dashboard/routes.ts). */
-import type { FeedEntry } from '../src/dashboard/types.js';
+/** The dashboard's view of the gateway: the `/ui/api/*` routes (src/dashboard/routes.ts), typed by the shapes both share. */
+import type {
+  ApprovalQuestion,
+  FeedEntry,
+  OkAnswer,
+  Overview,
+  PiiRow,
+  RunAnswer,
+  SearchHitRow,
+  ServerRow,
+  SessionAnswer,
+  SkillRow,
+} from '../src/dashboard/types.js';
 
-export type { FeedEntry };
-
-export interface ServerRow {
-  name: string;
-  ok: boolean;
-  tools: number;
-  deniedTools?: number;
-  restarts?: number;
-  protocolVersion?: string;
-  description: string;
-  error?: string;
-  policy: { allowTools?: string[]; denyTools?: string[]; requireApproval?: string[] };
-}
-
-export interface SkillRow {
-  name: string;
-  description: string;
-  version: number;
-  status: string;
-  uses: number;
-  failures: number;
-}
-
-export interface PiiRow {
-  time: string;
-  session: string;
-  server: string;
-  tool: string;
-  types: Record<string, number>;
-}
-
-export interface Overview {
-  servers: ServerRow[];
-  executions: FeedEntry[];
-  skills: SkillRow[];
-  pii: PiiRow[];
-  stats: { executions: Record<string, number>; toolCalls: number; tokensSaved?: number };
-}
-
-export interface SearchHitRow {
-  name: string;
-  summary?: string;
-  signature?: string;
-  importFrom: string;
-}
-
-/** A playground script's call that needs the person's approval (the `approval` event). */
-export interface ApprovalQuestion {
-  id: string;
-  server: string;
-  tool: string;
-  message: string;
-}
+export type { ApprovalQuestion, FeedEntry, Overview, PiiRow, SearchHitRow, ServerRow, SkillRow };
 
 /** Thrown when the gateway wants its token (401). */
 export class Unauthorized extends Error {}
@@ -70,20 +29,20 @@ export const api = {
   overview: () => call<Overview>('/ui/api/overview'),
   search: (query: string) => call<{ hits: SearchHitRow[] }>(`/ui/api/search?q=${encodeURIComponent(query)}`),
   run: (code: string, language: 'typescript' | 'python') =>
-    call<{ text: string; isError: boolean }>('/ui/api/run', {
+    call<RunAnswer>('/ui/api/run', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code, language }),
     }),
   approve: (id: string, approve: boolean) =>
-    call<{ ok: boolean; error?: string }>('/ui/api/approve', {
+    call<OkAnswer>('/ui/api/approve', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ id, approve }),
     }),
-  session: () => call<{ signedIn: boolean; tokenRequired: boolean }>('/ui/api/session'),
+  session: () => call<SessionAnswer>('/ui/api/session'),
   login: (token: string) =>
-    call<{ ok: boolean; error?: string }>('/ui/api/login', {
+    call<OkAnswer>('/ui/api/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token }),

@@ -5,20 +5,11 @@ import {
   type Approver,
   approvalMessage,
 } from '../approvals/approvals.js';
-
-/** A question put to the person at the dashboard: `GET /ui/api/events`'s `approval` event. */
-export interface PageQuestion {
-  /** Random id (122 bits) the page answers with: `POST /ui/api/approve { id, approve }`. */
-  id: string;
-  server: string;
-  tool: string;
-  /** The same text MCP elicitation shows (see `approvalMessage`). */
-  message: string;
-}
+import type { ApprovalQuestion } from './types.js';
 
 /** What the dashboard's event stream sends about approvals. */
 export type PageApprovalEvent =
-  | { kind: 'approval'; question: PageQuestion }
+  | { kind: 'approval'; question: ApprovalQuestion }
   | { kind: 'approval-closed'; id: string };
 
 /**
@@ -35,7 +26,7 @@ export type PageApprovalEvent =
 export class PageApprovals {
   private readonly pending = new Map<
     string,
-    { question: PageQuestion; answer: (value: ApprovalAnswer) => void }
+    { question: ApprovalQuestion; answer: (value: ApprovalAnswer) => void }
   >();
   private readonly pages = new Set<(event: PageApprovalEvent) => void>();
 
@@ -43,7 +34,7 @@ export class PageApprovals {
   readonly approver: Approver = (request: ApprovalRequest, signal: AbortSignal) =>
     new Promise<ApprovalAnswer>((resolve) => {
       if (this.pages.size === 0 || signal.aborted) return resolve('cancel');
-      const question: PageQuestion = {
+      const question: ApprovalQuestion = {
         id: randomUUID(),
         server: request.server,
         tool: request.tool,

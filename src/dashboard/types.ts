@@ -1,6 +1,7 @@
 /**
- * What the dashboard's API answers about executions; shared by the server (`feed.ts`) and the page
- * (`ui/`), so it imports nothing.
+ * What the dashboard's API answers (`/ui/api/*`): the server's routes (`routes.ts`, `feed.ts`) are
+ * typed with these, and the page (`ui/api.ts`) reads them, so the two cannot drift. The page
+ * type-checks this file on its own, so it imports nothing.
  */
 
 /** One execution as the dashboard shows it: what the model saw (PII-tokenized), never more. */
@@ -24,4 +25,87 @@ export interface FeedEntry {
   logs: string[];
   /** The answer the model read (`output`). */
   output: string;
+}
+
+/** A configured server as `GET /ui/api/overview` lists it: its status and its tool policy. */
+export interface ServerRow {
+  name: string;
+  ok: boolean;
+  tools: number;
+  deniedTools?: number;
+  restarts?: number;
+  protocolVersion?: string;
+  description: string;
+  error?: string;
+  policy: { allowTools?: string[]; denyTools?: string[]; requireApproval?: string[] };
+}
+
+/** A saved skill as the overview lists it. */
+export interface SkillRow {
+  name: string;
+  description: string;
+  version: number;
+  /** `ok`, or why it is broken. */
+  status: string;
+  uses: number;
+  failures: number;
+}
+
+/** A PII audit entry as the overview lists it (the newest 100). */
+export interface PiiRow {
+  time: string;
+  session: string;
+  server: string;
+  tool: string;
+  /** Values tokenized, by PII type. */
+  types: Record<string, number>;
+}
+
+/** `GET /ui/api/overview`. */
+export interface Overview {
+  servers: ServerRow[];
+  executions: FeedEntry[];
+  skills: SkillRow[];
+  pii: PiiRow[];
+}
+
+/** One hit of `GET /ui/api/search?q=`. */
+export interface SearchHitRow {
+  name: string;
+  summary?: string | undefined;
+  signature?: string | undefined;
+  importFrom: string;
+}
+
+/** A playground script's call that needs the person's approval (the `approval` event). */
+export interface ApprovalQuestion {
+  /** Random id (122 bits) the page answers with: `POST /ui/api/approve { id, approve }`. */
+  id: string;
+  server: string;
+  tool: string;
+  /** The same text MCP elicitation shows (see `approvalMessage`). */
+  message: string;
+}
+
+/** `GET /ui/api/session`. */
+export interface SessionAnswer {
+  signedIn: boolean;
+  tokenRequired: boolean;
+}
+
+/** `POST /ui/api/run`: the script's answer as `execute_code` gives it. */
+export interface RunAnswer {
+  text: string;
+  isError: boolean;
+}
+
+/** `POST /ui/api/login` and `POST /ui/api/approve` (200 either way; `ok` says which). */
+export interface OkAnswer {
+  ok: boolean;
+  error?: string;
+}
+
+/** Every refusal of the API (400, 401, 403, 404, 413, 415). */
+export interface ErrorAnswer {
+  error: string;
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ToolscriptError } from '../errors.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createMcpServer } from './mcp-server.js';
@@ -88,14 +87,18 @@ export class HttpSessions {
     return transport;
   }
 
-  /** Starts a session with the client's `initialize` request (the caller checked {@link hasRoom}). */
-  async initialize(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  /**
+   * Starts a session with the client's `initialize` request, `body` its JSON already read (the
+   * caller checked {@link hasRoom}). @returns the transport's answer.
+   */
+  async initialize(request: Request, body: unknown): Promise<Response> {
     const id = randomUUID();
     const transport = await this.open(id, false, body);
-    await transport.handleNode(req, res, body);
+    const answer = await transport.handleRequest(request, { parsedBody: body });
     // An initialize the transport refused (e.g. 406 for a bad Accept header) made no session:
     // close it now, or its server would stay listening to the catalog outside the session cap.
     if (!this.transports.has(id)) await transport.close().catch(() => {});
+    return answer;
   }
 
   /**

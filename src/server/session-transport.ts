@@ -1,21 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 
 /**
- * One MCP session's Streamable HTTP transport: the SDK's web-standard transport, served from
- * Node's `http` through `@hono/node-server` (as the SDK's own Node transport does), and able to
- * take over a session another replica initialized ({@link SessionTransport.replay}).
+ * One MCP session's Streamable HTTP transport: the SDK's web-standard transport (the HTTP app
+ * hands it each request of the session), able to take over a session another replica
+ * initialized ({@link SessionTransport.replay}).
  */
 export class SessionTransport extends WebStandardStreamableHTTPServerTransport {
-  /** Answers one HTTP request of the session; `parsedBody` is the JSON body already read (POST). */
-  async handleNode(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
-    const listener = getRequestListener((request) => this.handleRequest(request, { parsedBody }), {
-      overrideGlobalObjects: false,
-    });
-    await listener(req, res);
-  }
-
   /**
    * Makes this transport serve a session initialized on another replica, with no private state
    * touched: it replays the client's `initialize` request (from the session record), so the
