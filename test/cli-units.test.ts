@@ -4,7 +4,7 @@ import { exec, tokenLine } from '../src/cli/commands/exec.js';
 import { runCli } from '../src/cli/main.js';
 import { startupWarning } from '../src/cli/shared.js';
 import { DenoSandbox } from '../src/sandbox/deno/index.js';
-import { locateDeno } from '../src/sandbox/deno/locate.js';
+import { locateDeno } from '../src/sandbox/subprocess/locate.js';
 
 const tokens = (codeMode: number, direct: number) => ({
   codeMode,

@@ -11,13 +11,7 @@ import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config/index.js';
 import type { PiiGuard } from '../pii/guard.js';
 import type { PiiVault } from '../pii/vault.js';
-import {
-  type PythonScript,
-  RunClock,
-  type Sandbox,
-  type SandboxRunOptions,
-  type SandboxRunResult,
-} from '../sandbox/contract.js';
+import { type PythonScript, RunClock, type Sandbox } from '../sandbox/contract.js';
 import type { ServerImports } from '../script/imports.js';
 import type { SkillLibrary } from '../skills/library.js';
 import type { Elicitor } from '../upstream/elicitation.js';
@@ -27,10 +21,8 @@ import type { ExecutionResult } from './result.js';
 import type { ScriptTypechecker, TypecheckMode } from './typecheck.js';
 
 /** What runs Python scripts (see `sandbox/python`): a payload for its runner, and the usual options. */
-export interface PythonRunner {
-  /** @param owner who runs it (the session), so turns are shared fairly when scripts queue. */
-  run(script: PythonScript, options: SandboxRunOptions, owner?: string): Promise<SandboxRunResult>;
-}
+/** Runs Python scripts: `PythonSandbox`, started on the first one. */
+export type PythonRunner = Sandbox<PythonScript>;
 
 /** Per-execution options: overrides of the config's `sandbox` limits, and the session's PII vault. */
 export interface ExecuteOptions {

@@ -140,7 +140,7 @@ async function run(
     return execution;
   };
   if (language === 'python') {
-    const { raw, payloads } = await runPythonScript(parts, code, {
+    const { raw, payloads, memoryBytes } = await runPythonScript(parts, code, {
       session,
       vault,
       signal,
@@ -149,7 +149,7 @@ async function run(
       onCall,
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
-    return finish(raw, payloads);
+    return finish(raw, payloads, memoryBytes);
   }
   const transpiled = await transpileScript(code);
   if (!transpiled.ok) {

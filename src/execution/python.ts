@@ -42,8 +42,10 @@ export async function runPythonScript(
     limits: { timeoutMs: number; memoryMb: number };
   },
 ): Promise<{
-  raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'>;
+  raw: Pick<ExecutionResult, 'ok' | 'result' | 'logs' | 'error' | 'calls'> & { json?: string | undefined };
   payloads: ReturnType<typeof openHost>['payloads'];
+  /** The interpreter's heap when the script finished, where the sandbox can tell. */
+  memoryBytes?: number | undefined;
 }> {
   let python: PythonRunner | undefined;
   let why = 'this gateway runs no Python';
@@ -90,19 +92,21 @@ export async function runPythonScript(
       limits: context.limits,
       signal: context.signal,
       clock: host.clock,
+      owner: context.session,
     },
-    context.session,
   );
   host.close();
   return {
     raw: {
       ok: run.ok,
       result: run.ok ? (run.result ?? null) : null,
+      json: run.ok ? run.json : undefined,
       logs: run.logs.map(formatLog),
       calls: host.calls,
       error: run.error ? describePythonError(run.error, parts.catalog.listServers()) : null,
     },
     payloads: host.payloads,
+    memoryBytes: run.memoryBytes,
   };
 }
 

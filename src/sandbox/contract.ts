@@ -72,6 +72,11 @@ export interface SandboxRunOptions {
   signal?: AbortSignal | undefined;
   /** Stops `limits.timeoutMs` from counting while the host waits on a person (see {@link RunClock}). */
   clock?: RunClock | undefined;
+  /**
+   * Who runs the script (a session): a backend that queues runs (Python) shares its turns fairly
+   * across owners. @default ""
+   */
+  owner?: string | undefined;
 }
 
 /**
@@ -135,10 +140,13 @@ export interface PythonScript {
   stateOps: Record<string, string>;
 }
 
-/** Runs scripts. Implementations live in `src/sandbox/<name>/`. */
-export interface Sandbox {
-  /** Runs `code` (a JavaScript ES module). Never rejects. */
-  run(code: string, options: SandboxRunOptions): Promise<SandboxRunResult>;
+/**
+ * Runs scripts. Implementations live in `src/sandbox/<name>/`: QuickJS and Deno run a JavaScript
+ * ES module (`Script` is its source), Python a {@link PythonScript}.
+ */
+export interface Sandbox<Script = string> {
+  /** Runs `script`. Never rejects: every failure is in the result's `error`. */
+  run(script: Script, options: SandboxRunOptions): Promise<SandboxRunResult>;
   /** Frees what the sandbox holds outside the process (temporary folders). Called by `Gateway.close`. */
   close?(): void | Promise<void>;
 }

@@ -3,20 +3,20 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { Sandbox, SandboxRunOptions, SandboxRunResult } from '../contract.js';
-import { bundle } from './bundle.js';
-import { makeSandboxFolder, writeBlockedImportMap } from './folders.js';
-import { DENO_INSTALL_HINT, locateDeno } from './locate.js';
+import { makeSandboxFolder, writeBlockedImportMap } from '../subprocess/folders.js';
+import { DENO_INSTALL_HINT, locateDeno } from '../subprocess/locate.js';
 import {
   createCgroup,
   DENO_RUN_FLAGS,
   detectMemoryEnforcement,
   type MemoryEnforcement,
   spawnCapped,
-} from './memory.js';
-import { SubprocessRun } from './run.js';
+} from '../subprocess/memory.js';
+import { SubprocessRun } from '../subprocess/run.js';
+import { bundle } from './bundle.js';
 import { RUNNER_SOURCE } from './runner.js';
 
-export { detectMemoryEnforcement, type MemoryEnforcement } from './memory.js';
+export { detectMemoryEnforcement, type MemoryEnforcement } from '../subprocess/memory.js';
 
 /** Memory the Deno runtime needs besides the script's heap, added to the cgroup limit, in MiB. */
 const RUNTIME_OVERHEAD_MB = 160;

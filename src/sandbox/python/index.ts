@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import envPaths from 'env-paths';
 import { ConfigError } from '../../errors.js';
-import type { PythonScript, SandboxRunOptions, SandboxRunResult } from '../contract.js';
-import { makeSandboxFolder, writeBlockedImportMap } from '../deno/folders.js';
-import { DENO_INSTALL_HINT, locateDeno } from '../deno/locate.js';
+import type { PythonScript, Sandbox, SandboxRunOptions, SandboxRunResult } from '../contract.js';
+import { cancelledError } from '../errors.js';
+import { makeSandboxFolder, writeBlockedImportMap } from '../subprocess/folders.js';
+import { DENO_INSTALL_HINT, locateDeno } from '../subprocess/locate.js';
 import {
   createCgroup,
   DENO_RUN_FLAGS,
@@ -16,9 +17,8 @@ import {
   type MemoryEnforcement,
   removeCgroup,
   spawnCapped,
-} from '../deno/memory.js';
-import { SubprocessRun } from '../deno/run.js';
-import { cancelledError } from '../errors.js';
+} from '../subprocess/memory.js';
+import { SubprocessRun } from '../subprocess/run.js';
 import { RUNNER_SOURCE, SNAPSHOT_SOURCE } from './runner.js';
 import { FairTurns } from './turns.js';
 
@@ -81,7 +81,7 @@ export function pythonUnavailable(env: NodeJS.ProcessEnv = process.env): string 
  * serves one script and is replaced. Host calls, logs, the time limit (SIGKILL), cancellation and
  * the memory cap (a cgroup when one can be made) work as in the Deno backend.
  */
-export class PythonSandbox {
+export class PythonSandbox implements Sandbox<PythonScript> {
   private readonly ready: Interpreter[] = [];
   private booting = 0;
   private closed = false;
@@ -143,9 +143,11 @@ export class PythonSandbox {
   /**
    * Runs one Python script (`payload.code`, with the binding modules and runtime tables the runner
    * expects) in a pooled interpreter, or a fresh one when none is waiting or the memory cap differs.
+   * At most `maxRunning` run at once; the others wait, turns shared fairly across `options.owner`s.
    */
-  async run(payload: PythonScript, options: SandboxRunOptions, owner = ''): Promise<SandboxRunResult> {
+  async run(payload: PythonScript, options: SandboxRunOptions): Promise<SandboxRunResult> {
     const started = performance.now();
+    const owner = options.owner ?? '';
     if (!(await this.turns.acquire(owner, options.signal)))
       return {
         ok: false,

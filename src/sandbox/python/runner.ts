@@ -1,4 +1,4 @@
-import { RUNNER_ANSWERS, RUNNER_IO } from '../deno/runner.js';
+import { RUNNER_ANSWERS, RUNNER_IO } from '../subprocess/protocol.js';
 
 /**
  * Sources of the Python sandbox's Deno programs (written to files at start).
@@ -11,7 +11,7 @@ import { RUNNER_ANSWERS, RUNNER_IO } from '../deno/runner.js';
  * only), then revokes its read permission, so from then on the process has no permission at all:
  * no file, network, environment or subprocess, whatever Python (or JavaScript reached from it)
  * tries. It removes `Deno` and the other runtime globals, then waits for one `run` message on
- * stdin, like the JavaScript runner (see ../deno/runner.ts): the same nonce-prefixed JSON lines
+ * stdin, like the JavaScript runner (see ../deno/runner.ts and ../subprocess/protocol.ts): the same nonce-prefixed JSON lines
  * carry host calls, logs and the outcome. Each process runs one script and exits.
  */
 
@@ -120,6 +120,7 @@ const [indexURL, snapshotFile] = Deno.args;
 const { loadPyodide } = await import(new URL('pyodide.mjs', 'file://' + indexURL).href);
 ${RUNNER_IO}
 const py = await loadPyodide({ indexURL, _loadSnapshot: Deno.readFileSync(snapshotFile), env: {} });
+const memoryUsage = Deno.memoryUsage;
 // Pyodide finds its source of random bytes on first use, through require('node:crypto'): use it
 // once now, while require is there, so os.urandom, secrets and uuid4 work once it is gone.
 py.runPython('import os; os.urandom(1)');
@@ -237,6 +238,8 @@ _run_script\`);
 finished = true;
 try { py.runPython('import sys; sys.stdout.flush(); sys.stderr.flush()'); } catch {}
 for (const s of streams) s.end();
+// The interpreter's heap: JavaScript's, and the WebAssembly memory Python lives in.
+try { const used = memoryUsage(); outcome.memoryBytes = used.heapUsed + used.external; } catch {}
 send(outcome);
 exit(0);
 `;

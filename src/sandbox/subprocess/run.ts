@@ -26,8 +26,18 @@ const messageSchema = z.union([
     args: z.array(z.unknown()),
   }),
   z.object({ type: z.literal('log'), level: z.enum(['log', 'info', 'warn', 'error']), message: z.string() }),
-  z.object({ type: z.literal('done'), ok: z.literal(true), json: z.string().optional() }),
-  z.object({ type: z.literal('done'), ok: z.literal(false), error: errorShape }),
+  z.object({
+    type: z.literal('done'),
+    ok: z.literal(true),
+    json: z.string().optional(),
+    memoryBytes: z.number().nonnegative().optional(),
+  }),
+  z.object({
+    type: z.literal('done'),
+    ok: z.literal(false),
+    error: errorShape,
+    memoryBytes: z.number().nonnegative().optional(),
+  }),
 ]);
 
 /** What a run needs of its sandbox: where the binary is (for messages) and how to hide host paths. */
@@ -46,6 +56,7 @@ export class SubprocessRun {
   private readonly logs: LogCollector;
   private readonly nonce = randomBytes(16).toString('hex');
   private finished = false;
+  private memoryBytes: number | undefined;
 
   constructor(
     private readonly sandbox: RunHost,
@@ -127,7 +138,7 @@ export class SubprocessRun {
     });
     child.kill('SIGKILL');
     if (cgroup) removeCgroup(cgroup);
-    return runResult(outcome, this.logs, started);
+    return runResult(outcome, this.logs, started, this.memoryBytes);
   }
 
   /** Handles one line from the subprocess; returns the outcome when the run is over. */
@@ -155,6 +166,8 @@ export class SubprocessRun {
       );
       return undefined;
     }
+    // What the runtime said it held when the script finished (metrics only: never trusted further).
+    this.memoryBytes = message.memoryBytes;
     if (message.ok) return { ok: true, json: message.json };
     const error = fromGuestError(message.error);
     error.message = this.sandbox.tidy(error.message);
