@@ -1,4 +1,4 @@
-import { GUEST_DESCRIBE, GUEST_FORMAT, GUEST_REBUILD, GUEST_SERIALIZE } from '../guest.js';
+import { guestSource } from '../guest/source.js';
 import { RUNNER_ANSWERS, RUNNER_IO } from '../subprocess/protocol.js';
 import { BUFFER_BUDGET } from './buffers.js';
 
@@ -27,7 +27,7 @@ for (const name of ['Deno', 'process', 'Buffer', 'global', 'setImmediate', 'clea
   'localStorage', 'sessionStorage', 'open', 'alert', 'prompt', 'confirm', 'close']) {
   try { delete globalThis[name]; } catch {}
 }
-${GUEST_REBUILD}
+${guestSource('helpers')}
 const answer = (p, m) => (m.ok ? p.resolve(m.value) : p.reject(rebuild(m.error)));
 ${RUNNER_ANSWERS}
 const host = {};
@@ -49,7 +49,6 @@ for (const name of first.hostFunctions) {
 Object.defineProperty(globalThis, '__host', { value: Object.freeze(host) });
 let logChars = 0;
 let dropped = false;
-${GUEST_FORMAT}
 const make = (level) => (...args) => {
   if (dropped) return;
   const message = args.map(fmt).join(' ');
@@ -62,8 +61,6 @@ const make = (level) => (...args) => {
   send({ type: 'log', level, message });
 };
 globalThis.console = Object.freeze({ log: make('log'), info: make('info'), warn: make('warn'), error: make('error'), debug: make('log') });
-${GUEST_DESCRIBE}
-${GUEST_SERIALIZE}
 let outcome;
 try {
   const bytes = encoder.encode(first.code);

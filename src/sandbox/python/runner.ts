@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { RUNNER_ANSWERS, RUNNER_IO } from '../subprocess/protocol.js';
 
 /**
@@ -15,92 +16,11 @@ import { RUNNER_ANSWERS, RUNNER_IO } from '../subprocess/protocol.js';
  * carry host calls, logs and the outcome. Each process runs one script and exits.
  */
 
-/** Python run once per process before the script: the `toolscript` modules and the import guard. */
-const PRELUDE = `
-import sys, json as _json, os, builtins
-
-class ToolError(Exception):
-    """A tool call (or a host operation) failed: code (e.g. TOOL_ERROR, INVALID_ARGUMENTS), server and tool."""
-    def __init__(self, message, code=None, server=None, tool=None, details=None):
-        super().__init__(message)
-        self.code = code
-        self.server = server
-        self.tool = tool
-        self.details = details or {}
-
-def _make_host(call):
-    async def host(name, *args):
-        answer = _json.loads(await call(name, _json.dumps(list(args))))
-        if answer["ok"]:
-            return answer.get("value")
-        error = answer["error"]
-        fields = error.get("fields") or {}
-        raise ToolError(error["message"], fields.get("code"), fields.get("server"), fields.get("tool"), fields)
-    return host
-
-class _Operations:
-    def __init__(self, host, kind, names):
-        for python_name, op in names.items():
-            async def run(*args, _op=op):
-                return await host(kind, _op, *args)
-            run.__name__ = python_name
-            setattr(self, python_name, run)
-
-def _install(call, modules, workspace_ops, state_ops):
-    import types
-    host = _make_host(call)
-    ToolError.__module__ = "toolscript"
-    package = types.ModuleType("toolscript")
-    package.ToolError = ToolError
-    package.__path__ = []
-    runtime = types.ModuleType("toolscript.runtime")
-    runtime.workspace = _Operations(host, "workspace", workspace_ops)
-    runtime.state = _Operations(host, "state", state_ops)
-    async def list_resources(server):
-        return await host("listResources", server)
-    async def read_resource(server, uri):
-        return await host("readResource", server, uri)
-    runtime.list_resources = list_resources
-    runtime.read_resource = read_resource
-    package.runtime = runtime
-    package._call = lambda server, tool, args: host("callTool", server, tool, args)
-    sys.modules["toolscript"] = package
-    sys.modules["toolscript.runtime"] = runtime
-    servers = types.ModuleType("servers")
-    servers.__path__ = []
-    sys.modules["servers"] = servers
-    for name, source in modules.items():
-        module = types.ModuleType("servers." + name)
-        module.__file__ = "servers/" + name + ".py"
-        exec(compile(source, module.__file__, "exec"), module.__dict__)
-        sys.modules[module.__name__] = module
-        setattr(servers, name, module)
-
-BLOCKED = {"js", "pyodide_js", "pyodide.code", "pyodide.http", "micropip", "_toolscript_host", "subprocess",
-           "ctypes", "_ctypes", "socket", "_socket", "ssl", "_ssl", "multiprocessing", "_posixsubprocess"}
-
-def _blocked(name):
-    return name in BLOCKED or name.split(".")[0] in ("js", "pyodide_js", "micropip")
-
-class _Guard:
-    """Refuses modules that reach JavaScript, the network or processes (the process has no permission anyway)."""
-    def find_spec(self, name, path=None, target=None):
-        if _blocked(name):
-            raise ImportError("toolscript: module '" + name + "' is not available in the sandbox", name=name)
-        return None
-
-def _seal():
-    for name in list(sys.modules):
-        if _blocked(name):
-            del sys.modules[name]
-    sys.meta_path.insert(0, _Guard())
-    os.environ.clear()
-    def _no_processes(*args, **kwargs):
-        raise OSError("toolscript: processes are not available in the sandbox")
-    for name in dir(os):
-        if name in ("system", "popen", "fork", "forkpty", "kill", "killpg") or name.startswith(("exec", "spawn", "posix_spawn")):
-            setattr(os, name, _no_processes)
-`;
+/**
+ * Python run once per process before the script: the `toolscript` modules and the import guard
+ * (./prelude.py, a real Python file; the build copies it beside this module in dist/).
+ */
+const PRELUDE = readFileSync(new URL('./prelude.py', import.meta.url), 'utf8');
 
 /** Pyodide's own modules every run uses, imported before the snapshot so a run need not. */
 const SNAPSHOT_IMPORTS = 'import json, asyncio, types, traceback, os, sys';

@@ -1,4 +1,4 @@
-import { GUEST_DESCRIBE, GUEST_FORMAT, GUEST_REBUILD, GUEST_SERIALIZE } from '../guest.js';
+import { guestSource } from '../guest/source.js';
 
 /**
  * Global code evaluated in every fresh QuickJS context before the script. It turns the two raw host
@@ -18,7 +18,7 @@ export function preludeSource(hostFunctionNames: string[]): string {
   const rawLog = globalThis.__toolscript_log_raw;
   delete globalThis.__toolscript_call_raw;
   delete globalThis.__toolscript_log_raw;
-  ${GUEST_REBUILD}
+  ${guestSource('helpers')}
   const host = {};
   for (const name of ${JSON.stringify(hostFunctionNames)}) {
     host[name] = (...args) => raw(name, stringify(args)).then(
@@ -27,11 +27,8 @@ export function preludeSource(hostFunctionNames: string[]): string {
     );
   }
   Object.defineProperty(globalThis, '__host', { value: Object.freeze(host) });
-  ${GUEST_FORMAT}
   const make = (level) => (...args) => { rawLog(level, args.map(fmt).join(' ')); };
   globalThis.console = Object.freeze({ log: make('log'), info: make('info'), warn: make('warn'), error: make('error'), debug: make('log') });
-  ${GUEST_DESCRIBE}
-  ${GUEST_SERIALIZE}
   return [(e) => stringify(describe(e)), serialize];
 })();`;
 }
