@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** Guest files of this folder, as {@link guestSource} names them. */
-export type GuestFile = 'helpers';
+export type GuestFile = 'helpers' | 'quickjs-prelude';
 
 const texts = new Map<GuestFile, string>();
 

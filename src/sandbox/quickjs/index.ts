@@ -81,6 +81,8 @@ class QuickJSRun {
   private context!: QuickJSContext;
   /** The prelude's `describe` and `serialize`, held by the host only (see `preludeSource`). */
   private hooks: { describe: QuickJSHandle; serialize: QuickJSHandle } | undefined;
+  /** Set once the interrupt handler stopped the script (its time ran out, or it was cancelled). */
+  private interrupted = false;
   /** False when freeing the runtime failed (see {@link QuickJSRun.dispose}) or the instance broke. */
   disposedCleanly = true;
   /** Ends the run early with an outcome (host-side failures). */
@@ -116,7 +118,8 @@ class QuickJSRun {
         if (now - lastTick < TICK_GAP_MS) deadline.charge(now - lastTick);
         lastTick = now;
       }
-      return deadline.overdue() || this.cancelled();
+      if (deadline.overdue() || this.cancelled()) this.interrupted = true;
+      return this.interrupted;
     });
     const lookup = moduleLookup(this.options.modules);
     const loaded = new Map<string, string | undefined>([[SCRIPT_NAME, code]]);
@@ -327,7 +330,9 @@ export const __result = await m.default;`,
         message = String(dumped.message ?? message);
       } else message = String(dumped);
     } catch {}
-    if (name === 'InternalError' && message === 'interrupted') {
+    // Once interrupted, whatever error surfaces is the interruption's (QuickJS may raise another
+    // one, such as "not a function", from the async module machinery it cut short).
+    if (this.interrupted || (name === 'InternalError' && message === 'interrupted')) {
       handle.dispose();
       if (this.cancelled()) return cancelledError();
       return timeoutError(this.options.limits.timeoutMs);
