@@ -3,7 +3,7 @@
  * it before the script (the QuickJS prelude, the Deno runner), so the two behave alike; it is
  * type-checked and linted with the rest, and read as text by {@link guestSource} (./source.ts).
  *
- * It defines `fmt`, `describe`, `rebuild` and `serialize` in the scope it is pasted into, which
+ * It defines `fmt`, `describe`, `rebuild`, `serialize` and `consoleOf` in the scope it is pasted into, which
  * must have `parse`, `stringify` and `keys` (JSON.parse, JSON.stringify, Object.keys) taken before
  * any script code ran.
  */
@@ -22,7 +22,6 @@ interface GuestError {
 }
 
 /** One console argument as text: strings as they are, errors with their stack, other values as JSON where possible. */
-// biome-ignore lint/correctness/noUnusedVariables: used by the code this file is pasted before.
 const fmt = (v: unknown): string => {
   if (typeof v === 'string') return v;
   if (v instanceof Error)
@@ -38,7 +37,6 @@ const fmt = (v: unknown): string => {
 };
 
 /** A thrown value as `{ name, message, stack, fields }`, the stack cut to 8 lines. */
-// biome-ignore lint/correctness/noUnusedVariables: used by the code this file is pasted before.
 const describe = (e: unknown): GuestError => {
   if (!(e instanceof Error)) {
     let message: string;
@@ -61,7 +59,6 @@ const describe = (e: unknown): GuestError => {
 };
 
 /** A host function's error as an `Error` for the script, its fields (`code`, `server`…) copied on. */
-// biome-ignore lint/correctness/noUnusedVariables: used by the code this file is pasted before.
 const rebuild = (d: GuestError): Error => {
   const e = new Error(d.message);
   e.name = d.name;
@@ -70,8 +67,17 @@ const rebuild = (d: GuestError): Error => {
 };
 
 /** The script's result as JSON (bigints as strings), or undefined. */
-// biome-ignore lint/correctness/noUnusedVariables: used by the code this file is pasted before.
 const serialize = (v: unknown): string | undefined =>
   v === undefined ? undefined : stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
+
+/** The script's `console`, frozen: each level's function made by `make` (`debug` logs as `log`). */
+const consoleOf = (make: (level: string) => (...args: unknown[]) => void): Console =>
+  Object.freeze({
+    log: make('log'),
+    info: make('info'),
+    warn: make('warn'),
+    error: make('error'),
+    debug: make('log'),
+  }) as unknown as Console;
 
 export {};

@@ -15,6 +15,7 @@ declare const fmt: (value: unknown) => string;
 declare const describe: (thrown: unknown) => unknown;
 declare const rebuild: (error: { name: string; message: string; fields: Record<string, unknown> }) => Error;
 declare const serialize: (value: unknown) => string | undefined;
+declare const consoleOf: (make: (level: string) => (...args: unknown[]) => void) => Console;
 
 /** The hooks the host installs on the context's global object, removed here before the script runs. */
 interface RawHooks {
@@ -24,10 +25,7 @@ interface RawHooks {
 
 // Builtins the bridge relies on, taken before the script can replace them (the helpers use them).
 const { parse, stringify } = JSON;
-// biome-ignore lint/correctness/noUnusedVariables: the helpers use it.
 const { keys } = Object;
-
-// biome-ignore lint/correctness/noUnusedVariables: the host's code calls it (see quickjs/prelude.ts).
 const prelude = (hostFunctionNames: string[]) => {
   const hooks = globalThis as unknown as RawHooks;
   const raw = hooks.__toolscript_call_raw as NonNullable<RawHooks['__toolscript_call_raw']>;
@@ -50,13 +48,7 @@ const prelude = (hostFunctionNames: string[]) => {
     (...args: unknown[]) => {
       rawLog(level, args.map(fmt).join(' '));
     };
-  globalThis.console = Object.freeze({
-    log: make('log'),
-    info: make('info'),
-    warn: make('warn'),
-    error: make('error'),
-    debug: make('log'),
-  }) as unknown as Console;
+  globalThis.console = consoleOf(make);
   return [(e: unknown) => stringify(describe(e)), serialize];
 };
 

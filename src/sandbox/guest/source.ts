@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** Guest files of this folder, as {@link guestSource} names them. */
-export type GuestFile = 'helpers' | 'quickjs-prelude';
+export type GuestFile =
+  | 'helpers'
+  | 'quickjs-prelude'
+  | 'protocol-io'
+  | 'protocol-answers'
+  | 'buffer-budget'
+  | 'deno-runner';
 
 const texts = new Map<GuestFile, string>();
 

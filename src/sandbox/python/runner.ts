@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RUNNER_ANSWERS, RUNNER_IO } from '../subprocess/protocol.js';
+import { guestSource } from '../guest/source.js';
 
 /**
  * Sources of the Python sandbox's Deno programs (written to files at start).
@@ -12,7 +12,7 @@ import { RUNNER_ANSWERS, RUNNER_IO } from '../subprocess/protocol.js';
  * only), then revokes its read permission, so from then on the process has no permission at all:
  * no file, network, environment or subprocess, whatever Python (or JavaScript reached from it)
  * tries. It removes `Deno` and the other runtime globals, then waits for one `run` message on
- * stdin, like the JavaScript runner (see ../deno/runner.ts and ../subprocess/protocol.ts): the same nonce-prefixed JSON lines
+ * stdin, like the JavaScript runner (see ../guest/deno-runner.ts and ../guest/protocol-io.ts): the same nonce-prefixed JSON lines
  * carry host calls, logs and the outcome. Each process runs one script and exits.
  */
 
@@ -38,7 +38,7 @@ Deno.writeFileSync(out, py.makeMemorySnapshot());
 export const RUNNER_SOURCE = `
 const [indexURL, snapshotFile] = Deno.args;
 const { loadPyodide } = await import(new URL('pyodide.mjs', 'file://' + indexURL).href);
-${RUNNER_IO}
+${guestSource('protocol-io')}
 const py = await loadPyodide({ indexURL, _loadSnapshot: Deno.readFileSync(snapshotFile), env: {} });
 const memoryUsage = Deno.memoryUsage;
 // Pyodide finds its source of random bytes on first use, through require('node:crypto'): use it
@@ -58,7 +58,8 @@ nonce = first.nonce;
 // The host's answer line as it came ({ id, ok, value } or { id, ok: false, error }): what Python
 // reads is never re-written here, where a script may have patched toJSON.
 const answer = (resolve, m, text) => resolve(text);
-${RUNNER_ANSWERS}
+${guestSource('protocol-answers')}
+listenForAnswers();
 const allowed = new Set(first.hostFunctions);
 // Host calls from Python: (name, JSON of the arguments) -> JSON of { ok, value } or { ok: false, error }.
 const refuse = (message) => '{"ok":false,"error":{"name":"Error","message":' + stringify(String(message)) + ',"fields":{}}}';
