@@ -22,7 +22,7 @@
  * (V8's `--expose-gc-as`; V8 makes it non-configurable, so it stays visible, and a script calling
  * it only collects garbage within its own time limit).
  */
-import type { GuestDeno } from './deno.js';
+import type { GuestDeno } from './apis.js';
 
 /** From ./protocol-io.ts. */
 declare const apply: typeof Reflect.apply;

@@ -8,7 +8,7 @@
  * only through references taken before the script runs), so the script cannot forge a message.
  * The host enforces the log cap again on its side.
  */
-import type { AnswerMessage, GuestDeno, RunMessage } from './deno.js';
+import type { AnswerMessage, GuestDeno, RunMessage } from './apis.js';
 
 declare const Deno: GuestDeno;
 /** From ./protocol-io.ts. */
@@ -22,6 +22,10 @@ declare const nextLine: () => Promise<string | undefined>;
 declare let nonce: string;
 declare const rawJson: (text: string) => { text: string };
 declare const send: (message: Record<string, unknown>) => void;
+declare const removeGlobals: (extra: string[]) => void;
+declare let maxLogChars: number;
+declare const dropped: boolean;
+declare const log: (level: string, message: string) => void;
 /** From ./protocol-answers.ts. */
 declare const pending: Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>;
 declare let nextId: number;
@@ -47,42 +51,16 @@ const writeErr = Deno.stderr.writeSync;
 const memoryUsage = Deno.memoryUsage;
 installBufferBudget(first.memoryMb * 1048576, memoryUsage, (bytes) => apply(writeErr, errOut, [bytes]));
 // The same globals as the QuickJS sandbox: no runtime namespace, no network, no timers, no storage.
-for (const name of [
-  'Deno',
-  'process',
-  'Buffer',
-  'global',
+removeGlobals([
   'setImmediate',
   'clearImmediate',
-  'require',
-  'module',
   '__dirname',
   '__filename',
-  'fetch',
-  'WebSocket',
-  'WebSocketStream',
-  'EventSource',
-  'Worker',
-  'BroadcastChannel',
-  'XMLHttpRequest',
   'setTimeout',
   'setInterval',
   'clearTimeout',
   'clearInterval',
-  'navigator',
-  'caches',
-  'localStorage',
-  'sessionStorage',
-  'open',
-  'alert',
-  'prompt',
-  'confirm',
-  'close',
-]) {
-  try {
-    delete (globalThis as Record<string, unknown>)[name];
-  } catch {}
-}
+]);
 const answer = (
   p: { resolve: (value: unknown) => void; reject: (error: unknown) => void },
   m: AnswerMessage,
@@ -114,24 +92,11 @@ for (const name of first.hostFunctions) {
   };
 }
 Object.defineProperty(globalThis, '__host', { value: Object.freeze(host) });
-let logChars = 0;
-let dropped = false;
+maxLogChars = first.maxLogChars;
 const make =
   (level: string) =>
   (...args: unknown[]) => {
-    if (dropped) return;
-    const message = args.map(fmt).join(' ');
-    if (logChars + message.length > first.maxLogChars) {
-      dropped = true;
-      send({
-        type: 'log',
-        level: 'warn',
-        message: `[toolscript: console output past ${first.maxLogChars} characters was dropped]`,
-      });
-      return;
-    }
-    logChars += message.length;
-    send({ type: 'log', level, message });
+    if (!dropped) log(level, args.map(fmt).join(' '));
   };
 globalThis.console = consoleOf(make);
 let outcome: Record<string, unknown>;

@@ -4,7 +4,7 @@
  * line)` settles; `listenForAnswers()` reads answer lines from stdin from then on, so a runner
  * calls it only once it has read its run message.
  */
-import type { AnswerMessage } from './deno.js';
+import type { AnswerMessage } from './apis.js';
 
 /** From ./protocol-io.ts. */
 declare const parse: typeof JSON.parse;

@@ -6,7 +6,7 @@
  * the run message), its envelope built field by field so that no `toJSON` a script sets can
  * change it.
  */
-import type { GuestDeno } from './deno.js';
+import type { GuestDeno } from './apis.js';
 
 declare const Deno: GuestDeno;
 
@@ -76,4 +76,61 @@ function send(message: Record<string, unknown>): void {
   let bytes: Uint8Array = apply(encode, encoder, [`${nonce}${line(message)}\n`]);
   while (apply(byteLength, bytes, []) > 0)
     bytes = apply(subarray, bytes, [apply(writeSync, stdout, [bytes])]);
+}
+
+/**
+ * Removes the globals no script may reach: the runtime's namespace, Node's, network, workers,
+ * storage and dialogs, and `extra` (the JavaScript runner also removes timers).
+ */
+function removeGlobals(extra: string[]): void {
+  const names = [
+    'Deno',
+    'process',
+    'Buffer',
+    'global',
+    'require',
+    'module',
+    'fetch',
+    'WebSocket',
+    'WebSocketStream',
+    'EventSource',
+    'Worker',
+    'BroadcastChannel',
+    'XMLHttpRequest',
+    'navigator',
+    'caches',
+    'localStorage',
+    'sessionStorage',
+    'open',
+    'alert',
+    'prompt',
+    'confirm',
+    'close',
+  ];
+  for (const name of [...names, ...extra]) {
+    try {
+      delete (globalThis as Record<string, unknown>)[name];
+    } catch {}
+  }
+}
+
+/** Console output allowed per run, in characters: the run message's `maxLogChars`. */
+let maxLogChars = 0;
+let logChars = 0;
+/** True once output went past `maxLogChars`: everything after is dropped. */
+let dropped = false;
+/** Sends one line of the script's output, or, past `maxLogChars`, one warning and nothing more. */
+function log(level: string, message: string): void {
+  if (dropped) return;
+  if (logChars + message.length > maxLogChars) {
+    dropped = true;
+    send({
+      type: 'log',
+      level: 'warn',
+      message: `[toolscript: console output past ${maxLogChars} characters was dropped]`,
+    });
+    return;
+  }
+  logChars += message.length;
+  send({ type: 'log', level, message });
 }

@@ -8,7 +8,9 @@ export type GuestFile =
   | 'protocol-io'
   | 'protocol-answers'
   | 'buffer-budget'
-  | 'deno-runner';
+  | 'deno-runner'
+  | 'python-snapshot'
+  | 'python-runner';
 
 const texts = new Map<GuestFile, string>();
 

@@ -1,6 +1,7 @@
 # Guest code: runs inside the Python sandbox (Pyodide), once per process before the script.
 # It installs the `toolscript` package (ToolError, the runtime: workspace, state, resources),
-# the `servers` package with the script's binding modules, and the import guard (`_seal`).
+# the `servers` package with the script's binding modules, the import guard (`_seal`), and
+# `_run_script`, which runs the script.
 # src/sandbox/python/runner.ts reads this file and hands it to the interpreter.
 import sys, json as _json, os, builtins
 
@@ -85,3 +86,26 @@ def _seal():
     for name in dir(os):
         if name in ("system", "popen", "fork", "forkpty", "kill", "killpg") or name.startswith(("exec", "spawn", "posix_spawn")):
             setattr(os, name, _no_processes)
+
+# The script's run: its value (the last expression) as JSON, or its error with the fields the host
+# reads (code, server, tool; SYNTAX_ERROR, MODULE_NOT_FOUND). The runner calls it once, after _seal.
+import traceback as _tb, json as _json
+from pyodide.code import eval_code_async
+async def _run_script(code):
+    scope = {"__name__": "__main__"}
+    try:
+        value = await eval_code_async(code, scope, filename="script.py", return_mode="last_expr")
+    except BaseException as e:
+        code_ = getattr(e, "code", None) if type(e).__name__ == "ToolError" else None
+        fields = {"code": code_, "server": getattr(e, "server", None), "tool": getattr(e, "tool", None)} if code_ else {}
+        if isinstance(e, SyntaxError):
+            fields = {"code": "SYNTAX_ERROR"}
+        if isinstance(e, ModuleNotFoundError):
+            fields = {"code": "MODULE_NOT_FOUND", "module": e.name}
+        lines = _tb.format_exception(e)
+        stack = "".join(l for l in lines if 'File "script.py"' in l or not l.startswith("  File"))
+        return _json.dumps({"ok": False, "error": {"name": type(e).__name__, "message": str(e) or type(e).__name__, "stack": stack[-2000:], "fields": fields}})
+    try:
+        return _json.dumps({"ok": True, "json": _json.dumps(value, default=lambda o: repr(o))})
+    except (TypeError, ValueError) as e:
+        return _json.dumps({"ok": False, "error": {"name": "TypeError", "message": "The result is not JSON: " + str(e), "fields": {}}})

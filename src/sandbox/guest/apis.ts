@@ -1,8 +1,10 @@
 /**
- * What the Deno runners (guest code, see ./protocol-io.ts) use of Deno's runtime API, declared
- * here for the type checker: toolscript has no Deno types, and the runners take these references
- * before any script runs, then remove `Deno`.
+ * What guest code uses of the runtimes it runs in, declared for the type checker (toolscript has
+ * no Deno or Pyodide types), and the messages of the runners' protocol. The runners take their
+ * references to Deno before any script runs, then remove `Deno`.
  */
+
+/** What the Deno runners (./deno-runner.ts, ./python-runner.ts) use of Deno's runtime API. */
 export interface GuestDeno {
   args: string[];
   stdin: { readable: ReadableStream<BufferSource> };
@@ -35,3 +37,23 @@ export interface AnswerMessage {
   value?: unknown;
   error?: { name: string; message: string; fields: Record<string, unknown> };
 }
+
+/** What the Python runners use of Pyodide (the `pyodide` package's `loadPyodide` result). */
+export interface GuestPyodide {
+  runPython(code: string): unknown;
+  globals: { get(name: string): (...args: unknown[]) => unknown };
+  toPy(value: unknown): unknown;
+  setStdout(stream: { write(bytes: Uint8Array): number }): void;
+  setStderr(stream: { write(bytes: Uint8Array): number }): void;
+  setStdin(stream: { stdin: () => undefined }): void;
+  unregisterJsModule(name: string): void;
+  makeMemorySnapshot(): Uint8Array;
+}
+
+/** `pyodide.mjs`'s `loadPyodide`, with the options the runners pass. */
+export type LoadPyodide = (options: {
+  indexURL: string;
+  env: Record<string, string>;
+  _makeSnapshot?: boolean;
+  _loadSnapshot?: Uint8Array;
+}) => Promise<GuestPyodide>;
