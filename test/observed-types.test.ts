@@ -2,10 +2,10 @@
  * Result types learnt from calls: merging, caps, schema changes, persistence, and that no value
  * is ever kept.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_OBSERVED_DEPTH, ObservedTypes } from '../src/catalog/observed.js';
 import { compactType } from '../src/codegen/compact-types.js';
 
@@ -76,5 +76,22 @@ describe('observed result types', () => {
     second.record('crm', 'find_people', 'h2', 'text');
     expect(typeOf(second, 'h2')).toBe('1: string');
     expect(typeOf(second, 'h1')).toBeUndefined();
+  });
+
+  it('saves within two seconds of an observation, however steadily calls keep coming', async () => {
+    const file = join(folder(), 'observed-types.json');
+    const observed = new ObservedTypes(file);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      // A call every half second for four seconds: the first observation is due at two.
+      for (let i = 0; i < 8; i++) {
+        observed.record('crm', 'find_people', 'h1', { id: i });
+        vi.advanceTimersByTime(500);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 2_000 });
+    await observed.flush();
   });
 });

@@ -25,7 +25,7 @@ export const MAX_OBSERVED_KEYS = 40;
 const MAX_ITEMS = 20;
 /** Values visited per result, whatever its size: inference stays cheap on the event loop. */
 const MAX_NODES = 2_000;
-/** Quiet time before observations are written, in ms. */
+/** Longest time an observation waits to be written, in ms. */
 const SAVE_DELAY_MS = 2_000;
 /** Shared folder and channel names in the store. */
 const SHARED = 'observed';
@@ -113,7 +113,9 @@ export class ObservedTypes {
         calls: fresh ? 1 : known.calls + 1,
       });
     }
-    clearTimeout(this.timer);
+    // Saved SAVE_DELAY_MS after the first unsaved observation: later calls neither postpone the
+    // save (a steady stream of calls would put it off for ever) nor make a timer each.
+    if (this.timer) return;
     this.timer = setTimeout(() => void this.flush().catch(() => {}), SAVE_DELAY_MS);
     this.timer.unref();
   }
@@ -121,6 +123,7 @@ export class ObservedTypes {
   /** Writes what changed now (the owner calls it at shutdown). */
   flush(): Promise<void> {
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.saving = this.saving.then(() => this.save());
     return this.saving;
   }
