@@ -82,7 +82,11 @@ export function dashboard(gateway: Gateway, options: DashboardOptions): Dashboar
   app.onError((error, c) =>
     HttpError.isInstance(error) && error.status === 413
       ? refuse(c, 413, `send at most ${options.maxBodyBytes} bytes`)
-      : refuse(c, 500, `internal error: ${error.message}`),
+      : refuse(
+          c,
+          500,
+          `internal error: ${error.message} (a fault in toolscript; reload the page, and report it if it repeats)`,
+        ),
   );
   app.get('/', () => sendAsset('index.html'));
   app.get('/assets/:name', (c) => sendAsset(c.req.param('name')));

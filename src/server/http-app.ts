@@ -8,7 +8,7 @@ import {
 import { type Context, Hono } from 'hono';
 import type { Dashboard } from '../dashboard/routes.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { bearerToken, HttpError, mediaType, readJson } from '../util/http.js';
+import { bearerToken, bodyTooLarge, HttpError, mediaType, readJson } from '../util/http.js';
 import type { modernHandler } from './http-modern.js';
 import { type HttpSessions, SessionsFullError } from './http-sessions.js';
 
@@ -21,8 +21,8 @@ export interface HttpAppParts {
   modern: ReturnType<typeof modernHandler>;
   /** The dashboard's routes, mounted at `/ui`. */
   dashboard: Dashboard;
-  /** The gateway token, or undefined (loopback only). */
-  token: string | undefined;
+  /** SHA-256 of the gateway token, or undefined without one (loopback only). */
+  tokenDigest: Buffer | undefined;
   /** Host names accepted in `Host`; undefined accepts any. */
   allowedHosts: string[] | undefined;
   /** Origins accepted in `Origin`; undefined accepts the allowed hosts' origins. */
@@ -44,10 +44,10 @@ const ROUTES = 'the MCP endpoint is /mcp (also /ui, /healthz, /readyz, /metrics,
  */
 export function httpApp(parts: HttpAppParts): Hono {
   const { gateway, sessions, modern, maxBodyBytes } = parts;
-  const tokenDigest = parts.token ? digest(parts.token) : undefined;
+  const { tokenDigest } = parts;
   // The caller reaches the per-request server as `authInfo.token` (its credential's hash).
   const authInfo = {
-    token: parts.token ? digest(parts.token).toString('hex') : '',
+    token: tokenDigest?.toString('hex') ?? '',
     clientId: 'toolscript',
     scopes: [],
   };
@@ -55,7 +55,12 @@ export function httpApp(parts: HttpAppParts): Hono {
   const app = new Hono({ strict: false });
 
   app.onError((error, c) => {
-    if (!HttpError.isInstance(error)) return rpcError(c, 500, `Internal error: ${error.message}`);
+    if (!HttpError.isInstance(error))
+      return rpcError(
+        c,
+        500,
+        `Internal error: ${error.message} (a fault in toolscript; the gateway keeps serving: retry, and report it if it repeats)`,
+      );
     if (error.status === 401) c.header('www-authenticate', 'Bearer');
     return rpcError(c, error.status, error.message);
   });
@@ -166,11 +171,14 @@ function admit(c: Context, parts: HttpAppParts, tokenDigest: Buffer | undefined)
       : parts.allowedHosts
         ? validateOriginHeader(origin, parts.allowedHosts).ok
         : true;
-    if (!ok) throw new HttpError(403, `Forbidden: Origin "${origin}" is not allowed`);
+    if (!ok)
+      throw new HttpError(
+        403,
+        `Forbidden: Origin "${origin}" is not allowed (DNS rebinding protection); open the page from this server's own address, or list the origin in serveHttp's allowedOrigins`,
+      );
   }
   const declared = Number(c.req.header('content-length') ?? 0);
-  if (declared > parts.maxBodyBytes)
-    throw new HttpError(413, `Request body over ${parts.maxBodyBytes} bytes`);
+  if (declared > parts.maxBodyBytes) throw bodyTooLarge(parts.maxBodyBytes);
 }
 
 function rpcError(c: Context, status: number, message: string): Response {

@@ -87,10 +87,12 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   const maxSessions = options.maxSessions ?? 1000;
   const allowedHosts = options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_HOSTS : undefined);
+  // The token's SHA-256: compared against each request's, and the sessions' owner in the store.
+  const tokenDigest = options.token ? createHash('sha256').update(options.token).digest() : undefined;
   const sessions = new HttpSessions(gateway, {
     idleMs,
     maxSessions,
-    tokenHash: options.token ? createHash('sha256').update(options.token).digest('hex') : '',
+    tokenHash: tokenDigest?.toString('hex') ?? '',
   });
   const state = modernState(gateway, idleMs);
   // Answers relayed from other replicas reach the paused scripts held here.
@@ -106,7 +108,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     sessions,
     modern,
     dashboard: ui,
-    token: options.token,
+    tokenDigest,
     allowedHosts,
     allowedOrigins: options.allowedOrigins,
     maxBodyBytes,

@@ -37,14 +37,19 @@ export class HttpError extends ToolscriptError {
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body?.getReader();
-  for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
-    size += chunk.value.length;
-    if (size > maxBytes) {
-      await reader?.cancel().catch(() => {});
-      throw new HttpError(413, `Request body over ${maxBytes} bytes`);
-    }
-    chunks.push(chunk.value);
+  // Leaving the loop early (the throw) cancels the stream: the rest is never read.
+  for await (const chunk of request.body ?? []) {
+    size += chunk.length;
+    if (size > maxBytes) throw bodyTooLarge(maxBytes);
+    chunks.push(chunk);
   }
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The 413 for a request body over `maxBytes`, declared or counted as it arrives. */
+export function bodyTooLarge(maxBytes: number): HttpError {
+  return new HttpError(
+    413,
+    `Request body over ${maxBytes} bytes: send less per request (a large script's data belongs in the workspace or a tool), or raise the server's maxBodyBytes`,
+  );
 }
