@@ -71,11 +71,21 @@ await direct.connect(
   new StdioClientTransport({ command: process.execPath, args: [everything, 'stdio'], stderr: 'ignore' }),
 );
 
+// The same calls with scripts on the gateway's own thread (`sandbox.threads: 0`, as `toolscript
+// exec` runs them): the difference to the default is the two thread hops each call makes.
+const onMain = await createGateway(
+  parseConfig({
+    mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } },
+    sandbox: { threads: 0 },
+  }),
+);
+
 const CALLS = 1000;
 const WARMUP_ROUNDS = 3;
 const ROUNDS = 7;
 const directRounds: number[] = [];
 const bridgeRounds: number[] = [];
+const mainRounds: number[] = [];
 // Both paths JIT-compile over their first few thousand calls (the gateway's 1000-call round drops
 // from ~1.2 s to ~0.5 s over three rounds), so the first rounds are discarded for both.
 for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
@@ -84,12 +94,15 @@ for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
   for (let i = 0; i < CALLS; i++) await direct.callTool({ name: 'echo', arguments: { message: `m${i}` } });
   if (measured) directRounds.push(performance.now() - started);
 
-  const execution = await gateway.execute(
-    `import { echo } from './servers/everything'; for (let i = 0; i < ${CALLS}; i++) await echo({ message: 'm' + i }); export default ${CALLS};`,
-    { timeoutMs: 120_000 },
-  );
-  if (!execution.ok) throw new Error(`bench script failed: ${execution.error?.message}`);
-  if (measured) bridgeRounds.push(execution.ms);
+  const script = `import { echo } from './servers/everything'; for (let i = 0; i < ${CALLS}; i++) await echo({ message: 'm' + i }); export default ${CALLS};`;
+  for (const [where, into] of [
+    [gateway, bridgeRounds],
+    [onMain, mainRounds],
+  ] as const) {
+    const execution = await where.execute(script, { timeoutMs: 120_000 });
+    if (!execution.ok) throw new Error(`bench script failed: ${execution.error?.message}`);
+    if (measured) into.push(execution.ms);
+  }
 }
 const directPerCall = median(directRounds) / CALLS;
 const bridgePerCall = median(bridgeRounds) / CALLS;
@@ -97,12 +110,18 @@ report(`${CALLS} sequential calls through the sandbox and bridge`, `${median(bri
 report(`${CALLS} sequential calls, direct SDK client`, `${median(directRounds).toFixed(1)} ms`);
 report('per call: bridge / direct', `${bridgePerCall.toFixed(4)} ms / ${directPerCall.toFixed(4)} ms`);
 report(
-  'per-call overhead over direct (ratio)',
+  'per-call overhead over direct (ratio; target at most 0.15 ms)',
   `${(bridgePerCall - directPerCall).toFixed(4)} ms (${(bridgePerCall / directPerCall).toFixed(3)}x)`,
+);
+const mainPerCall = median(mainRounds) / CALLS;
+report(
+  'per-call overhead over direct, scripts on the gateway thread (sandbox.threads: 0)',
+  `${(mainPerCall - directPerCall).toFixed(4)} ms (${(mainPerCall / directPerCall).toFixed(3)}x)`,
 );
 
 await direct.close();
 await gateway.close();
+await onMain.close();
 
 if (locateDeno() && locatePyodide()) await benchPython(report);
 else report('Python', `skipped: ${PYTHON_INSTALL_HINT}`);

@@ -38,6 +38,27 @@ describe('observed result types', () => {
     );
   });
 
+  it('counts a repeated shape, merges a new one after it, and saves both, across saves', async () => {
+    const file = join(folder(), 'observed-types.json');
+    const observed = new ObservedTypes(file);
+    for (let i = 0; i < 5; i++) observed.record('crm', 'find_people', 'h1', { total: i, name: `n${i}` });
+    expect(typeOf(observed)).toBe('5: { total: number; name: string }');
+    await observed.flush();
+    // After a save, a known shape is still counted, and a new one still widens the type.
+    observed.record('crm', 'find_people', 'h1', { total: 7, name: 'x' });
+    observed.record('crm', 'find_people', 'h1', { total: 8, name: 'y' });
+    observed.record('crm', 'find_people', 'h1', { total: 9 });
+    expect(typeOf(observed)).toBe('8: { total: number; name?: string }');
+    // Another schema hash starts over, and the shapes seen at the old one count for nothing.
+    observed.record('crm', 'find_people', 'h2', { total: 1, name: 'z' });
+    observed.record('crm', 'find_people', 'h2', { name: 'z' });
+    expect(typeOf(observed, 'h2')).toBe('2: { total?: number; name: string }');
+    await observed.flush();
+    const reloaded = new ObservedTypes(file);
+    await reloaded.load();
+    expect(typeOf(reloaded, 'h2')).toBe('2: { total?: number; name: string }');
+  });
+
   it('keeps no values: not in the type, not on disk; data used as keys makes a map', async () => {
     const dir = folder();
     const file = join(dir, 'observed-types.json');

@@ -25,6 +25,8 @@ export const MAX_OBSERVED_KEYS = 40;
 const MAX_ITEMS = 20;
 /** Values visited per result, whatever its size: inference stays cheap on the event loop. */
 const MAX_NODES = 2_000;
+/** Distinct shapes remembered per tool as already merged; a tool with more infers each new one. */
+const MAX_SHAPES = 64;
 /** Longest time an observation waits to be written, in ms. */
 const SAVE_DELAY_MS = 2_000;
 /** Shared folder and channel names in the store. */
@@ -62,6 +64,8 @@ export class ObservedTypes {
   private readonly entries = new Map<string, Entry>();
   /** What this process saw since the last save, per key, for merging with the store. */
   private readonly pending = new Map<string, Entry>();
+  /** Shapes (as JSON of the reduced value) already merged, per key, at one schema hash. */
+  private readonly shapes = new Map<string, { schemaHash: string; shapes: Set<string> }>();
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
 
@@ -99,19 +103,38 @@ export class ObservedTypes {
   record(server: string, tool: string, schemaHash: string, value: unknown): void {
     const reduced = reduce(value, 0, { nodes: 0 });
     if (reduced === undefined) return;
-    const { createSchema, mergeSchemas } = gensonjs();
-    const shape = createSchema(reduced);
     const key = keyOf(server, tool);
-    for (const map of [this.entries, this.pending]) {
-      const known = map.get(key);
-      const fresh = !known || known.schemaHash !== schemaHash;
-      map.set(key, {
-        server,
-        tool,
-        schemaHash,
-        schema: fresh ? shape : mergeSchemas([known.schema, shape]),
-        calls: fresh ? 1 : known.calls + 1,
-      });
+    // A shape already merged at this schema hash changes nothing but the count: most tools answer
+    // in one or a few shapes, and inferring and merging is most of the cost of a call's record.
+    const shape = JSON.stringify(reduced);
+    const seen = this.shapes.get(key);
+    const known = this.entries.get(key);
+    const unsaved = this.pending.get(key);
+    if (
+      seen?.schemaHash === schemaHash &&
+      seen.shapes.has(shape) &&
+      known?.schemaHash === schemaHash &&
+      unsaved?.schemaHash === schemaHash
+    ) {
+      known.calls += 1;
+      unsaved.calls += 1;
+    } else {
+      const { createSchema, mergeSchemas } = gensonjs();
+      const inferred = createSchema(reduced);
+      for (const map of [this.entries, this.pending]) {
+        const before = map.get(key);
+        const fresh = !before || before.schemaHash !== schemaHash;
+        map.set(key, {
+          server,
+          tool,
+          schemaHash,
+          schema: fresh ? inferred : mergeSchemas([before.schema, inferred]),
+          calls: fresh ? 1 : before.calls + 1,
+        });
+      }
+      const shapes = seen?.schemaHash === schemaHash ? seen.shapes : new Set<string>();
+      if (shapes.size < MAX_SHAPES) shapes.add(shape);
+      this.shapes.set(key, { schemaHash, shapes });
     }
     // Saved SAVE_DELAY_MS after the first unsaved observation: later calls neither postpone the
     // save (a steady stream of calls would put it off for ever) nor make a timer each.
