@@ -12,6 +12,8 @@ export interface CatalogServer {
   tools: Tool[];
   /** Why the server is unavailable, when it is. */
   error?: string;
+  /** `serverInfo.version` from `initialize`, when the server said it. */
+  version?: string;
 }
 
 /** A tool with its server and schema hash. */
@@ -65,15 +67,20 @@ export class Catalog extends EventEmitter<CatalogEvents> implements ReadonlyCata
     return catalog;
   }
 
-  /** Replaces a server's tools and emits `changed`. */
-  setTools(server: string, tools: Tool[], description?: string): void {
+  /**
+   * Replaces a server's tools and emits `changed`.
+   * @param version the server's `serverInfo.version`. @default the one it had
+   */
+  setTools(server: string, tools: Tool[], description?: string, version?: string): void {
     const previous = this.servers.get(server);
     const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const known = version ?? previous?.version;
     this.byName.delete(server);
     this.servers.set(server, {
       name: server,
       description: description ?? previous?.description ?? '',
       tools: sorted,
+      ...(known !== undefined ? { version: known } : {}),
     });
     this.emit('changed', server);
   }
@@ -117,14 +124,15 @@ export class Catalog extends EventEmitter<CatalogEvents> implements ReadonlyCata
 }
 
 /** SHA-256 (12 hex digits) of the canonical JSON (sorted keys) of a tool's input and output schemas. */
-export function schemaHash(tool: Pick<Tool, 'inputSchema' | 'outputSchema'>): string {
+export function schemaHash(tool: { inputSchema: unknown; outputSchema?: unknown }): string {
   return createHash('sha256')
     .update(canonicalJson({ inputSchema: tool.inputSchema, outputSchema: tool.outputSchema ?? null }))
     .digest('hex')
     .slice(0, 12);
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted and `undefined` members left out: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

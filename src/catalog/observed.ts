@@ -1,9 +1,6 @@
-import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import type { Schema } from 'genson-js';
-import type { SessionStore } from '../store/store.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { type SharedStore, ToolFiles, toolKey } from './tool-files.js';
 
 /** genson-js, loaded on the first recorded result (a script without tool calls never needs it). */
 let genson: typeof import('genson-js') | undefined;
@@ -68,28 +65,22 @@ export class ObservedTypes {
   private readonly shapes = new Map<string, { schemaHash: string; shapes: Set<string> }>();
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private readonly files: ToolFiles<Entry>;
 
   /**
    * @param file where observations are saved without a store (`undefined`: kept in memory only).
    * @param store a session store with a shared folder; then the file is not used.
    */
-  constructor(
-    private readonly file: string | undefined,
-    private readonly store?: Pick<SessionStore, 'getShared' | 'updateShared' | 'publish' | 'subscribe'>,
-  ) {}
+  constructor(file: string | undefined, store?: SharedStore) {
+    this.files = new ToolFiles(file, store, SHARED, isEntry);
+  }
 
   /** Loads saved observations; a missing or unreadable file starts empty. */
   async load(): Promise<void> {
-    if (this.store) {
-      await this.reload();
-      await this.store.subscribe(SHARED, () => void this.reload().catch(() => {}));
-      return;
-    }
-    if (!this.file) return;
-    try {
-      const saved = JSON.parse(await readFile(this.file, 'utf8')) as Entry[];
-      for (const entry of saved) if (isEntry(entry)) this.entries.set(keyOf(entry.server, entry.tool), entry);
-    } catch {}
+    const take = (entries: Map<string, Entry>) => {
+      for (const [key, entry] of entries) this.entries.set(key, entry);
+    };
+    take(await this.files.load(take));
   }
 
   /** The observed result type of a tool at `schemaHash`, if it was seen since that schema. */
@@ -155,56 +146,23 @@ export class ObservedTypes {
     if (this.pending.size === 0) return;
     const pending = [...this.pending.values()];
     this.pending.clear();
-    if (this.store) {
-      const remote = await this.readShared();
-      const files = new Map<string, Buffer>();
-      for (const seen of pending) {
-        const key = keyOf(seen.server, seen.tool);
-        const there = remote.get(key);
-        const merged =
-          there && there.schemaHash === seen.schemaHash
-            ? {
-                ...seen,
-                schema: gensonjs().mergeSchemas([there.schema, seen.schema]),
-                calls: there.calls + seen.calls,
-              }
-            : seen;
-        this.entries.set(key, merged);
-        files.set(fileOf(key), Buffer.from(JSON.stringify(merged)));
-      }
-      await this.store.updateShared(SHARED, files, []);
-      await this.store.publish(SHARED, 'changed');
-      return;
-    }
-    if (!this.file) return;
-    await mkdir(dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify([...this.entries.values()]));
-  }
-
-  private async reload(): Promise<void> {
-    for (const [key, entry] of await this.readShared()) this.entries.set(key, entry);
-  }
-
-  private async readShared(): Promise<Map<string, Entry>> {
-    const found = new Map<string, Entry>();
-    for (const data of (await this.store?.getShared(SHARED))?.values() ?? []) {
-      try {
-        const entry = JSON.parse(data.toString('utf8')) as Entry;
-        if (isEntry(entry)) found.set(keyOf(entry.server, entry.tool), entry);
-      } catch {}
-    }
-    return found;
+    const saved = await this.files.save(
+      pending,
+      () => this.entries.values(),
+      (there, seen) =>
+        there && there.schemaHash === seen.schemaHash
+          ? {
+              ...seen,
+              schema: gensonjs().mergeSchemas([there.schema, seen.schema]),
+              calls: there.calls + seen.calls,
+            }
+          : seen,
+    );
+    for (const entry of saved) this.entries.set(keyOf(entry.server, entry.tool), entry);
   }
 }
 
-function keyOf(server: string, tool: string): string {
-  return `${server}\u0000${tool}`;
-}
-
-function fileOf(key: string): string {
-  const [server, tool] = key.split('\u0000') as [string, string];
-  return `${encodeURIComponent(server)}/${encodeURIComponent(tool)}.json`;
-}
+const keyOf = toolKey;
 
 function isEntry(entry: unknown): entry is Entry {
   const e = entry as Entry;

@@ -19,7 +19,8 @@ Commands:
   pii       "pii audit": the log of tokens turned back into real values for tools
   approvals "approvals log": the decisions on tools that need a person's approval
   auth      OAuth for remote servers: "auth login SERVER", "auth status", "auth logout SERVER"
-  skills    list, show, save, rm and check saved skills
+  skills    list, show, save, rm, check and repair saved skills
+  tools     "tools history SERVER.TOOL": a tool's versions and what changed between them
   agent     run a task end to end with a model (Anthropic, OpenAI, OpenAI-compatible) in code mode
   ab        A/B harness: each task of a task file in code mode and with direct tool calling
 
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   approvals: async () => (await import('./commands/approvals.js')).approvals,
   auth: async () => (await import('./commands/auth.js')).auth,
   skills: async () => (await import('./commands/skills.js')).skills,
+  tools: async () => (await import('./commands/tools.js')).tools,
   agent: async () => (await import('./commands/agent.js')).agent,
   ab: async () => (await import('./commands/ab.js')).ab,
 };

@@ -152,7 +152,7 @@ const approvalsSchema = z.strictObject({
   fallback: z.enum(['deny', 'allow']).default('deny'),
 });
 
-/** `skills`: who may change a saved skill. */
+/** `skills`: who may change a saved skill, and whether skills are repaired when tools change. */
 const skillsSchema = z.strictObject({
   /**
    * `"read-only"`: a skill's new versions and its removal are for the session that created it
@@ -160,6 +160,13 @@ const skillsSchema = z.strictObject({
    * version. Either way a script can pin a version (`./skills/<name>/v<n>`). @default "read-only"
    */
   shared: z.enum(['read-only', 'open']).default('read-only'),
+  /**
+   * Repair a saved skill that a tool change broke, when the change is mechanical (an argument or
+   * the tool renamed, an optional argument removed, a required one added with a default): at
+   * start-up and on `list_changed`, as a new version that says what it was repaired from.
+   * @default true
+   */
+  autoRepair: z.boolean().default(true),
 });
 
 /** `workspace`: per-session files and state. */

@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Approvals, Approver } from '../approvals/approvals.js';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
+import type { ToolHistory } from '../catalog/history.js';
 import type { ObservedTypes } from '../catalog/observed.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config/index.js';
@@ -41,8 +42,10 @@ export class Gateway {
   readonly semantic: SemanticIndex | undefined;
   /** Tools that need a person's approval (`requireApproval`), asking, and the audit log. */
   readonly approvals: Approvals;
-  /** Saved skills: list, show, save, remove and check them (see {@link SkillLibrary}). */
+  /** Saved skills: list, show, save, remove, check and repair them (see {@link SkillLibrary}). */
   readonly skills: SkillLibrary;
+  /** Every upstream tool's versions and what changed between them (see {@link ToolHistory}). */
+  readonly history: ToolHistory;
   /** The session store when sessions live outside the process (config `store`), else undefined. */
   readonly store: SessionStore | undefined;
   private readonly parts: GatewayParts;
@@ -62,6 +65,7 @@ export class Gateway {
     this.semantic = parts.semantic;
     this.approvals = parts.approvals;
     this.skills = parts.skills;
+    this.history = parts.history;
     this.store = options.store;
   }
 
@@ -75,10 +79,8 @@ export class Gateway {
     return this.options.piiKey;
   }
 
-  /**
-   * The key that seals a paused approval's `requestState` for 2026-07-28 clients (32 bytes, from
-   * `TOOLSCRIPT_STATE_KEY`); undefined when none is set (the server then makes one per process).
-   */
+  /** The key sealing paused approvals' `requestState` for 2026-07-28 clients (32 bytes, from
+   * `TOOLSCRIPT_STATE_KEY`); undefined when none is set (the server then makes one per process). */
   get stateKey(): Buffer | undefined {
     return this.options.stateKey;
   }
@@ -105,6 +107,7 @@ export class Gateway {
    */
   async start(): Promise<void> {
     await this.parts.workspaces.startCleanup();
+    await this.history.load();
     await this.skills.start(this.store);
     if (this.config.observeResultTypes) await this.observed.load();
     if (this.options.connect !== 'on-demand') await this.connectAll();
@@ -233,11 +236,10 @@ export class Gateway {
   /** Closes every upstream connection; no child process is left running. */
   async close(): Promise<void> {
     const { workspaces, upstream, typechecker, python } = this.parts;
-    workspaces.stop();
     await workspaces.drain();
     this.skills.close();
     await upstream.close();
-    await this.observed.flush().catch(() => {});
+    await Promise.all([this.observed.flush(), this.history.flush()]).catch(() => {});
     await typechecker.close();
     await python.close();
     await this.semantic?.embedder.close?.();

@@ -4,6 +4,7 @@ import { APPROVALS_LOG_FILE, Approvals } from '../approvals/approvals.js';
 import { CredentialStore } from '../auth/credentials.js';
 import { Bridge } from '../bridge/bridge.js';
 import { Catalog } from '../catalog/catalog.js';
+import { ToolHistory } from '../catalog/history.js';
 import { ObservedTypes } from '../catalog/observed.js';
 import { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config/index.js';
@@ -26,6 +27,8 @@ export interface GatewayParts {
   bindings: BindingTree;
   /** Result types learnt from calls of tools without `outputSchema`. */
   observed: ObservedTypes;
+  /** Every tool's versions, fed with each tool list a server returns. */
+  history: ToolHistory;
   /** Tool vectors for hybrid search (`discovery.embeddings`); embedding runs in the background. */
   semantic: SemanticIndex | undefined;
   approvals: Approvals;
@@ -44,7 +47,8 @@ export interface GatewayParts {
 
 /**
  * Makes a gateway's parts from its config, with their files under `dataDir`, and wires them: a
- * catalog change invalidates that server's bindings and re-checks the skills that call it; with
+ * catalog change is recorded in the tools' history, invalidates that server's bindings and
+ * re-checks (and, with `skills.autoRepair`, repairs) the skills that call it; with
  * `observeResultTypes`, the bridge records results and the bindings show what was learnt.
  * Nothing starts here (see `Gateway.start`).
  */
@@ -56,6 +60,7 @@ export function composeGateway(
   const dataDir = resolve(config.dataDir);
   const observed = new ObservedTypes(resolve(dataDir, 'observed-types.json'), options.store);
   const observe = config.observeResultTypes;
+  const history = new ToolHistory(resolve(dataDir, 'tool-history.json'), options.store);
   const bindings = new BindingTree(catalog, (spec) =>
     observe ? observed.get(spec.server, spec.tool.name, spec.schemaHash) : undefined,
   );
@@ -80,14 +85,15 @@ export function composeGateway(
     options.store,
   );
   const search = new ToolSearch(catalog, { bindings, ...(semantic ? { semantic } : {}) });
-  const skills = new SkillLibrary(
-    resolve(dataDir, 'skills'),
-    catalog,
-    bindings,
-    search,
-    config.skills.shared,
-  );
+  const skills = new SkillLibrary(resolve(dataDir, 'skills'), catalog, bindings, search, {
+    sharing: config.skills.shared,
+    history,
+    autoRepair: config.skills.autoRepair,
+  });
   catalog.on('changed', (server) => {
+    const listed = catalog.getServer(server);
+    // A tool list the server gave (not a failure) is a version of each of its tools.
+    if (listed && listed.error === undefined) history.observe(server, listed.tools, listed.version);
     bindings.invalidate(server);
     skills.toolsChanged(server);
   });
@@ -96,6 +102,7 @@ export function composeGateway(
     catalog,
     bindings,
     observed,
+    history,
     semantic,
     approvals,
     skills,

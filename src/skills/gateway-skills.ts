@@ -8,6 +8,7 @@ import { isInstalled } from '../util/peers.js';
 import { HostWorker } from '../util/worker.js';
 import type { VirtualFiles } from './analyze.js';
 import type { CheckTask } from './check-worker.js';
+import type { RepairResult, ToolRepair } from './repair.js';
 import { exportedNames, type SkillChecker, type SkillInfo, type SkillTool } from './store.js';
 
 /** Longest a skill's type check may take once the checker is up, in ms. */
@@ -21,7 +22,7 @@ let checker: HostWorker<CheckTask> | undefined;
  */
 async function typeCheckOffThread(files: VirtualFiles, entry: string): Promise<string[]> {
   checker ??= new HostWorker<CheckTask>(new URL('./check-worker', import.meta.url), 10_000);
-  const task = { files: [...files], entry };
+  const task: CheckTask = { kind: 'check', files: [...files], entry };
   const answer = await checker.run<string[] | undefined>(task, CHECK_DEADLINE_MS, () => undefined);
   if (answer) return answer;
   if (!checker.unavailable)
@@ -30,6 +31,23 @@ async function typeCheckOffThread(files: VirtualFiles, entry: string): Promise<s
     ];
   const { typeCheck } = await import('./analyze.js');
   return typeCheck(files, entry);
+}
+
+/**
+ * {@link repairCode} on the skill worker's thread, within {@link CHECK_DEADLINE_MS}; on this thread
+ * only when the worker cannot load.
+ */
+export async function repairOffThread(code: string, repairs: ToolRepair[]): Promise<RepairResult> {
+  checker ??= new HostWorker<CheckTask>(new URL('./check-worker', import.meta.url), 10_000);
+  const answer = await checker.run<RepairResult | undefined>(
+    { kind: 'repair', code, repairs },
+    CHECK_DEADLINE_MS,
+    () => undefined,
+  );
+  if (answer) return answer;
+  if (!checker.unavailable)
+    return { ok: false, problem: `the repair took longer than ${CHECK_DEADLINE_MS / 1000} s` };
+  return (await import('./repair.js')).repairCode(code, repairs);
 }
 
 /**

@@ -1,18 +1,30 @@
 import type { Catalog } from '../catalog/catalog.js';
+import type { ToolHistory } from '../catalog/history.js';
 import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolSearch } from '../discovery/search.js';
 import { SharedFolder } from '../store/shared-folder.js';
 import type { SessionStore } from '../store/store.js';
+import { type RepairContext, repairSkill, type SkillRepairReport } from './auto-repair.js';
 import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
 import { exportedNames, type SkillInfo, type SkillSharing, type SkillStats, SkillStore } from './store.js';
+
+/** How a {@link SkillLibrary} shares and repairs skills. */
+export interface SkillLibraryOptions {
+  /** Who may publish over another session's skill (config `skills.shared`). @default "read-only" */
+  sharing?: SkillSharing;
+  /** The tools' version history, which repairs read what changed from. Without it, nothing is repaired. */
+  history?: Pick<ToolHistory, 'changesSince'>;
+  /** Repair broken skills when their tools change (config `skills.autoRepair`). @default true */
+  autoRepair?: boolean;
+}
 
 /** An import of a pinned skill version: `./skills/<name>/v<n>`, with or without an extension. */
 const PINNED = /["']\.\/skills\/([a-z0-9-]+)\/v(\d{1,9})(?:\.[mc]?[jt]s)?["']/g;
 
 /**
  * The gateway's skills: the store on disk, each skill compiled for the sandbox, and their entries
- * in search. Keeps all three in step on save, removal and check, and re-checks skills whose tools
- * change schema (debounced).
+ * in search. Keeps all three in step on save, removal, check and repair, and re-checks (and
+ * repairs) skills whose tools change schema (debounced).
  */
 export class SkillLibrary {
   readonly store: SkillStore;
@@ -30,10 +42,13 @@ export class SkillLibrary {
     private readonly catalog: Catalog,
     bindings: BindingTree,
     private readonly search: ToolSearch,
-    sharing: SkillSharing = 'read-only',
+    private readonly options: SkillLibraryOptions = {},
   ) {
-    this.store = new SkillStore(root, catalogChecker(catalog, bindings), sharing);
+    this.checker = catalogChecker(catalog, bindings);
+    this.store = new SkillStore(root, this.checker, options.sharing ?? 'read-only');
   }
+
+  private readonly checker: ReturnType<typeof catalogChecker>;
 
   /**
    * Loads the skills. With a session store, the skills are shared by every replica on it (the
@@ -121,12 +136,88 @@ export class SkillLibrary {
     return removed;
   }
 
-  /** Re-checks skills (all, or those calling one of `tools`) and reloads them. */
-  async check(tools?: Set<string>): Promise<SkillInfo[]> {
-    const checked = await this.store.check(tools);
+  /**
+   * Re-checks skills (all, or those calling one of `tools`), repairs the broken ones when
+   * `autoRepair` is on (see {@link repair}), and reloads them.
+   * @returns each checked skill as it is now (a repaired one at its new version).
+   */
+  check(tools?: Set<string>): Promise<SkillInfo[]> {
+    return this.oneAtATime(() => this.checkNow(tools));
+  }
+
+  /**
+   * Runs checks and repairs one after the other: two at once would both repair a skill and
+   * publish two versions (a server's tool changes often come as several `list_changed`).
+   */
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.checking.then(work, work);
+    this.checking = run.catch(() => {});
+    return run;
+  }
+
+  private checking: Promise<unknown> = Promise.resolve();
+
+  /** Resolves once the checks and repairs queued now (see {@link check}) are done and loaded. */
+  async idle(): Promise<void> {
+    await this.checking;
+  }
+
+  private async checkNow(tools?: Set<string>): Promise<SkillInfo[]> {
+    let checked = await this.store.check(tools);
+    if (this.options.autoRepair !== false && this.options.history && checked.some((s) => s.broken)) {
+      const context = this.repairContext(this.options.history);
+      for (const info of checked.filter((s) => s.broken))
+        await repairSkill(context, info, (await this.store.code(info.name)) ?? '');
+      const now = await this.store.list();
+      checked = checked.map((info) => now.find((s) => s.name === info.name) ?? info);
+    }
     await this.reload();
     await this.onChanged?.();
     return checked;
+  }
+
+  /**
+   * Checks skills (all, or those named) and repairs each broken one whose tools changed
+   * mechanically (see `auto-repair.ts`), whatever `autoRepair` says.
+   * @param dryRun report what would be done (with the code before and after), save nothing.
+   * @returns one report per skill looked at.
+   */
+  repair(options: { names?: string[]; dryRun?: boolean } = {}): Promise<SkillRepairReport[]> {
+    return this.oneAtATime(() => this.repairNow(options));
+  }
+
+  private async repairNow(options: { names?: string[]; dryRun?: boolean }): Promise<SkillRepairReport[]> {
+    const history = this.options.history;
+    const all = await this.store.list();
+    const names = options.names ?? all.map((s) => s.name);
+    const reports: SkillRepairReport[] = [];
+    for (const name of names) {
+      const info = all.find((s) => s.name === name);
+      if (!info) continue;
+      const code = (await this.store.code(name)) ?? '';
+      const { problems } = await this.checker.check(code);
+      const current = problems.length ? { ...info, broken: problems.join('\n') } : info;
+      if (!problems.length || !history) {
+        reports.push({
+          name,
+          version: info.version,
+          status: problems.length ? 'broken' : 'ok',
+          changes: [],
+          ...(problems.length ? { problem: 'no tool history to repair from' } : {}),
+        });
+        continue;
+      }
+      reports.push(await repairSkill(this.repairContext(history), current, code, options.dryRun));
+    }
+    if (!options.dryRun) {
+      await this.reload();
+      await this.onChanged?.();
+    }
+    return reports;
+  }
+
+  private repairContext(history: NonNullable<SkillLibraryOptions['history']>): RepairContext {
+    return { store: this.store, checker: this.checker, catalog: this.catalog, history };
   }
 
   /** Compiles every skill and re-indexes them for search; swaps the modules in at once. */

@@ -31,8 +31,15 @@ export interface SkillInfo {
   created: string;
   updated: string;
   tools: SkillTool[];
-  /** Set when the skill no longer type-checks against the current bindings: the compiler's messages. */
+  /** Set on a version the gateway repaired after a tool change: the version it was made from and the changes, in words. */
+  repaired?: { from: number; changes: string[] };
+  /**
+   * Set when the skill no longer type-checks against the current bindings: why, in words (and the
+   * compiler's messages).
+   */
   broken?: string;
+  /** With `broken`: the tool changes that broke it, in words (e.g. "argument `mode` retyped"). */
+  brokenBy?: string[];
 }
 
 /** Usage counters of a skill, kept beside SKILL.md in stats.json. */
@@ -45,9 +52,9 @@ export interface SkillStats {
 }
 
 /** SKILL.md's front matter; skills saved before owners existed are the operator's. */
-export function parseFront(text: string): Omit<SkillInfo, 'broken'> {
+export function parseFront(text: string): Omit<SkillInfo, 'broken' | 'brokenBy'> {
   const front = yaml().parse(text.split(/^---$/m)[1] ?? '') as Partial<SkillInfo>;
-  return { owner: OPERATOR, author: OPERATOR, ...front } as Omit<SkillInfo, 'broken'>;
+  return { owner: OPERATOR, author: OPERATOR, ...front } as Omit<SkillInfo, 'broken' | 'brokenBy'>;
 }
 
 /** SKILL.md: Agent Skills front matter, then usage with an example import. */
@@ -62,11 +69,15 @@ export function renderSkillMd(info: SkillInfo, code: string): string {
     created: info.created,
     updated: info.updated,
     tools: info.tools,
+    ...(info.repaired ? { repaired: info.repaired } : {}),
   });
   const example = exported.length
     ? `import { ${exported.join(', ')} } from './skills/${info.name}';`
     : `import * as skill from './skills/${info.name}';`;
-  return `---\n${front}---\n\n# ${info.name}\n\n${info.description}\n\n## Usage\n\n\`\`\`ts\n${example}\n\`\`\`\n\nExports: ${exported.join(', ') || '(none)'}.\nCalls: ${info.tools.map((t) => t.name).join(', ') || '(no tools)'}.\n`;
+  const repaired = info.repaired
+    ? `Repaired from v${info.repaired.from}: ${info.repaired.changes.join('; ')}.\n\n`
+    : '';
+  return `---\n${front}---\n\n# ${info.name}\n\n${info.description}\n\n${repaired}## Usage\n\n\`\`\`ts\n${example}\n\`\`\`\n\nExports: ${exported.join(', ') || '(none)'}.\nCalls: ${info.tools.map((t) => t.name).join(', ') || '(no tools)'}.\n`;
 }
 
 /** Names a module exports (`export function|const|let|class NAME`). */

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToolscriptError } from '../errors.js';
 import { transpileScript } from '../script/transpile.js';
@@ -14,6 +14,9 @@ import {
 
 export type { SkillInfo, SkillStats, SkillTool } from './skill-md.js';
 export { exportedNames, OPERATOR } from './skill-md.js';
+
+/** The author of a version the gateway repaired after a tool change. */
+export const REPAIRER = 'toolscript-repair';
 
 /** Largest skill source accepted, in bytes: type-checking far larger code would stall the gateway. */
 export const MAX_SKILL_BYTES = 128 * 1024;
@@ -82,8 +85,14 @@ export class SkillStore {
     const text = await readFile(join(this.root, name, 'SKILL.md'), 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
     const front = parseFront(text);
-    const status = await readJson<{ broken?: string }>(join(this.root, name, 'status.json'));
-    return { ...front, ...(status?.broken ? { broken: status.broken } : {}) };
+    const status = await readJson<{ broken?: string; brokenBy?: string[] }>(
+      join(this.root, name, 'status.json'),
+    );
+    return {
+      ...front,
+      ...(status?.broken ? { broken: status.broken } : {}),
+      ...(status?.broken && status.brokenBy?.length ? { brokenBy: status.brokenBy } : {}),
+    };
   }
 
   /**
@@ -117,13 +126,17 @@ export class SkillStore {
    * Saving over an existing skill publishes a new version and keeps the previous one, unchanged,
    * as `versions/<n>/`.
    * @param author who saves: {@link OPERATOR} (default) or `"session:<label>"` (see `sessionLabel`).
+   * @param repaired set by the gateway's own repair (see `SkillLibrary.repair`): the version it
+   *   was made from and the changes; the owner check does not apply, and the author is {@link REPAIRER}.
    * @throws {SkillError} for a bad name, with the compiler's messages, or when the skill belongs
    *   to another session and `skills.shared` is `"read-only"`.
    */
   async save(
     input: { name: string; description: string; code: string },
     author = OPERATOR,
+    repaired?: SkillInfo['repaired'],
   ): Promise<SkillInfo> {
+    if (repaired) author = REPAIRER;
     const { name, description, code } = input;
     if (!NAME.test(name) || name.length > 64) {
       throw new SkillError(
@@ -149,7 +162,7 @@ export class SkillStore {
     }
     const folder = join(this.root, name);
     const previous = await this.info(name);
-    if (previous && !this.mayPublish(previous, author)) {
+    if (previous && !repaired && !this.mayPublish(previous, author)) {
       await this.audit({
         action: 'refused',
         skill: name,
@@ -164,8 +177,9 @@ export class SkillStore {
     if (previous) {
       const versions = join(folder, 'versions', String(previous.version));
       await mkdir(versions, { recursive: true });
+      // Copied, then overwritten atomically below: the skill is never without its files.
       for (const file of ['SKILL.md', 'index.ts'])
-        await rename(join(folder, file), join(versions, file)).catch(() => {});
+        await copyFile(join(folder, file), join(versions, file)).catch(() => {});
     }
     await mkdir(folder, { recursive: true });
     const now = new Date().toISOString();
@@ -178,11 +192,19 @@ export class SkillStore {
       created: previous?.created ?? now,
       updated: now,
       tools,
+      ...(repaired ? { repaired } : {}),
     };
     await writeFileAtomic(join(folder, 'index.ts'), code);
     await writeFileAtomic(join(folder, 'SKILL.md'), renderSkillMd(info, code));
     await writeFileAtomic(join(folder, 'status.json'), '{}');
-    await this.audit({ action: 'save', skill: name, version: info.version, author, owner: info.owner });
+    await this.audit({
+      action: repaired ? 'repair' : 'save',
+      skill: name,
+      version: info.version,
+      author,
+      owner: info.owner,
+      ...(repaired ? { changes: repaired.changes } : {}),
+    });
     return info;
   }
 
@@ -247,7 +269,7 @@ export class SkillStore {
       const { tools: current, problems } = await this.checker.check(code);
       const status = problems.length ? { broken: problems.join('\n') } : {};
       await writeFileAtomic(join(this.root, info.name, 'status.json'), JSON.stringify(status));
-      const { broken: _old, ...rest } = info;
+      const { broken: _old, brokenBy: _by, ...rest } = info;
       // Still type-checks: record the schema hashes it now works with.
       const updated = problems.length ? rest : { ...rest, tools: current };
       if (!problems.length)
@@ -255,6 +277,15 @@ export class SkillStore {
       checked.push({ ...updated, ...status });
     }
     return checked;
+  }
+
+  /**
+   * Marks a skill broken: why, in words (with the compiler's messages), and the tool changes that
+   * broke it.
+   */
+  async markBroken(name: string, broken: string, brokenBy: string[]): Promise<void> {
+    if (!NAME.test(name)) return;
+    await writeFileAtomic(join(this.root, name, 'status.json'), JSON.stringify({ broken, brokenBy }));
   }
 
   /** Records one execution that imported the skill. */
@@ -297,12 +328,15 @@ export class SkillStore {
 export interface SkillAudit {
   /** ISO 8601. */
   time: string;
-  action: 'save' | 'remove' | 'refused';
+  /** `repair`: a new version the gateway made after a tool change (see `changes`). */
+  action: 'save' | 'remove' | 'refused' | 'repair';
   skill: string;
   /** The version saved, removed, or (refused) the current one. */
   version: number;
   author: string;
   owner: string;
+  /** With `repair`: the tool changes the new version follows, in words. */
+  changes?: string[];
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {

@@ -201,6 +201,7 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
         server,
         this.applyPolicy(server, tools),
         info ? `${info.name} ${info.version}` : '',
+        info?.version,
       );
     } catch (error) {
       this.catalog.setError(server, error instanceof Error ? error.message : String(error));

@@ -56,10 +56,12 @@ export class SessionWorkspaces {
   }
 
   /**
-   * Waits for every workspace operation already running (one a cancelled or timed-out script
-   * started keeps going until done), so nothing writes to the data folder after this resolves.
+   * Stops the hourly cleanup and waits for every workspace operation already running (one a
+   * cancelled or timed-out script started keeps going until done), so nothing writes to the data
+   * folder after this resolves.
    */
   async drain(): Promise<void> {
+    this.stop();
     await Promise.all([...this.open.values()].map((workspace) => workspace.exclusive(async () => {})));
   }
 }
