@@ -79,11 +79,23 @@ const LAYERS = [
   [
     'session/',
     {
-      imports: ['accounting/', 'codegen/', 'discovery/', 'execution/', 'prompt/', 'store/', 'util/'],
+      imports: [
+        'accounting/',
+        'codegen/',
+        'discovery/',
+        'execution/',
+        'prompt/',
+        'skills/',
+        'store/',
+        'util/',
+      ],
       types: ['approvals/', 'catalog/', 'gateway/', 'pii/', 'upstream/', 'workspace/'],
     },
   ],
-  ['dashboard/', { imports: ['approvals/', 'execution/', 'session/', 'util/'], types: ['gateway/', 'pii/'] }],
+  [
+    'dashboard/',
+    { imports: ['approvals/', 'execution/', 'session/', 'skills/', 'util/'], types: ['gateway/', 'pii/'] },
+  ],
   [
     'server/',
     {

@@ -13,6 +13,8 @@ export {
   type ReadonlyCatalog,
   schemaHash,
 } from './catalog/catalog.js';
+export type { ChangeLevel, ToolChange } from './catalog/changes.js';
+export { type ChangesSince, ToolHistory, type ToolVersion } from './catalog/history.js';
 export { ObservedTypes } from './catalog/observed.js';
 export type { BindingSpec } from './codegen/binding.js';
 export { type ObservedOutput, renderCompactBinding } from './codegen/compact.js';
@@ -78,6 +80,7 @@ export {
   type ToolAnswer,
   type ToolDefinition,
 } from './session/gateway-session.js';
+export type { SkillRepairReport } from './skills/auto-repair.js';
 export { SkillError, type SkillInfo, type SkillStats, SkillStore, type SkillTool } from './skills/store.js';
 export { MemoryStore } from './store/memory.js';
 export type { SessionBlob, SessionRecord, SessionStore } from './store/store.js';

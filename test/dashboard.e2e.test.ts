@@ -164,6 +164,14 @@ export async function countDirs(): Promise<number> {
     const results = page.getByRole('list', { name: 'Search results' });
     await expect.poll(() => results.textContent()).toContain('filesystem.createDirectory');
     expect(await results.textContent()).toContain('declare function createDirectory');
+    // Each hit has its version, and its history on demand.
+    const hit = results.getByRole('listitem').filter({ hasText: 'filesystem.createDirectory' });
+    expect(await hit.textContent()).toContain('v1.0.0');
+    await hit.getByText('Version history').click();
+    const history = hit.getByRole('table', { name: 'Versions of filesystem.create_directory' });
+    await expect.poll(() => history.locator('tbody tr').count()).toBe(1);
+    expect(await history.locator('tbody td').first().textContent()).toBe('1.0.0');
+    expect(await history.textContent()).toMatch(/first seen \(server \d+\.\d+\.\d+\)/);
   });
 
   it('answers a run in an unknown language with what execute_code accepts', async () => {

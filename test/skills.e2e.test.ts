@@ -164,8 +164,12 @@ describe('skills', () => {
         broken = (await gateway.skills.skill('customer-name'))?.info?.broken ?? '';
       }
       expect(broken).toMatch(/'id' does not exist in type '\{ key: number; \}'/);
+      // Not a mechanical change (`id` became `key`, another type): it says so and stays broken.
+      expect(broken).toMatch(
+        /^A tool it calls changed and it cannot be repaired: required argument `id` removed/,
+      );
       expect(text(await client.callTool({ name: 'list_skills', arguments: {} }))).toMatch(
-        /^skills\.customer-name — Name of a customer \[BROKEN: /,
+        /^skills\.customer-name v1 — Name of a customer \[broken: required argument `id` removed; optional argument `verbose` removed; required argument `key` added\]$/,
       );
       const failed = await gateway.execute(
         `import { customerName } from './skills/customer-name'; export default await customerName('7');`,

@@ -110,6 +110,17 @@ describe('tool changes', () => {
     expect(nameSimilarity('filePath', 'file_path')).toBe(1);
     expect(nameSimilarity('dir', 'directory')).toBe(1);
     expect(nameSimilarity('limit', 'offset')).toBe(0);
+    // A page is not a page size, nor is a start date an end date.
+    expect(nameSimilarity('page', 'page_size')).toBe(0);
+    expect(nameSimilarity('start_date', 'end_date')).toBe(0.5);
+    expect(matchRenames([{ name: 'start_date', schema: s }], [{ name: 'end_date', schema: s }]).size).toBe(0);
+    // Descriptions that differ in one word are other arguments (Check-in and Check-out dates).
+    expect(
+      matchRenames(
+        [{ name: 'checkin', schema: { type: 'string', description: 'Check-in date' } }],
+        [{ name: 'checkout', schema: { type: 'string', description: 'Check-out date' } }],
+      ).size,
+    ).toBe(0);
     expect([...matchRenames([{ name: 'path', schema: s }], [{ name: 'file_path', schema: s }])]).toEqual([
       ['path', 'file_path'],
     ]);

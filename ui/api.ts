@@ -10,9 +10,21 @@ import type {
   ServerRow,
   SessionAnswer,
   SkillRow,
+  ToolHistoryAnswer,
+  ToolVersionRow,
 } from '../src/dashboard/types.js';
 
-export type { ApprovalQuestion, FeedEntry, Overview, PiiRow, SearchHitRow, ServerRow, SkillRow };
+export type {
+  ApprovalQuestion,
+  FeedEntry,
+  Overview,
+  PiiRow,
+  SearchHitRow,
+  ServerRow,
+  SkillRow,
+  ToolHistoryAnswer,
+  ToolVersionRow,
+};
 
 /** Thrown when the gateway wants its token (401). */
 export class Unauthorized extends Error {}
@@ -28,6 +40,7 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
 export const api = {
   overview: () => call<Overview>('/ui/api/overview'),
   search: (query: string) => call<{ hits: SearchHitRow[] }>(`/ui/api/search?q=${encodeURIComponent(query)}`),
+  history: (tool: string) => call<ToolHistoryAnswer>(`/ui/api/history?tool=${encodeURIComponent(tool)}`),
   run: (code: string, language: 'typescript' | 'python') =>
     call<RunAnswer>('/ui/api/run', {
       method: 'POST',

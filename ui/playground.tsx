@@ -1,6 +1,6 @@
 /** Trying the gateway: a tool search (the search `search_tools` runs) and a script runner. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type ApprovalQuestion, api, type SearchHitRow } from './api.js';
+import { type ApprovalQuestion, api, type SearchHitRow, type ToolVersionRow } from './api.js';
 
 const EXAMPLES = {
   typescript: `import { listAllowedDirectories } from './servers/filesystem';
@@ -38,13 +38,60 @@ export function ToolSearch() {
         <ol class="hits" aria-label="Search results">
           {hits.map((hit) => (
             <li key={hit.name}>
-              <strong>{hit.name}</strong> {hit.summary}
+              <strong>{hit.name}</strong> {hit.version && <small>v{hit.version}</small>} {hit.summary}
               <pre>{`${hit.importFrom}\n${hit.signature ?? ''}`}</pre>
+              <ToolHistory tool={hit.tool} />
             </li>
           ))}
         </ol>
       )}
     </section>
+  );
+}
+
+/** A tool's versions, newest first, with what changed in each (loaded when opened). */
+function ToolHistory({ tool }: { tool: string }) {
+  const [versions, setVersions] = useState<ToolVersionRow[] | undefined>();
+  const [error, setError] = useState('');
+  return (
+    <details
+      onToggle={async (event) => {
+        if (!event.currentTarget.open || versions) return;
+        try {
+          setVersions((await api.history(tool)).versions);
+        } catch (e) {
+          setError(String(e));
+        }
+      }}
+    >
+      <summary>Version history</summary>
+      {error && <p role="alert">{error}</p>}
+      {versions && versions.length === 0 && <p>No history recorded for {tool}.</p>}
+      {versions && versions.length > 0 && (
+        <table aria-label={`Versions of ${tool}`}>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">First seen</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={`${v.version}-${v.firstSeen}`}>
+                <td>{v.version}</td>
+                <td>{v.firstSeen.slice(0, 16).replace('T', ' ')}</td>
+                <td>
+                  {v.level && <small>{v.level} </small>}
+                  {v.changes.length ? v.changes.join('; ') : 'first seen'}
+                  {v.serverVersions.length > 0 && <small> (server {v.serverVersions.join(', ')})</small>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
   );
 }
 

@@ -282,19 +282,17 @@ export interface Named {
   description?: string | undefined;
 }
 
-/** Least name similarity (see {@link nameSimilarity}) for a rename without matching descriptions. */
-export const RENAME_NAME_SIMILARITY = 0.5;
-/** Least description similarity (word Jaccard) for a rename whose names are not close. */
-export const RENAME_DESCRIPTION_SIMILARITY = 0.6;
+/** Least name similarity (see {@link nameSimilarity}) for a rename without an equal description. */
+export const RENAME_NAME_SIMILARITY = 1;
 
 /**
  * Which removed arguments were renamed to which added ones. A pair qualifies when both have the
  * same type ({@link typeKey}, so an enum may differ) and either their names are close
  * ({@link nameSimilarity} at least {@link RENAME_NAME_SIMILARITY}: `path` → `file_path`,
- * `filePath` → `file_path`) or their descriptions are ({@link descriptionSimilarity} at least
- * {@link RENAME_DESCRIPTION_SIMILARITY}). Pairs are taken best first; a removed argument with
- * two equally good candidates is left unmatched (a guess would be wrong half the time).
- * Measured by `npm run bench:renames` on the real schemas of test/data/livemcpbench.
+ * `filePath` → `file_path`, `dir` → `directory`, but not `page` → `page_size`) or they have the same
+ * description (not empty, ignoring case and spacing). Pairs are taken best first; a removed
+ * argument with two equally good candidates is left unmatched (a guess would be wrong half the
+ * time). Measured by `npm run bench:renames` on the real schemas of test/data/livemcpbench.
  * @returns removed name → added name.
  */
 export function matchRenames(removed: Named[], added: Named[]): Map<string, string> {
@@ -303,9 +301,9 @@ export function matchRenames(removed: Named[], added: Named[]): Map<string, stri
     for (const a of added) {
       if (typeKey(r.schema) !== typeKey(a.schema)) continue;
       const names = nameSimilarity(r.name, a.name);
-      const words = descriptionSimilarity(describe(r), describe(a));
-      if (names < RENAME_NAME_SIMILARITY && words < RENAME_DESCRIPTION_SIMILARITY) continue;
-      pairs.push({ from: r.name, to: a.name, score: names + words });
+      const described = sameDescription(describe(r), describe(a));
+      if (names < RENAME_NAME_SIMILARITY && !described) continue;
+      pairs.push({ from: r.name, to: a.name, score: names + (described ? 1 : 0) });
     }
   }
   pairs.sort((x, y) => y.score - x.score);
@@ -339,26 +337,22 @@ export function nameWords(name: string): string[] {
 /**
  * How close two names are, 0 to 1: the share of the shorter name's words found in the other
  * (overlap coefficient), a word matching an equal word or one it starts (3 letters at least:
- * `dir` in `directory`). `path` and `file_path` give 1; `limit` and `offset` 0.
+ * `dir` in `directory`); 0 when their last words (the thing named) differ. `path` and
+ * `file_path` give 1; `page` and `page_size` 0 (a page is not a size); `limit` and `offset` 0.
  */
 export function nameSimilarity(a: string, b: string): number {
   const x = nameWords(a);
   const y = nameWords(b);
   if (!x.length || !y.length) return 0;
+  const same = (w: string, v: string) =>
+    v === w || (w.length >= 3 && v.startsWith(w)) || (v.length >= 3 && w.startsWith(v));
+  if (!same(x.at(-1) as string, y.at(-1) as string)) return 0;
   const [short, long] = x.length <= y.length ? [x, y] : [y, x];
-  const found = short.filter((w) =>
-    long.some((v) => v === w || (w.length >= 3 && v.startsWith(w)) || (v.length >= 3 && w.startsWith(v))),
-  );
-  return found.length / short.length;
+  return short.filter((w) => long.some((v) => same(w, v))).length / short.length;
 }
 
-/** Word Jaccard of two descriptions (words of 3 letters or more); 0 when either is empty. */
-export function descriptionSimilarity(a: string, b: string): number {
-  const words = (text: string) => new Set(text.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []);
-  const x = words(a);
-  const y = words(b);
-  if (!x.size || !y.size) return 0;
-  let shared = 0;
-  for (const w of x) if (y.has(w)) shared++;
-  return shared / (x.size + y.size - shared);
+/** True when two descriptions are the same text (ignoring case and spacing) and not empty. */
+export function sameDescription(a: string, b: string): boolean {
+  const norm = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
+  return norm(a) !== '' && norm(a) === norm(b);
 }

@@ -5,12 +5,21 @@ import { streamSSE } from 'hono/streaming';
 import type { Gateway } from '../gateway/gateway.js';
 import type { PiiAuditEntry } from '../pii/audit.js';
 import { GatewaySession } from '../session/gateway-session.js';
+import { skillStatus } from '../skills/store.js';
 import { bearerToken, HttpError, mediaType, readJson } from '../util/http.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 import { PageApprovals } from './approvals.js';
 import { uiAssets } from './assets.js';
 import { ExecutionFeed } from './feed.js';
-import type { ErrorAnswer, OkAnswer, Overview, RunAnswer, SearchHitRow, SessionAnswer } from './types.js';
+import type {
+  ErrorAnswer,
+  OkAnswer,
+  Overview,
+  RunAnswer,
+  SearchHitRow,
+  SessionAnswer,
+  ToolHistoryAnswer,
+} from './types.js';
 
 /** The cookie that carries the dashboard's proof of the gateway token. */
 export const UI_COOKIE = 'toolscript_ui';
@@ -127,11 +136,32 @@ export function dashboard(gateway: Gateway, options: DashboardOptions): Dashboar
   app.get('/api/search', async (c) => {
     const hits = await gateway.search(c.req.query('q') ?? '', { detail: 'full', limit: 20 });
     return answer<{ hits: SearchHitRow[] }>(c, {
-      hits: hits.map(({ name, summary, signature, importFrom }) => ({
+      hits: hits.map(({ name, server, tool, summary, signature, importFrom }) => ({
         name,
+        tool: `${server}.${tool}`,
+        version: gateway.history.versions(server, tool).at(-1)?.version,
         summary,
         signature,
         importFrom,
+      })),
+    });
+  });
+  app.get('/api/history', (c) => {
+    const qualified = c.req.query('tool') ?? '';
+    const dot = qualified.indexOf('.');
+    if (dot < 1) return refuse(c, 400, "send ?tool=<server>.<tool> (the tool's MCP name)");
+    const versions = gateway.history.versions(qualified.slice(0, dot), qualified.slice(dot + 1));
+    return answer<ToolHistoryAnswer>(c, {
+      tool: qualified,
+      versions: versions.reverse().map((v) => ({
+        version: v.version,
+        firstSeen: v.firstSeen,
+        lastSeen: v.lastSeen,
+        level: v.level,
+        changes: v.changes.map((change) => change.text),
+        serverVersions: v.serverVersions,
+        removed: v.removed,
+        renamedTo: v.renamedTo,
       })),
     });
   });
@@ -173,7 +203,7 @@ async function overview(gateway: Gateway, feed: ExecutionFeed): Promise<Overview
         name: info.name,
         description: info.description,
         version: info.version,
-        status: info.broken ? 'broken: no longer type-checks' : 'ok',
+        status: skillStatus(info) ?? 'ok',
         uses: stats?.uses ?? 0,
         failures: stats?.failures ?? 0,
       };

@@ -72,6 +72,10 @@ export interface Overview {
 /** One hit of `GET /ui/api/search?q=`. */
 export interface SearchHitRow {
   name: string;
+  /** `server.tool` with the tool's MCP name (what `GET /ui/api/history` takes). */
+  tool: string;
+  /** The tool's version now (see {@link ToolHistoryAnswer}), when the gateway has its history. */
+  version?: string | undefined;
   summary?: string | undefined;
   signature?: string | undefined;
   importFrom: string;
@@ -108,4 +112,26 @@ export interface OkAnswer {
 /** Every refusal of the API (400, 401, 403, 404, 413, 415). */
 export interface ErrorAnswer {
   error: string;
+}
+
+/** One version of a tool as the dashboard shows it (see `ToolHistory.versions`). */
+export interface ToolVersionRow {
+  version: string;
+  /** ISO 8601. */
+  firstSeen: string;
+  lastSeen: string;
+  /** `patch`, `minor` or `major`; absent for the first version. */
+  level?: string | undefined;
+  /** What changed from the version before, in words (empty for the first). */
+  changes: string[];
+  /** The server's `serverInfo.version` values while this version was current. */
+  serverVersions: string[];
+  removed?: boolean | undefined;
+  renamedTo?: string | undefined;
+}
+
+/** `GET /ui/api/history?tool=server.tool`: the tool's versions, newest first. */
+export interface ToolHistoryAnswer {
+  tool: string;
+  versions: ToolVersionRow[];
 }

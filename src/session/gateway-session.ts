@@ -9,6 +9,7 @@ import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
+import { skillStatus } from '../skills/store.js';
 import { sessionLabel } from '../util/session-label.js';
 import { answerSearch, renderAnswer, type SearchAnswer, type SearchToolsInput } from './search-tools.js';
 import { type SessionParts, StoredSessionState } from './state.js';
@@ -209,14 +210,14 @@ export class GatewaySession {
     }
   }
 
-  /** One `list_skills` call: every saved skill, broken ones marked. */
+  /** One `list_skills` call: every saved skill, broken and repaired ones marked, with why. */
   async listSkills(): Promise<ToolAnswer> {
     const skills = await this.gateway.skills.list();
     const text = skills.length
       ? skills
           .map(
             (s) =>
-              `skills.${s.name} — ${s.description}${s.broken ? ` [BROKEN: ${s.broken.split('\n')[0]}]` : ''}`,
+              `skills.${s.name} v${s.version} — ${s.description}${skillStatus(s) ? ` [${skillStatus(s)}]` : ''}`,
           )
           .join('\n')
       : 'No skills saved yet. Save working code with save_skill.';

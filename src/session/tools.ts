@@ -84,7 +84,7 @@ export const GATEWAY_TOOLS: readonly GatewayToolSpec[] = [
     name: 'list_skills',
     title: 'List skills',
     description: () =>
-      'List saved skills with their descriptions; broken ones (a tool they call changed) are marked.',
+      'List saved skills with their versions and descriptions; a skill a tool change broke is marked broken with the change, one the gateway repaired with what it was repaired from.',
     shape: {},
     annotations: { readOnlyHint: true, openWorldHint: false },
   },

@@ -9,7 +9,7 @@ import { HostWorker } from '../util/worker.js';
 import type { VirtualFiles } from './analyze.js';
 import type { CheckTask } from './check-worker.js';
 import type { RepairResult, ToolRepair } from './repair.js';
-import { exportedNames, type SkillChecker, type SkillInfo, type SkillTool } from './store.js';
+import { exportedNames, type SkillChecker, type SkillInfo, type SkillTool, skillStatus } from './store.js';
 
 /** Longest a skill's type check may take once the checker is up, in ms. */
 export const CHECK_DEADLINE_MS = 20_000;
@@ -137,7 +137,7 @@ export function skillDocuments(skills: { info: SkillInfo; exports: string[] }[])
     name: info.name,
     identifier: exports.join(', ') || info.name,
     title: info.broken ? 'broken' : '',
-    description: `${info.broken ? '(broken: a tool it calls changed) ' : ''}${info.description}`,
+    description: `${skillStatus(info) ? `(${skillStatus(info)}) ` : ''}${info.description}`,
     parameters: info.tools.map((t) => t.name).join(' '),
     hints: {},
     schemaHash: '',

@@ -80,6 +80,17 @@ export function renderSkillMd(info: SkillInfo, code: string): string {
   return `---\n${front}---\n\n# ${info.name}\n\n${info.description}\n\n${repaired}## Usage\n\n\`\`\`ts\n${example}\n\`\`\`\n\nExports: ${exported.join(', ') || '(none)'}.\nCalls: ${info.tools.map((t) => t.name).join(', ') || '(no tools)'}.\n`;
 }
 
+/**
+ * A skill's standing in words, as lists show it: `broken: <the tool changes that broke it, or the
+ * first line of why>`, `repaired from v<n>: <the changes>`, or undefined for a skill in good
+ * standing that was never repaired.
+ */
+export function skillStatus(info: SkillInfo): string | undefined {
+  if (info.broken) return `broken: ${info.brokenBy?.join('; ') || info.broken.split('\n')[0]}`;
+  if (info.repaired) return `repaired from v${info.repaired.from}: ${info.repaired.changes.join('; ')}`;
+  return undefined;
+}
+
 /** Names a module exports (`export function|const|let|class NAME`). */
 export function exportedNames(code: string): string[] {
   return [

@@ -13,7 +13,7 @@ import {
 } from './skill-md.js';
 
 export type { SkillInfo, SkillStats, SkillTool } from './skill-md.js';
-export { exportedNames, OPERATOR } from './skill-md.js';
+export { exportedNames, OPERATOR, skillStatus } from './skill-md.js';
 
 /** The author of a version the gateway repaired after a tool change. */
 export const REPAIRER = 'toolscript-repair';

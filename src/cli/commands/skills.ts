@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { SkillRepairReport } from '../../skills/auto-repair.js';
-import type { SkillInfo } from '../../skills/store.js';
+import { skillStatus } from '../../skills/store.js';
 import { isInstalled, MissingPackageError } from '../../util/peers.js';
 import { type Command, defineCommand, startGateway, UsageError } from '../shared.js';
 
@@ -66,7 +66,7 @@ export const skills: Command = defineCommand({
               ? list
                   .map(
                     (s) =>
-                      `${s.name}  v${s.version}  ${s.description}${s.owner === 'operator' ? '' : `  (owner ${s.owner})`}${statusNote(s)}`,
+                      `${s.name}  v${s.version}  ${s.description}${s.owner === 'operator' ? '' : `  (owner ${s.owner})`}${skillStatus(s) ? `  [${skillStatus(s)}]` : ''}`,
                   )
                   .join('\n')
               : 'No skills saved.',
@@ -134,14 +134,6 @@ export const skills: Command = defineCommand({
     }
   },
 });
-
-/** How `skills list` marks a skill: repaired (from which version, and why) or broken (why). */
-function statusNote(skill: SkillInfo): string {
-  if (skill.broken) return `  [BROKEN: ${skill.brokenBy?.join('; ') || skill.broken.split('\n')[0]}]`;
-  if (skill.repaired)
-    return `  [repaired from v${skill.repaired.from}: ${skill.repaired.changes.join('; ')}]`;
-  return '';
-}
 
 /** One repair report as `skills repair` prints it, with the code change as a unified diff. */
 async function repairText(report: SkillRepairReport): Promise<string> {
