@@ -105,7 +105,7 @@ export interface SkillModule {
  */
 export async function compileSkill(info: SkillInfo, code: string): Promise<SkillModule> {
   if (info.broken) {
-    const message = `Skill "${info.name}" is broken: a tool it calls (${info.tools.map((t) => t.name).join(', ')}) changed and it no longer type-checks:\n${info.broken}\nFix and save it again, or run toolscript skills check.`;
+    const message = `Skill "${info.name}" is broken: a tool it calls (${info.tools.map((t) => t.name).join(', ')}) changed and it no longer type-checks:\n${info.broken}\nFix and save it again; toolscript skills repair --dry-run shows whether the gateway can.`;
     // Export the same names so the import links, then fail while the module evaluates.
     const names = exportedNames(code);
     return {

@@ -15,7 +15,8 @@ imported by scripts as './skills/<name>'.
                              check (transpile and type-check against the current bindings) and save;
                              an earlier version is kept under versions/<n>/
   rm NAME                    remove a skill and its versions
-  check                      re-check every skill against the current bindings; exit 1 if any is broken
+  check                      re-check every skill against the current bindings (and repair, with
+                             skills.autoRepair); exit 1 if any is broken
   repair [NAME] [--dry-run]  repair skills a tool change broke, when the change is mechanical (an
                              argument or the tool renamed, an optional argument removed, a required
                              one added with a default), as a new version; --dry-run prints each
@@ -122,7 +123,10 @@ export const skills: Command = defineCommand({
           const broken = checked.filter((s) => s.broken);
           print(
             checked
-              .map((s) => `${s.name}: ${s.broken ? `BROKEN\n  ${s.broken.replace(/\n/g, '\n  ')}` : 'ok'}`)
+              .map(
+                (s) =>
+                  `${s.name} v${s.version}: ${s.broken ? `BROKEN\n  ${s.broken.replace(/\n/g, '\n  ')}` : (skillStatus(s) ?? 'ok')}`,
+              )
               .join('\n') || 'No skills saved.',
             checked,
           );
