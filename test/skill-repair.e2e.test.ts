@@ -220,6 +220,11 @@ describe('skill repair after tool changes', () => {
       configFile,
       JSON.stringify({ mcpServers: { notes: notes(2) }, dataDir, skills: { autoRepair: false } }),
     );
+    // Not repaired by itself: broken, with the changes in words.
+    const listed = spawnCli(['skills', 'list', '--config', configFile], { dataDir });
+    expect(listed.stdout).toContain(
+      'grep-note  v1  grep-note of the notes  [broken: argument `path` renamed to `file_path`]',
+    );
     const dry = spawnCli(['skills', 'repair', '--dry-run', '--config', configFile], { dataDir });
     expect(dry.code, dry.stderr).toBe(1);
     expect(dry.stdout).toContain('--- a/skills/grep-note/index.ts');

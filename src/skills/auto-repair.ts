@@ -91,6 +91,20 @@ export async function repairSkill(
   return { ...edited, status: 'repaired', repairedVersion: saved.version };
 }
 
+/**
+ * Marks a broken skill with the changes of its tools since it was written, in words, without
+ * repairing it (`skills.autoRepair` off). A skill whose tools have no recorded change keeps the
+ * compiler's messages alone.
+ */
+export async function markChanged(context: RepairContext, info: SkillInfo): Promise<SkillInfo> {
+  if (!info.broken) return info;
+  const changes = planRepairs(context, info).flatMap((r) => r.changes.map((c) => c.text));
+  if (!changes.length) return info;
+  const broken = `A tool it calls changed (${changes.join('; ')}); toolscript skills repair repairs what is mechanical.\n${info.broken}`;
+  await context.store.markBroken(info.name, broken, changes);
+  return { ...info, broken, brokenBy: changes };
+}
+
 /** Each changed tool the skill calls, with its binding names then and now, and its changes. */
 function planRepairs(context: RepairContext, info: SkillInfo): ToolRepair[] {
   const repairs: ToolRepair[] = [];

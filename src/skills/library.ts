@@ -4,7 +4,7 @@ import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolSearch } from '../discovery/search.js';
 import { SharedFolder } from '../store/shared-folder.js';
 import type { SessionStore } from '../store/store.js';
-import { type RepairContext, repairSkill, type SkillRepairReport } from './auto-repair.js';
+import { markChanged, type RepairContext, repairSkill, type SkillRepairReport } from './auto-repair.js';
 import { catalogChecker, compileSkill, skillDocuments } from './gateway-skills.js';
 import { exportedNames, type SkillInfo, type SkillSharing, type SkillStats, SkillStore } from './store.js';
 
@@ -29,7 +29,9 @@ const PINNED = /["']\.\/skills\/([a-z0-9-]+)\/v(\d{1,9})(?:\.[mc]?[jt]s)?["']/g;
 export class SkillLibrary {
   readonly store: SkillStore;
   private modules = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  /** The re-check {@link toolsChanged} started, while it decides what to check. */
+  private rechecking: Promise<void> | undefined;
   private readonly changedServers = new Set<string>();
   /**
    * Called after a save, removal or check changed the skills on disk: publishes them to the other
@@ -157,14 +159,22 @@ export class SkillLibrary {
 
   private checking: Promise<unknown> = Promise.resolve();
 
-  /** Resolves once the checks and repairs queued now (see {@link check}) are done and loaded. */
+  /**
+   * Resolves once the skills are checked against the tools as they are now: a re-check waiting
+   * out its 100 ms of quiet runs at once, and the checks and repairs queued are done and loaded.
+   */
   async idle(): Promise<void> {
+    if (this.timer) this.rechecking = this.recheckChanged();
+    await this.rechecking;
     await this.checking;
   }
 
   private async checkNow(tools?: Set<string>): Promise<SkillInfo[]> {
     let checked = await this.store.check(tools);
-    if (this.options.autoRepair !== false && this.options.history && checked.some((s) => s.broken)) {
+    if (this.options.autoRepair === false && this.options.history) {
+      const context = this.repairContext(this.options.history);
+      checked = await Promise.all(checked.map((info) => markChanged(context, info)));
+    } else if (this.options.history && checked.some((s) => s.broken)) {
       const context = this.repairContext(this.options.history);
       for (const info of checked.filter((s) => s.broken))
         await repairSkill(context, info, (await this.store.code(info.name)) ?? '');
@@ -240,24 +250,30 @@ export class SkillLibrary {
   toolsChanged(server: string): void {
     this.changedServers.add(server);
     clearTimeout(this.timer);
-    this.timer = setTimeout(async () => {
-      const servers = new Set(this.changedServers);
-      this.changedServers.clear();
-      const changed = new Set<string>();
-      for (const skill of await this.store.list().catch(() => [])) {
-        for (const tool of skill.tools) {
-          const [server = '', ...rest] = tool.name.split('.');
-          if (
-            servers.has(server) &&
-            this.catalog.getTool(server, rest.join('.'))?.schemaHash !== tool.schemaHash
-          ) {
-            changed.add(tool.name);
-          }
-        }
-      }
-      if (changed.size) await this.check(changed).catch(() => {});
+    this.timer = setTimeout(() => {
+      this.rechecking = this.recheckChanged();
     }, 100);
     this.timer.unref();
+  }
+
+  /** Re-checks the skills whose tools on the servers changed since the last time. */
+  private async recheckChanged(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const servers = new Set(this.changedServers);
+    this.changedServers.clear();
+    const changed = new Set<string>();
+    for (const skill of await this.store.list().catch(() => [])) {
+      for (const tool of skill.tools) {
+        const [server = '', ...rest] = tool.name.split('.');
+        if (
+          servers.has(server) &&
+          this.catalog.getTool(server, rest.join('.'))?.schemaHash !== tool.schemaHash
+        )
+          changed.add(tool.name);
+      }
+    }
+    if (changed.size) await this.check(changed).catch(() => {});
   }
 
   /** Stops a pending re-check. */

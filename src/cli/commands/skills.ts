@@ -57,6 +57,8 @@ export const skills: Command = defineCommand({
     }
     const gateway = await startGateway(values.config, io, true);
     try {
+      // The servers are up: what they say now is what the skills are checked (and repaired) against.
+      await gateway.skills.idle();
       const print = (text: string, data: unknown) =>
         io.stdout(`${values.json ? JSON.stringify(data, null, 2) : text}\n`);
       switch (action) {
