@@ -1,7 +1,7 @@
 /**
  * Core benchmark: start-up of the built CLI against `node -e 0`, sandbox cold start, one trivial execution end to end, per-call overhead of the
  * bridge against a direct MCP SDK client call to the same kind of upstream, and 1,000 sequential
- * calls, and Python against TypeScript (see python.ts). Prints medians (ms). Run with `npm run bench`.
+ * calls, memoized calls (see cache.ts), and Python against TypeScript (see python.ts). Prints medians (ms). Run with `npm run bench`.
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { createGateway } from '../src/gateway/create.js';
 import { locatePyodide, PYTHON_INSTALL_HINT } from '../src/sandbox/python/index.js';
 import { loadQuickJS, QuickJSSandbox } from '../src/sandbox/quickjs/index.js';
 import { locateDeno } from '../src/sandbox/subprocess/locate.js';
+import { benchCache } from './cache.js';
 import { benchPython } from './python.js';
 import { measureStartup } from './support/startup.js';
 import { median } from './support/stats.js';
@@ -122,6 +123,8 @@ report(
 await direct.close();
 await gateway.close();
 await onMain.close();
+
+await benchCache(report);
 
 if (locateDeno() && locatePyodide()) await benchPython(report);
 else report('Python', `skipped: ${PYTHON_INSTALL_HINT}`);

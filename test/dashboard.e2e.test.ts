@@ -46,7 +46,11 @@ describe.runIf(CHROMIUM_AVAILABLE)('dashboard in chromium', () => {
         dataDir: join(dir, 'data'),
         pii: { enabled: true },
         mcpServers: {
-          filesystem: { ...stdioServer(...FILESYSTEM, [dir]), requireApproval: ['create_directory'] },
+          filesystem: {
+            ...stdioServer(...FILESYSTEM, [dir]),
+            requireApproval: ['create_directory'],
+            cache: { tools: ['read_text_file'] },
+          },
           memory: stdioServer(...MEMORY, [], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
         },
       }),
@@ -112,7 +116,9 @@ describe.runIf(CHROMIUM_AVAILABLE)('dashboard in chromium', () => {
         requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
       }),
     );
+    // Read twice: the second answer comes from the cache (config cache).
     const script = `import { readTextFile } from './servers/filesystem';
+await readTextFile({ path: ${JSON.stringify(join(dir, 'contact.txt'))} });
 return await readTextFile({ path: ${JSON.stringify(join(dir, 'contact.txt'))} });`;
     const answer = await client.callTool({ name: 'execute_code', arguments: { code: script } });
     expect(text(answer)).toContain('[EMAIL_1]');
@@ -147,6 +153,9 @@ export async function countDirs(): Promise<number> {
     const detail = page.locator('.detail');
     await expect.poll(() => detail.textContent()).toContain('readTextFile({ path:');
     expect(await detail.textContent()).toContain('filesystem.read_text_file');
+    expect(await page.getByLabel('Cache hit rate').textContent()).toBe(
+      'Memoized calls: 1 of 2 answered from the cache (50%).',
+    );
   });
 
   it('runs a script and a search from the page', async () => {
@@ -207,7 +216,7 @@ export async function countDirs(): Promise<number> {
     expect(audit).toContain('filesystem.write_file');
     expect(audit).toContain('EMAIL×1');
     expect(await page.content()).not.toContain(EMAIL);
-    expect(await page.locator('#savings p').textContent()).toMatch(
+    expect(await page.locator('#savings p').first().textContent()).toMatch(
       new RegExp(
         `tokens in code mode against .* with direct tool calling over ${PYTHON_AVAILABLE ? 4 : 3} executions: \\d+% saved`,
       ),

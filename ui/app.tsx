@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type ApprovalQuestion, api, type FeedEntry, type Overview, Unauthorized } from './api.js';
 import { SavingsChart } from './chart.js';
 import { ApprovalDialog, Playground, ToolSearch } from './playground.js';
-import { Executions, PiiAudit, Servers, Skills } from './views.js';
+import { CacheRate, Executions, PiiAudit, Servers, Skills } from './views.js';
 import './style.css';
 
 /** Executions kept on the page (the gateway keeps as many). */
@@ -77,6 +77,7 @@ function Dashboard({ overview }: { overview: Overview }) {
         <section id="savings" aria-labelledby="savings-title">
           <h2 id="savings-title">Token savings over time</h2>
           <SavingsChart executions={executions} />
+          <CacheRate executions={executions} />
         </section>
         <Skills skills={overview.skills} />
         <PiiAudit rows={overview.pii} />

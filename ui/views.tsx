@@ -108,6 +108,19 @@ export function Executions({ executions }: { executions: FeedEntry[] }) {
   );
 }
 
+/** The share of cached tools' calls answered from the cache (config `cache`), over the executions shown. */
+export function CacheRate({ executions }: { executions: FeedEntry[] }) {
+  const looked = executions.flatMap((e) => e.calls.filter((c) => c.cached !== undefined));
+  if (!looked.length) return null;
+  const hits = looked.filter((c) => c.cached).length;
+  return (
+    <p aria-label="Cache hit rate">
+      Memoized calls: {number(hits)} of {number(looked.length)} answered from the cache (
+      {Math.round((100 * hits) / looked.length)}%).
+    </p>
+  );
+}
+
 export function Skills({ skills }: { skills: SkillRow[] }) {
   return (
     <Section id="skills" title="Skills">

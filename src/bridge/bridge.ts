@@ -12,6 +12,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import type { HostFunction, JsonValue, RunClock } from '../sandbox/contract.js';
+import type { CallCache } from '../upstream/call-cache.js';
 import type { Ask, Elicitor } from '../upstream/elicitation.js';
 import { resultBytes } from '../upstream/result-size.js';
 import type { ToolCaller } from '../upstream/tool-caller.js';
@@ -49,6 +50,8 @@ export interface CallTrace {
   argsTokens?: number;
   /** o200k_base tokens of the upstream result as a direct-calling client shows it (filled in after the execution). */
   resultTokens?: number;
+  /** Set for a tool the config caches (`cache`): true when the result came from the cache. */
+  cached?: boolean;
 }
 
 /** The texts of one call kept for token counting: arguments as JSON, the result as a client shows it. */
@@ -94,6 +97,8 @@ export class Bridge {
       onResult?: (found: CatalogTool, value: unknown) => void;
       /** Tools that need a person's approval, and asking for it. */
       approvals?: Approvals;
+      /** Memoized calls (config `cache`); the caller's scope is the approval context's session. */
+      cache?: CallCache;
     } = {},
   ) {}
 
@@ -252,10 +257,21 @@ export class Bridge {
       },
     );
     if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
-    const result = await this.caller.callTool(server, tool, input, {
-      signal,
-      ...(approval.elicitor ? { ask: asking(server, approval.elicitor, approval.clock, signal) } : {}),
-    });
+    const memo = this.options.cache?.lookup(approval.session, server, found.tool, found.schemaHash, input);
+    if (memo?.cached) trace.cached = memo.hit !== undefined;
+    let result = memo?.cached ? memo.hit : undefined;
+    if (!result) {
+      try {
+        result = await this.caller.callTool(server, tool, input, {
+          signal,
+          ...(approval.elicitor ? { ask: asking(server, approval.elicitor, approval.clock, signal) } : {}),
+        });
+      } finally {
+        // A call that is not cached may have changed what the cached ones read: once more, now it ran.
+        if (memo && !memo.cached) this.options.cache?.invalidate(approval.session, server);
+      }
+      if (memo?.cached) memo.keep(result);
+    }
     trace.resultBytes = resultBytes(result);
     payload.result = sampleText(resultText(result));
     if (result.isError) throw new ToolError(server, tool, errorText(result));

@@ -14,6 +14,25 @@ const serverPii = z.strictObject({ untokenize: z.boolean().default(true) });
 const toolPatterns = z.array(z.string().min(1, 'a pattern must not be empty'));
 
 /**
+ * Memoized tool calls (opt-in): which tools' results are kept and reused for equal arguments, how
+ * long, and for whom.
+ */
+const cachePolicy = z.strictObject({
+  /**
+   * Tools whose results are kept: globs over tool names, and "@readOnly" for every tool annotated
+   * `readOnlyHint: true`. Only tools without side effects belong here.
+   */
+  tools: toolPatterns.min(1, 'list at least one tool pattern (or "@readOnly")'),
+  /** How long a result is reused, in ms. @default 60000 */
+  ttlMs: z.number().int().positive().default(60_000),
+  /**
+   * "session": each caller (an MCP session, or `toolscript exec`) has its own results; "shared":
+   * every caller reuses every other's, for public data only (never per-user data). @default "session"
+   */
+  scope: z.enum(['session', 'shared']).default('session'),
+});
+
+/**
  * Per-server tool policy: `allowTools` keeps only matching tools, `denyTools` removes matching
  * ones (deny wins). Removed tools are absent from bindings and search and cannot be called.
  */
@@ -32,6 +51,8 @@ const toolPolicy = {
    * (that or nothing). @default "auto"
    */
   protocol: z.enum(['auto', '2025-11-25', '2026-07-28']).optional(),
+  /** Memoized calls of this server's tools (see the top-level `cache`, which it replaces). @default the top-level one */
+  cache: cachePolicy.optional(),
 };
 
 const stdioServer = z.strictObject({
@@ -281,6 +302,17 @@ export const configSchema = z.strictObject({
   observeResultTypes: z.boolean().default(true),
   /** Time allowed for one upstream server to start and answer `initialize` and `tools/list`, in ms. @default 30000 */
   connectTimeoutMs: z.number().int().positive().default(30_000),
+  /**
+   * Memoized tool calls for every server (a server's own `cache` replaces it), and the memory they
+   * may take. Off unless set. A call of a tool of the same server that is not cached drops that
+   * server's kept results for the caller (a write may change what a read returns).
+   */
+  cache: cachePolicy
+    .extend({
+      /** Memory the kept results may take, in MiB; the least recently used go first. @default 64 */
+      maxMb: z.number().positive().default(64),
+    })
+    .optional(),
 });
 
 export type StdioServerConfig = z.output<typeof stdioServer>;
@@ -303,6 +335,7 @@ export const CONFIG_KEYS: Record<string, string[]> = {
   sandbox: Object.keys(sandboxSchema.shape),
   workspace: Object.keys(workspaceSchema.shape),
   skills: Object.keys(skillsSchema.shape),
+  cache: [...Object.keys(cachePolicy.shape), 'maxMb'],
   approvals: Object.keys(approvalsSchema.shape),
   discovery: Object.keys(discoverySchema.shape),
   pii: Object.keys(piiSchema.shape),

@@ -33,9 +33,13 @@ export class ExecutionFeed {
       session: sessionLabel(context.session),
       ok: execution.ok,
       code: execution.error?.code ?? null,
-      calls: execution.calls
-        .slice(0, 1000)
-        .map((c) => ({ server: c.server, tool: c.tool, ms: c.ms, ok: c.ok })),
+      calls: execution.calls.slice(0, 1000).map((c) => ({
+        server: c.server,
+        tool: c.tool,
+        ms: c.ms,
+        ok: c.ok,
+        ...(c.cached !== undefined ? { cached: c.cached } : {}),
+      })),
       tokens: execution.tokens
         ? {
             codeMode: execution.tokens.codeMode,

@@ -14,7 +14,8 @@ export interface FeedEntry {
   ok: boolean;
   /** The error code when it failed (`TIMEOUT`, `TOOL_ERROR`…), else null. */
   code: string | null;
-  calls: { server: string; tool: string; ms: number; ok: boolean }[];
+  /** `cached`: set for a tool the config caches, true when the result came from the cache. */
+  calls: { server: string; tool: string; ms: number; ok: boolean; cached?: boolean }[];
   /** o200k_base tokens in code mode against direct tool calling; null when not counted. */
   tokens: { codeMode: number; direct: number; reduction: number } | null;
   /** Wall time, in ms. */

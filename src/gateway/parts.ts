@@ -14,6 +14,7 @@ import { ScriptTypechecker } from '../execution/typecheck.js';
 import { PiiGuard } from '../pii/guard.js';
 import { LazyPythonSandbox } from '../sandbox/python/lazy.js';
 import { SkillLibrary } from '../skills/library.js';
+import { CallCache } from '../upstream/call-cache.js';
 import { EraVerdicts } from '../upstream/era.js';
 import { UpstreamServers } from '../upstream/servers.js';
 import { SessionWorkspaces } from '../workspace/sessions.js';
@@ -70,9 +71,11 @@ export function composeGateway(
     verdicts: new EraVerdicts(resolve(dataDir, 'protocol-verdicts.json')),
   });
   const approvals = new Approvals(config, resolve(dataDir, APPROVALS_LOG_FILE));
+  const cache = new CallCache(config);
   const bridge = new Bridge(catalog, upstream, {
     maxArgumentBytes: config.maxArgumentBytes,
     approvals,
+    ...(cache.enabled ? { cache } : {}),
     ...(observe
       ? {
           onResult: (found, value) => observed.record(found.server, found.tool.name, found.schemaHash, value),
@@ -94,6 +97,7 @@ export function composeGateway(
     const listed = catalog.getServer(server);
     // A tool list the server gave (not a failure) is a version of each of its tools.
     if (listed && listed.error === undefined) history.observe(server, listed.tools, listed.version);
+    cache.clear(server);
     bindings.invalidate(server);
     skills.toolsChanged(server);
   });

@@ -23,6 +23,7 @@ export interface MetricsSummary {
  * - `toolscript_execution_duration_seconds`: execution wall time;
  * - `toolscript_tool_calls_total{server,tool,outcome}`: calls by tool and outcome;
  * - `toolscript_tool_call_duration_seconds{server}`: call wall time;
+ * - `toolscript_cache_lookups_total{server,result}`: calls of cached tools, `hit` or `miss`;
  * - `toolscript_tokens_total{mode}`: o200k_base tokens, `code_mode` and `direct` (the estimate);
  * - `toolscript_sandbox_memory_bytes`: QuickJS heap in use at the end of each execution.
  */
@@ -52,6 +53,12 @@ export class GatewayMetrics {
     help: 'Wall time of one upstream tool call, argument validation included.',
     labelNames: ['server'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly cacheLookups: Counter<'server' | 'result'> = new this.prom.Counter({
+    name: 'toolscript_cache_lookups_total',
+    help: 'Calls of tools the config caches (`cache`), by server and result: hit or miss.',
+    labelNames: ['server', 'result'] as const,
     registers: [this.registry],
   });
   private readonly tokens: Counter<'mode'> = new this.prom.Counter({
@@ -114,6 +121,8 @@ export class GatewayMetrics {
         outcome: call.ok ? 'ok' : (call.error ?? 'error'),
       });
       this.callDuration.observe({ server: call.server }, call.ms / 1000);
+      if (call.cached !== undefined)
+        this.cacheLookups.inc({ server: call.server, result: call.cached ? 'hit' : 'miss' });
     }
     if (execution.tokens) {
       this.tokens.inc({ mode: 'code_mode' }, execution.tokens.codeMode);

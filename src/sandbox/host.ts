@@ -2,6 +2,8 @@
  * The host half both sandbox backends share: the console cap, dispatching a call to a host
  * function, a guest error's fields as `{ code, details }`, and the run's result.
  */
+
+import { jsonText } from '../util/frozen.js';
 import type { HostFunction, JsonValue, LogEntry, SandboxError, SandboxRunResult } from './contract.js';
 import { hostErrorFields, type Outcome, readOutcome } from './errors.js';
 
@@ -73,7 +75,8 @@ export async function dispatchHostCallJson(
   }
   const answer = await dispatchHostCall(hostFunctions, name, args);
   if (!answer.ok) return { reject: JSON.stringify(answer.error) };
-  return answer.value === undefined ? {} : { resolve: JSON.stringify(answer.value) };
+  // A value the call cache froze is written as JSON once, however many scripts read it.
+  return answer.value === undefined ? {} : { resolve: jsonText(answer.value) };
 }
 
 /** How a host call ended, as JSON text (see {@link dispatchHostCallJson}). */
