@@ -52,6 +52,8 @@ export interface CallTrace {
   resultTokens?: number;
   /** Set for a tool the config caches (`cache`): true when the result came from the cache. */
   cached?: boolean;
+  /** When the call started, in ms since the execution's host functions were made (about its start). */
+  startMs?: number;
 }
 
 /** The texts of one call kept for token counting: arguments as JSON, the result as a client shows it. */
@@ -117,6 +119,7 @@ export class Bridge {
   } {
     const calls: CallTrace[] = [];
     const payloads: CallPayload[] = [];
+    const opened = performance.now();
     const callTool: HostFunction = async (server, tool, args) => {
       const started = performance.now();
       const trace: CallTrace = {
@@ -126,6 +129,7 @@ export class Bridge {
         ok: false,
         argsBytes: 0,
         resultBytes: 0,
+        startMs: Math.round((started - opened) * 100) / 100,
       };
       const payload: CallPayload = { args: sampleText(''), result: sampleText('') };
       calls.push(trace);

@@ -12,6 +12,7 @@ export type { ExecuteOptions, Execution, PipelineParts, ScriptLanguage } from '.
 export { PII_NOTE } from './parts.js';
 
 import { transpileScript } from '../script/transpile.js';
+import { type ExecutionHint, executionHints, type HintInput } from './hints.js';
 import type { ExecutionResult } from './result.js';
 
 /**
@@ -41,6 +42,12 @@ export async function runExecution(
       ms: performance.now() - started,
     };
   }
+}
+
+/** `{ hints }` for an execution that earned any (see {@link executionHints}), else nothing. */
+function hintsOf(input: HintInput): { hints?: ExecutionHint[] } {
+  const hints = executionHints(input);
+  return hints.length ? { hints } : {};
 }
 
 async function run(
@@ -111,6 +118,10 @@ async function run(
       partial === shown && sandboxJson !== undefined ? sandboxJson : JSON.stringify(partial.result);
     const rendered = await renderOutput(partial, limits.maxOutputTokens, left(), json);
     if (vault && tokenized(shown, partial, sandboxJson, json)) rendered.output += `\n\n${PII_NOTE}`;
+    const args = payloads.map((p) => p.args);
+    const early = executionHints({ calls: partial.calls, args, truncated: rendered.truncated });
+    // The first hint the model can act on, as one line of the answer (all of them are in _meta).
+    if (early[0]) rendered.output += `\n\nhint: ${early[0].text}`;
     const ms = performance.now() - started;
     const accounted =
       accounting === 'always' || payloads.length > 0
@@ -133,6 +144,7 @@ async function run(
       output: rendered.output,
       ...(rendered.truncated ? { truncated: rendered.truncated } : {}),
       ...(accounted ? { tokens: accounted.tokens } : {}),
+      ...hintsOf({ calls: partial.calls, args, truncated: rendered.truncated, tokens: accounted?.tokens }),
       ms,
     };
     if (json !== undefined) rememberResultJson(execution, json);

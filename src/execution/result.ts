@@ -1,6 +1,7 @@
 import type { ExecutionTokens } from '../accounting/execution.js';
 import type { CallTrace } from '../bridge/bridge.js';
 import type { ExecutionErrorCode } from '../errors.js';
+import type { ExecutionHint } from './hints.js';
 import type { MediaBlock } from './media.js';
 
 /**
@@ -29,4 +30,9 @@ export interface ExecutionResult {
   tokens: ExecutionTokens;
   /** Wall time of the execution in ms, transpiling included (token counting excluded). */
   ms: number;
+  /**
+   * How the agent could do better, read from this execution's trace (at most 3, see
+   * `executionHints`); the first also ends `output` as one `hint:` line. Absent when there is none.
+   */
+  hints?: ExecutionHint[];
 }
