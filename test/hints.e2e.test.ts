@@ -62,12 +62,20 @@ export default [a, b];`);
     const different = await codes(`import { getSum } from './servers/everything';
 export default [await getSum({ a: 1, b: 2 }), await getSum({ a: 2, b: 2 })];`);
     expect(different.codes).not.toContain('REPEATED_CALL');
+    // Another tool of the server in between may have changed the answer: reading again is right.
+    const between = await codes(`import { getSum, echo } from './servers/everything';
+const a = await getSum({ a: 1, b: 2 });
+await echo({ message: 'a write, for all the gateway knows' });
+export default [a, await getSum({ a: 1, b: 2 })];`);
+    expect(between.codes).not.toContain('REPEATED_CALL');
   });
 
   it('says when the answer was cut, and when one tool refused its arguments again', async () => {
     const cut = await codes(`export default 'word '.repeat(2000);`, { maxOutputTokens: 50 });
     expect(cut.codes).toEqual(['OUTPUT_CUT']);
-    expect(cut.execution.output).toMatch(/\nhint: The answer was cut to \d+ of \d+ tokens: /);
+    // In _meta only: the cut answer's closing note says what to do already.
+    expect(cut.execution.hints?.[0]?.text).toMatch(/^The answer was cut to \d+ of \d+ tokens: /);
+    expect(cut.execution.output).not.toContain('hint:');
     expect((await codes(`export default 'word '.repeat(20);`, { maxOutputTokens: 50 })).codes).toEqual([]);
 
     const refusing = (times: number) => `import { getSum } from './servers/everything';

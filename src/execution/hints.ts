@@ -56,23 +56,12 @@ export function executionHints(input: HintInput): ExecutionHint[] {
     });
     break;
   }
-  const same = countBy(
-    calls.flatMap((call, i) => {
-      const sample = args[i];
-      // Only arguments kept whole can be told equal.
-      return call.ok && sample && sample.text.length === sample.length
-        ? [`${nameOf(call)}\u0000${sample.text}`]
-        : [];
-    }),
-    (key) => key,
-  );
-  for (const [key, times] of same) {
-    if (times < 2) continue;
+  const repeated = repeatedCalls(calls, args);
+  if (repeated) {
     hints.push({
       code: 'REPEATED_CALL',
-      text: `${key.split('\u0000')[0]} was called ${times} times with the same arguments: keep the first result in a variable.`,
+      text: `${repeated.tool} was called ${repeated.times} times with the same arguments: keep the first result in a variable.`,
     });
-    break;
   }
   const run = longestSequentialRun(calls);
   if (run && run.count >= SEQUENTIAL_CALLS && run.ms >= SEQUENTIAL_MS) {
@@ -89,6 +78,38 @@ export function executionHints(input: HintInput): ExecutionHint[] {
     });
   }
   return hints.slice(0, MAX_HINTS);
+}
+
+/**
+ * The call made most often with the same arguments, when one was made twice or more with no call
+ * of another tool of its server in between (a write there may have changed the answer, so reading
+ * again is right). Only arguments kept whole can be told equal.
+ */
+function repeatedCalls(
+  calls: readonly CallTrace[],
+  args: readonly TextSample[],
+): { tool: string; times: number } | undefined {
+  /** Per server, its two most recent distinct tools with the index of their last call. */
+  const recent = new Map<string, { tool: string; index: number }[]>();
+  const seen = new Map<string, { index: number; times: number }>();
+  let best: { tool: string; times: number } | undefined;
+  calls.forEach((call, index) => {
+    const sample = args[index];
+    const latest = recent.get(call.server) ?? [];
+    const other = latest.find((entry) => entry.tool !== call.tool)?.index ?? -1;
+    if (call.ok && sample && sample.text.length === sample.length) {
+      const key = `${nameOf(call)}\u0000${sample.text}`;
+      const before = seen.get(key);
+      const times = before && other < before.index ? before.times + 1 : 1;
+      seen.set(key, { index, times });
+      if (times >= 2 && (!best || times > best.times)) best = { tool: nameOf(call), times };
+    }
+    recent.set(
+      call.server,
+      [{ tool: call.tool, index }, ...latest.filter((e) => e.tool !== call.tool)].slice(0, 2),
+    );
+  });
+  return best;
 }
 
 /** The longest run of calls of one tool in a row, each starting after the one before ended. */

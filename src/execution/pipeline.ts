@@ -120,8 +120,9 @@ async function run(
     if (vault && tokenized(shown, partial, sandboxJson, json)) rendered.output += `\n\n${PII_NOTE}`;
     const args = payloads.map((p) => p.args);
     const early = executionHints({ calls: partial.calls, args, truncated: rendered.truncated });
-    // The first hint the model can act on, as one line of the answer (all of them are in _meta).
-    if (early[0]) rendered.output += `\n\nhint: ${early[0].text}`;
+    // The first hint the model can act on, as one line of the answer (all of them are in _meta);
+    // none past a cut answer, whose closing note says what to do already.
+    if (early[0] && !rendered.truncated) rendered.output += `\n\nhint: ${early[0].text}`;
     const ms = performance.now() - started;
     const accounted =
       accounting === 'always' || payloads.length > 0
