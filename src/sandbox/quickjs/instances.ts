@@ -129,6 +129,8 @@ function fastStrings(module: EmscriptenStrings): void {
     if (!wellFormed(text) || maxBytes <= 0) return write(text, pointer, maxBytes);
     const { written } = encoder.encodeInto(text, module.HEAPU8.subarray(pointer, pointer + maxBytes - 1));
     module.HEAPU8[pointer + written] = 0;
+    // Written: the string need not be held any longer (it may be megabytes).
+    last = '';
     return written;
   };
 }
