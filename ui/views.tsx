@@ -114,7 +114,7 @@ export function CacheRate({ executions }: { executions: FeedEntry[] }) {
   if (!looked.length) return null;
   const hits = looked.filter((c) => c.cached).length;
   return (
-    <p aria-label="Cache hit rate">
+    <p role="status" aria-label="Cache hit rate">
       Memoized calls: {number(hits)} of {number(looked.length)} answered from the cache (
       {Math.round((100 * hits) / looked.length)}%).
     </p>

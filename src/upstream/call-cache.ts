@@ -87,8 +87,8 @@ export class CallCache {
         if (result.isError) return;
         const bytes = resultBytes(result);
         this.kept.set(key, { result: deepFreeze(result), bytes, group }, { ttl: policy.ttlMs });
-        let keys = this.groups.get(group);
-        if (!keys) this.groups.set(group, (keys = new Set()));
+        const keys = this.groups.get(group) ?? new Set<string>();
+        this.groups.set(group, keys);
         keys.add(key);
       },
     };
