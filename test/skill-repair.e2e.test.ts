@@ -5,7 +5,7 @@
  * without its deprecated read_file. Skills saved against the first version are repaired (and give
  * the same answer) or stay broken with the change that broke them.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -246,6 +246,29 @@ describe('skill repair after tool changes', () => {
     expect(history.code, history.stderr).toBe(0);
     expect(history.stdout).toMatch(/2\.0\.0 .* major {2}argument `path` renamed to `file_path`/);
     expect(history.stdout).toMatch(/1\.0\.0 .* first seen/);
+  });
+
+  it("says what to do with a skill saved before the gateway kept its tools' history", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toolscript-repair-'));
+    let gateway = await createGateway(parseConfig({ mcpServers: { notes: notes(1) }, dataDir }));
+    await gateway.skills.save({
+      name: 'grep-note',
+      description: 'Lines',
+      code: SKILLS['grep-note']?.code ?? '',
+    });
+    await gateway.close();
+    rmSync(join(dataDir, 'tool-history.json'));
+    gateway = await createGateway(parseConfig({ mcpServers: { notes: notes(2) }, dataDir }));
+    try {
+      await gateway.skills.idle();
+      const info = await gateway.skills.store.info('grep-note');
+      expect(info?.version).toBe(1);
+      expect(info?.broken).toMatch(
+        /^A tool it calls changed and it cannot be repaired: the gateway has no record of the tool versions the skill was written against \(it was saved before they were kept\); fix it by hand and save it again\n/,
+      );
+    } finally {
+      await gateway.close();
+    }
   });
 
   it("repairs skills written against server-filesystem's deprecated read_file once it is gone", async () => {

@@ -67,7 +67,9 @@ export async function repairSkill(
   const repairs = planRepairs(context, info);
   report.changes = repairs.flatMap((r) => r.changes.map((c) => c.text));
   if (!repairs.length)
-    return broken('the gateway has no record of the tool versions the skill was written against');
+    return broken(
+      'the gateway has no record of the tool versions the skill was written against (it was saved before they were kept); fix it by hand and save it again',
+    );
   if (!isInstalled('typescript'))
     return broken('repairs need the typescript package: npm install typescript');
   const result = await repairOffThread(code, repairs);

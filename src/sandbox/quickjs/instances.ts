@@ -106,9 +106,10 @@ const encoder = new TextEncoder();
 
 /**
  * Copies strings into QuickJS's memory with the engine's UTF-8 encoder instead of Emscripten's
- * JavaScript loop, one character at a time: a tool result of 2 MB of JSON goes in 3 ms, not 25.
- * A string with a lone surrogate (which `TextEncoder` would replace with U+FFFD) still takes
- * Emscripten's own path, which keeps it.
+ * JavaScript loop, one character at a time. Medians of 15 `newString` calls on this project's
+ * machine: 2 MiB of ASCII JSON in 1.5 ms instead of 11.5; 2.2 MiB with accents and symbols in
+ * 10 ms instead of 17. A string with a lone surrogate (which `TextEncoder` would replace with
+ * U+FFFD) still takes Emscripten's own path, which keeps it.
  */
 function fastStrings(module: EmscriptenStrings): void {
   const length = module.lengthBytesUTF8.bind(module);
