@@ -22,7 +22,7 @@ const LAYERS = [
     'upstream/',
     {
       imports: ['auth/', 'catalog/', 'codegen/', 'config/', 'errors', 'util/', 'version'],
-      types: ['script/'],
+      types: ['script/', 'store/'],
     },
   ],
   ['sandbox/', { imports: ['errors', 'util/'] }],
@@ -50,6 +50,7 @@ const LAYERS = [
     },
   ],
   ['metrics/', { types: ['execution/'] }],
+  ['insights/', { imports: ['discovery/', 'util/'], types: ['execution/', 'store/'] }],
   [
     'gateway/',
     {
@@ -63,6 +64,7 @@ const LAYERS = [
         'discovery/',
         'errors',
         'execution/',
+        'insights/',
         'metrics/',
         'pii/',
         'sandbox/',
@@ -84,6 +86,7 @@ const LAYERS = [
         'codegen/',
         'discovery/',
         'execution/',
+        'insights/',
         'prompt/',
         'skills/',
         'store/',
@@ -94,7 +97,10 @@ const LAYERS = [
   ],
   [
     'dashboard/',
-    { imports: ['approvals/', 'execution/', 'session/', 'skills/', 'util/'], types: ['gateway/', 'pii/'] },
+    {
+      imports: ['approvals/', 'execution/', 'insights/', 'session/', 'skills/', 'util/'],
+      types: ['gateway/', 'pii/'],
+    },
   ],
   [
     'server/',

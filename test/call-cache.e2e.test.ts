@@ -1,7 +1,8 @@
 /**
  * Memoized tool calls (config `cache`) against real server-filesystem and the notes server: hits
  * within and across executions of one session, scopes, a write in between, TTL, error results,
- * `@readOnly`, and a change of the server's tools.
+ * `@readOnly`, and a change of the server's tools; two replicas sharing results through a
+ * MemoryStore and a real Redis, and `toolscript cache clear`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ToolscriptConfigInput } from '../src/config/index.js';
 import { createGateway } from '../src/gateway/create.js';
 import type { Gateway } from '../src/gateway/gateway.js';
+import { MemoryStore } from '../src/store/memory.js';
+import { RedisStore } from '../src/store/redis.js';
+import type { SessionStore } from '../src/store/store.js';
+import { spawnCli } from './support/cli.js';
+import { REDIS_AVAILABLE, redisForSuite } from './support/redis.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toolscript-cache-'));
@@ -135,6 +141,80 @@ export default 1;`;
       expect((await run(notes, count)).calls[0]?.cached).toBe(false);
     } finally {
       await notes.close();
+    }
+  });
+});
+
+/** Two replicas of one gateway on one store: what one keeps the other reads, a write through either drops it. */
+function replicas(name: string, open: () => Promise<SessionStore>) {
+  describe(`memoized tool calls shared through a store: ${name}`, () => {
+    it('answers a read on one replica from what the other kept, reads again after a write through either, and clears', async () => {
+      const store = await open();
+      const config = files({ tools: ['read_*'], ttlMs: 60_000 });
+      const [a, b] = [await createGateway(config, { store }), await createGateway(config, { store })];
+      try {
+        writeFileSync(join(dir, 'note.txt'), `kept by ${name}`);
+        expect((await run(a, READ, 'r')).calls[0]?.cached).toBe(false);
+        const other = await run(b, READ, 'r');
+        expect(other.calls[0]?.cached).toBe(true);
+        expect(other.result).toBe(`kept by ${name}`);
+        // Another session is another scope, on either replica.
+        expect((await run(b, READ, 'q')).calls[0]?.cached).toBe(false);
+        // A write through replica b drops what replica a kept for that session.
+        await run(
+          b,
+          `import { writeFile } from './servers/files'; await writeFile({ path: ${file}, content: 'written' }); export default 1;`,
+          'r',
+        );
+        const after = await run(a, READ, 'r');
+        expect([after.calls[0]?.cached, after.result]).toEqual([false, 'written']);
+        // Cleared through one replica, gone for both.
+        expect(await a.cache.clear('files')).toBeGreaterThanOrEqual(2);
+        expect((await run(b, READ, 'r')).calls[0]?.cached).toBe(false);
+        expect(a.cache.size.entries).toBe(0);
+      } finally {
+        await a.close();
+        await b.close();
+        await store.close();
+      }
+    });
+  });
+}
+
+replicas('MemoryStore', async () => new MemoryStore());
+
+describe.skipIf(!REDIS_AVAILABLE)('Redis', () => {
+  const redis = redisForSuite();
+  replicas('RedisStore', () => RedisStore.connect(redis.url(), { dataTtlMs: 3_600_000 }));
+
+  it('"toolscript cache clear [SERVER]" drops the results kept in the store, and names an unknown server', async () => {
+    const store = await RedisStore.connect(redis.url(), { dataTtlMs: 3_600_000 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'toolscript-cache-cli-'));
+    const input = {
+      mcpServers: { files: stdioServer(...FILESYSTEM, [dir]) },
+      dataDir,
+      store: redis.url(),
+      cache: { tools: ['read_*'] },
+    };
+    writeFileSync(join(dir, 'note.txt'), 'to clear');
+    const gateway = await createGateway(parseConfig(input), { store });
+    try {
+      await run(gateway, READ, 'c');
+      expect((await run(gateway, READ, 'c')).calls[0]?.cached).toBe(true);
+      const configFile = join(dataDir, 'toolscript.config.json');
+      writeFileSync(configFile, JSON.stringify(input));
+      const unknown = spawnCli(['cache', 'clear', 'file', '--config', configFile], { dataDir });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('no server "file" in the config (did you mean files?)');
+      const cleared = spawnCli(['cache', 'clear', 'files', '--config', configFile], { dataDir });
+      expect(cleared.code).toBe(0);
+      expect(cleared.stdout).toMatch(
+        /^Dropped 1 kept result of server "files" in redis:\/\/127\.0\.0\.1:\d+\/?\.\n$/,
+      );
+      expect((await run(gateway, READ, 'c')).calls[0]?.cached).toBe(false);
+    } finally {
+      await gateway.close();
+      await store.close();
     }
   });
 });

@@ -19,6 +19,7 @@ import type { Gateway } from '../src/gateway/gateway.js';
 import { type HttpServer, serveHttp } from '../src/server/http.js';
 import { sessionLabel } from '../src/util/session-label.js';
 import { CHROMIUM_AVAILABLE, launchChromium } from './support/browser.js';
+import { spawnCliAsync } from './support/cli.js';
 import { text } from './support/mcp.js';
 import { PYTHON_AVAILABLE } from './support/sandboxes.js';
 import { FILESYSTEM, MEMORY, stdioServer } from './support/servers.js';
@@ -254,6 +255,57 @@ export async function countDirs(): Promise<number> {
     expect(spans.code).toBeGreaterThan(spans.direct / 3);
     // DASHBOARD_SCREENSHOTS=<folder> keeps the screenshots (the README's comes from here).
     await page.screenshot({ path: join(shots(), 'dashboard-1280.png'), fullPage: true });
+  });
+
+  it('shows the insights of the recorded executions, and clears the call cache from the page and the CLI', async () => {
+    const panel = page.locator('#insights');
+    await panel.getByRole('heading', { name: 'Insights' }).waitFor();
+    await expect.poll(() => panel.textContent()).toContain('Call cache: 1 hits, 1 misses (50.0%)');
+    expect(await panel.textContent()).toMatch(/\d+ executions \(0 failed\), 0 searches/);
+    const slowest = panel.getByRole('table', { name: 'Slowest tools' });
+    expect(await slowest.textContent()).toContain('filesystem.read_text_file');
+    await page.getByLabel('Period').selectOption('1h');
+    await expect.poll(() => panel.textContent()).toContain('Call cache: 1 hits');
+    // The client's write dropped what its session kept: a read from the playground keeps one result.
+    await page
+      .getByRole('textbox', { name: 'Script' })
+      .fill(
+        `import { readTextFile } from './servers/filesystem';\nreturn (await readTextFile({ path: ${JSON.stringify(join(dir, 'contact.txt'))} })).content.length;`,
+      );
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Run output' }).textContent())
+      .toMatch(/^Result:\n\d+$/);
+    await panel.getByRole('button', { name: 'Clear the call cache' }).click();
+    await expect.poll(() => panel.getByRole('status').last().textContent()).toBe(' Dropped 1 kept result.');
+
+    // The CLI asks the running gateway, with its token.
+    const dataDir = await mkdtemp(join(tmpdir(), 'toolscript-dashboard-cli-'));
+    const cleared = await spawnCliAsync(['cache', 'clear', 'filesystem', '--url', base, '--token', TOKEN], {
+      dataDir,
+    });
+    expect([cleared.code, cleared.stdout]).toEqual([
+      0,
+      `Dropped 0 kept results of server "filesystem" at ${base}.\n`,
+    ]);
+    const refused = await spawnCliAsync(['cache', 'clear', '--url', base, '--token', 'wrong'], { dataDir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `the gateway at ${base} wants its token: pass --token or set TOOLSCRIPT_TOKEN`,
+    );
+    const unknown = await spawnCliAsync(['cache', 'clear', 'nope', '--url', base, '--token', TOKEN], {
+      dataDir,
+    });
+    expect(unknown.stderr).toContain(
+      'no server "nope" here: send {} for every server, or { "server": "<name>" } of one of filesystem, memory',
+    );
+    // A page elsewhere cannot clear it: the API answers its own page only.
+    const forged = await fetch(`${base}/ui/api/cache/clear`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'http://evil.example' },
+      body: '{}',
+    });
+    expect(forged.status).toBe(403);
   });
 
   it('fits a phone-width screen: nothing wider than the viewport, each table row a block of labelled cells', async () => {

@@ -31,6 +31,53 @@ function contract(name: string, open: () => Promise<SessionStore>) {
     });
     afterAll(() => store?.close());
 
+    it('keeps a shared log, read from a time on and trimmed to about the newest entries', async () => {
+      const before = Date.now();
+      await store.appendLog('test-log', ['{"n":1}', '{"n":2}'], 1000);
+      await new Promise((r) => setTimeout(r, 20));
+      const middle = Date.now();
+      await store.appendLog('test-log', ['{"n":3}'], 1000);
+      expect(await store.readLog('test-log', before)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+      expect(await store.readLog('test-log', middle)).toEqual(['{"n":3}']);
+      expect(await store.readLog('other-log', 0)).toEqual([]);
+      // Trimming is approximate in Redis (whole nodes of about 100 entries): 2,000 in, under 1,200 kept.
+      await store.appendLog(
+        'long-log',
+        Array.from({ length: 2000 }, (_, i) => String(i)),
+        1000,
+      );
+      const kept = await store.readLog('long-log', 0);
+      expect(kept.length).toBeGreaterThanOrEqual(1000);
+      expect(kept.length).toBeLessThan(1200);
+      expect(kept.at(-1)).toBe('1999');
+    });
+
+    it('keeps cached values by key and group, with their TTL and a bound in bytes (least recently used out)', async () => {
+      const value = (n: number) => Buffer.alloc(100, n);
+      await store.cacheSet('k1', ['g1', 'all'], value(1), 60_000, 1_000);
+      await store.cacheSet('k2', ['g2', 'all'], value(2), 60_000, 1_000);
+      await store.cacheSet('short', ['g2', 'all'], value(3), 50, 1_000);
+      expect(await store.cacheGet('k1')).toEqual(value(1));
+      await new Promise((r) => setTimeout(r, 120));
+      expect(await store.cacheGet('short')).toBeUndefined();
+      expect(await store.cacheDrop('g1')).toBe(1);
+      expect(await store.cacheGet('k1')).toBeUndefined();
+      expect(await store.cacheGet('k2')).toEqual(value(2));
+      expect(await store.cacheDrop('all')).toBe(1);
+      expect(await store.cacheGet('k2')).toBeUndefined();
+      // 30 values of 100 bytes under a bound of 1,000: the oldest go, one read keeps the first.
+      for (let i = 0; i < 30; i++) {
+        await store.cacheSet(`lru-${i}`, ['lru'], value(i), 60_000, 1_000);
+        if (i > 0) await store.cacheGet('lru-0');
+      }
+      expect(await store.cacheGet('lru-0')).toEqual(value(0));
+      expect(await store.cacheGet('lru-29')).toEqual(value(29));
+      expect(await store.cacheGet('lru-10')).toBeUndefined();
+      const left = await store.cacheDrop('lru');
+      expect(left).toBeGreaterThanOrEqual(5);
+      expect(left).toBeLessThanOrEqual(10);
+    });
+
     it('keeps a record until it expires or is deleted, with everything saved for it', async () => {
       expect(store.connected).toBe(true);
       expect(await store.ping()).toEqual({ ok: true });

@@ -1,7 +1,9 @@
 /** The dashboard's view of the gateway: the `/ui/api/*` routes (src/dashboard/routes.ts), typed by the shapes both share. */
 import type {
   ApprovalQuestion,
+  CacheClearAnswer,
   FeedEntry,
+  InsightsAnswer,
   OkAnswer,
   Overview,
   PiiRow,
@@ -17,6 +19,7 @@ import type {
 export type {
   ApprovalQuestion,
   FeedEntry,
+  InsightsAnswer,
   Overview,
   PiiRow,
   SearchHitRow,
@@ -40,6 +43,14 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
 export const api = {
   overview: () => call<Overview>('/ui/api/overview'),
   search: (query: string) => call<{ hits: SearchHitRow[] }>(`/ui/api/search?q=${encodeURIComponent(query)}`),
+  insights: (since: string) =>
+    call<InsightsAnswer>(`/ui/api/insights${since ? `?since=${encodeURIComponent(since)}` : ''}`),
+  clearCache: (server?: string) =>
+    call<CacheClearAnswer>('/ui/api/cache/clear', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(server ? { server } : {}),
+    }),
   history: (tool: string) => call<ToolHistoryAnswer>(`/ui/api/history?tool=${encodeURIComponent(tool)}`),
   run: (code: string, language: 'typescript' | 'python') =>
     call<RunAnswer>('/ui/api/run', {

@@ -1,8 +1,9 @@
-/** The dashboard page: servers, tools, live executions, savings, skills, PII audit, playground. */
+/** The dashboard page: servers, tools, live executions, savings, insights, skills, PII audit, playground. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type ApprovalQuestion, api, type FeedEntry, type Overview, Unauthorized } from './api.js';
 import { SavingsChart } from './chart.js';
+import { Insights } from './insights.js';
 import { ApprovalDialog, Playground, ToolSearch } from './playground.js';
 import { CacheRate, Executions, PiiAudit, Servers, Skills } from './views.js';
 import './style.css';
@@ -63,11 +64,13 @@ function Dashboard({ overview }: { overview: Overview }) {
       <header>
         <h1>toolscript</h1>
         <nav aria-label="Sections">
-          {['servers', 'tools', 'executions', 'savings', 'skills', 'pii', 'playground'].map((id) => (
-            <a href={`#${id}`} key={id}>
-              {id === 'pii' ? 'PII audit' : id[0]?.toUpperCase() + id.slice(1)}
-            </a>
-          ))}
+          {['servers', 'tools', 'executions', 'savings', 'insights', 'skills', 'pii', 'playground'].map(
+            (id) => (
+              <a href={`#${id}`} key={id}>
+                {id === 'pii' ? 'PII audit' : id[0]?.toUpperCase() + id.slice(1)}
+              </a>
+            ),
+          )}
         </nav>
       </header>
       <main>
@@ -79,6 +82,7 @@ function Dashboard({ overview }: { overview: Overview }) {
           <SavingsChart executions={executions} />
           <CacheRate executions={executions} />
         </section>
+        <Insights />
         <Skills skills={overview.skills} />
         <PiiAudit rows={overview.pii} />
         <Playground />

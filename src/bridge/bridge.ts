@@ -261,7 +261,13 @@ export class Bridge {
       },
     );
     if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
-    const memo = this.options.cache?.lookup(approval.session, server, found.tool, found.schemaHash, input);
+    const memo = await this.options.cache?.lookup(
+      approval.session,
+      server,
+      found.tool,
+      found.schemaHash,
+      input,
+    );
     if (memo?.cached) trace.cached = memo.hit !== undefined;
     let result = memo?.cached ? memo.hit : undefined;
     if (!result) {
@@ -272,9 +278,9 @@ export class Bridge {
         });
       } finally {
         // A call that is not cached may have changed what the cached ones read: once more, now it ran.
-        if (memo && !memo.cached) this.options.cache?.invalidate(approval.session, server);
+        if (memo && !memo.cached) await this.options.cache?.invalidate(approval.session, server);
       }
-      if (memo?.cached) memo.keep(result);
+      if (memo?.cached) await memo.keep(result);
     }
     trace.resultBytes = resultBytes(result);
     payload.result = sampleText(resultText(result));

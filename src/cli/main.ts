@@ -21,6 +21,8 @@ Commands:
   auth      OAuth for remote servers: "auth login SERVER", "auth status", "auth logout SERVER"
   skills    list, show, save, rm, check and repair saved skills
   tools     "tools history SERVER.TOOL": a tool's versions and what changed between them
+  insights  hints, failing and slow tools, tokens saved, cache hits and discovery misses so far
+  cache     "cache clear [SERVER]": drop memoized tool call results
   agent     run a task end to end with a model (Anthropic, OpenAI, OpenAI-compatible) in code mode
   ab        A/B harness: each task of a task file in code mode and with direct tool calling
 
@@ -44,6 +46,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   auth: async () => (await import('./commands/auth.js')).auth,
   skills: async () => (await import('./commands/skills.js')).skills,
   tools: async () => (await import('./commands/tools.js')).tools,
+  insights: async () => (await import('./commands/insights.js')).insights,
+  cache: async () => (await import('./commands/cache.js')).cache,
   agent: async () => (await import('./commands/agent.js')).agent,
   ab: async () => (await import('./commands/ab.js')).ab,
 };

@@ -3,6 +3,7 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import type { Gateway } from '../gateway/gateway.js';
+import { insightsReport, parseSince } from '../insights/report.js';
 import type { PiiAuditEntry } from '../pii/audit.js';
 import { GatewaySession } from '../session/gateway-session.js';
 import { skillStatus } from '../skills/store.js';
@@ -12,7 +13,9 @@ import { PageApprovals } from './approvals.js';
 import { uiAssets } from './assets.js';
 import { ExecutionFeed } from './feed.js';
 import type {
+  CacheClearAnswer,
   ErrorAnswer,
+  InsightsAnswer,
   OkAnswer,
   Overview,
   RunAnswer,
@@ -53,6 +56,8 @@ export interface Dashboard {
  * `POST /ui/api/run { code, language? }` (one script in the dashboard's session, answered as
  * execute_code answers: `{ text, isError }`; a tool in `requireApproval` is put to the person at
  * the page, see {@link PageApprovals}, who answers with `POST /ui/api/approve { id, approve }`).
+ * `GET /ui/api/insights?since=` answers the insights report (see `toolscript insights`), and
+ * `POST /ui/api/cache/clear { server? }` drops memoized call results (`toolscript cache clear`).
  * The answers' shapes are in `types.ts`, which the page shares. With a gateway token, the API
  * answers 401 without the cookie or `Authorization: Bearer <token>`; the page and assets are
  * public, so the page can ask for the token.
@@ -164,6 +169,29 @@ export function dashboard(gateway: Gateway, options: DashboardOptions): Dashboar
         renamedTo: v.renamedTo,
       })),
     });
+  });
+  app.get('/api/insights', async (c) => {
+    const text = c.req.query('since');
+    const since = text ? parseSince(text) : 0;
+    if (since === undefined)
+      return refuse(c, 400, 'send ?since= a duration (30m, 24h, 7d) or a date (2026-12-01)');
+    const records = (await gateway.insights?.read(since)) ?? [];
+    return answer<InsightsAnswer>(c, {
+      report: insightsReport(records, since),
+      recording: gateway.insights !== undefined,
+      cache: gateway.cache.enabled,
+    });
+  });
+  app.post('/api/cache/clear', async (c) => {
+    const { server } = await body<{ server: string }>(c);
+    if (server !== undefined && (typeof server !== 'string' || !gateway.config.mcpServers[server]))
+      return refuse(
+        c,
+        400,
+        `${typeof server === 'string' ? `no server "${server}" here` : '"server" must be a string'}: send {} for every server, or { "server": "<name>" } of one of ${Object.keys(gateway.config.mcpServers).join(', ')}`,
+      );
+    const dropped = await gateway.cache.clear(server);
+    return answer<CacheClearAnswer>(c, { ok: true, dropped });
   });
   app.post('/api/run', async (c) => {
     const { code, language } = await body<{ code: string; language: string }>(c);

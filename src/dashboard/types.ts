@@ -1,7 +1,10 @@
+import type { InsightsReport } from '../insights/types.js';
+
 /**
  * What the dashboard's API answers (`/ui/api/*`): the server's routes (`routes.ts`, `feed.ts`) are
  * typed with these, and the page (`ui/api.ts`) reads them, so the two cannot drift. The page
- * type-checks this file on its own, so it imports nothing.
+ * type-checks this file on its own, so it imports nothing but the insights' types (which import
+ * nothing).
  */
 
 /** One execution as the dashboard shows it: what the model saw (PII-tokenized), never more. */
@@ -135,4 +138,19 @@ export interface ToolVersionRow {
 export interface ToolHistoryAnswer {
   tool: string;
   versions: ToolVersionRow[];
+}
+
+/** What `GET /ui/api/insights?since=` answers (see `toolscript insights`). */
+export interface InsightsAnswer {
+  report: InsightsReport;
+  /** False with config `insights: false`: nothing new is recorded. */
+  recording: boolean;
+  /** True when some server caches calls (config `cache`), so the page offers to clear it. */
+  cache: boolean;
+}
+
+/** What `POST /ui/api/cache/clear` answers: how many kept results were dropped. */
+export interface CacheClearAnswer {
+  ok: true;
+  dropped: number;
 }

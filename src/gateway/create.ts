@@ -5,6 +5,7 @@ import { QuickJSSandbox } from '../sandbox/quickjs/index.js';
 import { isInstalled, MissingPackageError } from '../util/peers.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions } from './options.js';
+import { connectStore, storeUrlOf } from './store.js';
 
 export type { GatewayOptions } from './options.js';
 
@@ -30,13 +31,7 @@ export async function createGateway(
   config: ToolscriptConfig,
   options: GatewayOptions = {},
 ): Promise<Gateway> {
-  const storeUrl = config.store ?? (process.env.TOOLSCRIPT_STORE || undefined);
-  if (storeUrl !== undefined && !/^rediss?:\/\/\S+$/.test(storeUrl)) {
-    throw new ConfigError(
-      `TOOLSCRIPT_STORE must be a Redis URL such as redis://host:6379 (or rediss:// for TLS); it is "${storeUrl}".`,
-      undefined,
-    );
-  }
+  const storeUrl = storeUrlOf(config);
   // Checked before anything starts, so a missing key or package leaves nothing running.
   requireFeaturePackages(config);
   const piiKey = storeUrl || options.store ? sessionPiiKey(config) : undefined;
@@ -52,13 +47,11 @@ export async function createGateway(
           ));
   let store = options.store;
   if (!store && storeUrl) {
-    const { RedisStore } = await import('../store/redis.js');
     try {
-      store = await RedisStore.connect(storeUrl, { dataTtlMs: config.workspace.ttlDays * 24 * 3600 * 1000 });
+      store = await connectStore(storeUrl, config);
     } catch (error) {
       if (!options.sandbox) await (sandbox as Sandbox).close?.();
-      if (MissingPackageError.isInstance(error)) throw error;
-      throw new ConfigError((error as Error).message, undefined);
+      throw error;
     }
   }
   const gateway = new Gateway(config, sandbox, {

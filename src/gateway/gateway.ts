@@ -7,7 +7,7 @@ import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config/index.js';
 import type { SemanticIndex } from '../discovery/embeddings/semantic.js';
 import type { DetailLevel, SearchHit, SearchOptions, UnknownName } from '../discovery/search.js';
-import { type ExecutionListener, ExecutionListeners } from '../execution/parts.js';
+import type { ExecutionListener } from '../execution/parts.js';
 import {
   type ExecuteOptions,
   type Execution,
@@ -15,15 +15,17 @@ import {
   runExecution,
 } from '../execution/pipeline.js';
 import type { ExecutionResult } from '../execution/result.js';
+import type { InsightsLog } from '../insights/log.js';
 import { GatewayMetrics } from '../metrics/metrics.js';
 import type { PiiVault } from '../pii/vault.js';
 import type { JsonValue, Sandbox } from '../sandbox/contract.js';
 import type { SkillLibrary } from '../skills/library.js';
 import type { SessionStore } from '../store/store.js';
+import type { CallCache } from '../upstream/call-cache.js';
 import type { ServerStatus, UpstreamOfferings } from '../upstream/servers.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { InternalGatewayOptions } from './options.js';
-import { composeGateway, type GatewayParts } from './parts.js';
+import { composeGateway, type GatewayParts, pipelineParts } from './parts.js';
 
 export { type ExecuteOptions, PII_NOTE } from '../execution/pipeline.js';
 export type { ServerStatus, UpstreamOfferings } from '../upstream/servers.js';
@@ -48,8 +50,11 @@ export class Gateway {
   readonly history: ToolHistory;
   /** The session store when sessions live outside the process (config `store`), else undefined. */
   readonly store: SessionStore | undefined;
+  /** Memoized tool calls (config `cache`; see {@link CallCache}); `clear` drops kept results. */
+  readonly cache: CallCache;
+  /** What `toolscript insights` reads (config `insights`); undefined when off. */
+  readonly insights: InsightsLog | undefined;
   private readonly parts: GatewayParts;
-  private readonly executionListeners = new ExecutionListeners();
   private gatewayMetrics: GatewayMetrics | undefined;
 
   /** Prefer `createGateway`, which also makes the sandbox and calls {@link start}. */
@@ -67,6 +72,8 @@ export class Gateway {
     this.skills = parts.skills;
     this.history = parts.history;
     this.store = options.store;
+    this.insights = parts.insights;
+    this.cache = parts.cache;
   }
 
   /** The catalog, read-only: servers, tools with schema hashes, and a `changed` event. */
@@ -87,12 +94,11 @@ export class Gateway {
 
   /**
    * Tells `listener` of every finished execution, as the model saw it (after PII tokenization),
-   * with its session and script: the dashboard's feed listens here. A listener that throws
-   * changes nothing for the execution or the other listeners.
+   * with its session and script (the dashboard's feed). A listener's throw changes nothing.
    * @returns a function that stops the listening.
    */
   onExecution(listener: ExecutionListener): () => void {
-    return this.executionListeners.add(listener);
+    return this.parts.listeners.add(listener);
   }
 
   /** Prometheus metrics of this gateway (see {@link GatewayMetrics}); empty when made with `metrics: false`. */
@@ -164,26 +170,10 @@ export class Gateway {
 
   /** What the execution pipeline uses of this gateway (see src/execution/pipeline.ts). */
   private get pipeline(): PipelineParts {
-    const { catalog, bridge, bindings, skills, pii, upstream, typechecker, python } = this.parts;
-    return {
-      sandbox: this.sandbox,
-      limits: this.config.sandbox,
-      catalog,
-      bridge,
-      bindings,
-      skills,
-      pii,
-      workspace: (session) => this.workspace(session),
-      connectFor: (used) =>
-        this.options.connect === 'on-demand' ? upstream.ensureFor(used) : Promise.resolve(),
-      definitionTokens: () => this.definitionTokens(),
-      typecheck: typechecker,
-      python: () => python.get(),
-      record: (run, memoryBytes, context) => {
-        if (this.options.metrics !== false) this.metrics.record(run, memoryBytes);
-        this.executionListeners.notify(run, context);
-      },
-    };
+    return pipelineParts(this.parts, this.config, this.sandbox, {
+      onDemand: this.options.connect === 'on-demand',
+      metrics: this.options.metrics === false ? undefined : () => this.metrics,
+    });
   }
 
   /**
@@ -214,7 +204,7 @@ export class Gateway {
     return this.parts.upstream;
   }
 
-  /** The workspace of a session (see {@link SessionWorkspaces.get}), created on first use. */
+  /** The workspace of a session (see {@link SessionWorkspaces.get}), made on first use. */
   workspace(session: string): Workspace {
     return this.parts.workspaces.get(session);
   }
@@ -225,9 +215,8 @@ export class Gateway {
   }
 
   /**
-   * o200k_base tokens of every connected tool's definition as `tools/list` presents it (the
-   * `tools` array as JSON): what direct tool calling loads into the context. Cached until the
-   * catalog changes.
+   * o200k_base tokens of every connected tool's definition as `tools/list` presents it (the `tools`
+   * array as JSON): what direct tool calling loads into the context. Cached until tools change.
    */
   definitionTokens(): Promise<number> {
     return this.parts.definitionTokens();
@@ -239,7 +228,7 @@ export class Gateway {
     await workspaces.drain();
     this.skills.close();
     await upstream.close();
-    await Promise.all([this.observed.flush(), this.history.flush()]).catch(() => {});
+    await Promise.all([this.observed.flush(), this.history.flush(), this.insights?.flush()]).catch(() => {});
     await typechecker.close();
     await python.close();
     await this.semantic?.embedder.close?.();

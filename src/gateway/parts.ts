@@ -10,8 +10,14 @@ import { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config/index.js';
 import { type SemanticIndex, semanticIndexFor } from '../discovery/embeddings/semantic.js';
 import { ToolSearch } from '../discovery/search.js';
+import type { PipelineParts } from '../execution/parts.js';
+import { ExecutionListeners } from '../execution/parts.js';
 import { ScriptTypechecker } from '../execution/typecheck.js';
+import { INSIGHTS_FILE, InsightsLog } from '../insights/log.js';
+import { executionRecord } from '../insights/records.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 import { PiiGuard } from '../pii/guard.js';
+import type { Sandbox } from '../sandbox/contract.js';
 import { LazyPythonSandbox } from '../sandbox/python/lazy.js';
 import { SkillLibrary } from '../skills/library.js';
 import { CallCache } from '../upstream/call-cache.js';
@@ -44,13 +50,20 @@ export interface GatewayParts {
   workspaces: SessionWorkspaces;
   /** o200k_base tokens of every tool's definition, cached until the catalog changes. */
   definitionTokens: () => Promise<number>;
+  /** Who hears of each finished execution (the insights, when on, from the start). */
+  listeners: ExecutionListeners;
+  /** Records for `toolscript insights` (config `insights`); undefined when off. */
+  insights: InsightsLog | undefined;
+  /** Memoized tool calls (config `cache`); enabled only when some server has a policy. */
+  cache: CallCache;
 }
 
 /**
  * Makes a gateway's parts from its config, with their files under `dataDir`, and wires them: a
  * catalog change is recorded in the tools' history, invalidates that server's bindings and
  * re-checks (and, with `skills.autoRepair`, repairs) the skills that call it; with
- * `observeResultTypes`, the bridge records results and the bindings show what was learnt.
+ * `observeResultTypes`, the bridge records results and the bindings show what was learnt; with
+ * `insights`, every finished execution is recorded.
  * Nothing starts here (see `Gateway.start`).
  */
 export function composeGateway(
@@ -71,7 +84,7 @@ export function composeGateway(
     verdicts: new EraVerdicts(resolve(dataDir, 'protocol-verdicts.json')),
   });
   const approvals = new Approvals(config, resolve(dataDir, APPROVALS_LOG_FILE));
-  const cache = new CallCache(config);
+  const cache = new CallCache(config, options.store);
   const bridge = new Bridge(catalog, upstream, {
     maxArgumentBytes: config.maxArgumentBytes,
     approvals,
@@ -97,10 +110,15 @@ export function composeGateway(
     const listed = catalog.getServer(server);
     // A tool list the server gave (not a failure) is a version of each of its tools.
     if (listed && listed.error === undefined) history.observe(server, listed.tools, listed.version);
-    cache.clear(server);
+    void cache.clear(server);
     bindings.invalidate(server);
     skills.toolsChanged(server);
   });
+  const listeners = new ExecutionListeners();
+  const insights = config.insights
+    ? new InsightsLog(resolve(dataDir, INSIGHTS_FILE), options.store)
+    : undefined;
+  if (insights) listeners.add((run, context) => insights.record(executionRecord(run, context.session)));
   const { memoryMb, pythonPool: poolSize, pythonMaxRunning: maxRunning } = config.sandbox;
   return {
     catalog,
@@ -122,5 +140,41 @@ export function composeGateway(
     pii: new PiiGuard(config),
     workspaces: new SessionWorkspaces(dataDir, config.workspace),
     definitionTokens: definitionCounter(catalog),
+    listeners,
+    insights,
+    cache,
+  };
+}
+
+/**
+ * What the execution pipeline uses of a gateway (see src/execution/pipeline.ts).
+ * @param options.onDemand start only the servers a script imports, before it runs.
+ * @param options.metrics the gateway's metrics, when it records them.
+ */
+export function pipelineParts(
+  parts: GatewayParts,
+  config: ToolscriptConfig,
+  sandbox: Sandbox,
+  options: { onDemand: boolean; metrics: (() => GatewayMetrics) | undefined },
+): PipelineParts {
+  const { catalog, bridge, bindings, skills, pii, upstream, typechecker, python, workspaces, listeners } =
+    parts;
+  return {
+    sandbox,
+    limits: config.sandbox,
+    catalog,
+    bridge,
+    bindings,
+    skills,
+    pii,
+    workspace: (session) => workspaces.get(session),
+    connectFor: (used) => (options.onDemand ? upstream.ensureFor(used) : Promise.resolve()),
+    definitionTokens: parts.definitionTokens,
+    typecheck: typechecker,
+    python: () => python.get(),
+    record: (run, memoryBytes, context) => {
+      options.metrics?.().record(run, memoryBytes);
+      listeners.notify(run, context);
+    },
   };
 }

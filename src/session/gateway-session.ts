@@ -7,6 +7,7 @@ import { executionMeta } from '../execution/meta.js';
 import type { ExecuteOptions } from '../execution/pipeline.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway/gateway.js';
+import { searchRecord } from '../insights/records.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { skillStatus } from '../skills/store.js';
@@ -169,6 +170,12 @@ export class GatewaySession {
   /** One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the ledger. */
   async searchTools(request: SearchToolsInput): Promise<ToolAnswer> {
     const found = await answerSearch(this.gateway, request);
+    if (found.kind === 'hits') {
+      // For the insights: the query's terms (tokenized like any text the model reads) and the tools answered.
+      const query = this.vault ? this.vault.tokenizeText(found.query) : found.query;
+      const tools = found.hits.map((hit) => `${hit.server}.${hit.tool}`);
+      this.gateway.insights?.record(searchRecord(query, tools, this.id));
+    }
     const answer: ToolAnswer = { ...renderAnswer(found), meta: searchMeta(found) };
     const counted = await countTokensOffThread([JSON.stringify(request), answer.text]);
     (await this.getLedger()).recordDiscovery(counted.reduce((sum, c) => sum + c.tokens, 0));

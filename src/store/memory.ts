@@ -1,4 +1,5 @@
 import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
+import { LRUCache } from 'lru-cache';
 import type { SessionBlob, SessionRecord, SessionStore } from './store.js';
 
 /** Events kept per session's event store; older ones can no longer be resumed from. */
@@ -19,6 +20,11 @@ export class MemoryStore implements SessionStore {
   private readonly events = new Map<string, MemoryEventStore>();
   private readonly shared = new Map<string, Map<string, Buffer>>();
   private readonly channels = new Map<string, Set<(message: string) => void>>();
+  private readonly logs = new Map<string, { time: number; entry: string }[]>();
+  /** The shared cache: made with the first call's bound (one gateway gives one). */
+  private results: LRUCache<string, Buffer> | undefined;
+  private readonly resultGroups = new Map<string, Set<string>>();
+  private readonly groupsOf = new Map<string, string[]>();
   private closed = false;
 
   /** True until {@link close}. */
@@ -92,6 +98,55 @@ export class MemoryStore implements SessionStore {
     this.shared.set(name, folder);
   }
 
+  async cacheSet(
+    key: string,
+    groups: string[],
+    value: Buffer,
+    ttlMs: number,
+    maxBytes: number,
+  ): Promise<void> {
+    this.results ??= new LRUCache<string, Buffer>({
+      maxSize: Math.max(1, maxBytes),
+      sizeCalculation: (v) => Math.max(1, v.length),
+      // Out of the cache, out of its groups.
+      dispose: (_, gone) => {
+        for (const group of this.groupsOf.get(gone) ?? []) this.resultGroups.get(group)?.delete(gone);
+        this.groupsOf.delete(gone);
+      },
+    });
+    this.results.set(key, Buffer.from(value), { ttl: ttlMs });
+    this.groupsOf.set(key, groups);
+    for (const group of groups) {
+      const keys = this.resultGroups.get(group) ?? new Set<string>();
+      keys.add(key);
+      this.resultGroups.set(group, keys);
+    }
+  }
+
+  async cacheGet(key: string): Promise<Buffer | undefined> {
+    const value = this.results?.get(key);
+    return value && Buffer.from(value);
+  }
+
+  async cacheDrop(group: string): Promise<number> {
+    let dropped = 0;
+    for (const key of this.resultGroups.get(group) ?? []) if (this.results?.delete(key)) dropped++;
+    this.resultGroups.delete(group);
+    return dropped;
+  }
+
+  async appendLog(name: string, entries: string[], keep: number): Promise<void> {
+    const log = this.logs.get(name) ?? [];
+    const time = Date.now();
+    for (const entry of entries) log.push({ time, entry });
+    if (log.length > keep) log.splice(0, log.length - keep);
+    this.logs.set(name, log);
+  }
+
+  async readLog(name: string, sinceMs: number): Promise<string[]> {
+    return (this.logs.get(name) ?? []).filter((line) => line.time >= sinceMs).map((line) => line.entry);
+  }
+
   /** Delivers `message` to every subscriber of `channel` on a later turn of the event loop, as Redis would. */
   async publish(channel: string, message: string): Promise<void> {
     for (const listener of this.channels.get(channel) ?? []) setImmediate(() => listener(message));
@@ -110,7 +165,15 @@ export class MemoryStore implements SessionStore {
   /** Drops every session and subscription. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const map of [this.sessions, this.blobs, this.files, this.events, this.shared, this.channels])
+    for (const map of [
+      this.sessions,
+      this.blobs,
+      this.files,
+      this.events,
+      this.shared,
+      this.channels,
+      this.logs,
+    ])
       map.clear();
   }
 }

@@ -1,5 +1,6 @@
 import type { EventStore } from '@modelcontextprotocol/server';
 import { requirePeer } from '../util/peers.js';
+import { type CacheCommands, RedisResultCache } from './redis-cache.js';
 import { RedisEventStore, type StreamCommands } from './redis-events.js';
 import type { SessionBlob, SessionRecord, SessionStore } from './store.js';
 
@@ -19,7 +20,9 @@ export interface RedisStoreOptions {
  * `session:<id>` (a hash: the record), `session:<id>:vault` and `session:<id>:ledger` (strings),
  * `session:<id>:files` (a hash: path → bytes), `session:<id>:events` (a stream: the SSE events
  * the client may resume from; see {@link RedisEventStore}), `shared:<name>` (a hash: a folder
- * every replica shares, e.g. `shared:skills`) and the pub/sub channel of the same name. Commands
+ * every replica shares, e.g. `shared:skills`) and the pub/sub channel of the same name, and
+ * `log:<name>` (a stream: a log every replica appends to, e.g. `log:insights`) and `cache:…`
+ * (memoized call results; see {@link RedisResultCache}). Commands
  * fail at once while Redis is unreachable (no offline queue), and the client reconnects in the
  * background.
  */
@@ -150,6 +153,52 @@ export class RedisStore implements SessionStore {
     if (files.size > 0) writes.push(this.client.hSet(this.sharedKey(name), Object.fromEntries(files)));
     if (removed.length > 0) writes.push(this.client.hDel(this.sharedKey(name), removed));
     await Promise.all(writes);
+  }
+
+  async cacheSet(
+    key: string,
+    groups: string[],
+    value: Buffer,
+    ttlMs: number,
+    maxBytes: number,
+  ): Promise<void> {
+    await this.results.set(key, groups, value, ttlMs, maxBytes);
+  }
+
+  async cacheGet(key: string): Promise<Buffer | undefined> {
+    return this.results.get(key);
+  }
+
+  async cacheDrop(group: string): Promise<number> {
+    return this.results.drop(group);
+  }
+
+  private get results(): RedisResultCache {
+    return new RedisResultCache(this.client as unknown as CacheCommands, this.options.prefix);
+  }
+
+  /** Log `name` is the stream `log:<name>`: entry ids are times, so reading from a time is a range. */
+  async appendLog(name: string, entries: string[], keep: number): Promise<void> {
+    const key = `${this.options.prefix}log:${name}`;
+    await Promise.all(
+      entries.map((entry) =>
+        this.client.xAdd(
+          key,
+          '*',
+          { entry },
+          { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: keep } },
+        ),
+      ),
+    );
+  }
+
+  async readLog(name: string, sinceMs: number): Promise<string[]> {
+    const entries = await this.client.xRange(
+      `${this.options.prefix}log:${name}`,
+      String(Math.max(0, Math.floor(sinceMs))),
+      '+',
+    );
+    return (entries ?? []).map((e) => String((e.message as Record<string, unknown>).entry));
   }
 
   async publish(channel: string, message: string): Promise<void> {

@@ -63,6 +63,23 @@ export interface SessionStore {
   getShared(name: string): Promise<Map<string, Buffer>>;
   /** Sets `files` and removes `removed` in shared folder `name`. */
   updateShared(name: string, files: Map<string, Buffer>, removed: string[]): Promise<void>;
+  /**
+   * Appends `entries` (JSON texts) to log `name`, which every replica shares (e.g. `insights`);
+   * about the newest `keep` entries are kept, the oldest dropped first.
+   */
+  appendLog(name: string, entries: string[], keep: number): Promise<void>;
+  /** The entries of log `name` appended at or after `sinceMs` (ms since the epoch), oldest first. */
+  readLog(name: string, sinceMs: number): Promise<string[]>;
+  /**
+   * Keeps `value` under `key` for `ttlMs` ms, listed in each of `groups` (see {@link cacheDrop}),
+   * for every replica: memoized call results (config `cache` with a store). At most about
+   * `maxBytes` are kept in all, the least recently used dropped first.
+   */
+  cacheSet(key: string, groups: string[], value: Buffer, ttlMs: number, maxBytes: number): Promise<void>;
+  /** The value kept under `key`, now marked as used; undefined when none is (or it expired). */
+  cacheGet(key: string): Promise<Buffer | undefined>;
+  /** Drops every value listed in `group`. @returns how many were kept. */
+  cacheDrop(group: string): Promise<number>;
   /** Sends `message` to every replica subscribed to `channel`. */
   publish(channel: string, message: string): Promise<void>;
   /** Calls `listener` with each message on `channel`, from any replica (this one included). */

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { CliIO } from '../../src/cli/shared.js';
 
@@ -26,6 +26,35 @@ export function spawnCli(
     },
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * {@link spawnCli} without blocking this process: for a CLI command that talks to a server this
+ * test process runs.
+ */
+export function spawnCliAsync(
+  args: string[],
+  options: { dataDir: string; timeoutMs?: number },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), resolve(ROOT, 'src/cli/main.ts'), ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', TOOLSCRIPT_DATA_DIR: options.dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 60_000,
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
 }
 
 /**

@@ -1,0 +1,117 @@
+import { appendFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { SessionStore } from '../store/store.js';
+import type { InsightRecord } from './records.js';
+
+/** The local log's file name in the data folder. */
+export const INSIGHTS_FILE = 'insights.jsonl';
+/** Size at which the local log is moved to `insights.1.jsonl` (replacing the one before), in bytes. */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** Records kept in the store's log (about: Redis trims whole nodes). */
+export const KEEP_RECORDS = 50_000;
+/** The store's log name. */
+const LOG = 'insights';
+
+/**
+ * Where the insights' records go (see `records.ts`): the store's log `insights` when the gateway
+ * has a store, so every replica's executions are read together, else `<dataDir>/insights.jsonl`
+ * (and the one before it, `insights.1.jsonl`: at most 2 × {@link MAX_FILE_BYTES} in all).
+ * Records are written in batches after the answer that made them, never on its path; a failure
+ * to write is said once on stderr, and the gateway goes on without them.
+ */
+export class InsightsLog {
+  private pending: InsightRecord[] = [];
+  private writing: Promise<void> | undefined;
+  private warned = false;
+
+  /**
+   * @param file the local log (used without a store).
+   * @param warn where a failure to write is said (once).
+   */
+  constructor(
+    readonly file: string,
+    private readonly store?: SessionStore,
+    private readonly warn: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+  ) {}
+
+  /** Where the records are, for messages: the store's location, or the file. */
+  get location(): string {
+    return this.store ? `the store's log "${LOG}" (${this.store.location})` : this.file;
+  }
+
+  /** Queues one record; it is written on a later turn of the event loop. Never throws. */
+  record(record: InsightRecord): void {
+    this.pending.push(record);
+    this.writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+  }
+
+  /** Resolves once every queued record is written (or given up). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /**
+   * The records written from `sinceMs` (ms since the epoch) on, oldest first, queued ones
+   * included; a line that is not a record (a torn write) is skipped.
+   * @throws when the store cannot be read.
+   */
+  async read(sinceMs = 0): Promise<InsightRecord[]> {
+    await this.flush();
+    const texts = this.store
+      ? await this.store.readLog(LOG, sinceMs)
+      : [...(await linesOf(previous(this.file))), ...(await linesOf(this.file))];
+    const records: InsightRecord[] = [];
+    for (const line of texts) {
+      try {
+        const record = JSON.parse(line) as InsightRecord;
+        if (typeof record?.time === 'number' && record.time >= sinceMs) records.push(record);
+      } catch {
+        // A line cut by a process that died while writing it.
+      }
+    }
+    return records;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending;
+      this.pending = [];
+      const texts = batch.map((record) => JSON.stringify(record));
+      try {
+        if (this.store) await this.store.appendLog(LOG, texts, KEEP_RECORDS);
+        else await this.append(texts);
+      } catch (error) {
+        if (!this.warned)
+          this.warn(
+            `toolscript: cannot record insights in ${this.location} (${(error as Error).message}); executions still run, but "toolscript insights" will miss them. Set "insights": false to stop recording.`,
+          );
+        this.warned = true;
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private async append(texts: string[]): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true });
+    const size = await stat(this.file).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (size > MAX_FILE_BYTES) await rename(this.file, previous(this.file));
+    await appendFile(this.file, `${texts.join('\n')}\n`, { mode: 0o600 });
+  }
+}
+
+/** The lines of `file`, none when it does not exist. */
+async function linesOf(file: string): Promise<string[]> {
+  try {
+    return (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** The log before `file`: `insights.1.jsonl` for `insights.jsonl`. */
+function previous(file: string): string {
+  return `${file.replace(/\.jsonl$/, '')}.1.jsonl`;
+}
