@@ -1,6 +1,6 @@
 /**
- * Part of `npm run build`: rewrites dist/config/schema.js with zod bundled in and minified (every
- * other import stays as it is), because every command reads a config first. Importing the schema
+ * Part of `npm run build`: rewrites dist/config/schema.js with zod (and the schema's sections,
+ * which import it) bundled in and minified (every other import stays as it is), because every command reads a config first. Importing the schema
  * alone took 124 ms with zod's ~225 ES modules loaded one by one, 100 ms bundled and 90 ms
  * bundled and minified (medians of 12 alternated runs, one machine). With the schema importing zod
  * as a namespace (`import * as z`), the bundle keeps only what it uses and leaves out zod's
@@ -12,6 +12,8 @@ import { build } from 'esbuild';
 
 const FILE = 'dist/config/schema.js';
 const ZOD = /^zod(\/|$)/;
+/** The schema's own sections (src/config/sections.ts), bundled with it: they import zod too. */
+const SECTIONS = './sections.js';
 /** The bundle's size limit: about 100 KB today; zod with its locales is 454 KB. */
 const BUDGET_KB = 150;
 
@@ -31,7 +33,10 @@ const result = await build({
       name: 'only-zod',
       setup(build) {
         build.onResolve({ filter: /.*/ }, (args) =>
-          args.kind === 'entry-point' || ZOD.test(args.path) || args.importer.includes('/node_modules/zod/')
+          args.kind === 'entry-point' ||
+          ZOD.test(args.path) ||
+          args.importer.includes('/node_modules/zod/') ||
+          (args.path === SECTIONS && args.importer.endsWith('/dist/config/schema.js'))
             ? undefined
             : { path: args.path, external: true },
         );

@@ -159,7 +159,8 @@ describe('skills', () => {
       lookup.update({ paramsSchema: z.object({ key: z.number() }) });
       const deadline = Date.now() + 15_000;
       let broken = '';
-      while (!broken && Date.now() < deadline) {
+      // The check marks it broken first; the repair that follows (and fails) then says why.
+      while (!broken.startsWith('A tool it calls changed') && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
         broken = (await gateway.skills.skill('customer-name'))?.info?.broken ?? '';
       }

@@ -109,6 +109,11 @@ async function runWorkflow(
       countingMs: meta.tokens.countingMs,
       estimated: direct.estimated || meta.tokens.estimated,
       sameAnswer: JSON.stringify(meta.result) === JSON.stringify(directAnswer),
+      hints: (meta.hints ?? []).map((hint) => hint.code),
+      hintLine:
+        (answer.content as { type: string; text?: string }[])
+          .flatMap((part) => (part.type === 'text' ? (part.text ?? '').split('\n') : []))
+          .find((line) => line.startsWith('hint: ')) ?? null,
     };
   } finally {
     await client.close();
@@ -132,7 +137,7 @@ for (const [label, pick] of [
     const row = await runWorkflow(workflow, chosen, work, label);
     rows.push(row);
     process.stderr.write(
-      `${row.codeMode} vs ${row.direct} tokens (${(row.reduction * 100).toFixed(1)}%), ${row.codeModeMs.toFixed(0)} ms vs ${row.directMs.toFixed(0)} ms\n`,
+      `${row.codeMode} vs ${row.direct} tokens (${(row.reduction * 100).toFixed(1)}%), ${row.codeModeMs.toFixed(0)} ms vs ${row.directMs.toFixed(0)} ms${row.hints.length ? `; hints ${row.hints.join(', ')}${row.hintLine ? ` ("${row.hintLine}")` : ''}` : '; no hint'}\n`,
     );
   }
 }

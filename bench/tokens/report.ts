@@ -28,6 +28,9 @@ export interface Row {
   estimated: boolean;
   /** Both ways computed the same answer. */
   sameAnswer: boolean;
+  /** Codes of the hints the code-mode execution got (`_meta.toolscript.hints`); the answer's `hint:` line, if any. */
+  hints: string[];
+  hintLine: string | null;
 }
 
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -45,12 +48,12 @@ export function renderMarkdown(rows: Row[]): string {
     const group = rows.filter((r) => r.config === config);
     out.push(`## ${config}`, '');
     out.push(
-      '| workflow | calls (code / direct) | code mode | direct | direct cumulative | reduction | code mode ms | direct ms | same answer |',
+      '| workflow | calls (code / direct) | code mode | direct | direct cumulative | reduction | code mode ms | direct ms | same answer | hints |',
     );
-    out.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---|---|');
     for (const r of group) {
       out.push(
-        `| ${r.workflow} | ${r.calls} / ${r.directCalls} | ${number(r.codeMode)} | ${number(r.direct)}${r.estimated ? '*' : ''} | ${number(r.directCumulative)} | ${percent(r.reduction)} | ${number(r.codeModeMs)} | ${number(r.directMs)} | ${r.sameAnswer ? 'yes' : 'NO'} |`,
+        `| ${r.workflow} | ${r.calls} / ${r.directCalls} | ${number(r.codeMode)} | ${number(r.direct)}${r.estimated ? '*' : ''} | ${number(r.directCumulative)} | ${percent(r.reduction)} | ${number(r.codeModeMs)} | ${number(r.directMs)} | ${r.sameAnswer ? 'yes' : 'NO'} | ${r.hints.join(', ') || 'none'} |`,
       );
     }
     const heavy = group.filter((r) => r.dataHeavy).map((r) => r.reduction);

@@ -1,14 +1,11 @@
-import { queryTerms } from '../discovery/text.js';
 import type { Execution } from '../execution/parts.js';
 import { sessionLabel } from '../util/session-label.js';
-import type { ExecutionRecord, SearchRecord, ToolUse } from './types.js';
+import type { ExecutionRecord, ToolUse } from './types.js';
 
 export type { ExecutionRecord, InsightRecord, SearchRecord, ToolUse } from './types.js';
 
 /** Durations kept per tool per execution. */
 export const MAX_DURATIONS = 32;
-/** Tools kept per search record. */
-export const MAX_SEARCH_TOOLS = 10;
 
 /** The record of one finished execution (see {@link ExecutionRecord}). */
 export function executionRecord(execution: Execution, session: string, time = Date.now()): ExecutionRecord {
@@ -51,25 +48,4 @@ function evenSample(values: number[], n: number): number[] {
   if (values.length <= n) return values;
   const step = values.length / n;
   return Array.from({ length: n }, (_, i) => values[Math.floor(i * step)] as number);
-}
-
-/**
- * The record of one `search_tools` answer (see {@link SearchRecord}).
- * @param query the query as the model sent it, already PII-tokenized when the session tokenizes;
- *   only its index terms are kept.
- * @param tools the tools answered, best first, as `<server>.<tool>`.
- */
-export function searchRecord(
-  query: string,
-  tools: string[],
-  session: string,
-  time = Date.now(),
-): SearchRecord {
-  return {
-    kind: 'search',
-    time,
-    caller: sessionLabel(session),
-    terms: queryTerms(query).slice(0, 32),
-    tools: tools.slice(0, MAX_SEARCH_TOOLS),
-  };
 }

@@ -7,7 +7,7 @@ import { executionMeta } from '../execution/meta.js';
 import type { ExecuteOptions } from '../execution/pipeline.js';
 import type { ExecutionResult } from '../execution/result.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { searchRecord } from '../insights/records.js';
+import { searchRecord } from '../insights/search-record.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { skillStatus } from '../skills/store.js';
