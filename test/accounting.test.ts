@@ -88,3 +88,36 @@ describe('result text a direct-calling client shows', () => {
     );
   });
 });
+
+describe("the counting worker's remembered counts", () => {
+  it('answers a payload counted before as a fresh count would, and tells apart payloads that share a prefix', async () => {
+    const run = (await import('../src/accounting/count-worker.js')).default;
+    const mail = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => `From: sender${i}@example.org\nSubject: invoice ${i}\n\nBody ${i}.\n`,
+      ).join('---\n');
+    const input = (result: string) => ({
+      script: 'export default 1',
+      output: '1',
+      definitions: 10,
+      calls: [{ args: sampleText('{}'), result: sampleText(result) }],
+    });
+    const account = (result: string) =>
+      run({ kind: 'account', input: input(result) }) as ReturnType<typeof accountExecution>;
+    const big = mail(6000);
+    const fresh = accountExecution(input(big));
+    const [first, again] = [account(big), account(big)];
+    expect(first.calls).toEqual(fresh.calls);
+    expect(again.calls).toEqual(fresh.calls);
+    expect(again.tokens.direct).toBe(fresh.tokens.direct);
+    // The same first SAMPLE_CHARS, a different length: scaled differently, not taken for the first.
+    const longer = `${big}${'x'.repeat(50_000)}`;
+    expect(longer.slice(0, SAMPLE_CHARS)).toBe(big.slice(0, SAMPLE_CHARS));
+    expect(account(longer).calls).toEqual(accountExecution(input(longer)).calls);
+    expect(account(longer).calls[0]?.resultTokens).not.toBe(first.calls[0]?.resultTokens);
+    // One character changed at the start: counted again.
+    const changed = `F${big.slice(1).replace('From', 'Frxm')}`;
+    expect(account(changed).calls).toEqual(accountExecution(input(changed)).calls);
+  });
+});
