@@ -27,9 +27,14 @@ await writeFile({ path: ${JSON.stringify(join(scratch, 'note.txt'))}, content: '
   const first: number[] = [];
   const second: number[] = [];
   const afterWrite: number[] = [];
-  const counting: [number[], number[]] = [[], []];
+  const counting: number[] = [];
+  let firstCounting = 0;
   try {
-    await gateway.execute(MAIL_TOP_SENDERS_TS, { session: 'warm-up' });
+    // The counting worker started (a trivial script is counted too), then the first time these
+    // results are counted at all; later runs count them from memory.
+    await gateway.execute('export default 1', { session: 'warm-up' });
+    firstCounting =
+      (await gateway.execute(MAIL_TOP_SENDERS_TS, { session: 'warm-up' })).tokens?.countingMs ?? 0;
     for (let round = 0; round < 5; round++) {
       const session = `round-${round}`;
       const a = await gateway.execute(MAIL_TOP_SENDERS_TS, { session });
@@ -44,8 +49,7 @@ await writeFile({ path: ${JSON.stringify(join(scratch, 'note.txt'))}, content: '
         throw new Error('cache bench: the run after a write read from the cache');
       first.push(a.ms);
       second.push(b.ms);
-      counting[0].push(a.tokens?.countingMs ?? 0);
-      counting[1].push(b.tokens?.countingMs ?? 0);
+      counting.push(b.tokens?.countingMs ?? 0);
       afterWrite.push(c.ms);
     }
   } finally {
@@ -62,8 +66,8 @@ await writeFile({ path: ${JSON.stringify(join(scratch, 'note.txt'))}, content: '
     `${(median(first) / median(second)).toFixed(1)}x`,
   );
   report(
-    'token counting after it (first run / second run: the counts of results read again are remembered)',
-    `${median(counting[0]).toFixed(1)} ms / ${median(counting[1]).toFixed(1)} ms`,
+    'token counting after a run: results counted for the first time / read again (their counts remembered)',
+    `${firstCounting.toFixed(1)} ms / ${median(counting).toFixed(1)} ms`,
   );
   report(
     '400-mail workflow after a write to the same server (reads again)',
