@@ -113,6 +113,37 @@ describe.each(CONTRACT_BACKENDS)('sandbox contract: $name', (backend) => {
   );
 
   both(
+    'hands over values holding long strings exactly, whichever way they cross',
+    {
+      js: `const [a, b, c, d] = [await __host.big('plain'), await __host.big('marked'), await __host.big('many'), await __host.big('proto')];
+        export default { a, b, c, dKeys: Object.keys(d), dProto: Object.getPrototypeOf(d) === Object.prototype, dLength: d['__proto__'].length };`,
+      py: 'a, b, c, d = [await call("big", k) for k in ["plain", "marked", "many", "proto"]]\n{"a": a, "b": b, "c": c, "dKeys": list(d.keys()), "dProto": True, "dLength": len(d["__proto__"])}',
+    },
+    async (scripts) => {
+      const long = (c: string) => `${c.repeat(5000)}é\n"\\😀`;
+      const values: Record<string, JsonValue> = {
+        // Split: the long strings travel apart from the JSON.
+        plain: {
+          content: long('a'),
+          items: [long('b'), 'short', { k: long('c'), n: 1.5, t: true, z: null }],
+        },
+        // Not split: a string that looks like the mark, and a value of more than 256 nodes.
+        marked: { x: long('m'), y: `\u0000toolscript-long-string:0${long('y')}` },
+        many: { list: Array.from({ length: 300 }, (_, i) => i), text: long('t') },
+        proto: JSON.parse(JSON.stringify({ p: 'e'.repeat(5000) }).replace('"p"', '"__proto__"')) as JsonValue,
+      };
+      const big: HostFunction = async (which) => values[String(which)] as JsonValue;
+      const result = await run(scripts, options({}, { big }));
+      expect(result.error).toBeNull();
+      const got = result.result as Record<string, JsonValue>;
+      expect(got.a).toEqual(values.plain);
+      expect(got.b).toEqual(values.marked);
+      expect(got.c).toEqual(values.many);
+      expect([got.dKeys, got.dProto, got.dLength]).toEqual([['__proto__'], true, 5000]);
+    },
+  );
+
+  both(
     'captures console output in order, with levels',
     {
       js: `console.log('a', 1, { b: 2 }); console.info('i'); await null; console.warn('w'); console.error(new TypeError('bad'));`,

@@ -75,15 +75,84 @@ export async function dispatchHostCallJson(
   }
   const answer = await dispatchHostCall(hostFunctions, name, args);
   if (!answer.ok) return { reject: JSON.stringify(answer.error) };
+  if (answer.value === undefined) return {};
   // A value the call cache froze is written as JSON once, however many scripts read it.
-  return answer.value === undefined ? {} : { resolve: jsonText(answer.value) };
+  return splitLongStrings(answer.value) ?? { resolve: jsonText(answer.value) };
 }
 
 /** How a host call ended, as JSON text (see {@link dispatchHostCallJson}). */
 export interface HostAnswerJson {
   resolve?: string;
+  /**
+   * The value's long strings, taken out of `resolve` (see {@link splitLongStrings}): each stands
+   * there as {@link LONG_STRING_MARK} and its index here.
+   */
+  strings?: string[];
   reject?: string;
 }
+
+/**
+ * What marks a long string's place in a split answer's JSON; the guest's prelude
+ * (guest/quickjs-prelude.ts) puts the string back. A value holding a string that starts with it
+ * is never split.
+ */
+export const LONG_STRING_MARK = '\u0000toolscript-long-string:';
+/** Strings at least this long are taken out of the JSON (a file's or a page's text). */
+export const LONG_STRING_CHARS = 4096;
+/** Values of more nodes than this are sent as JSON whole: putting strings back walks them. */
+const MAX_SPLIT_NODES = 256;
+
+/**
+ * A small value holding long strings (`{ content: "<a file>" }`) as JSON without them, plus the
+ * strings: the guest then parses a few bytes of JSON and takes each string as it is, where
+ * parsing the whole JSON again copied every character once more (QuickJS's `JSON.parse` took 7
+ * to 12 ms for 1.6 MB of mail). Undefined, so the value goes as JSON whole, when it has no long
+ * string, more than {@link MAX_SPLIT_NODES} nodes, anything `JSON.stringify` would change (a
+ * `toJSON`, `undefined`, a non-finite number, a class instance), or a string that starts with
+ * {@link LONG_STRING_MARK}.
+ */
+export function splitLongStrings(value: unknown): HostAnswerJson | undefined {
+  const strings: string[] = [];
+  let nodes = 0;
+  const copy = (v: unknown): unknown => {
+    if (++nodes > MAX_SPLIT_NODES) throw SPLIT_REFUSED;
+    if (v === null || typeof v === 'boolean') return v;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw SPLIT_REFUSED;
+      return v;
+    }
+    if (typeof v === 'string') {
+      if (v.startsWith(LONG_STRING_MARK)) throw SPLIT_REFUSED;
+      if (v.length < LONG_STRING_CHARS) return v;
+      strings.push(v);
+      return `${LONG_STRING_MARK}${strings.length - 1}`;
+    }
+    if (Array.isArray(v)) return v.map(copy);
+    if (typeof v !== 'object') throw SPLIT_REFUSED;
+    const proto = Object.getPrototypeOf(v);
+    if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) throw SPLIT_REFUSED;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(v)) {
+      if (child === undefined) throw SPLIT_REFUSED;
+      Object.defineProperty(out, key, {
+        value: copy(child),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  try {
+    const skeleton = copy(value);
+    return strings.length ? { resolve: JSON.stringify(skeleton), strings } : undefined;
+  } catch (error) {
+    if (error === SPLIT_REFUSED) return undefined;
+    throw error;
+  }
+}
+
+const SPLIT_REFUSED = Symbol('not split');
 
 /** What the guest's `describe` (see `guest.ts`) reports of a thrown value. */
 export interface GuestError {

@@ -280,10 +280,15 @@ export const __result = await m.default;`,
       const argsJson = context.getString(argsHandle);
       const deferred = context.newPromise();
       this.pending.add(deferred);
-      const settle = (kind: 'resolve' | 'reject', payload: string | undefined) => {
+      const settle = (kind: 'resolve' | 'reject', payload: string | undefined, strings?: string[]) => {
         if (this.finished || !deferred.alive) return;
         try {
-          const value = payload === undefined ? context.undefined : context.newString(payload);
+          const value =
+            payload === undefined
+              ? context.undefined
+              : strings
+                ? this.stringArray([payload, ...strings])
+                : context.newString(payload);
           deferred[kind](value);
           if (payload !== undefined) value.dispose();
           this.pending.delete(deferred);
@@ -303,7 +308,9 @@ export const __result = await m.default;`,
         this.runHooks.dispatch?.(name, argsJson) ??
         dispatchHostCallJson(this.options.hostFunctions, name, argsJson);
       void answer.then((settled) =>
-        settled.reject !== undefined ? settle('reject', settled.reject) : settle('resolve', settled.resolve),
+        settled.reject !== undefined
+          ? settle('reject', settled.reject)
+          : settle('resolve', settled.resolve, settled.strings),
       );
       return deferred.handle;
     });
@@ -315,6 +322,21 @@ export const __result = await m.default;`,
     });
     context.setProp(context.global, '__toolscript_log_raw', log);
     log.dispose();
+  }
+
+  /**
+   * A split answer (see `splitLongStrings`) as the array the prelude reads: the JSON without the
+   * long strings, then each of them.
+   */
+  private stringArray(texts: string[]): QuickJSHandle {
+    const context = this.context;
+    const array = context.newArray();
+    for (const [i, text] of texts.entries()) {
+      const handle = context.newString(text);
+      context.setProp(array, i, handle);
+      handle.dispose();
+    }
+    return array;
   }
 
   /** Turns a thrown QuickJS value into a {@link SandboxError}; disposes the handle. */
