@@ -97,6 +97,8 @@ describe('insights from real executions and searches', () => {
     expect(report.discovery.misses).toBe(1);
     expect(report.discovery.missed[0]?.name).toMatch(/^move folder/);
     expect(report.cache).toEqual({ hits: 0, misses: 0, hitRate: null });
+    // The dashboard's report, made on the report worker from the same records.
+    expect(await insightsOf(gateway).report()).toEqual(report);
   });
 
   it('counts the hints executions got, by frequency', async () => {

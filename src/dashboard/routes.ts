@@ -175,9 +175,8 @@ export function dashboard(gateway: Gateway, options: DashboardOptions): Dashboar
     const since = text ? parseSince(text) : 0;
     if (since === undefined)
       return refuse(c, 400, 'send ?since= a duration (30m, 24h, 7d) or a date (2026-12-01)');
-    const records = (await gateway.insights?.read(since)) ?? [];
     return answer<InsightsAnswer>(c, {
-      report: insightsReport(records, since),
+      report: (await gateway.insights?.report(since)) ?? insightsReport([], since),
       recording: gateway.insights !== undefined,
       cache: gateway.cache.enabled,
     });

@@ -1,7 +1,15 @@
-import { appendFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SessionStore } from '../store/store.js';
+import { HostWorker } from '../util/worker.js';
 import type { InsightRecord } from './records.js';
+import { type ReportTask, runReportTask, taskRecords } from './report-task.js';
+import type { InsightsReport } from './types.js';
+
+/** Time the report worker has for one report, in ms; past it the report is made on this thread. */
+const REPORT_DEADLINE_MS = 20_000;
+/** The report worker, shared by every gateway of the process, started on the first report. */
+let reporter: HostWorker<ReportTask> | undefined;
 
 /** The local log's file name in the data folder. */
 export const INSIGHTS_FILE = 'insights.jsonl';
@@ -52,24 +60,36 @@ export class InsightsLog {
 
   /**
    * The records written from `sinceMs` (ms since the epoch) on, oldest first, queued ones
-   * included; a line that is not a record (a torn write) is skipped.
+   * included; read and parsed on this thread (see {@link report} for the dashboard).
    * @throws when the store cannot be read.
    */
   async read(sinceMs = 0): Promise<InsightRecord[]> {
+    return taskRecords(await this.task(sinceMs));
+  }
+
+  /**
+   * The report of the records from `sinceMs` on, made on a worker thread (the dashboard's), so
+   * reading and summing up to 16 MiB of records never holds the thread that serves sessions; on
+   * this thread only when the worker cannot start.
+   * @throws when the store cannot be read, or the worker takes longer than 20 s.
+   */
+  async report(sinceMs = 0): Promise<InsightsReport> {
+    const task = await this.task(sinceMs);
+    reporter ??= new HostWorker<ReportTask>(new URL('./report-worker', import.meta.url), 30_000);
+    return reporter.run(task, REPORT_DEADLINE_MS, () => {
+      if (reporter?.unavailable) return runReportTask(task);
+      throw new Error(
+        `the insights report took longer than ${REPORT_DEADLINE_MS / 1000} s; ask for a shorter period (since)`,
+      );
+    });
+  }
+
+  /** What a report of the records from `sinceMs` on is made from: the store's lines, or the files. */
+  async task(sinceMs = 0): Promise<ReportTask> {
     await this.flush();
-    const texts = this.store
-      ? await this.store.readLog(LOG, sinceMs)
-      : [...(await linesOf(previous(this.file))), ...(await linesOf(this.file))];
-    const records: InsightRecord[] = [];
-    for (const line of texts) {
-      try {
-        const record = JSON.parse(line) as InsightRecord;
-        if (typeof record?.time === 'number' && record.time >= sinceMs) records.push(record);
-      } catch {
-        // A line cut by a process that died while writing it.
-      }
-    }
-    return records;
+    return this.store
+      ? { since: sinceMs, lines: await this.store.readLog(LOG, sinceMs) }
+      : { since: sinceMs, files: [previous(this.file), this.file] };
   }
 
   private async drain(): Promise<void> {
@@ -99,15 +119,6 @@ export class InsightsLog {
     );
     if (size > MAX_FILE_BYTES) await rename(this.file, previous(this.file));
     await appendFile(this.file, `${texts.join('\n')}\n`, { mode: 0o600 });
-  }
-}
-
-/** The lines of `file`, none when it does not exist. */
-async function linesOf(file: string): Promise<string[]> {
-  try {
-    return (await readFile(file, 'utf8')).split('\n').filter(Boolean);
-  } catch {
-    return [];
   }
 }
 

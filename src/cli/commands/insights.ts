@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { connectStore, storeUrlOf } from '../../gateway/store.js';
 import { INSIGHTS_FILE, InsightsLog } from '../../insights/log.js';
-import { FOLLOW_WINDOW_MS, type InsightsReport, insightsReport, parseSince } from '../../insights/report.js';
+import { FOLLOW_WINDOW_MS, type InsightsReport, parseSince } from '../../insights/report.js';
+import { runReportTask } from '../../insights/report-task.js';
 import { type Command, defineCommand, loadCliConfig, UsageError } from '../shared.js';
 
 export const INSIGHTS_HELP = `Usage: toolscript insights [--since 24h] [--json] [--config FILE]
@@ -40,7 +41,8 @@ export const insights: Command = defineCommand({
     const store = url ? await connectStore(url, config) : undefined;
     try {
       const log = new InsightsLog(resolve(config.dataDir, INSIGHTS_FILE), store);
-      const report = insightsReport(await log.read(since), since);
+      // A one-shot command: made on this thread, without starting a worker.
+      const report = runReportTask(await log.task(since));
       if (values.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else io.stdout(`${renderReport(report, log.location, config.insights)}\n`);
       return 0;

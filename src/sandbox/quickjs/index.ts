@@ -11,7 +11,14 @@ import {
   runResult,
 } from '../host.js';
 import { moduleLookup, resolveModule } from '../modules.js';
-import { compiledModule, hasGrown, type Instance, instantiate, MAX_IDLE_INSTANCES } from './instances.js';
+import {
+  compiledModule,
+  hasGrown,
+  type Instance,
+  instantiate,
+  MAX_IDLE_INSTANCES,
+  newStringArray,
+} from './instances.js';
 import { preludeSource } from './prelude.js';
 
 export { loadQuickJS } from './instances.js';
@@ -287,7 +294,7 @@ export const __result = await m.default;`,
             payload === undefined
               ? context.undefined
               : strings
-                ? this.stringArray([payload, ...strings])
+                ? newStringArray(context, [payload, ...strings])
                 : context.newString(payload);
           deferred[kind](value);
           if (payload !== undefined) value.dispose();
@@ -322,21 +329,6 @@ export const __result = await m.default;`,
     });
     context.setProp(context.global, '__toolscript_log_raw', log);
     log.dispose();
-  }
-
-  /**
-   * A split answer (see `splitLongStrings`) as the array the prelude reads: the JSON without the
-   * long strings, then each of them.
-   */
-  private stringArray(texts: string[]): QuickJSHandle {
-    const context = this.context;
-    const array = context.newArray();
-    for (const [i, text] of texts.entries()) {
-      const handle = context.newString(text);
-      context.setProp(array, i, handle);
-      handle.dispose();
-    }
-    return array;
   }
 
   /** Turns a thrown QuickJS value into a {@link SandboxError}; disposes the handle. */

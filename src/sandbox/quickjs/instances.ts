@@ -4,6 +4,8 @@ import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import {
   newQuickJSWASMModuleFromVariant,
   newVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
@@ -144,4 +146,18 @@ export async function loadQuickJS(): Promise<void> {
 /** True when an instance's memory grew past the build's base by more than 16 MiB (then it is not reused). */
 export function hasGrown(instance: Instance): boolean {
   return instance.memory.buffer.byteLength > (BASE_MEMORY_MB + REUSE_GROWTH_MB) * 1024 * 1024;
+}
+
+/**
+ * A split host answer (see `splitLongStrings` in sandbox/host.ts) as the array the prelude reads:
+ * the JSON without the long strings, then each of them, every one a string of its own.
+ */
+export function newStringArray(context: QuickJSContext, texts: string[]): QuickJSHandle {
+  const array = context.newArray();
+  for (const [i, text] of texts.entries()) {
+    const handle = context.newString(text);
+    context.setProp(array, i, handle);
+    handle.dispose();
+  }
+  return array;
 }
