@@ -113,7 +113,7 @@ async function run(gateway: Gateway, name: string, call: string, version = ''): 
 }
 
 /** Waits until no skill is left unrepaired that should be, or `ms` passed. */
-async function settled(gateway: Gateway, ms = 30_000): Promise<SkillInfo[]> {
+async function settled(gateway: Gateway, ms = 60_000): Promise<SkillInfo[]> {
   const deadline = Date.now() + ms;
   for (;;) {
     const list = await gateway.skills.list();
@@ -196,6 +196,7 @@ describe('skill repair after tool changes', () => {
     }
   });
 
+  // Repairs run on the check worker, behind every other check: slow on a loaded machine.
   it('repairs on list_changed, when a running server changes its tools', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'toolscript-repair-'));
     const gateway = await createGateway(parseConfig({ mcpServers: { notes: notes(1) }, dataDir }));
@@ -208,8 +209,9 @@ describe('skill repair after tool changes', () => {
     } finally {
       await gateway.close();
     }
-  });
+  }, 120_000);
 
+  // This one also starts the CLI three times.
   it('with skills.autoRepair off, skills repair --dry-run prints the diffs and saves nothing; skills repair repairs', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'toolscript-repair-'));
     const gateway = await createGateway(parseConfig({ mcpServers: { notes: notes(1) }, dataDir }));
@@ -246,7 +248,7 @@ describe('skill repair after tool changes', () => {
     expect(history.code, history.stderr).toBe(0);
     expect(history.stdout).toMatch(/2\.0\.0 .* major {2}argument `path` renamed to `file_path`/);
     expect(history.stdout).toMatch(/1\.0\.0 .* first seen/);
-  });
+  }, 120_000);
 
   it("says what to do with a skill saved before the gateway kept its tools' history", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'toolscript-repair-'));
