@@ -20,6 +20,7 @@ import { createGateway } from '../src/gateway/create.js';
 import { renderSearch } from '../src/session/search-tools.js';
 import { LIVEMCPBENCH_DIR, loadLiveMcpBenchCatalog } from '../test/support/livemcpbench.js';
 import { FILESYSTEM, gitServer, MEMORY, stdioServer } from '../test/support/servers.js';
+import { benchLearning } from './learning.js';
 import { PARAPHRASES } from './paraphrases.js';
 import { regexNameBaseline, substringBaseline } from './support/baselines.js';
 import { median, percentile } from './support/stats.js';
@@ -124,6 +125,7 @@ async function tune(catalog: Catalog, questions: Question[]): Promise<void> {
               longSynonyms: DEFAULT_RANKING.longSynonyms,
               stepsAfter: DEFAULT_RANKING.stepsAfter,
               nameBonus: DEFAULT_RANKING.nameBonus,
+              learned: DEFAULT_RANKING.learned,
             };
             const r = await recall(questions, searchRanker(new ToolSearch(catalog, { ranking })));
             results.push({ ranking, ...r });
@@ -216,6 +218,11 @@ for (const [name, half] of [
   row(`${name} ${half.length}`, (await recall(half, searchRanker(search))).any);
   if (hybrid) row(`  hybrid`, (await recall(half, searchRanker(hybrid))).any);
 }
+
+console.log('Learning from use (the odd half learnt, the even half ranked; see bench/learning.ts):');
+await benchLearning(catalog, syntheticCatalog(catalog, 10), questions, (name, value) =>
+  console.log(`  ${name}: ${value}`),
+);
 
 // Paraphrases over the real filesystem, memory and git servers' tools.
 const gateway = await createGateway(

@@ -3,7 +3,7 @@
  * against server-filesystem: what is recorded (and what never is: values), the report's sums,
  * discovery misses, the PII-tokenized query terms, replicas on one store, and the CLI.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,6 @@ function config(extra: Partial<ToolscriptConfigInput> = {}) {
 }
 
 function insightsOf(gateway: Gateway) {
-  if (!gateway.insights) throw new Error('the gateway records no insights');
   return gateway.insights;
 }
 
@@ -59,7 +58,7 @@ describe('insights from real executions and searches', () => {
     // A search whose tools no script then uses: a discovery miss.
     await session.call('search_tools', { query: 'move a folder somewhere else' });
     await session.call('execute_code', { code: 'throw new Error("nope")' });
-    await gateway.insights?.flush();
+    await gateway.insights.flush();
 
     const text = readFileSync(join(gateway.config.dataDir, INSIGHTS_FILE), 'utf8');
     for (const value of [SECRET, 'secret.txt', 'missing.txt', 'read the contents', 'nope', 'agent-1'])
@@ -124,7 +123,7 @@ describe('the insights with PII tokenization and replicas', () => {
     try {
       const session = new GatewaySession(gateway, { id: 'pii-agent' });
       await session.call('search_tools', { query: 'send a note to jane.doe@example.com' });
-      await gateway.insights?.flush();
+      await gateway.insights.flush();
       const text = readFileSync(join(gateway.config.dataDir, INSIGHTS_FILE), 'utf8');
       expect(text).not.toMatch(/jane|doe|example/);
       const [search] = (await insightsOf(gateway).read()) as [SearchRecord];
@@ -144,7 +143,9 @@ describe('the insights with PII tokenization and replicas', () => {
       await off.execute('export default 3', { session: 'off' });
       const callers = (await insightsOf(a).read()).map((r) => r.caller);
       expect(callers.sort()).toEqual([sessionLabel('on-a'), sessionLabel('on-b')].sort());
-      expect(off.insights).toBeUndefined();
+      await off.insights.flush();
+      expect(off.insights.enabled).toBe(false);
+      expect(existsSync(off.insights.file)).toBe(false);
     } finally {
       await Promise.all([a.close(), b.close(), off.close()]);
     }

@@ -23,6 +23,7 @@ Commands:
   tools     "tools history SERVER.TOOL": a tool's versions and what changed between them
   insights  hints, failing and slow tools, tokens saved, cache hits and discovery misses so far
   cache     "cache clear [SERVER]": drop memoized tool call results
+  discovery "discovery forget [--tool SERVER.TOOL]": forget what search learnt from use
   agent     run a task end to end with a model (Anthropic, OpenAI, OpenAI-compatible) in code mode
   ab        A/B harness: each task of a task file in code mode and with direct tool calling
 
@@ -48,6 +49,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   tools: async () => (await import('./commands/tools.js')).tools,
   insights: async () => (await import('./commands/insights.js')).insights,
   cache: async () => (await import('./commands/cache.js')).cache,
+  discovery: async () => (await import('./commands/discovery.js')).discovery,
   agent: async () => (await import('./commands/agent.js')).agent,
   ab: async () => (await import('./commands/ab.js')).ab,
 };

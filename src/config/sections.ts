@@ -39,6 +39,12 @@ const embeddingsSchema = z.discriminatedUnion(
 export const discoverySchema = z.strictObject({
   /** A model for hybrid ranking; none: BM25 with synonyms only. @default none */
   embeddings: embeddingsSchema.optional(),
+  /**
+   * Learn from use: the tools a session calls successfully within 10 minutes of a search rank
+   * higher for that search's terms next time (terms only, never the query's text; saved in
+   * `<dataDir>/discovery-learned.json`, or the store's shared folder). @default true
+   */
+  learn: z.boolean().default(true),
 });
 
 /** `approvals`: how long a person has to decide, and what happens when no one can. */

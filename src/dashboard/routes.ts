@@ -3,7 +3,7 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import type { Gateway } from '../gateway/gateway.js';
-import { insightsReport, parseSince } from '../insights/report.js';
+import { parseSince } from '../insights/report.js';
 import type { PiiAuditEntry } from '../pii/audit.js';
 import { GatewaySession } from '../session/gateway-session.js';
 import { skillStatus } from '../skills/store.js';
@@ -176,8 +176,8 @@ export function dashboard(gateway: Gateway, options: DashboardOptions): Dashboar
     if (since === undefined)
       return refuse(c, 400, 'send ?since= a duration (30m, 24h, 7d) or a date (2026-12-01)');
     return answer<InsightsAnswer>(c, {
-      report: (await gateway.insights?.report(since)) ?? insightsReport([], since),
-      recording: gateway.insights !== undefined,
+      report: await gateway.insights.report(since),
+      recording: gateway.insights.enabled,
       cache: gateway.cache.enabled,
     });
   });

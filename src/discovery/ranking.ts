@@ -51,6 +51,11 @@ export interface RankingOptions {
    * 0 turns it off.
    */
   nameBonus: number;
+  /**
+   * Weight of what searches led to (see `LearnedTerms`): each tool's learnt boost, times this,
+   * times the best lexical score, is added to its score. 0 turns it off.
+   */
+  learned: number;
 }
 
 /**
@@ -67,6 +72,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   longSynonyms: 0.2,
   stepsAfter: 3,
   nameBonus: 1.5,
+  learned: 0.8,
 };
 
 /**

@@ -12,8 +12,9 @@ import {
   toolDocuments,
 } from './documents.js';
 import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
+import { fuseLearned, type LearnedTerms, normalName } from './learned.js';
 import { DEFAULT_RANKING, lexicalMatches, type RankingOptions } from './ranking.js';
-import { firstSentence, processTerm, termsOf, tokenize } from './text.js';
+import { firstSentence, processTerm, queryTerms, termsOf, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
 export type DetailLevel = 'name' | 'summary' | 'full';
@@ -27,6 +28,11 @@ export interface SearchOptions {
   server?: string;
   /** Only tools or only skills. */
   kind?: SearchKind;
+  /**
+   * Who searches (a session's label), for what searches led to (see `LearnedTerms`): its own
+   * uses count in full, every other caller's capped. Undefined: every caller capped.
+   */
+  caller?: string;
   /** Only tools whose MCP annotations say so; see {@link ANNOTATION_FILTERS}. */
   readOnly?: boolean;
   destructive?: boolean;
@@ -116,9 +122,15 @@ export class ToolSearch {
 
   constructor(
     private readonly catalog: ReadonlyCatalog,
-    options: { ranking?: RankingOptions; bindings?: BindingSources; semantic?: SemanticIndex } = {},
+    options: {
+      ranking?: RankingOptions;
+      bindings?: BindingSources;
+      semantic?: SemanticIndex;
+      learned?: LearnedTerms;
+    } = {},
   ) {
     this.ranking = options.ranking ?? DEFAULT_RANKING;
+    this.learned = options.learned;
     this.semantic = options.semantic;
     this.bindings = options.bindings ?? new BindingCache();
     catalog.on('changed', (server) => this.stale.add(server));
@@ -127,6 +139,12 @@ export class ToolSearch {
   private readonly bindings: BindingSources;
   /** Vectors for hybrid ranking (`discovery.embeddings`), when configured. */
   private readonly semantic: SemanticIndex | undefined;
+  /** What searches led to (`discovery.learn`), when on. */
+  private readonly learned: LearnedTerms | undefined;
+  /** Document ids by `<server>.<tool>` (MCP name), made on first use after the documents change. */
+  private toolIds: Map<string, string> | undefined;
+  /** Tool document ids by name (see `normalName`), made with {@link toolIds}. */
+  private byName: Map<string, string[]> | undefined;
 
   /** Re-embeds the tool documents in the background (only texts not embedded before). */
   private embedDocuments(): void {
@@ -155,6 +173,7 @@ export class ToolSearch {
   }
 
   private refresh(): MiniSearch<SearchDocument & Record<Fields, string>> {
+    if (this.stale.size > 0 || !this.index) this.toolIds = undefined;
     if (!this.index) {
       this.index = new MiniSearch<SearchDocument & Record<Fields, string>>({
         fields: ['name', 'server', 'serverDescription', 'title', 'description', 'parameters', 'hints'],
@@ -214,6 +233,7 @@ export class ToolSearch {
   /** Adds documents of another kind (skills) to the same index. Ids must be unique. */
   addDocuments(documents: SearchDocument[]): void {
     const index = this.index ?? this.refresh();
+    this.toolIds = undefined;
     for (const document of documents) {
       this.documents.set(document.id, document);
       this.nameTerms.delete(document.id);
@@ -264,7 +284,8 @@ export class ToolSearch {
       this.nameTermsOf(id),
     );
     const semantic = await this.semantic?.rank(query, FUSION_DEPTH, acceptId);
-    const ranked = semantic ? hybridOrder(matches, semantic, this.semantic?.fusion) : matches;
+    const fused = semantic ? hybridOrder(matches, semantic, this.semantic?.fusion) : matches;
+    const ranked = this.learned ? this.withLearned(fused, query, options, acceptId) : fused;
     // Deprecated tools rank below every other match (stable: each group keeps its score order).
     // Only the first `limit` of each group are needed, however many tools matched.
     const current: { id: unknown; score: number }[] = [];
@@ -280,6 +301,34 @@ export class ToolSearch {
         this.hit(this.documents.get(String(result.id)) as SearchDocument, result.score, detail),
       ),
     );
+  }
+
+  /** `ranked` with what searches led to (see {@link fuseLearned}); unchanged when learning is off. */
+  private withLearned(
+    ranked: { id: unknown; score: number }[],
+    query: string,
+    options: SearchOptions,
+    accept: (id: string) => boolean,
+  ): { id: unknown; score: number }[] {
+    const boosts = this.learned?.boosts(queryTerms(query), options.caller);
+    if (!boosts?.size || this.ranking.learned <= 0) return ranked;
+    if (!this.toolIds) {
+      this.toolIds = new Map();
+      this.byName = new Map();
+      for (const d of this.documents.values()) {
+        if (d.kind !== 'tool') continue;
+        this.toolIds.set(`${d.server}.${d.name}`, d.id);
+        for (const name of new Set([normalName(d.name), normalName(d.identifier)]))
+          this.byName.set(name, [...(this.byName.get(name) ?? []), d.id]);
+      }
+    }
+    const ids = this.toolIds;
+    const idOf = (tool: string) => {
+      const id = ids.get(tool);
+      return id !== undefined && accept(id) ? id : undefined;
+    };
+    const exact = new Set(this.byName?.get(normalName(query)) ?? []);
+    return fuseLearned(ranked, boosts, this.ranking.learned, idOf, exact);
   }
 
   /**

@@ -52,8 +52,8 @@ export class Gateway {
   readonly store: SessionStore | undefined;
   /** Memoized tool calls (config `cache`; see {@link CallCache}); `clear` drops kept results. */
   readonly cache: CallCache;
-  /** What `toolscript insights` reads (config `insights`); undefined when off. */
-  readonly insights: InsightsLog | undefined;
+  /** Usage records: what `toolscript insights` reads (config `insights`) and discovery learns from. */
+  readonly insights: InsightsLog;
   private readonly parts: GatewayParts;
   private gatewayMetrics: GatewayMetrics | undefined;
 
@@ -113,7 +113,7 @@ export class Gateway {
    */
   async start(): Promise<void> {
     await this.parts.workspaces.startCleanup();
-    await this.history.load();
+    await Promise.all([this.history.load(), this.insights.start()]);
     await this.skills.start(this.store);
     if (this.config.observeResultTypes) await this.observed.load();
     if (this.options.connect !== 'on-demand') await this.connectAll();
@@ -228,7 +228,7 @@ export class Gateway {
     await workspaces.drain();
     this.skills.close();
     await upstream.close();
-    await Promise.all([this.observed.flush(), this.history.flush(), this.insights?.flush()]).catch(() => {});
+    await Promise.all([this.observed.flush(), this.history.flush(), this.insights.flush()]).catch(() => {});
     await typechecker.close();
     await python.close();
     await this.semantic?.embedder.close?.();

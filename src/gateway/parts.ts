@@ -13,6 +13,7 @@ import { ToolSearch } from '../discovery/search.js';
 import type { PipelineParts } from '../execution/parts.js';
 import { ExecutionListeners } from '../execution/parts.js';
 import { ScriptTypechecker } from '../execution/typecheck.js';
+import { DiscoveryLearning, LEARNED_FILE } from '../insights/learning.js';
 import { INSIGHTS_FILE, InsightsLog } from '../insights/log.js';
 import { executionRecord } from '../insights/records.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
@@ -52,8 +53,8 @@ export interface GatewayParts {
   definitionTokens: () => Promise<number>;
   /** Who hears of each finished execution (the insights, when on, from the start). */
   listeners: ExecutionListeners;
-  /** Records for `toolscript insights` (config `insights`); undefined when off. */
-  insights: InsightsLog | undefined;
+  /** Where usage records go: the insights (config `insights`) and the discovery's learning. */
+  insights: InsightsLog;
   /** Memoized tool calls (config `cache`); enabled only when some server has a policy. */
   cache: CallCache;
 }
@@ -63,7 +64,7 @@ export interface GatewayParts {
  * catalog change is recorded in the tools' history, invalidates that server's bindings and
  * re-checks (and, with `skills.autoRepair`, repairs) the skills that call it; with
  * `observeResultTypes`, the bridge records results and the bindings show what was learnt; with
- * `insights`, every finished execution is recorded.
+ * `insights` or `discovery.learn`, every finished execution is recorded.
  * Nothing starts here (see `Gateway.start`).
  */
 export function composeGateway(
@@ -100,7 +101,14 @@ export function composeGateway(
     resolve(dataDir, 'embeddings'),
     options.store,
   );
-  const search = new ToolSearch(catalog, { bindings, ...(semantic ? { semantic } : {}) });
+  const learning = config.discovery.learn
+    ? new DiscoveryLearning(resolve(dataDir, LEARNED_FILE), options.store)
+    : undefined;
+  const search = new ToolSearch(catalog, {
+    bindings,
+    ...(semantic ? { semantic } : {}),
+    ...(learning ? { learned: learning.terms } : {}),
+  });
   const skills = new SkillLibrary(resolve(dataDir, 'skills'), catalog, bindings, search, {
     sharing: config.skills.shared,
     history,
@@ -115,10 +123,12 @@ export function composeGateway(
     skills.toolsChanged(server);
   });
   const listeners = new ExecutionListeners();
-  const insights = config.insights
-    ? new InsightsLog(resolve(dataDir, INSIGHTS_FILE), options.store)
-    : undefined;
-  if (insights) listeners.add((run, context) => insights.record(executionRecord(run, context.session)));
+  const insights = new InsightsLog(resolve(dataDir, INSIGHTS_FILE), options.store, {
+    enabled: config.insights,
+    ...(learning ? { learning } : {}),
+  });
+  if (insights.enabled || learning)
+    listeners.add((run, context) => insights.record(executionRecord(run, context.session)));
   const { memoryMb, pythonPool: poolSize, pythonMaxRunning: maxRunning } = config.sandbox;
   return {
     catalog,

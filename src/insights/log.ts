@@ -2,6 +2,7 @@ import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SessionStore } from '../store/store.js';
 import { HostWorker } from '../util/worker.js';
+import type { DiscoveryLearning } from './learning.js';
 import type { InsightRecord } from './records.js';
 import { type ReportTask, runReportTask, taskRecords } from './report-task.js';
 import type { InsightsReport } from './types.js';
@@ -21,41 +22,64 @@ export const KEEP_RECORDS = 50_000;
 const LOG = 'insights';
 
 /**
- * Where the insights' records go (see `records.ts`): the store's log `insights` when the gateway
- * has a store, so every replica's executions are read together, else `<dataDir>/insights.jsonl`
- * (and the one before it, `insights.1.jsonl`: at most 2 × {@link MAX_FILE_BYTES} in all).
- * Records are written in batches after the answer that made them, never on its path; a failure
- * to write is said once on stderr, and the gateway goes on without them.
+ * Where the gateway's usage records go (see `records.ts`): to the discovery's learning (config
+ * `discovery.learn`, see {@link DiscoveryLearning}) and, with config `insights`, to the insights'
+ * log: the store's log `insights` when the gateway has a store, so every replica's executions are
+ * read together, else `<dataDir>/insights.jsonl` (and the one before it, `insights.1.jsonl`: at
+ * most 2 × {@link MAX_FILE_BYTES} in all). Records are written in batches after the answer that
+ * made them, never on its path; a failure to write is said once on stderr, and the gateway goes
+ * on without them.
  */
 export class InsightsLog {
   private pending: InsightRecord[] = [];
   private writing: Promise<void> | undefined;
   private warned = false;
+  /** False with config `insights: false`: records reach the learning only, and nothing is written. */
+  readonly enabled: boolean;
+  /** The discovery's learning (config `discovery.learn`), when on. */
+  readonly learning: DiscoveryLearning | undefined;
+  private readonly warn: (message: string) => void;
 
   /**
    * @param file the local log (used without a store).
-   * @param warn where a failure to write is said (once).
+   * @param options.warn where a failure to write is said (once).
    */
   constructor(
     readonly file: string,
     private readonly store?: SessionStore,
-    private readonly warn: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
-  ) {}
+    options: { enabled?: boolean; learning?: DiscoveryLearning; warn?: (message: string) => void } = {},
+  ) {
+    this.enabled = options.enabled ?? true;
+    this.learning = options.learning;
+    this.warn = options.warn ?? ((message) => process.stderr.write(`${message}\n`));
+  }
+
+  /** Loads what the learning learnt before. */
+  async start(): Promise<void> {
+    await this.learning?.load();
+  }
 
   /** Where the records are, for messages: the store's location, or the file. */
   get location(): string {
     return this.store ? `the store's log "${LOG}" (${this.store.location})` : this.file;
   }
 
-  /** Queues one record; it is written on a later turn of the event loop. Never throws. */
-  record(record: InsightRecord): void {
+  /**
+   * Takes one record: the learning sees it now; it is written on a later turn of the event loop.
+   * Never throws.
+   * @param learner for a search: who learns from it (see {@link DiscoveryLearning.observe}).
+   */
+  record(record: InsightRecord, learner?: string): void {
+    this.learning?.observe(record, learner);
+    if (!this.enabled) return;
     this.pending.push(record);
     this.writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
-  /** Resolves once every queued record is written (or given up). */
+  /** Resolves once every queued record is written (or given up), and the learning saved. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
+    await this.learning?.flush();
   }
 
   /**

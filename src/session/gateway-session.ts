@@ -10,6 +10,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import { searchRecord } from '../insights/search-record.js';
 import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
+import { OPERATOR } from '../skills/skill-md.js';
 import { skillStatus } from '../skills/store.js';
 import { sessionLabel } from '../util/session-label.js';
 import { answerSearch, renderAnswer, type SearchAnswer, type SearchToolsInput } from './search-tools.js';
@@ -169,12 +170,16 @@ export class GatewaySession {
 
   /** One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the ledger. */
   async searchTools(request: SearchToolsInput): Promise<ToolAnswer> {
-    const found = await answerSearch(this.gateway, request);
+    // Who learns from this session's searches, and whose learning ranks them (`discovery.learn`):
+    // the operator (stdio, the CLI) as one caller, any other session as a caller of its own.
+    const learner = this.author === OPERATOR ? OPERATOR : sessionLabel(this.id);
+    const found = await answerSearch(this.gateway, request, learner);
     if (found.kind === 'hits') {
-      // For the insights: the query's terms (tokenized like any text the model reads) and the tools answered.
+      // For the insights and the learning: the query's terms (tokenized like any text the model
+      // reads) and the tools answered.
       const query = this.vault ? this.vault.tokenizeText(found.query) : found.query;
       const tools = found.hits.map((hit) => `${hit.server}.${hit.tool}`);
-      this.gateway.insights?.record(searchRecord(query, tools, this.id));
+      this.gateway.insights.record(searchRecord(query, tools, this.id), learner);
     }
     const answer: ToolAnswer = { ...renderAnswer(found), meta: searchMeta(found) };
     const counted = await countTokensOffThread([JSON.stringify(request), answer.text]);

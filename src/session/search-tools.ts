@@ -76,8 +76,12 @@ export type SearchAnswer =
  * is missing; no query and no filter → the server list; otherwise ranked hits (with an empty
  * query and a filter: every matching tool, by name).
  */
-export async function answerSearch(gateway: Searchable, request: SearchToolsInput): Promise<SearchAnswer> {
-  const answer = await answerInTypeScript(gateway, request);
+export async function answerSearch(
+  gateway: Searchable,
+  request: SearchToolsInput,
+  caller?: string,
+): Promise<SearchAnswer> {
+  const answer = await answerInTypeScript(gateway, request, caller);
   return request.language === 'python' && 'hits' in answer
     ? { ...answer, hits: inPython(gateway, answer.hits) }
     : answer;
@@ -96,7 +100,11 @@ function inPython(gateway: Searchable, hits: SearchHit[]): SearchHit[] {
   });
 }
 
-async function answerInTypeScript(gateway: Searchable, request: SearchToolsInput): Promise<SearchAnswer> {
+async function answerInTypeScript(
+  gateway: Searchable,
+  request: SearchToolsInput,
+  caller: string | undefined,
+): Promise<SearchAnswer> {
   const { query = '', names, detail, limit, language: _language, ...filters } = request;
   if (names?.length) return { kind: 'selection', ...(await gateway.select(names, detail ?? 'full')) };
   const servers = gateway.listServers();
@@ -109,6 +117,7 @@ async function answerInTypeScript(gateway: Searchable, request: SearchToolsInput
     ...defined,
     ...(detail !== undefined ? { detail } : {}),
     ...(limit !== undefined ? { limit } : {}),
+    ...(caller !== undefined ? { caller } : {}),
   };
   return { kind: 'hits', query, hits: await gateway.search(query, options) };
 }

@@ -1,0 +1,96 @@
+/**
+ * What searches led to (`discovery/learned.ts`): counts by term, tool and caller, each caller's
+ * share capped for others and its own uncapped, the decay, forgetting and saving; and the fusion
+ * with a lexical ranking, where an exact name stays first.
+ */
+import { describe, expect, it } from 'vitest';
+import { fuseLearned, LearnedTerms } from '../src/discovery/learned.js';
+
+const DAY = 86_400_000;
+
+describe('learnt terms', () => {
+  it("caps one caller's share for others, and counts its own uses in full", () => {
+    const learned = new LearnedTerms();
+    for (let i = 0; i < 1000; i++) learned.record('attacker', ['delete', 'file'], 'weather.get_weather', 0);
+    const once = new LearnedTerms();
+    once.record('attacker', ['delete', 'file'], 'weather.get_weather', 0);
+    const others = learned.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather');
+    // 1,000 uses by one caller weigh for others what one use does.
+    expect(others).toBe(once.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather'));
+    // For the caller itself they add up (saturating below the number of terms).
+    const own = learned.boosts(['delete', 'file'], 'attacker', 0).get('weather.get_weather') as number;
+    expect(own).toBeGreaterThan(others as number);
+    expect(own).toBeLessThan(2);
+    // Two callers weigh more than one.
+    learned.record('another', ['delete'], 'weather.get_weather', 0);
+    expect(learned.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather')).toBeGreaterThan(
+      others as number,
+    );
+  });
+
+  it("lets five of the operator's own uses take a tool ahead of one use by each of three other callers", () => {
+    const learned = new LearnedTerms();
+    for (let i = 0; i < 5; i++) learned.record('operator', ['invoice'], 'books.find_invoice', 0);
+    for (const caller of ['a', 'b', 'c']) learned.record(caller, ['invoice'], 'mail.search', 0);
+    const boosts = learned.boosts(['invoice'], 'operator', 0);
+    expect(boosts.get('books.find_invoice')).toBeGreaterThan(boosts.get('mail.search') as number);
+    // Others see the operator as one caller among four.
+    const seen = learned.boosts(['invoice'], 'someone', 0);
+    expect(seen.get('mail.search')).toBeGreaterThan(seen.get('books.find_invoice') as number);
+  });
+
+  it('halves a use every 30 days, and forgets a tool or everything', () => {
+    const learned = new LearnedTerms();
+    learned.record('op', ['report'], 's.a', 0);
+    learned.record('op', ['report'], 's.b', 0);
+    const fresh = learned.boosts(['report'], 'op', 0).get('s.a') as number;
+    const later = learned.boosts(['report'], 'op', 30 * DAY).get('s.a') as number;
+    // signal 1 → 1/2 of the saturation; signal 0.5 → 1/3.
+    expect(later / fresh).toBeCloseTo(2 / 3, 5);
+    expect(learned.forget('s.a')).toBe(1);
+    expect([...learned.boosts(['report'], 'op', 0).keys()]).toEqual(['s.b']);
+    expect(learned.forget()).toBe(1);
+    expect(learned.size).toBe(0);
+  });
+
+  it('saves to JSON and adds a saved state to what it holds', () => {
+    const learned = new LearnedTerms();
+    learned.record('op', ['chart', 'sales'], 'sheets.plot', 1_000);
+    const copy = new LearnedTerms();
+    copy.merge(learned.toJSON(), 1_000);
+    expect(copy.boosts(['chart'], 'op', 1_000)).toEqual(learned.boosts(['chart'], 'op', 1_000));
+    copy.merge(learned.toJSON(), 1_000);
+    expect(copy.toJSON().chart?.['sheets.plot']?.op?.[0]).toBe(2);
+    expect(copy.termsFor('sheets.plot')).toEqual(['chart', 'sales']);
+  });
+});
+
+describe('fusing learnt boosts into a ranking', () => {
+  it('adds boosts scaled by the best score, takes in tools only learning found, and keeps an exact name first', () => {
+    const ranked = [
+      { id: 'fs.deleteFile', score: 10 },
+      { id: 'fs.moveFile', score: 6 },
+      { id: 'fs.readFile', score: 5 },
+    ];
+    const ids = new Map([
+      ['fs.read_file', 'fs.readFile'],
+      ['trash.empty', 'trash.empty'],
+    ]);
+    const boosts = new Map([
+      ['fs.read_file', 0.5],
+      ['trash.empty', 0.9],
+    ]);
+    const fused = fuseLearned(ranked, boosts, 0.8, (tool) => ids.get(tool), new Set(['fs.deleteFile']));
+    // readFile: 5 + 0.8 × 10 × 0.5 = 9; trash.empty: 0.8 × 10 × 0.9 = 7.2; deleteFile stays first.
+    expect(fused).toEqual([
+      { id: 'fs.deleteFile', score: 10 },
+      { id: 'fs.readFile', score: 9 },
+      { id: 'trash.empty', score: 7.2 },
+      { id: 'fs.moveFile', score: 6 },
+    ]);
+    // Without the exact name it would have been passed.
+    const plain = fuseLearned(ranked, new Map([['trash.empty', 2]]), 0.8, (tool) => ids.get(tool), new Set());
+    expect(plain[0]?.id).toBe('trash.empty');
+    expect(fuseLearned(ranked, new Map(), 0.8, () => undefined, new Set())).toEqual(ranked);
+  });
+});
