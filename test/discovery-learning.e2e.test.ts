@@ -12,6 +12,7 @@ import { parseConfig } from '../src/config/index.js';
 import { createGateway } from '../src/gateway/create.js';
 import { LEARNED_FILE } from '../src/insights/learning.js';
 import { GatewaySession } from '../src/session/gateway-session.js';
+import { MemoryStore } from '../src/store/memory.js';
 import { spawnCli } from './support/cli.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 
@@ -73,6 +74,27 @@ describe('discovery that learns from use', () => {
       expect(await ranks(later)).not.toContain('files.listAllowedDirectories');
     } finally {
       await again.close();
+    }
+  });
+
+  it('shares what it learnt through the store: a replica started later ranks by it', async () => {
+    const store = new MemoryStore();
+    const dataDir = () => mkdtempSync(join(tmpdir(), 'toolscript-learning-store-'));
+    const first = await createGateway(config(dataDir()), { store });
+    try {
+      await useAfterSearch(new GatewaySession(first, { id: 'on-a' }));
+    } finally {
+      await first.close();
+    }
+    expect([...(await store.getShared('discovery')).keys()]).toEqual([LEARNED_FILE]);
+    const second = await createGateway(config(dataDir()), { store });
+    try {
+      expect(await ranks(new GatewaySession(second, { id: 'on-b' }))).toContain(
+        'files.listAllowedDirectories',
+      );
+    } finally {
+      await second.close();
+      await store.close();
     }
   });
 
