@@ -11,6 +11,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Suites start real MCP servers as child processes; two cores are plenty busy with a few at once.
     maxWorkers: 2,
+    // Each test file gets a data folder of its own (see the file).
+    setupFiles: ['./test/support/data-dir.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {

@@ -1,7 +1,8 @@
 /**
  * Discovery that learns from use, end to end against real server-filesystem: a session searches,
- * a script of the same session then calls a tool; the next search with those words ranks that
- * tool (for another session too, and after a restart from the data folder), not with
+ * a script of the same session then calls a tool the words do not match; the session's next
+ * search with those words ranks that tool (after a restart from the data folder too, and on
+ * another replica through the store), another session's does not; not with
  * `discovery.learn: false`; and forgetting.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -36,17 +37,19 @@ async function useAfterSearch(session: GatewaySession): Promise<void> {
 }
 
 describe('discovery that learns from use', () => {
-  it('ranks the tool a session used after a search for the next search with those words, after a restart too, until forgotten', async () => {
+  it("ranks the tool a session used after a search for its next search with those words, after a restart too, until forgotten, and never for another session's", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'toolscript-learning-'));
     const gateway = await createGateway(config(dataDir));
     try {
       const first = new GatewaySession(gateway, { id: 'first' });
       expect(await ranks(first)).not.toContain('files.listAllowedDirectories');
       await useAfterSearch(first);
-      // Another session finds it now: one caller's use, capped, is enough to rank a tool that
-      // nothing else matches.
+      // The session's own learning brings in a tool the words do not match.
+      expect(await ranks(first)).toContain('files.listAllowedDirectories');
+      // Another caller's learning only reorders what the words match: nobody can put an
+      // unrelated tool into someone else's results.
       const other = new GatewaySession(gateway, { id: 'other' });
-      expect(await ranks(other)).toContain('files.listAllowedDirectories');
+      expect(await ranks(other)).not.toContain('files.listAllowedDirectories');
     } finally {
       await gateway.close();
     }
@@ -68,7 +71,8 @@ describe('discovery that learns from use', () => {
     );
     const again = await createGateway(config(dataDir));
     try {
-      const later = new GatewaySession(again, { id: 'later' });
+      // The same session (its label) after a restart.
+      const later = new GatewaySession(again, { id: 'first' });
       expect(await ranks(later)).toContain('files.listAllowedDirectories');
       expect(await again.insights.learning?.forget(TOOL)).toBeGreaterThan(0);
       expect(await ranks(later)).not.toContain('files.listAllowedDirectories');
@@ -77,7 +81,7 @@ describe('discovery that learns from use', () => {
     }
   });
 
-  it('shares what it learnt through the store: a replica started later ranks by it', async () => {
+  it("shares what it learnt through the store: a replica started later ranks by it for the session's next search", async () => {
     const store = new MemoryStore();
     const dataDir = () => mkdtempSync(join(tmpdir(), 'toolscript-learning-store-'));
     const first = await createGateway(config(dataDir()), { store });
@@ -89,7 +93,7 @@ describe('discovery that learns from use', () => {
     expect([...(await store.getShared('discovery')).keys()]).toEqual([LEARNED_FILE]);
     const second = await createGateway(config(dataDir()), { store });
     try {
-      expect(await ranks(new GatewaySession(second, { id: 'on-b' }))).toContain(
+      expect(await ranks(new GatewaySession(second, { id: 'on-a' }))).toContain(
         'files.listAllowedDirectories',
       );
     } finally {

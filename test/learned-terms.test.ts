@@ -17,10 +17,10 @@ describe('learnt terms', () => {
     const others = learned.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather');
     // 1,000 uses by one caller weigh for others what one use does.
     expect(others).toBe(once.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather'));
-    // For the caller itself they add up (saturating below the number of terms).
+    // For the caller itself they add up (saturating below 1).
     const own = learned.boosts(['delete', 'file'], 'attacker', 0).get('weather.get_weather') as number;
     expect(own).toBeGreaterThan(others as number);
-    expect(own).toBeLessThan(2);
+    expect(own).toBeLessThan(1);
     // Two callers weigh more than one.
     learned.record('another', ['delete'], 'weather.get_weather', 0);
     expect(learned.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather')).toBeGreaterThan(
@@ -66,7 +66,7 @@ describe('learnt terms', () => {
 });
 
 describe('fusing learnt boosts into a ranking', () => {
-  it('adds boosts scaled by the best score, takes in tools only learning found, and keeps an exact name first', () => {
+  it("adds boosts scaled by the best score, takes in tools only the caller's own learning found, and keeps an exact name first", () => {
     const ranked = [
       { id: 'fs.deleteFile', score: 10 },
       { id: 'fs.moveFile', score: 6 },
@@ -80,17 +80,26 @@ describe('fusing learnt boosts into a ranking', () => {
       ['fs.read_file', 0.5],
       ['trash.empty', 0.9],
     ]);
-    const fused = fuseLearned(ranked, boosts, 0.8, (tool) => ids.get(tool), new Set(['fs.deleteFile']));
-    // readFile: 5 + 0.8 × 10 × 0.5 = 9; trash.empty: 0.8 × 10 × 0.9 = 7.2; deleteFile stays first.
+    const idOf = (tool: string) => ids.get(tool);
+    const own = new Set(['trash.empty']);
+    const fused = fuseLearned(ranked, boosts, own, 0.8, idOf, new Set(['fs.deleteFile']));
+    // readFile: 5 + 0.8 × 10 × 0.5 = 9; trash.empty (the caller's own): 0.8 × 10 × 0.9 = 7.2;
+    // deleteFile stays first.
     expect(fused).toEqual([
       { id: 'fs.deleteFile', score: 10 },
       { id: 'fs.readFile', score: 9 },
       { id: 'trash.empty', score: 7.2 },
       { id: 'fs.moveFile', score: 6 },
     ]);
+    // Others' learning never brings in a tool the words did not match.
+    expect(fuseLearned(ranked, boosts, new Set(), 0.8, idOf, new Set()).map((m) => m.id)).toEqual([
+      'fs.deleteFile',
+      'fs.readFile',
+      'fs.moveFile',
+    ]);
     // Without the exact name it would have been passed.
-    const plain = fuseLearned(ranked, new Map([['trash.empty', 2]]), 0.8, (tool) => ids.get(tool), new Set());
+    const plain = fuseLearned(ranked, new Map([['trash.empty', 2]]), own, 0.8, idOf, new Set());
     expect(plain[0]?.id).toBe('trash.empty');
-    expect(fuseLearned(ranked, new Map(), 0.8, () => undefined, new Set())).toEqual(ranked);
+    expect(fuseLearned(ranked, new Map(), own, 0.8, () => undefined, new Set())).toEqual(ranked);
   });
 });

@@ -97,6 +97,8 @@ describe('toolscript serve', () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--config', configFile],
+      // The test file's own data folder (the SDK passes only a few variables by default).
+      env: { ...process.env } as Record<string, string>,
       cwd: ROOT,
       stderr: 'pipe',
     });

@@ -42,8 +42,9 @@ const DAY_MS = 86_400_000;
  * for a tool, as caller `c` sees it, is `c`'s own uses (uncapped: a single operator's searches
  * learn from everything it does) plus every other caller's uses capped at `callerCap`, so no one
  * caller moves a tool far for everyone: however often a caller searches and calls, it adds at
- * most `callerCap` to the signal others see. A term's boost saturates (`s / (s + 1)`) and is
- * weighed by how specific the term is (terms that led to many tools weigh less).
+ * most `callerCap` to the signal others see. A term's boost saturates (`s / (s + 1)`), is
+ * weighed by how specific the term is (terms that led to many tools weigh less), and is shared
+ * out over the query's terms, so a tool's boost stays below 1.
  */
 export class LearnedTerms {
   private readonly terms = new Map<string, Map<string, Map<string, Uses>>>();
@@ -82,21 +83,27 @@ export class LearnedTerms {
 
   /**
    * The learnt boost of each tool for a query's `terms`, as `caller` sees it (see the class): the
-   * sum over terms of specificity × saturation, each term's part below 1 and the sum below the
-   * number of terms. Tools without anything learnt are absent.
+   * mean over the terms of specificity × saturation, below 1. Tools without anything learnt are
+   * absent.
    * @param caller the searching caller; undefined counts every caller capped.
    */
   boosts(terms: string[], caller?: string, now = Date.now()): Map<string, number> {
     const boosts = new Map<string, number>();
     const learntTools = this.toolCount();
-    for (const term of new Set(terms)) {
+    const unique = new Set(terms);
+    // Each term's part is shared out over the query's terms: the sum stays below 1.
+    const share = 1 / Math.max(1, unique.size);
+    for (const term of unique) {
       const tools = this.terms.get(term);
       if (!tools) continue;
       // Terms that led to one tool weigh 1; to many, less (never below a fifth).
       const specificity = Math.max(0.2, Math.log(1 + learntTools / tools.size) / Math.log(1 + learntTools));
       const add = (tool: string, signal: number) => {
         if (signal > 0)
-          boosts.set(tool, (boosts.get(tool) ?? 0) + specificity * (signal / (signal + this.saturation)));
+          boosts.set(
+            tool,
+            (boosts.get(tool) ?? 0) + share * specificity * (signal / (signal + this.saturation)),
+          );
       };
       const own = caller === undefined ? undefined : this.mine.get(caller)?.get(term);
       for (const [tool, capped] of this.topCapped(term, tools, now)) {
@@ -117,6 +124,14 @@ export class LearnedTerms {
       }
     }
     return boosts;
+  }
+
+  /** The tools `caller` itself used after searches with any of `terms` (its own learning). */
+  ownTools(terms: string[], caller: string | undefined): Set<string> {
+    const own = new Set<string>();
+    const byTerm = caller === undefined ? undefined : this.mine.get(caller);
+    for (const term of terms) for (const tool of byTerm?.get(term)?.keys() ?? []) own.add(tool);
+    return own;
   }
 
   /**
@@ -244,16 +259,20 @@ export class LearnedTerms {
 
 /**
  * `ranked` (lexical or hybrid matches, best first) with learnt boosts added: each tool's boost
- * times `weight` times the best score (at least 1), so it is worth as much however scores run. A
- * tool only learning found joins the matches. Tools in `exact` (their name is the query) stay
+ * times `weight` times the best score (at least 1), so it is worth as much however scores run.
+ * Other callers' learning only reorders what the words matched; a tool the words did not match
+ * joins the matches only from the searching caller's own learning (`own`), so no caller can put
+ * an unrelated tool into anyone else's results. Tools in `exact` (their name is the query) stay
  * first: a learnt term never outranks an exact name. Tools without a boost keep their order
  * among themselves.
  * @param boosts by `<server>.<tool>` (see {@link LearnedTerms.boosts}).
+ * @param own the tools the searching caller itself learnt (see {@link LearnedTerms.ownTools}).
  * @param idOf the document id of a tool, or undefined when it is not searchable (filtered out).
  */
 export function fuseLearned(
   ranked: { id: unknown; score: number }[],
   boosts: Map<string, number>,
+  own: ReadonlySet<string>,
   weight: number,
   idOf: (tool: string) => string | undefined,
   exact: ReadonlySet<string>,
@@ -262,7 +281,8 @@ export function fuseLearned(
   const scores = new Map<string, number>(ranked.map((match) => [String(match.id), match.score]));
   for (const [tool, boost] of boosts) {
     const id = idOf(tool);
-    if (id !== undefined) scores.set(id, (scores.get(id) ?? 0) + scale * boost);
+    if (id !== undefined && (scores.has(id) || own.has(tool)))
+      scores.set(id, (scores.get(id) ?? 0) + scale * boost);
   }
   return [...scores]
     .map(([id, score]) => ({ id, score, exact: exact.has(id) }))

@@ -328,7 +328,8 @@ export class ToolSearch {
       return id !== undefined && accept(id) ? id : undefined;
     };
     const exact = new Set(this.byName?.get(normalName(query)) ?? []);
-    return fuseLearned(ranked, boosts, this.ranking.learned, idOf, exact);
+    const own = this.learned?.ownTools(queryTerms(query), options.caller) ?? new Set();
+    return fuseLearned(ranked, boosts, own, this.ranking.learned, idOf, exact);
   }
 
   /**

@@ -61,8 +61,15 @@ export function spawnCliAsync(
  * How to start `toolscript serve --config FILE` (stdio) from the checkout's sources, for an MCP
  * client's stdio transport (`{ command, args }`).
  */
-export function serveOverStdio(config: string): { command: string; args: string[] } {
+export function serveOverStdio(config: string): {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+} {
   return {
+    // The whole environment: the SDK's stdio transport passes only a few variables by default,
+    // and the test file's own data folder (TOOLSCRIPT_DATA_DIR) must reach the server.
+    env: { ...process.env } as Record<string, string>,
     command: process.execPath,
     args: [
       '--import',
