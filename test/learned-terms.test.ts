@@ -3,8 +3,12 @@
  * share capped for others and its own uncapped, the decay, forgetting and saving; and the fusion
  * with a lexical ranking, where an exact name stays first.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fuseLearned, LearnedTerms } from '../src/discovery/learned.js';
+import type { ExecutionRecord, SearchRecord } from '../src/insights/types.js';
 
 const DAY = 86_400_000;
 
@@ -101,5 +105,41 @@ describe('fusing learnt boosts into a ranking', () => {
     const plain = fuseLearned(ranked, new Map([['trash.empty', 2]]), own, 0.8, idOf, new Set());
     expect(plain[0]?.id).toBe('trash.empty');
     expect(fuseLearned(ranked, new Map(), own, 0.8, () => undefined, new Set())).toEqual(ranked);
+  });
+});
+
+describe('the learning of a gateway', () => {
+  it("credits a search only with the same session's successful calls within 10 minutes, once per tool, and forgets sessions long gone", async () => {
+    const { DiscoveryLearning } = await import('../src/insights/learning.js');
+    const learning = new DiscoveryLearning(
+      join(mkdtempSync(join(tmpdir(), 'toolscript-learning-unit-')), 'l.json'),
+    );
+    const search = (caller: string, time: number): SearchRecord => ({
+      kind: 'search',
+      time,
+      caller,
+      terms: ['invoice'],
+      tools: [],
+    });
+    const run = (caller: string, time: number, tool: string, failed = 0): ExecutionRecord => ({
+      kind: 'execution',
+      time,
+      caller,
+      ok: true,
+      ms: 1,
+      tools: [{ tool, calls: 1, failed, ms: [1] }],
+    });
+    learning.observe(search('s-a', 0));
+    learning.observe(run('s-a', 1_000, 'books.find'));
+    learning.observe(run('s-a', 2_000, 'books.find'));
+    learning.observe(run('s-a', 3_000, 'mail.send', 1));
+    learning.observe(run('s-b', 3_000, 'mail.search'));
+    learning.observe(run('s-a', 11 * 60_000, 'sheets.plot'));
+    expect([...learning.terms.boosts(['invoice'], 's-a', 3_000).keys()]).toEqual(['books.find']);
+    expect(learning.terms.toJSON().invoice?.['books.find']?.['s-a']?.[0]).toBe(1);
+    for (let i = 0; i < 1_000; i++) learning.observe(search(`s-${i}`, 0));
+    expect(learning.waiting).toBe(1_001);
+    learning.observe(search('late', 20 * 60_000));
+    expect(learning.waiting).toBe(1);
   });
 });

@@ -11,6 +11,8 @@ export const LEARNED_FILE = 'discovery-learned.json';
 const SAVE_AFTER_MS = 5_000;
 /** Searches remembered per caller while they may still be followed. */
 const RECENT_SEARCHES = 20;
+/** Callers remembered before those past following are dropped. */
+const SWEEP_AT = 1_000;
 
 /** A search that executions of its caller may still follow. */
 interface Recent {
@@ -59,6 +61,7 @@ export class DiscoveryLearning {
   observe(record: InsightRecord, learner = record.caller): void {
     if (record.kind === 'search') {
       if (!record.terms.length) return;
+      if (this.recent.size >= SWEEP_AT) this.sweep(record.time);
       const list = this.recent.get(record.caller) ?? [];
       list.push({ time: record.time, terms: record.terms, learner, credited: new Set() });
       if (list.length > RECENT_SEARCHES) list.shift();
@@ -83,6 +86,17 @@ export class DiscoveryLearning {
       this.timer = setTimeout(() => void this.flush(), SAVE_AFTER_MS);
       this.timer.unref();
     }
+  }
+
+  /** Callers with searches that executions may still follow. */
+  get waiting(): number {
+    return this.recent.size;
+  }
+
+  /** Drops the callers whose last search is past following (sessions that ended, or never ran). */
+  private sweep(now: number): void {
+    for (const [caller, list] of this.recent)
+      if (now - (list.at(-1)?.time ?? 0) > FOLLOW_WINDOW_MS) this.recent.delete(caller);
   }
 
   /** Saves what was learnt since the last save (added to what is saved). */
