@@ -32,10 +32,6 @@ function config(extra: Partial<ToolscriptConfigInput> = {}) {
   });
 }
 
-function insightsOf(gateway: Gateway) {
-  return gateway.insights;
-}
-
 const THREE_CALLS = `import { readTextFile, getFileInfo } from './servers/files';
 const text = await readTextFile({ path: ${path('secret.txt')} });
 await getFileInfo({ path: ${path('secret.txt')} });
@@ -63,7 +59,7 @@ describe('insights from real executions and searches', () => {
     const text = readFileSync(join(gateway.config.dataDir, INSIGHTS_FILE), 'utf8');
     for (const value of [SECRET, 'secret.txt', 'missing.txt', 'read the contents', 'nope', 'agent-1'])
       expect(text).not.toContain(value);
-    const records = await insightsOf(gateway).read();
+    const records = await gateway.insights.read();
     expect(records.map((r) => r.kind)).toEqual(['search', 'execution', 'search', 'execution']);
     const [first, executed] = records as [SearchRecord, ExecutionRecord];
     expect(first.caller).toBe(sessionLabel('agent-1'));
@@ -97,7 +93,7 @@ describe('insights from real executions and searches', () => {
     expect(report.discovery.missed[0]?.name).toMatch(/^move folder/);
     expect(report.cache).toEqual({ hits: 0, misses: 0, hitRate: null });
     // The dashboard's report, made on the report worker from the same records.
-    expect(await insightsOf(gateway).report()).toEqual(report);
+    expect(await gateway.insights.report()).toEqual(report);
   });
 
   it('counts the hints executions got, by frequency', async () => {
@@ -106,13 +102,13 @@ for (let i = 0; i < 2; i++) await getFileInfo({ path: ${path('secret.txt')} });
 export default 1;`;
     await session.call('execute_code', { code: repeated });
     await session.call('execute_code', { code: repeated });
-    const report = insightsReport(await insightsOf(gateway).read());
+    const report = insightsReport(await gateway.insights.read());
     expect(report.hints).toContainEqual({ name: 'REPEATED_CALL', count: 2 });
   });
 
   it('reads from a time on', async () => {
     const later = Date.now() + 60_000;
-    expect(await insightsOf(gateway).read(later)).toEqual([]);
+    expect(await gateway.insights.read(later)).toEqual([]);
     expect(insightsReport([], later).since).toBe(new Date(later).toISOString());
   });
 });
@@ -126,7 +122,7 @@ describe('the insights with PII tokenization and replicas', () => {
       await gateway.insights.flush();
       const text = readFileSync(join(gateway.config.dataDir, INSIGHTS_FILE), 'utf8');
       expect(text).not.toMatch(/jane|doe|example/);
-      const [search] = (await insightsOf(gateway).read()) as [SearchRecord];
+      const [search] = (await gateway.insights.read()) as [SearchRecord];
       expect(search.terms).toEqual(expect.arrayContaining(['send', 'note']));
     } finally {
       await gateway.close();
@@ -141,7 +137,7 @@ describe('the insights with PII tokenization and replicas', () => {
       await a.execute('export default 1', { session: 'on-a' });
       await b.execute('export default 2', { session: 'on-b' });
       await off.execute('export default 3', { session: 'off' });
-      const callers = (await insightsOf(a).read()).map((r) => r.caller);
+      const callers = (await a.insights.read()).map((r) => r.caller);
       expect(callers.sort()).toEqual([sessionLabel('on-a'), sessionLabel('on-b')].sort());
       await off.insights.flush();
       expect(off.insights.enabled).toBe(false);

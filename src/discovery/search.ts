@@ -310,7 +310,8 @@ export class ToolSearch {
     options: SearchOptions,
     accept: (id: string) => boolean,
   ): { id: unknown; score: number }[] {
-    const boosts = this.learned?.boosts(queryTerms(query), options.caller);
+    const terms = queryTerms(query);
+    const boosts = this.learned?.boosts(terms, options.caller);
     if (!boosts?.size || this.ranking.learned <= 0) return ranked;
     if (!this.toolIds) {
       this.toolIds = new Map();
@@ -323,12 +324,10 @@ export class ToolSearch {
       }
     }
     const ids = this.toolIds;
-    const idOf = (tool: string) => {
-      const id = ids.get(tool);
-      return id !== undefined && accept(id) ? id : undefined;
-    };
+    const idOf = (tool: string) =>
+      ids.has(tool) && accept(ids.get(tool) as string) ? ids.get(tool) : undefined;
     const exact = new Set(this.byName?.get(normalName(query)) ?? []);
-    const own = this.learned?.ownTools(queryTerms(query), options.caller) ?? new Set();
+    const own = this.learned?.ownTools(terms, options.caller) ?? new Set();
     return fuseLearned(ranked, boosts, own, this.ranking.learned, idOf, exact);
   }
 
