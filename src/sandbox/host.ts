@@ -85,9 +85,10 @@ export interface HostAnswerJson {
   resolve?: string;
   /**
    * The value's long strings, taken out of `resolve` (see {@link splitLongStrings}): each stands
-   * there as {@link LONG_STRING_MARK} and its index here.
+   * there as {@link LONG_STRING_MARK} and its index here. On the way to a script thread a string
+   * may travel as its UTF-8 bytes (see `packAnswer` in quickjs/threads.ts).
    */
-  strings?: string[];
+  strings?: (string | Uint8Array)[];
   reject?: string;
 }
 
@@ -109,7 +110,7 @@ const MAX_SPLIT_NODES = 256;
  * to 12 ms for 1.6 MB of mail). Undefined, so the value goes as JSON whole, when it has no long
  * string, more than {@link MAX_SPLIT_NODES} nodes, anything `JSON.stringify` would change (a
  * `toJSON`, `undefined`, a non-finite number, a class instance), or a string that starts with
- * {@link LONG_STRING_MARK}.
+ * {@link LONG_STRING_MARK}. A long string holding NUL stays in the JSON.
  */
 export function splitLongStrings(value: unknown): HostAnswerJson | undefined {
   const strings: string[] = [];
@@ -123,7 +124,8 @@ export function splitLongStrings(value: unknown): HostAnswerJson | undefined {
     }
     if (typeof v === 'string') {
       if (v.startsWith(LONG_STRING_MARK)) throw SPLIT_REFUSED;
-      if (v.length < LONG_STRING_CHARS) return v;
+      // A string holding NUL stays in the JSON: QuickJS would take a raw one only up to the NUL.
+      if (v.length < LONG_STRING_CHARS || v.includes('\u0000')) return v;
       strings.push(v);
       return `${LONG_STRING_MARK}${strings.length - 1}`;
     }

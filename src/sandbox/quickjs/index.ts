@@ -287,14 +287,17 @@ export const __result = await m.default;`,
       const argsJson = context.getString(argsHandle);
       const deferred = context.newPromise();
       this.pending.add(deferred);
-      const settle = (kind: 'resolve' | 'reject', payload: string | undefined, strings?: string[]) => {
+      const settle = (answer: HostAnswerJson) => {
         if (this.finished || !deferred.alive) return;
+        const kind = answer.reject !== undefined ? 'reject' : 'resolve';
+        const payload = answer.reject ?? answer.resolve;
+        const strings = answer.reject === undefined ? answer.strings : undefined;
         try {
           const value =
             payload === undefined
               ? context.undefined
               : strings
-                ? newStringArray(context, [payload, ...strings])
+                ? newStringArray(this.instance, context, [payload, ...strings])
                 : context.newString(payload);
           deferred[kind](value);
           if (payload !== undefined) value.dispose();
@@ -314,11 +317,7 @@ export const __result = await m.default;`,
       const answer =
         this.runHooks.dispatch?.(name, argsJson) ??
         dispatchHostCallJson(this.options.hostFunctions, name, argsJson);
-      void answer.then((settled) =>
-        settled.reject !== undefined
-          ? settle('reject', settled.reject)
-          : settle('resolve', settled.resolve, settled.strings),
-      );
+      void answer.then(settle);
       return deferred.handle;
     });
     context.setProp(context.global, '__toolscript_call_raw', call);

@@ -51,7 +51,16 @@ export interface Instance {
    * to grow it); the run that uses the instance clears it first.
    */
   growthRefused: boolean;
+  /** UTF-8 bytes the next `newString` of {@link PRE_ENCODED} writes (see {@link newStringArray}). */
+  preEncoded: { bytes?: Uint8Array | undefined };
 }
+
+/**
+ * What `newString` is given when the string's UTF-8 bytes are already at hand: the module's
+ * string hooks write those bytes instead (the name cannot be mistaken for a script's string, since
+ * the bytes are set only for the one synchronous call).
+ */
+const PRE_ENCODED = '\u0000toolscript:pre-encoded';
 
 /**
  * A new QuickJS instance whose linear memory may grow to `memoryMb` plus the build's base (at most
@@ -81,8 +90,9 @@ export async function instantiate(memoryMb: number): Promise<Instance> {
       emscriptenModule: { printErr } as never,
     }),
   );
-  fastStrings((wasm as unknown as { module: EmscriptenStrings }).module);
-  const instance: Instance = { wasm, memory, maxBytes, growthRefused: false };
+  const preEncoded: Instance['preEncoded'] = {};
+  fastStrings((wasm as unknown as { module: EmscriptenStrings }).module, preEncoded);
+  const instance: Instance = { wasm, memory, maxBytes, growthRefused: false, preEncoded };
   // Emscripten's allocator grows memory through this object; a refusal means an allocation failed
   // for want of memory, however QuickJS then reports it.
   const grow = memory.grow.bind(memory);
@@ -111,11 +121,13 @@ const encoder = new TextEncoder();
  * JavaScript loop, one character at a time. Medians of 15 `newString` calls on this project's
  * machine: 2 MiB of ASCII JSON in 1.5 ms instead of 11.5; 2.2 MiB with accents and symbols in
  * 10 ms instead of 17. A string with a lone surrogate (which `TextEncoder` would replace with
- * U+FFFD) still takes Emscripten's own path, which keeps it.
+ * U+FFFD) still takes Emscripten's own path, which keeps it. {@link PRE_ENCODED} writes the bytes
+ * in `preEncoded` as they are.
  */
-function fastStrings(module: EmscriptenStrings): void {
+function fastStrings(module: EmscriptenStrings, preEncoded: Instance['preEncoded']): void {
   const length = module.lengthBytesUTF8.bind(module);
   const write = module.stringToUTF8.bind(module);
+  const bytesOf = (text: string) => (text === PRE_ENCODED ? preEncoded.bytes : undefined);
   // newString measures a string, then writes it: the check is made once for both.
   let last = '';
   let lastWell = true;
@@ -127,8 +139,15 @@ function fastStrings(module: EmscriptenStrings): void {
     }
     return lastWell;
   };
-  module.lengthBytesUTF8 = (text) => (wellFormed(text) ? Buffer.byteLength(text, 'utf8') : length(text));
+  module.lengthBytesUTF8 = (text) =>
+    bytesOf(text)?.length ?? (wellFormed(text) ? Buffer.byteLength(text, 'utf8') : length(text));
   module.stringToUTF8 = (text, pointer, maxBytes) => {
+    const bytes = bytesOf(text);
+    if (bytes && maxBytes > bytes.length) {
+      module.HEAPU8.set(bytes, pointer);
+      module.HEAPU8[pointer + bytes.length] = 0;
+      return bytes.length;
+    }
     if (!wellFormed(text) || maxBytes <= 0) return write(text, pointer, maxBytes);
     const { written } = encoder.encodeInto(text, module.HEAPU8.subarray(pointer, pointer + maxBytes - 1));
     module.HEAPU8[pointer + written] = 0;
@@ -150,12 +169,28 @@ export function hasGrown(instance: Instance): boolean {
 
 /**
  * A split host answer (see `splitLongStrings` in sandbox/host.ts) as the array the prelude reads:
- * the JSON without the long strings, then each of them, every one a string of its own.
+ * the JSON without the long strings, then each of them, every one a string of its own. A string
+ * given as its UTF-8 bytes (a script thread's, see `packAnswer` in threads.ts) is copied into
+ * QuickJS's memory as it is, never made a JavaScript string on this side; its bytes must hold no
+ * NUL (QuickJS reads the string up to the first).
  */
-export function newStringArray(context: QuickJSContext, texts: string[]): QuickJSHandle {
+export function newStringArray(
+  instance: Instance,
+  context: QuickJSContext,
+  texts: (string | Uint8Array)[],
+): QuickJSHandle {
   const array = context.newArray();
   for (const [i, text] of texts.entries()) {
-    const handle = context.newString(text);
+    let handle: QuickJSHandle;
+    if (typeof text === 'string') handle = context.newString(text);
+    else {
+      instance.preEncoded.bytes = text;
+      try {
+        handle = context.newString(PRE_ENCODED);
+      } finally {
+        instance.preEncoded.bytes = undefined;
+      }
+    }
     context.setProp(array, i, handle);
     handle.dispose();
   }

@@ -4,7 +4,7 @@ import { startWorker } from '../../util/worker.js';
 import { pausableDeadline } from '../clock.js';
 import type { JsonValue, Sandbox, SandboxError, SandboxRunOptions, SandboxRunResult } from '../contract.js';
 import { cancelledError, timeoutError, unpassable } from '../errors.js';
-import { dispatchHostCallJson } from '../host.js';
+import { dispatchHostCallJson, type HostAnswerJson } from '../host.js';
 import { moduleLookup } from '../modules.js';
 import { compiledModule } from './instances.js';
 import type { FromThread, ThreadData, ToThread } from './thread.js';
@@ -92,8 +92,12 @@ class ScriptThread {
     } else if (message.type === 'call') {
       if (!run) return;
       void dispatchHostCallJson(run.options.hostFunctions, message.name, message.args).then((answer) => {
-        if (this.runs.has(message.id))
-          this.send({ type: 'answer', id: message.id, call: message.call, answer });
+        if (!this.runs.has(message.id)) return;
+        const packed = packAnswer(answer);
+        this.worker.postMessage(
+          { type: 'answer', id: message.id, call: message.call, answer: packed.answer } satisfies ToThread,
+          packed.transfer,
+        );
       });
     } else if (message.type === 'done') run?.finish(fromThread(message));
   }
@@ -263,6 +267,28 @@ export class ThreadedQuickJSSandbox implements Sandbox {
     for (const thread of threads) this.retire(thread, 'the gateway is closing');
     await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
+}
+
+/**
+ * A host answer as it crosses to a script thread: each long string (see `splitLongStrings`) goes as
+ * its UTF-8 bytes in a buffer that is transferred, not copied, and the thread writes them into
+ * QuickJS's memory without ever making a JavaScript string of them. A 180 KB mail batch cost about
+ * 1.4 ms to arrive as a string (the thread builds a string of its own, as structured cloning does)
+ * and 0.3 ms as bytes. A string with a lone surrogate, which UTF-8 cannot carry, goes as it is.
+ */
+function packAnswer(answer: HostAnswerJson): { answer: HostAnswerJson; transfer: ArrayBuffer[] } {
+  if (!answer.strings) return { answer, transfer: [] };
+  const transfer: ArrayBuffer[] = [];
+  const strings = answer.strings.map((text) => {
+    // String.prototype.isWellFormed: in Node since 20, in TypeScript's lib from ES2024.
+    if (typeof text !== 'string' || !(text as unknown as { isWellFormed(): boolean }).isWellFormed())
+      return text;
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
+    bytes.write(text, 'utf8');
+    transfer.push(bytes.buffer as ArrayBuffer);
+    return bytes;
+  });
+  return { answer: { ...answer, strings }, transfer };
 }
 
 /** A run's result from its `done` message: the result travels as JSON text (see `thread.ts`). */
