@@ -3,8 +3,8 @@
  * questions are learnt (each question a search by a caller of its own, its annotated tools what
  * a script then called), then its even-numbered questions, which the learning never saw, are
  * ranked. Also: the bound on what one caller can do to a query (a caller that searches "delete
- * files" and calls an unrelated tool 1,000 times), and search latency with learnt terms for
- * every tool at ~5,000 tools.
+ * files" and calls an unrelated tool 1,000 times, or the words' 30th match 1,000 times), and
+ * search latency with learnt terms for every tool at ~5,000 tools.
  */
 import type { Catalog } from '../src/catalog/catalog.js';
 import { LearnedTerms } from '../src/discovery/learned.js';
@@ -72,6 +72,25 @@ export async function benchLearning(
     `"${query}" → ${target}: rank for others before / after 1 use / after 1,000 uses by one caller / for that caller`,
     `${place(before)} / ${place(afterOne)} / ${place(afterMany)} / ${place(own)}`,
   );
+  // The bound for a tool the words do match, weakly: the 30th of the words' matches.
+  const weak = (await plain.search(query, { detail: 'name', limit: 30 })).at(-1);
+  if (weak) {
+    const matched = `${weak.server}.${weak.tool}`;
+    const pushed = new LearnedTerms();
+    for (let i = 0; i < 1000; i++) pushed.record('attacker', queryTerms(query), matched);
+    const rankOfMatched = async (learned: LearnedTerms | undefined) =>
+      (
+        await new ToolSearch(catalog, learned ? { learned } : {}).search(query, {
+          detail: 'name',
+          limit: 50,
+          caller: 'someone-else',
+        })
+      ).findIndex((hit) => `${hit.server}.${hit.tool}` === matched);
+    report(
+      `"${query}" → ${matched} (the words' 30th match): rank for others before / after 1,000 uses by one caller`,
+      `${place(await rankOfMatched(undefined))} / ${place(await rankOfMatched(pushed))}`,
+    );
+  }
 
   // Latency with learnt terms for every tool of the synthetic catalog.
   const everything = new LearnedTerms();

@@ -7,8 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fuseLearned, LearnedTerms } from '../src/discovery/learned.js';
+import { LearnedTerms } from '../src/discovery/learned.js';
+import { fuseLearned } from '../src/discovery/learned-fusion.js';
+import { ToolSearch } from '../src/discovery/search.js';
+import { queryTerms } from '../src/discovery/text.js';
 import type { ExecutionRecord, SearchRecord } from '../src/insights/types.js';
+import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
 
 const DAY = 86_400_000;
 
@@ -21,10 +25,12 @@ describe('learnt terms', () => {
     const others = learned.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather');
     // 1,000 uses by one caller weigh for others what one use does.
     expect(others).toBe(once.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather'));
-    // For the caller itself they add up (saturating below 1).
+    // For the caller itself they add up (saturating below √n for a query of n terms).
     const own = learned.boosts(['delete', 'file'], 'attacker', 0).get('weather.get_weather') as number;
     expect(own).toBeGreaterThan(others as number);
-    expect(own).toBeLessThan(1);
+    expect(own).toBeLessThan(Math.SQRT2);
+    // One use gives half of it, as others see it.
+    expect(others).toBeCloseTo(Math.SQRT2 / 2, 5);
     // Two callers weigh more than one.
     learned.record('another', ['delete'], 'weather.get_weather', 0);
     expect(learned.boosts(['delete', 'file'], 'someone', 0).get('weather.get_weather')).toBeGreaterThan(
@@ -105,6 +111,36 @@ describe('fusing learnt boosts into a ranking', () => {
     const plain = fuseLearned(ranked, new Map([['trash.empty', 2]]), own, 0.8, idOf, new Set());
     expect(plain[0]?.id).toBe('trash.empty');
     expect(fuseLearned(ranked, new Map(), own, 0.8, () => undefined, new Set())).toEqual(ranked);
+  });
+});
+
+describe("the bound on what one caller does to others' results", () => {
+  const catalog = loadLiveMcpBenchCatalog();
+  const names = async (search: ToolSearch, query: string, caller: string) =>
+    (await search.search(query, { detail: 'name', limit: 50, caller })).map((h) => `${h.server}.${h.tool}`);
+
+  it('lifts a tool the words match, however weakly, at most to first; never brings in one they do not match; never passes an exact name', async () => {
+    const query = 'delete files';
+    const plain = await names(new ToolSearch(catalog), query, 'someone');
+    const weak = plain[29] as string;
+    const unrelated = catalog
+      .allTools()
+      .map((t) => `${t.server}.${t.tool.name}`)
+      .find((tool) => tool.includes('weather')) as string;
+    expect(plain).not.toContain(unrelated);
+    const learned = new LearnedTerms();
+    for (let i = 0; i < 1000; i++)
+      for (const tool of [weak, unrelated]) learned.record('attacker', queryTerms(query), tool);
+    const search = new ToolSearch(catalog, { learned });
+    const others = await names(search, query, 'someone');
+    expect(others[0]).toBe(weak);
+    expect(others).not.toContain(unrelated);
+    // The attacker's own results do take the unrelated tool in.
+    expect((await names(search, query, 'attacker')).slice(0, 2)).toContain(unrelated);
+    // A query that is a tool's name keeps that tool first, whatever was learnt of its words.
+    const named = plain[0]?.split('.')[1] as string;
+    learned.record('attacker', queryTerms(named), weak);
+    expect((await names(search, named, 'someone'))[0]).toBe(plain[0]);
   });
 });
 

@@ -43,8 +43,8 @@ const DAY_MS = 86_400_000;
  * learn from everything it does) plus every other caller's uses capped at `callerCap`, so no one
  * caller moves a tool far for everyone: however often a caller searches and calls, it adds at
  * most `callerCap` to the signal others see. A term's boost saturates (`s / (s + 1)`), is
- * weighed by how specific the term is (terms that led to many tools weigh less), and is shared
- * out over the query's terms, so a tool's boost stays below 1.
+ * weighed by how specific the term is (terms that led to many tools weigh less), and is divided
+ * by √n for a query of n terms, so a tool's boost stays below √n.
  */
 export class LearnedTerms {
   private readonly terms = new Map<string, Map<string, Map<string, Uses>>>();
@@ -83,7 +83,7 @@ export class LearnedTerms {
 
   /**
    * The learnt boost of each tool for a query's `terms`, as `caller` sees it (see the class): the
-   * mean over the terms of specificity × saturation, below 1. Tools without anything learnt are
+   * sum over the n terms of specificity × saturation / √n, below √n. Tools without anything learnt are
    * absent.
    * @param caller the searching caller; undefined counts every caller capped.
    */
@@ -91,8 +91,9 @@ export class LearnedTerms {
     const boosts = new Map<string, number>();
     const learntTools = this.toolCount();
     const unique = new Set(terms);
-    // Each term's part is shared out over the query's terms: the sum stays below 1.
-    const share = 1 / Math.max(1, unique.size);
+    // Each term's part is shared out over the query's terms: each at most 1/√n of n terms, so the
+    // sum stays below √n, and a long task description's few telling terms still count.
+    const share = 1 / Math.sqrt(Math.max(1, unique.size));
     for (const term of unique) {
       const tools = this.terms.get(term);
       if (!tools) continue;
@@ -255,42 +256,4 @@ export class LearnedTerms {
   private decayed(uses: Uses, now: number): number {
     return uses.n * 0.5 ** (Math.max(0, now - uses.at) / this.halfLifeMs);
   }
-}
-
-/**
- * `ranked` (lexical or hybrid matches, best first) with learnt boosts added: each tool's boost
- * times `weight` times the best score (at least 1), so it is worth as much however scores run.
- * Other callers' learning only reorders what the words matched; a tool the words did not match
- * joins the matches only from the searching caller's own learning (`own`), so no caller can put
- * an unrelated tool into anyone else's results. Tools in `exact` (their name is the query) stay
- * first: a learnt term never outranks an exact name. Tools without a boost keep their order
- * among themselves.
- * @param boosts by `<server>.<tool>` (see {@link LearnedTerms.boosts}).
- * @param own the tools the searching caller itself learnt (see {@link LearnedTerms.ownTools}).
- * @param idOf the document id of a tool, or undefined when it is not searchable (filtered out).
- */
-export function fuseLearned(
-  ranked: { id: unknown; score: number }[],
-  boosts: Map<string, number>,
-  own: ReadonlySet<string>,
-  weight: number,
-  idOf: (tool: string) => string | undefined,
-  exact: ReadonlySet<string>,
-): { id: unknown; score: number }[] {
-  const scale = weight * Math.max(1, ranked[0]?.score ?? 0);
-  const scores = new Map<string, number>(ranked.map((match) => [String(match.id), match.score]));
-  for (const [tool, boost] of boosts) {
-    const id = idOf(tool);
-    if (id !== undefined && (scores.has(id) || own.has(tool)))
-      scores.set(id, (scores.get(id) ?? 0) + scale * boost);
-  }
-  return [...scores]
-    .map(([id, score]) => ({ id, score, exact: exact.has(id) }))
-    .sort((a, b) => Number(b.exact) - Number(a.exact) || b.score - a.score)
-    .map(({ id, score }) => ({ id, score }));
-}
-
-/** A name or query as compared for an exact name match: lowercase letters and digits only. */
-export function normalName(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]/g, '');
 }

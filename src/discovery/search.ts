@@ -12,9 +12,10 @@ import {
   toolDocuments,
 } from './documents.js';
 import { FUSION_DEPTH, hybridOrder, type SemanticIndex, semanticText } from './embeddings/semantic.js';
-import { fuseLearned, type LearnedTerms, normalName } from './learned.js';
+import type { LearnedTerms } from './learned.js';
+import { LEARNED_DEPTH, LearnedFusion } from './learned-fusion.js';
 import { DEFAULT_RANKING, lexicalMatches, type RankingOptions } from './ranking.js';
-import { firstSentence, processTerm, queryTerms, termsOf, tokenize } from './text.js';
+import { firstSentence, processTerm, termsOf, tokenize } from './text.js';
 
 /** How much of each hit to return: qualified name only, plus first sentence, or the full binding. */
 export type DetailLevel = 'name' | 'summary' | 'full';
@@ -130,7 +131,7 @@ export class ToolSearch {
     } = {},
   ) {
     this.ranking = options.ranking ?? DEFAULT_RANKING;
-    this.learned = options.learned;
+    this.learned = options.learned && new LearnedFusion(options.learned, () => this.documents.values());
     this.semantic = options.semantic;
     this.bindings = options.bindings ?? new BindingCache();
     catalog.on('changed', (server) => this.stale.add(server));
@@ -140,11 +141,7 @@ export class ToolSearch {
   /** Vectors for hybrid ranking (`discovery.embeddings`), when configured. */
   private readonly semantic: SemanticIndex | undefined;
   /** What searches led to (`discovery.learn`), when on. */
-  private readonly learned: LearnedTerms | undefined;
-  /** Document ids by `<server>.<tool>` (MCP name), made on first use after the documents change. */
-  private toolIds: Map<string, string> | undefined;
-  /** Tool document ids by name (see `normalName`), made with {@link toolIds}. */
-  private byName: Map<string, string[]> | undefined;
+  private readonly learned: LearnedFusion | undefined;
 
   /** Re-embeds the tool documents in the background (only texts not embedded before). */
   private embedDocuments(): void {
@@ -173,7 +170,7 @@ export class ToolSearch {
   }
 
   private refresh(): MiniSearch<SearchDocument & Record<Fields, string>> {
-    if (this.stale.size > 0 || !this.index) this.toolIds = undefined;
+    if (this.stale.size > 0 || !this.index) this.learned?.reset();
     if (!this.index) {
       this.index = new MiniSearch<SearchDocument & Record<Fields, string>>({
         fields: ['name', 'server', 'serverDescription', 'title', 'description', 'parameters', 'hints'],
@@ -233,7 +230,7 @@ export class ToolSearch {
   /** Adds documents of another kind (skills) to the same index. Ids must be unique. */
   addDocuments(documents: SearchDocument[]): void {
     const index = this.index ?? this.refresh();
-    this.toolIds = undefined;
+    this.learned?.reset();
     for (const document of documents) {
       this.documents.set(document.id, document);
       this.nameTerms.delete(document.id);
@@ -280,12 +277,28 @@ export class ToolSearch {
     let deprecatedCount = 0;
     for (const document of this.documents.values()) if (document.deprecated !== undefined) deprecatedCount++;
     const depth = Math.max(limit, FUSION_DEPTH) + deprecatedCount;
-    const matches = lexicalMatches(index as MiniSearch<never>, query, this.ranking, filtered, depth, (id) =>
-      this.nameTermsOf(id),
+    // Learning may lift a tool the words match only weakly: it sees deeper matches.
+    const learning = this.learned !== undefined && this.ranking.learned > 0;
+    const matches = lexicalMatches(
+      index as MiniSearch<never>,
+      query,
+      this.ranking,
+      filtered,
+      learning ? Math.max(depth, LEARNED_DEPTH + deprecatedCount) : depth,
+      (id) => this.nameTermsOf(id),
     );
     const semantic = await this.semantic?.rank(query, FUSION_DEPTH, acceptId);
-    const fused = semantic ? hybridOrder(matches, semantic, this.semantic?.fusion) : matches;
-    const ranked = this.learned ? this.withLearned(fused, query, options, acceptId) : fused;
+    const fused = semantic ? hybridOrder(matches.slice(0, depth), semantic, this.semantic?.fusion) : matches;
+    const ranked = learning
+      ? (this.learned as LearnedFusion).apply(
+          fused,
+          semantic ? matches.slice(depth) : [],
+          query,
+          options.caller,
+          this.ranking.learned,
+          acceptId,
+        )
+      : fused;
     // Deprecated tools rank below every other match (stable: each group keeps its score order).
     // Only the first `limit` of each group are needed, however many tools matched.
     const current: { id: unknown; score: number }[] = [];
@@ -301,34 +314,6 @@ export class ToolSearch {
         this.hit(this.documents.get(String(result.id)) as SearchDocument, result.score, detail),
       ),
     );
-  }
-
-  /** `ranked` with what searches led to (see {@link fuseLearned}); unchanged when learning is off. */
-  private withLearned(
-    ranked: { id: unknown; score: number }[],
-    query: string,
-    options: SearchOptions,
-    accept: (id: string) => boolean,
-  ): { id: unknown; score: number }[] {
-    const terms = queryTerms(query);
-    const boosts = this.learned?.boosts(terms, options.caller);
-    if (!boosts?.size || this.ranking.learned <= 0) return ranked;
-    if (!this.toolIds) {
-      this.toolIds = new Map();
-      this.byName = new Map();
-      for (const d of this.documents.values()) {
-        if (d.kind !== 'tool') continue;
-        this.toolIds.set(`${d.server}.${d.name}`, d.id);
-        for (const name of new Set([normalName(d.name), normalName(d.identifier)]))
-          this.byName.set(name, [...(this.byName.get(name) ?? []), d.id]);
-      }
-    }
-    const ids = this.toolIds;
-    const idOf = (tool: string) =>
-      ids.has(tool) && accept(ids.get(tool) as string) ? ids.get(tool) : undefined;
-    const exact = new Set(this.byName?.get(normalName(query)) ?? []);
-    const own = this.learned?.ownTools(terms, options.caller) ?? new Set();
-    return fuseLearned(ranked, boosts, own, this.ranking.learned, idOf, exact);
   }
 
   /**
