@@ -120,9 +120,10 @@ async function settled(gateway: Gateway, ms = 60_000): Promise<SkillInfo[]> {
     const waiting = list.filter((s) => SKILLS[s.name]?.outcome === 'repaired' && !s.repaired);
     const unmarked = list.filter((s) => SKILLS[s.name]?.outcome instanceof RegExp && !s.broken);
     if ((!waiting.length && !unmarked.length) || Date.now() > deadline) {
-      // The repairs are on disk; the library loads them when its check ends.
+      // The repairs are on disk; the library loads them when its check ends. A skill the type
+      // check marked broken gets the repair's reason after that, so the list is read again.
       await gateway.skills.idle();
-      return list;
+      return gateway.skills.list();
     }
     await new Promise((r) => setTimeout(r, 100));
   }
