@@ -17,6 +17,7 @@ import { GatewaySession } from '../src/session/gateway-session.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { sessionLabel } from '../src/util/session-label.js';
 import { spawnCli } from './support/cli.js';
+import { runAt, searchAt } from './support/records.js';
 import { FILESYSTEM, stdioServer } from './support/servers.js';
 
 const files = mkdtempSync(join(tmpdir(), 'toolscript-insights-files-'));
@@ -149,21 +150,8 @@ describe('the insights with PII tokenization and replicas', () => {
 });
 
 describe('discovery misses and --since', () => {
-  const search = (caller: string, time: number, tools: string[]): SearchRecord => ({
-    kind: 'search',
-    time,
-    caller,
-    terms: ['x'],
-    tools,
-  });
-  const execution = (caller: string, time: number, tool: string, failed = 0): ExecutionRecord => ({
-    kind: 'execution',
-    time,
-    caller,
-    ok: true,
-    ms: 1,
-    tools: [{ tool, calls: 1, failed, ms: [1] }],
-  });
+  const search = searchAt;
+  const execution = runAt;
 
   it('counts a search as followed only by a successful call of a tool it answered, by the same caller, within the window', () => {
     const searches = [

@@ -3,7 +3,7 @@
  * share capped for others and its own uncapped, the decay, forgetting and saving; and the fusion
  * with a lexical ranking, where an exact name stays first.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +11,8 @@ import { LearnedTerms } from '../src/discovery/learned.js';
 import { fuseLearned } from '../src/discovery/learned-fusion.js';
 import { ToolSearch } from '../src/discovery/search.js';
 import { queryTerms } from '../src/discovery/text.js';
-import type { ExecutionRecord, SearchRecord } from '../src/insights/types.js';
 import { loadLiveMcpBenchCatalog } from './support/livemcpbench.js';
+import { runAt, searchAt } from './support/records.js';
 
 const DAY = 86_400_000;
 
@@ -150,21 +150,8 @@ describe('the learning of a gateway', () => {
     const learning = new DiscoveryLearning(
       join(mkdtempSync(join(tmpdir(), 'toolscript-learning-unit-')), 'l.json'),
     );
-    const search = (caller: string, time: number): SearchRecord => ({
-      kind: 'search',
-      time,
-      caller,
-      terms: ['invoice'],
-      tools: [],
-    });
-    const run = (caller: string, time: number, tool: string, failed = 0): ExecutionRecord => ({
-      kind: 'execution',
-      time,
-      caller,
-      ok: true,
-      ms: 1,
-      tools: [{ tool, calls: 1, failed, ms: [1] }],
-    });
+    const search = (caller: string, time: number) => searchAt(caller, time, [], ['invoice']);
+    const run = runAt;
     learning.observe(search('s-a', 0));
     learning.observe(run('s-a', 1_000, 'books.find'));
     learning.observe(run('s-a', 2_000, 'books.find'));
@@ -177,5 +164,26 @@ describe('the learning of a gateway', () => {
     expect(learning.waiting).toBe(1_001);
     learning.observe(search('late', 20 * 60_000));
     expect(learning.waiting).toBe(1);
+  });
+
+  it('keeps what it learnt when saving fails, says so once, and saves it on the next try', async () => {
+    const { DiscoveryLearning } = await import('../src/insights/learning.js');
+    const dir = mkdtempSync(join(tmpdir(), 'toolscript-learning-save-'));
+    // A file where the folder should be: reading and writing fail (ENOTDIR), not "missing".
+    writeFileSync(join(dir, 'data'), 'not a folder');
+    const warnings: string[] = [];
+    const learning = new DiscoveryLearning(join(dir, 'data', 'l.json'), undefined, (m) => warnings.push(m));
+    const now = Date.now();
+    learning.observe(searchAt('s-a', now, [], ['invoice']));
+    learning.observe(runAt('s-a', now + 1_000, 'books.find'));
+    await learning.flush();
+    learning.observe(runAt('s-a', now + 2_000, 'mail.search'));
+    await learning.flush();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot save what discovery learnt to .*l\.json.*"learn": false/);
+    rmSync(join(dir, 'data'));
+    await learning.flush();
+    const saved = JSON.parse(readFileSync(join(dir, 'data', 'l.json'), 'utf8'));
+    expect(Object.keys(saved.invoice).sort()).toEqual(['books.find', 'mail.search']);
   });
 });

@@ -42,15 +42,21 @@ export class DiscoveryLearning {
   private readonly recent = new Map<string, Recent[]>();
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private warned = false;
 
+  /**
+   * @param file where what is learnt is saved without a store.
+   * @param warn where a failure to save is said (once); stderr by default.
+   */
   constructor(
     readonly file: string,
     private readonly store?: SessionStore,
+    private readonly warn: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
   ) {}
 
   /** Loads what earlier processes learnt. A missing or unreadable file is nothing learnt. */
   async load(): Promise<void> {
-    this.terms.merge(await this.saved());
+    this.terms.merge(await this.saved().catch(() => ({})));
   }
 
   /**
@@ -99,7 +105,11 @@ export class DiscoveryLearning {
       if (now - (list.at(-1)?.time ?? 0) > FOLLOW_WINDOW_MS) this.recent.delete(caller);
   }
 
-  /** Saves what was learnt since the last save (added to what is saved). */
+  /**
+   * Saves what was learnt since the last save (added to what is saved). Never rejects: when the
+   * file or the store cannot be read or written, what is new stays for the next save, and the
+   * failure is said once.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -107,10 +117,19 @@ export class DiscoveryLearning {
       const fresh = this.unsaved.toJSON();
       if (!Object.keys(fresh).length) return;
       this.unsaved = new LearnedTerms();
-      const all = new LearnedTerms();
-      all.merge(await this.saved());
-      all.merge(fresh);
-      await this.write(all.toJSON()).catch(() => {});
+      try {
+        const all = new LearnedTerms();
+        all.merge(await this.saved());
+        all.merge(fresh);
+        await this.write(all.toJSON());
+      } catch (error) {
+        this.unsaved.merge(fresh);
+        if (!this.warned)
+          this.warn(
+            `toolscript: cannot save what discovery learnt to ${this.store ? `${this.store.location}, shared folder "discovery"` : this.file} (${(error as Error).message}); it is kept and saved again later. Set "discovery": { "learn": false } to stop learning.`,
+          );
+        this.warned = true;
+      }
     });
     return this.saving;
   }
@@ -129,11 +148,19 @@ export class DiscoveryLearning {
     return gone;
   }
 
+  /**
+   * What is saved; nothing for a missing or unparsable file.
+   * @throws when the file or the store cannot be read (saving then would overwrite what is there).
+   */
   private async saved(): Promise<LearnedJson> {
+    let text: string | undefined;
+    if (this.store) text = (await this.store.getShared('discovery')).get(LEARNED_FILE)?.toString('utf8');
+    else
+      text = await readFile(this.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
     try {
-      const text = this.store
-        ? (await this.store.getShared('discovery')).get(LEARNED_FILE)?.toString('utf8')
-        : await readFile(this.file, 'utf8');
       return text ? (JSON.parse(text) as LearnedJson) : {};
     } catch {
       return {};

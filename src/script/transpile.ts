@@ -31,14 +31,19 @@ export function transpileScript(source: string, file = 'script.ts'): Promise<Tra
   if (!result) {
     result = transpile(source, file);
     transpiled.set(key, result);
+    // Only what transpiled stays: a failure is cheap to find again, and may not be the script's
+    // (esbuild's service stopping).
+    const forget = () => transpiled.delete(key);
+    result.then((done) => done.ok || forget(), forget);
   }
   return result;
 }
 
 /**
- * Transpiled scripts by file name and source, the latest first out past 8 MiB of sources: an
- * agent runs the same script again (a retry, a skill's module, a scheduled report), and esbuild
- * took 2.5 to 5.5 ms for the 400-mail workflow each time. Transpiling depends on nothing else.
+ * Transpiled scripts by file name and source, the least recently used first out past 8 MiB of
+ * sources: an agent runs the same script again (a retry, a skill's module, a scheduled report),
+ * and esbuild took 2.5 to 5.5 ms for the 400-mail workflow each time. Transpiling depends on
+ * nothing else.
  */
 const transpiled = new LRUCache<string, Promise<TranspileResult>>({
   maxSize: 8 * 1024 * 1024,

@@ -173,8 +173,12 @@ export class RedisStore implements SessionStore {
     return this.results.drop(group);
   }
 
+  private cache: RedisResultCache | undefined;
+
+  /** The shared call cache's keys and commands (see {@link RedisResultCache}), made on first use. */
   private get results(): RedisResultCache {
-    return new RedisResultCache(this.client as unknown as CacheCommands, this.options.prefix);
+    this.cache ??= new RedisResultCache(this.client as unknown as CacheCommands, this.options.prefix);
+    return this.cache;
   }
 
   /** Log `name` is the stream `log:<name>`: entry ids are times, so reading from a time is a range. */

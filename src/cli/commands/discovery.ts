@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { connectStore, storeUrlOf } from '../../gateway/store.js';
 import { DiscoveryLearning, LEARNED_FILE } from '../../insights/learning.js';
+import { FOLLOW_WINDOW_MS } from '../../insights/report.js';
 import { type Command, defineCommand, loadCliConfig, UsageError } from '../shared.js';
 
 export const DISCOVERY_HELP = `Usage: toolscript discovery forget [--tool SERVER.TOOL] [--config FILE]
 
 Forgets what search learnt from use (config "discovery.learn", on by default): which tools
-sessions called successfully within 10 minutes of a search, by the search's terms. Without
---tool, everything; with it, that tool only. What is learnt lives in
+sessions called successfully within ${FOLLOW_WINDOW_MS / 60_000} minutes of a search, by the
+search's terms. Without --tool, everything; with it, that tool only. What is learnt lives in
 <dataDir>/discovery-learned.json, or in the store's shared folder "discovery" when the config
 has "store". A running gateway keeps what it loaded until it restarts.
 
