@@ -250,7 +250,7 @@ export class PythonSandbox implements Sandbox<PythonScript> {
     return new Promise((resolve, reject) => {
       let seen = '';
       const timer = setTimeout(
-        () => fail(new Error('the Python interpreter did not boot in time')),
+        () => fail(new Error(`the Python interpreter did not boot within ${BOOT_TIMEOUT_MS / 1000} s`)),
         BOOT_TIMEOUT_MS,
       );
       const onData = (chunk: Buffer) => {
