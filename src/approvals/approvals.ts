@@ -5,6 +5,7 @@ import { toolMatcher } from '../catalog/policy.js';
 import type { ToolscriptConfig } from '../config/index.js';
 import { ToolscriptError } from '../errors.js';
 import type { JsonValue, RunClock } from '../sandbox/contract.js';
+import { ATTR, endSpan, SpanKind, startSpan, type TraceContext } from '../telemetry/spans.js';
 import { JsonLinesLog } from '../util/jsonl.js';
 import { sessionLabel } from '../util/session-label.js';
 
@@ -219,6 +220,8 @@ export class Approvals {
       show?: ((args: JsonValue) => JsonValue) | undefined;
       clock?: RunClock | undefined;
       signal?: AbortSignal | undefined;
+      /** Where the approval's span (`toolscript.approval`) starts: the call's context. */
+      trace?: TraceContext | undefined;
     } = {},
   ): Promise<void> {
     const { server, tool, session } = call;
@@ -238,12 +241,23 @@ export class Approvals {
     request: ApprovalRequest,
     args: unknown,
     approver: Approver | undefined,
-    options: { clock?: RunClock | undefined; signal?: AbortSignal | undefined } = {},
+    options: {
+      clock?: RunClock | undefined;
+      signal?: AbortSignal | undefined;
+      trace?: TraceContext | undefined;
+    } = {},
   ): Promise<void> {
     const { timeoutMs, fallback } = this.config.approvals;
     const started = Date.now();
-    const log = (decision: ApprovalDecision) =>
-      this.audit
+    // The wait for a person, as a span: the server and tool (configured names), and the decision.
+    const { span } = startSpan('toolscript.approval', SpanKind.INTERNAL, options.trace, {
+      [ATTR.server]: request.server,
+      [ATTR.toolName]: request.tool,
+    });
+    const log = (decision: ApprovalDecision) => {
+      span.setAttribute(ATTR.decision, decision);
+      endSpan(span, decision === 'approved' || decision === 'fallback-allow' ? undefined : decision);
+      return this.audit
         .record({
           time: new Date().toISOString(),
           session: sessionLabel(request.session),
@@ -257,6 +271,7 @@ export class Approvals {
           waitedMs: Date.now() - started,
         })
         .catch(() => {});
+    };
     const name = `${request.server}.${request.tool}`;
     if (!approver) {
       if (fallback === 'allow') return void (await log('fallback-allow'));

@@ -12,6 +12,17 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import type { HostFunction, JsonValue, RunClock } from '../sandbox/contract.js';
+import { recordClientOperation } from '../telemetry/metrics.js';
+import {
+  ATTR,
+  endSpan,
+  type Span,
+  SpanKind,
+  sentMeta,
+  startSpan,
+  TOOL_ERROR,
+  type TraceContext,
+} from '../telemetry/spans.js';
 import type { CallCache } from '../upstream/call-cache.js';
 import type { Ask, Elicitor } from '../upstream/elicitation.js';
 import { resultBytes } from '../upstream/result-size.js';
@@ -74,6 +85,8 @@ export interface ApprovalContext {
   clock?: RunClock | undefined;
   /** Passes an upstream server's own questions on to the person (see `Elicitor`). */
   elicitor?: Elicitor | undefined;
+  /** The execution's OpenTelemetry context: each call's CLIENT span starts in it. */
+  trace?: TraceContext | undefined;
 }
 
 /**
@@ -134,6 +147,10 @@ export class Bridge {
       const payload: CallPayload = { args: sampleText(''), result: sampleText('') };
       calls.push(trace);
       payloads.push(payload);
+      const { span, context: within } = startSpan('tools/call', SpanKind.CLIENT, approval.trace, {
+        [ATTR.method]: 'tools/call',
+        [ATTR.operation]: 'execute_tool',
+      });
       try {
         // Names reach traces, metrics labels and the audit log only once they are known to the
         // catalog: a script can pass anything here, personal data included.
@@ -156,7 +173,7 @@ export class Bridge {
         }
         // A cancelled execution makes no new upstream call.
         if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
-        const value = await this.call(found, trace, payload, args, signal, approval);
+        const value = await this.call(found, trace, payload, args, signal, { ...approval, trace: within });
         trace.ok = true;
         return value as JsonValue;
       } catch (error) {
@@ -164,6 +181,7 @@ export class Bridge {
         throw error;
       } finally {
         trace.ms = performance.now() - started;
+        endCallSpan(span, trace);
       }
     };
     const caller = this.caller;
@@ -258,6 +276,7 @@ export class Bridge {
         ...(approval.show ? { show: approval.show } : {}),
         clock: approval.clock,
         signal,
+        trace: approval.trace,
       },
     );
     if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
@@ -272,9 +291,11 @@ export class Bridge {
     let result = memo?.cached ? memo.hit : undefined;
     if (!result) {
       try {
+        const meta = sentMeta(approval.trace);
         result = await this.caller.callTool(server, tool, input, {
           signal,
           ...(approval.elicitor ? { ask: asking(server, approval.elicitor, approval.clock, signal) } : {}),
+          ...(meta ? { meta } : {}),
         });
       } finally {
         // A call that is not cached may have changed what the cached ones read: once more, now it ran.
@@ -295,6 +316,30 @@ export class Bridge {
     }
     return value;
   }
+}
+
+/**
+ * Ends a script call's CLIENT span (`tools/call <tool>`): the server and tool when the catalog
+ * knows them, result bytes, whether the cache answered, and `error.type` (`tool_error` for a
+ * result with `isError`, as the MCP conventions say; else toolscript's error code). Also records
+ * `mcp.client.operation.duration`.
+ */
+function endCallSpan(span: Span, trace: CallTrace): void {
+  const known = trace.tool !== UNKNOWN;
+  if (known) span.updateName(`tools/call ${trace.tool}`);
+  const errorType = trace.ok ? undefined : trace.error === 'TOOL_ERROR' ? TOOL_ERROR : trace.error;
+  const names = {
+    [ATTR.method]: 'tools/call',
+    ...(known ? { [ATTR.toolName]: trace.tool } : {}),
+    [ATTR.server]: trace.server,
+  };
+  span.setAttributes({
+    ...names,
+    [ATTR.resultBytes]: trace.resultBytes,
+    ...(trace.cached !== undefined ? { [ATTR.cached]: trace.cached } : {}),
+  });
+  endSpan(span, errorType);
+  recordClientOperation(trace.ms, { ...names, ...(errorType ? { [ATTR.errorType]: errorType } : {}) });
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   discoverySchema,
   piiSchema,
   skillsSchema,
+  telemetrySchema,
   workspaceSchema,
 } from './sections.js';
 
@@ -182,6 +183,8 @@ export const configSchema = z.strictObject({
   discovery: discoverySchema.prefault({}),
   /** PII tokenization of what the model sees. Off by default; see the README. */
   pii: piiSchema.prefault({}),
+  /** OpenTelemetry traces and metrics. Off by default; see the README's "Tracing". */
+  telemetry: telemetrySchema.prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */
   callTimeoutMs: z.number().int().positive().default(30_000),
   /**

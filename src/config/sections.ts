@@ -75,6 +75,17 @@ export const skillsSchema = z.strictObject({
   autoRepair: z.boolean().default(true),
 });
 
+/** `telemetry`: OpenTelemetry traces and metrics (see the README's "Tracing"). */
+export const telemetrySchema = z.strictObject({
+  /**
+   * Start the OpenTelemetry SDK (the optional package `@opentelemetry/sdk-node`) and export spans
+   * and metrics as the standard `OTEL_*` variables say (by default OTLP over HTTP to
+   * localhost:4318). Off: nothing is exported, unless the program that embeds toolscript set up
+   * OpenTelemetry itself, whose traces toolscript's spans then join. @default false
+   */
+  enabled: z.boolean().default(false),
+});
+
 /** `workspace`: per-session files and state. */
 export const workspaceSchema = z.strictObject({
   /** Files and state one session may hold, in MiB. @default 100 */

@@ -14,6 +14,7 @@ import type { PiiVault } from '../pii/vault.js';
 import { type PythonScript, RunClock, type Sandbox } from '../sandbox/contract.js';
 import type { ServerImports } from '../script/imports.js';
 import type { SkillLibrary } from '../skills/library.js';
+import type { TraceContext } from '../telemetry/spans.js';
 import type { Elicitor } from '../upstream/elicitation.js';
 import { workspaceHostFunctions } from '../workspace/host.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -62,6 +63,11 @@ export interface ExecuteOptions {
   onCall?: ((calls: number) => void) | undefined;
   /** The script's language; Python runs in Pyodide (see `sandbox/python`). @default "typescript" */
   language?: ScriptLanguage;
+  /**
+   * The OpenTelemetry context the execution's span (`toolscript.execute`) starts in, and with it
+   * the spans of the script's tool calls. @default the active context
+   */
+  trace?: TraceContext | undefined;
 }
 
 /** Languages a script may be written in. */
@@ -146,9 +152,10 @@ export function openHost(
     approve?: Approver | undefined;
     elicit?: Elicitor | undefined;
     onCall?: ((calls: number) => void) | undefined;
+    trace?: TraceContext | undefined;
   },
 ) {
-  const { session, vault, signal, approve, elicit, onCall } = options;
+  const { session, vault, signal, approve, elicit, onCall, trace } = options;
   // Each upstream call in flight listens on the signal, and a script may make hundreds at once:
   // a signal of their own keeps Node's listener-leak warning (10) for real leaks.
   const callSignal = signal && AbortSignal.any([signal]);
@@ -164,6 +171,7 @@ export function openHost(
       elicitor: elicit,
       show: vault ? (args) => vault.tokenize(args) : undefined,
       clock,
+      trace,
     },
   );
   const callTool = hostFunctions.callTool;

@@ -1,6 +1,5 @@
 import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
 import type { CallPayload } from '../bridge/bridge.js';
-import { scanServerImports } from '../script/imports.js';
 import { describeError, formatLog, jsonDepth, MAX_RESULT_DEPTH } from './describe.js';
 import { extractMedia } from './media.js';
 import { renderOutput } from './output.js';
@@ -11,7 +10,11 @@ import { rememberResultJson } from './result-json.js';
 export type { ExecuteOptions, Execution, PipelineParts, ScriptLanguage } from './parts.js';
 export { PII_NOTE } from './parts.js';
 
+import type { Span } from '@opentelemetry/api';
+import { scanServerImports } from '../script/imports.js';
 import { transpileScript } from '../script/transpile.js';
+import { recordTokens } from '../telemetry/metrics.js';
+import { ATTR, endSpan, SpanKind, startSpan } from '../telemetry/spans.js';
 import { type ExecutionHint, executionHints, type HintInput } from './hints.js';
 import type { ExecutionResult } from './result.js';
 
@@ -27,12 +30,18 @@ export async function runExecution(
   options: ExecuteOptions = {},
 ): Promise<Execution> {
   const started = performance.now();
+  const language = options.language ?? 'typescript';
+  const { span, context: within } = startSpan('toolscript.execute', SpanKind.INTERNAL, options.trace, {
+    [ATTR.backend]: language === 'python' ? 'pyodide' : parts.limits.backend,
+    [ATTR.language]: language,
+  });
+  let execution: Execution;
   try {
-    return await run(parts, code, options, started);
+    execution = await run(parts, code, { ...options, trace: within }, started);
   } catch (error) {
     const kind = error instanceof Error ? error.name : 'Error';
     const message = `toolscript could not process this execution (${kind}). Return a smaller, flatter value and try again.`;
-    return {
+    execution = {
       ok: false,
       result: null,
       logs: [],
@@ -42,6 +51,23 @@ export async function runExecution(
       ms: performance.now() - started,
     };
   }
+  endExecutionSpan(span, execution);
+  return execution;
+}
+
+/** The execution span's outcome: code, calls, cache hits and tokens (no value the script saw). */
+function endExecutionSpan(span: Span, execution: Execution): void {
+  span.setAttributes({
+    [ATTR.outcome]: execution.error?.code ?? 'ok',
+    [ATTR.calls]: execution.calls.length,
+    [ATTR.failedCalls]: execution.calls.filter((call) => !call.ok).length,
+    [ATTR.cacheHits]: execution.calls.filter((call) => call.cached).length,
+    ...(execution.tokens
+      ? { [ATTR.codeModeTokens]: execution.tokens.codeMode, [ATTR.directTokens]: execution.tokens.direct }
+      : {}),
+  });
+  if (execution.tokens) recordTokens(execution.tokens);
+  endSpan(span, execution.error?.code);
 }
 
 /** `{ hints }` for an execution that earned any (see {@link executionHints}), else nothing. */
@@ -65,6 +91,7 @@ async function run(
     approve,
     elicit,
     language = 'typescript',
+    trace,
     ...overrides
   } = options;
   const limits = { ...parts.limits, ...overrides };
@@ -160,6 +187,7 @@ async function run(
       approve,
       elicit,
       onCall,
+      trace,
       limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb },
     });
     return finish(raw, payloads, memoryBytes);
@@ -196,7 +224,7 @@ async function run(
     for (const text of [...checked.errors, ...checked.warnings]) notes.push(`[typecheck] ${text}`);
   }
   const serverModules = parts.bindings.moduleLookup(used.folders);
-  const host = openHost(parts, { session, vault, signal, approve, elicit, onCall });
+  const host = openHost(parts, { session, vault, signal, approve, elicit, onCall, trace });
   const { hostFunctions, calls, payloads, clock } = host;
   const usedSkills = new Set<string>();
   const pinned = used.skills ? await parts.skills.pinnedModules(transpiled.code) : new Map<string, string>();

@@ -36,7 +36,7 @@ const operations = (table: readonly { name: string }[]) =>
 export async function runPythonScript(
   parts: PipelineParts,
   code: string,
-  context: Pick<ExecuteOptions, 'signal' | 'approve' | 'elicit' | 'onCall'> & {
+  context: Pick<ExecuteOptions, 'signal' | 'approve' | 'elicit' | 'onCall' | 'trace'> & {
     vault: PiiVault | undefined;
     session: string;
     limits: { timeoutMs: number; memoryMb: number };
@@ -83,6 +83,7 @@ export async function runPythonScript(
     approve: context.approve,
     elicit: context.elicit,
     onCall: context.onCall,
+    trace: context.trace,
   });
   const run = await python.run(
     { code, modules, workspaceOps: operations(WORKSPACE_OPERATIONS), stateOps: operations(STATE_OPERATIONS) },

@@ -2,6 +2,7 @@ import type { ToolscriptConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { Sandbox } from '../sandbox/contract.js';
 import { QuickJSSandbox } from '../sandbox/quickjs/index.js';
+import { startTelemetry } from '../telemetry/sdk.js';
 import { isInstalled, MissingPackageError } from '../util/peers.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions } from './options.js';
@@ -23,7 +24,8 @@ export type { GatewayOptions } from './options.js';
  *   `TOOLSCRIPT_STORE`) is not a Redis URL, PII is on without a valid `TOOLSCRIPT_PII_KEY`, or
  *   `TOOLSCRIPT_STATE_KEY` is malformed (or missing with a store and `requireApproval`).
  * @throws {MissingPackageError} when a configured feature needs an optional package that is not
- *   installed (typescript for `sandbox.typecheck`, libphonenumber-js for PII, @redis/client).
+ *   installed (typescript for `sandbox.typecheck`, libphonenumber-js for PII, @redis/client,
+ *   @opentelemetry/sdk-node for `telemetry.enabled`).
  * @throws when the sandbox cannot start (the QuickJS WebAssembly module fails to load); never for
  *   an unavailable upstream server.
  */
@@ -54,12 +56,15 @@ export async function createGateway(
       throw error;
     }
   }
+  // Before the servers start, so their first calls are traced; stopped (flushed) by close().
+  const stopTelemetry = config.telemetry.enabled ? await startTelemetry() : undefined;
   const gateway = new Gateway(config, sandbox, {
     ...options,
     ownsSandbox: !options.sandbox,
     ...(store ? { store, ownsStore: !options.store } : {}),
     ...(piiKey ? { piiKey } : {}),
     ...(stateKey ? { stateKey } : {}),
+    ...(stopTelemetry ? { stopTelemetry } : {}),
   });
   await gateway.start();
   return gateway;
@@ -67,8 +72,9 @@ export async function createGateway(
 
 /**
  * The optional peer packages the config's features need (see `OPTIONAL_PEERS`).
- * @throws {MissingPackageError} for `sandbox.typecheck` other than "off" without typescript, and
- *   `pii.enabled` with the phone detector on without libphonenumber-js.
+ * @throws {MissingPackageError} for `sandbox.typecheck` other than "off" without typescript,
+ *   `pii.enabled` with the phone detector on without libphonenumber-js, and `telemetry.enabled`
+ *   without @opentelemetry/sdk-node.
  */
 function requireFeaturePackages(config: ToolscriptConfig): void {
   if (config.sandbox.typecheck !== 'off' && !isInstalled('typescript'))
@@ -78,6 +84,8 @@ function requireFeaturePackages(config: ToolscriptConfig): void {
       'libphonenumber-js',
       'pii.enabled with pii.detectors.phone (set it to false to go without phone numbers)',
     );
+  if (config.telemetry.enabled && !isInstalled('@opentelemetry/sdk-node'))
+    throw new MissingPackageError('@opentelemetry/sdk-node', 'telemetry.enabled');
 }
 
 /**

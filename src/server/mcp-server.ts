@@ -7,11 +7,13 @@ import { gatewayInstructions } from '../prompt/code-first.js';
 import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
+import type { TraceContext } from '../telemetry/spans.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import type { Elicitor } from '../upstream/elicitation.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
 import { CONTEXT_INPUT, CONTEXT_OUTPUT, executeModern, type ModernRequest, namingContext } from './modern.js';
 import { APPROVAL_FORM } from './paused-runs.js';
+import { inRequestSpan } from './request-span.js';
 import { registerResourceHandlers } from './resources.js';
 
 /** Coalesces bursts of upstream `list_changed` into one notification per client, in ms. */
@@ -84,7 +86,12 @@ export function createMcpServer(
     name: string,
     args: unknown,
     ctx: RequestExtra,
-    options: { signal: AbortSignal; approve?: Approver | undefined; elicit?: Elicitor | undefined },
+    options: {
+      signal: AbortSignal;
+      approve?: Approver | undefined;
+      elicit?: Elicitor | undefined;
+      trace: TraceContext;
+    },
   ): Promise<CallToolResult> => {
     const progress = progressReporter(ctx);
     try {
@@ -112,19 +119,23 @@ export function createMcpServer(
       },
       // The SDK aborts `signal` on notifications/cancelled and when the session closes.
       async (args: unknown, ctx: RequestExtra) => {
-        if (modern && tool.name === 'execute_code')
-          return executeModern(modern, args, ctx, async (target, ask, signal) =>
-            namingContext(
-              await runTool(target, tool.name, args, ctx, {
-                approve: ask.approver,
-                elicit: ask.elicitor,
-                signal,
-              }),
-              target.id,
-            ),
-          );
-        const asking = modern ? undefined : elicitation(server, ctx, gateway.config.approvals.timeoutMs);
-        return runTool(session, tool.name, args, ctx, { signal: ctx.mcpReq.signal, ...asking });
+        const about = { protocolVersion: server.server.getNegotiatedProtocolVersion(), session: session.id };
+        return inRequestSpan(tool.name, ctx, about, async (trace) => {
+          if (modern && tool.name === 'execute_code')
+            return executeModern(modern, args, ctx, async (target, ask, signal) =>
+              namingContext(
+                await runTool(target, tool.name, args, ctx, {
+                  approve: ask.approver,
+                  elicit: ask.elicitor,
+                  signal,
+                  trace,
+                }),
+                target.id,
+              ),
+            );
+          const asking = modern ? undefined : elicitation(server, ctx, gateway.config.approvals.timeoutMs);
+          return runTool(session, tool.name, args, ctx, { signal: ctx.mcpReq.signal, trace, ...asking });
+        });
       },
     ),
   );

@@ -12,6 +12,7 @@ import type { PiiVault } from '../pii/vault.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import { skillStatus } from '../skills/store.js';
+import { ATTR, endSpan, SpanKind, startSpan, type TraceContext } from '../telemetry/spans.js';
 import { sessionLabel } from '../util/session-label.js';
 import { answerSearch, renderAnswer, type SearchAnswer, type SearchToolsInput } from './search-tools.js';
 import { type SessionParts, StoredSessionState } from './state.js';
@@ -132,7 +133,7 @@ export class GatewaySession {
   async call(
     name: string,
     input: unknown,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'elicit' | 'language'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'elicit' | 'language' | 'trace'> = {},
   ): Promise<ToolAnswer> {
     const tool = GATEWAY_TOOLS.find((t) => t.name === name);
     if (!tool) {
@@ -155,7 +156,7 @@ export class GatewaySession {
     const args = parsed.data as Record<string, unknown>;
     switch (tool.name) {
       case 'search_tools':
-        return this.searchTools(args as SearchToolsInput);
+        return this.searchTools(args as SearchToolsInput, options.trace);
       case 'execute_code':
         return this.executeCode(args.code as string, {
           ...options,
@@ -168,12 +169,27 @@ export class GatewaySession {
     }
   }
 
-  /** One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the ledger. */
-  async searchTools(request: SearchToolsInput): Promise<ToolAnswer> {
+  /**
+   * One `search_tools` call: exact selection, a server listing, or a ranked search; recorded in the
+   * ledger. Its span, `toolscript.search`, starts in `trace` and says how many tools it answered
+   * and at what detail (never the query).
+   */
+  async searchTools(request: SearchToolsInput, trace?: TraceContext): Promise<ToolAnswer> {
     // Who learns from this session's searches, and whose learning ranks them (`discovery.learn`):
     // the operator (stdio, the CLI) as one caller, any other session as a caller of its own.
     const learner = this.author === OPERATOR ? OPERATOR : sessionLabel(this.id);
-    const found = await answerSearch(this.gateway, request, learner);
+    const { span } = startSpan('toolscript.search', SpanKind.INTERNAL, trace, {
+      [ATTR.detail]: request.detail ?? 'summary',
+    });
+    let found: Awaited<ReturnType<typeof answerSearch>>;
+    try {
+      found = await answerSearch(this.gateway, request, learner);
+      span.setAttribute(ATTR.hits, found.kind === 'hits' ? found.hits.length : 0);
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, '_OTHER');
+      throw error;
+    }
     if (found.kind === 'hits') {
       // For the insights and the learning: the query's terms (tokenized like any text the model
       // reads) and the tools answered.
@@ -190,7 +206,7 @@ export class GatewaySession {
   /** One `execute_code` call in this session (its workspace, state and vault); recorded in the ledger. */
   async executeCode(
     code: string,
-    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'elicit' | 'language'> = {},
+    options: Pick<ExecuteOptions, 'signal' | 'onCall' | 'approve' | 'elicit' | 'language' | 'trace'> = {},
   ): Promise<ToolAnswer & { execution: ExecutionResult }> {
     const execution = await this.gateway.execute(code, {
       ...(this.vault ? { vault: this.vault } : {}),

@@ -264,6 +264,8 @@ export class UpstreamConnection {
       signal?: AbortSignal | undefined;
       /** Puts the server's own questions to the person (see `askingWith`); else they are refused. */
       ask?: Ask | undefined;
+      /** Entries of the request's `params._meta`: the trace context an upstream that traces joins. */
+      meta?: Record<string, string> | undefined;
     } = {},
   ): Promise<CallToolResult> {
     const timeout = options.timeoutMs ?? this.callTimeout();
@@ -272,7 +274,7 @@ export class UpstreamConnection {
       try {
         const call = () =>
           client.callTool(
-            { name: tool, arguments: args },
+            { name: tool, arguments: args, ...(options.meta ? { _meta: options.meta } : {}) },
             { timeout, ...(options.signal ? { signal: options.signal } : {}) },
           );
         const result = (await askingWith(client, options.ask, call)) as CallToolResult;

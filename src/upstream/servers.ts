@@ -223,12 +223,16 @@ export class UpstreamServers implements ToolCaller, UpstreamOfferings {
     server: string,
     tool: string,
     args: Record<string, unknown>,
-    options: { signal?: AbortSignal | undefined; ask?: Ask | undefined } = {},
+    options: {
+      signal?: AbortSignal | undefined;
+      ask?: Ask | undefined;
+      meta?: Record<string, string> | undefined;
+    } = {},
   ): Promise<CallToolResult> {
     const connection = this.connections.get(server);
     if (!connection) throw new UpstreamUnavailableError(server, 'no such server in the config');
     const idempotent = this.catalog.getTool(server, tool)?.tool.annotations?.idempotentHint === true;
-    return connection.callTool(tool, args, { idempotent, signal: options.signal, ask: options.ask });
+    return connection.callTool(tool, args, { ...options, idempotent });
   }
 
   /** Tries again to start a server that was down and lists its tools (see {@link refresh}). */

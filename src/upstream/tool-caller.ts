@@ -15,6 +15,8 @@ export interface ToolCaller {
       signal?: AbortSignal | undefined;
       /** Passes the server's own questions (elicitation) on to the person; without it they are refused. */
       ask?: Ask | undefined;
+      /** Entries for the request's `params._meta` (the trace context: `traceparent`, `tracestate`). */
+      meta?: Record<string, string> | undefined;
     },
   ): Promise<CallToolResult>;
   /** The resources a server offers (`./client`'s `listResources`); absent when not supported. */

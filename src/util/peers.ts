@@ -14,6 +14,7 @@ export const OPTIONAL_PEERS = {
   'json-schema-to-typescript': 'toolscript gen --language typescript',
   'libphonenumber-js': 'pii.detectors.phone with pii.enabled',
   'gpt-tokenizer': 'exact token counts (without it, counts are estimated from length)',
+  '@opentelemetry/sdk-node': 'telemetry.enabled (OpenTelemetry traces and metrics)',
 } as const;
 
 /** A package name of {@link OPTIONAL_PEERS}. */

@@ -34,14 +34,14 @@ export function spawnCli(
  */
 export function spawnCliAsync(
   args: string[],
-  options: { dataDir: string; timeoutMs?: number },
+  options: { dataDir: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), resolve(ROOT, 'src/cli/main.ts'), ...args],
     {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', TOOLSCRIPT_DATA_DIR: options.dataDir },
+      env: { ...process.env, NO_COLOR: '1', TOOLSCRIPT_DATA_DIR: options.dataDir, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 60_000,
     },
