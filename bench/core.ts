@@ -1,7 +1,7 @@
 /**
  * Core benchmark: start-up of the built CLI against `node -e 0`, sandbox cold start, one trivial execution end to end, per-call overhead of the
  * bridge against a direct MCP SDK client call to the same kind of upstream, and 1,000 sequential
- * calls, memoized calls (see cache.ts), and Python against TypeScript (see python.ts). Prints medians (ms). Run with `npm run bench`.
+ * calls with tracing on (see tracing.ts), memoized calls (see cache.ts), and Python against TypeScript (see python.ts). Prints medians (ms). Run with `npm run bench`.
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { benchCache } from './cache.js';
 import { benchPython } from './python.js';
 import { measureStartup } from './support/startup.js';
 import { median } from './support/stats.js';
+import { benchTracing } from './tracing.js';
 
 const require = createRequire(import.meta.url);
 const everything = resolve(
@@ -123,6 +124,8 @@ report(
 await direct.close();
 await gateway.close();
 await onMain.close();
+// After the untraced rows: a registered SDK would trace every gateway of the process.
+await benchTracing(report, everything);
 
 await benchCache(report);
 

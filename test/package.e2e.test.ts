@@ -187,6 +187,14 @@ describe('the packed package, installed into a new project', () => {
     });
     expect(store.status).toBe(2);
     expect(lastLine(store)).toMatch(/needs the @redis\/client package: npm install @redis\/client$/);
+    const telemetry = toolscript(
+      ['exec', '--config', config('telemetry.json', { mcpServers: {}, telemetry: { enabled: true } }), '-'],
+      { input: 'export default 1' },
+    );
+    expect(telemetry.status).toBe(2);
+    expect(lastLine(telemetry)).toBe(
+      'error: telemetry.enabled needs the @opentelemetry/sdk-node package: npm install @opentelemetry/sdk-node',
+    );
   });
 
   it('runs without the optional packages: a top-level return after imports, estimated counts, a call through ./client', () => {
@@ -339,7 +347,7 @@ return JSON.stringify(dirs).includes('examples');`,
     expect(exec.stdout).toBe('Result:\n42\n');
   });
 
-  it("loads neither tsx, the TypeScript compiler, the AI SDK, the tokenizer, the MCP client, piscina, the stop words, genson-js, picomatch nor zod's own files for a trivial exec", () => {
+  it("loads neither tsx, the TypeScript compiler, the AI SDK, the tokenizer, the MCP client, piscina, the stop words, genson-js, picomatch, OpenTelemetry nor zod's own files for a trivial exec", () => {
     const modules = modulesLoaded(project, ['node_modules/toolscript/bin/toolscript.js', 'exec', '-'], {
       input: 'export default 6 * 7',
       env: { ...process.env, TOOLSCRIPT_DATA_DIR: join(work, 'data') },
@@ -361,6 +369,8 @@ return JSON.stringify(dirs).includes('examples');`,
       '/node_modules/stopword/',
       '/node_modules/genson-js/',
       '/node_modules/picomatch/',
+      // About 20 ms; loaded only once something registered with it (telemetry).
+      '/node_modules/@opentelemetry/',
       // zod is bundled into the config schema (scripts/bundle-config.ts): one file, not ~225.
       '/node_modules/zod/',
     ])

@@ -279,4 +279,60 @@ return { email: contact.email, seen, failed, unknown };`,
     expect(treeOf(spans, root).children.map((child) => child.span)).toEqual(['tools/call lookup (CLIENT)']);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['toolscript-exec']));
   });
+
+  it('says in one line when the collector cannot be reached, and exec still answers', async () => {
+    const closed = await startOtlpReceiver();
+    const unreachable = closed.endpoint;
+    await closed.close();
+    const file = join(dir, 'unreachable.config.json');
+    writeFileSync(file, JSON.stringify({ telemetry: { enabled: true }, mcpServers: {} }));
+    const script = join(dir, 'one.ts');
+    writeFileSync(script, 'return 6 * 7');
+    const run = await spawnCliAsync(['exec', '--config', file, script], {
+      dataDir: join(dir, 'unreachable-data'),
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: unreachable, OTEL_METRICS_EXPORTER: 'none' },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('42');
+    const said = run.stderr.split('\n').filter((line) => line.includes('toolscript: telemetry:'));
+    expect(said).toEqual([
+      `toolscript: telemetry: the last spans were not delivered to ${unreachable} within 3 s of closing (is the collector up?); they may be lost`,
+    ]);
+  });
+
+  it('joins the traces of a program that set up OpenTelemetry itself, without telemetry.enabled', async () => {
+    const { NodeSDK } = await import('@opentelemetry/sdk-node');
+    const { context, logs, metrics, propagation, trace } = await import('@opentelemetry/api');
+    const host = new NodeSDK({ serviceName: 'agent' });
+    host.start();
+    const gateway = await createGateway(
+      parseConfig({
+        dataDir: join(dir, 'library'),
+        mcpServers: { traced: { command: process.execPath, args: [TRACED] } },
+      }),
+    );
+    const before = receiver.spans().length;
+    const outer = trace.getTracer('agent').startSpan('agent turn');
+    const run = await gateway.execute(
+      "import { lookup } from './servers/traced'; return (await lookup({ name: 'Cy' })).name;",
+      {
+        trace: trace.setSpan(context.active(), outer),
+      },
+    );
+    outer.end();
+    expect(run.result).toBe('Cy');
+    await gateway.close();
+    await host.shutdown();
+    // What the program registered goes with it, for the test files after this one.
+    for (const api of [trace, metrics, logs, propagation, context]) api.disable();
+    const spans = receiver.spans().slice(before);
+    const root = spans.find((s) => s.name === 'agent turn') as ReceivedSpan;
+    const tree = treeOf(spans, root);
+    expect([
+      tree.span,
+      tree.children.map((c) => c.span),
+      tree.children[0]?.children.map((c) => c.span),
+    ]).toEqual(['agent turn (INTERNAL)', ['toolscript.execute (INTERNAL)'], ['tools/call lookup (CLIENT)']]);
+    expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['agent']));
+  });
 });

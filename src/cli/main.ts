@@ -83,9 +83,9 @@ function unknownCommand(name: string, io: CliIO): number {
   return 2;
 }
 
-// Run when executed directly (npm run cli / tsx); bin/toolscript.js calls runCli itself.
+// Run when executed directly (npm run cli / tsx); bin/toolscript.js calls runCli itself. Both exit
+// at once, as every command closed what it opened: an exporter retrying an unreachable collector
+// (telemetry) must not hold the exit.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

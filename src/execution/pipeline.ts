@@ -10,11 +10,10 @@ import { rememberResultJson } from './result-json.js';
 export type { ExecuteOptions, Execution, PipelineParts, ScriptLanguage } from './parts.js';
 export { PII_NOTE } from './parts.js';
 
-import type { Span } from '@opentelemetry/api';
 import { scanServerImports } from '../script/imports.js';
 import { transpileScript } from '../script/transpile.js';
 import { recordTokens } from '../telemetry/metrics.js';
-import { ATTR, endSpan, SpanKind, startSpan } from '../telemetry/spans.js';
+import { ATTR, endSpan, type Span, SpanKind, startSpan } from '../telemetry/spans.js';
 import { type ExecutionHint, executionHints, type HintInput } from './hints.js';
 import type { ExecutionResult } from './result.js';
 

@@ -2,7 +2,6 @@ import type { ToolscriptConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { Sandbox } from '../sandbox/contract.js';
 import { QuickJSSandbox } from '../sandbox/quickjs/index.js';
-import { startTelemetry } from '../telemetry/sdk.js';
 import { isInstalled, MissingPackageError } from '../util/peers.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions } from './options.js';
@@ -57,7 +56,9 @@ export async function createGateway(
     }
   }
   // Before the servers start, so their first calls are traced; stopped (flushed) by close().
-  const stopTelemetry = config.telemetry.enabled ? await startTelemetry() : undefined;
+  const stopTelemetry = config.telemetry.enabled
+    ? await (await import('../telemetry/sdk.js')).startTelemetry()
+    : undefined;
   const gateway = new Gateway(config, sandbox, {
     ...options,
     ownsSandbox: !options.sandbox,

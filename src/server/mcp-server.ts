@@ -90,7 +90,7 @@ export function createMcpServer(
       signal: AbortSignal;
       approve?: Approver | undefined;
       elicit?: Elicitor | undefined;
-      trace: TraceContext;
+      trace: TraceContext | undefined;
     },
   ): Promise<CallToolResult> => {
     const progress = progressReporter(ctx);

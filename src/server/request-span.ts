@@ -28,7 +28,7 @@ export async function inRequestSpan<Result extends object>(
   tool: string,
   ctx: ServerContext,
   about: { protocolVersion: string | undefined; session: string },
-  run: (trace: TraceContext) => Promise<Result>,
+  run: (trace: TraceContext | undefined) => Promise<Result>,
 ): Promise<Result> {
   const started = performance.now();
   const names = { [ATTR.method]: 'tools/call', [ATTR.toolName]: tool };

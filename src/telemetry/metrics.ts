@@ -11,8 +11,9 @@
  *   tool calling for the same calls (`direct`). The GenAI conventions' `gen_ai.client.token.usage`
  *   counts a model's input and output, which these are not, hence a name of toolscript's own.
  */
-import { type Attributes, type Histogram, type MeterProvider, metrics } from '@opentelemetry/api';
+import type { Attributes, Histogram, MeterProvider } from '@opentelemetry/api';
 import { VERSION } from '../version.js';
+import { openTelemetry } from './spans.js';
 
 /** Bucket bounds in s the MCP conventions advise for the operation durations. */
 const DURATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
@@ -25,9 +26,13 @@ interface Instruments {
 
 let made: { provider: MeterProvider; instruments: Instruments } | undefined;
 
-/** The instruments of the meter provider registered now (made again when another is registered). */
-function instruments(): Instruments {
-  const provider = metrics.getMeterProvider();
+/**
+ * The instruments of the meter provider registered now (made again when another is registered);
+ * undefined while nothing registered with `@opentelemetry/api` (see `openTelemetry`).
+ */
+function instruments(): Instruments | undefined {
+  const provider = openTelemetry()?.metrics.getMeterProvider();
+  if (!provider) return undefined;
   if (made?.provider === provider) return made.instruments;
   const meter = provider.getMeter('toolscript', VERSION);
   const duration = (name: string, description: string) =>
@@ -52,17 +57,18 @@ function instruments(): Instruments {
 
 /** Records how long the gateway took to answer one MCP request, in ms. */
 export function recordServerOperation(ms: number, attributes: Attributes): void {
-  instruments().server.record(ms / 1000, attributes);
+  instruments()?.server.record(ms / 1000, attributes);
 }
 
 /** Records how long one upstream request took, in ms. */
 export function recordClientOperation(ms: number, attributes: Attributes): void {
-  instruments().client.record(ms / 1000, attributes);
+  instruments()?.client.record(ms / 1000, attributes);
 }
 
 /** Records an execution's tokens: what the model handled, and what direct calling would have. */
 export function recordTokens(tokens: { codeMode: number; direct: number }): void {
-  const { tokens: histogram } = instruments();
+  const histogram = instruments()?.tokens;
+  if (!histogram) return;
   histogram.record(tokens.codeMode, { 'toolscript.token.mode': 'code_mode' });
   histogram.record(tokens.direct, { 'toolscript.token.mode': 'direct' });
 }

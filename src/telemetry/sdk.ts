@@ -25,6 +25,9 @@ interface NodeSdkModule {
   }) => { start(): void; shutdown(): Promise<void> };
 }
 
+/** How long closing waits for the last spans and metrics to be delivered, in ms. */
+const FLUSH_WAIT_MS = 3_000;
+
 let running: { users: number; sdk: Promise<{ shutdown(): Promise<void> }> } | undefined;
 
 /**
@@ -32,8 +35,8 @@ let running: { users: number; sdk: Promise<{ shutdown(): Promise<void> }> } | un
  * exporting spans in batches, the W3C propagators, a meter provider, all as the `OTEL_*` variables
  * say. `service.name` is `toolscript` unless `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES`
  * names one. An export that fails is said once on stderr (`warn`), never thrown.
- * @returns a function that stops this user of the SDK; the last one flushes what is left and
- *   unregisters it. It never rejects.
+ * @returns a function that stops this user of the SDK; the last one flushes what is left (waiting
+ *   at most 3 s, then saying so) and unregisters it. It never rejects.
  * @throws {MissingPackageError} when `@opentelemetry/sdk-node` is not installed.
  */
 export async function startTelemetry(
@@ -68,9 +71,20 @@ export async function startTelemetry(
     stopped = true;
     if (--mine.users > 0) return;
     if (running === mine) running = undefined;
-    await (await mine.sdk)
-      .shutdown()
-      .catch((error: Error) => warn(`toolscript: telemetry: ${error.message}`));
+    // An unreachable collector would hold the exit for the exporter's retries (10 s by default).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), FLUSH_WAIT_MS);
+    });
+    const flushed = (await mine.sdk).shutdown().then(
+      () => 'done' as const,
+      (error: Error) => warn(`toolscript: telemetry: ${error.message}`),
+    );
+    if ((await Promise.race([flushed, late])) === 'late')
+      warn(
+        `toolscript: telemetry: the last spans were not delivered to ${collector()} within ${FLUSH_WAIT_MS / 1000} s of closing (is the collector up?); they may be lost`,
+      );
+    clearTimeout(timer);
     // A later start registers afresh (the API keeps the first registration otherwise).
     trace.disable();
     metrics.disable();
@@ -79,6 +93,16 @@ export async function startTelemetry(
     context.disable();
     diag.disable();
   };
+}
+
+/** Where spans go: the endpoint the OTLP exporter takes from the variables (its default otherwise). */
+function collector(): string {
+  const env = process.env;
+  return (
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+    env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+    (env.OTEL_EXPORTER_OTLP_PROTOCOL === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318')
+  );
 }
 
 /**

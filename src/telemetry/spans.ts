@@ -13,24 +13,45 @@
  * messages are never attributes. Server and tool names are set only once the catalog knows them
  * (the same rule as the execution's call records), so a name made of someone's data never lands.
  */
-import {
-  type Attributes,
-  type Context,
-  context,
-  propagation,
-  type Span,
-  type SpanKind,
-  SpanStatusCode,
-  type TextMapGetter,
-  type Tracer,
-  type TracerProvider,
-  trace,
-} from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type * as Api from '@opentelemetry/api';
+import type { Attributes, Context, TextMapGetter, Tracer, TracerProvider } from '@opentelemetry/api';
 import { VERSION } from '../version.js';
 
-export { type Span, SpanKind } from '@opentelemetry/api';
 /** An OpenTelemetry context: where a new span hangs (see {@link startSpan}). */
 export type TraceContext = Context;
+/** What toolscript does with a span it started. */
+export type Span = Pick<Api.Span, 'setAttribute' | 'setAttributes' | 'setStatus' | 'updateName' | 'end'>;
+
+/** `SpanKind` of `@opentelemetry/api`, without loading it. */
+export const SpanKind = { INTERNAL: 0, SERVER: 1, CLIENT: 2 } as const;
+/** `SpanStatusCode.ERROR` of `@opentelemetry/api`. */
+const STATUS_ERROR = 2;
+
+const require = createRequire(import.meta.url);
+/** Where every copy of `@opentelemetry/api` 1.x keeps what was registered with it. */
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+let loaded: typeof Api | undefined;
+
+/**
+ * `@opentelemetry/api`, once something registered with it (an SDK: toolscript's own for
+ * `telemetry.enabled`, or the embedding program's); before that, undefined, and spans are no-ops
+ * without the module loaded (it takes about 20 ms, which `exec`'s start-up does not pay).
+ */
+export function openTelemetry(): typeof Api | undefined {
+  if (loaded) return loaded;
+  if ((globalThis as Record<symbol, unknown>)[API_GLOBAL] === undefined) return undefined;
+  loaded = require('@opentelemetry/api') as typeof Api;
+  return loaded;
+}
+
+const NOOP_SPAN: Span = {
+  setAttribute: () => NOOP_SPAN as Api.Span,
+  setAttributes: () => NOOP_SPAN as Api.Span,
+  setStatus: () => NOOP_SPAN as Api.Span,
+  updateName: () => NOOP_SPAN as Api.Span,
+  end: () => {},
+};
 
 /** Attribute names: the conventions' where they have one, else toolscript's own. */
 export const ATTR = {
@@ -64,8 +85,8 @@ export const TOOL_ERROR = 'tool_error';
 let made: { provider: TracerProvider; tracer: Tracer } | undefined;
 
 /** toolscript's tracer from the provider registered now (a new SDK after a restart gets a new one). */
-function tracer(): Tracer {
-  const provider = trace.getTracerProvider();
+function tracer(api: typeof Api): Tracer {
+  const provider = api.trace.getTracerProvider();
   if (made?.provider !== provider) made = { provider, tracer: provider.getTracer('toolscript', VERSION) };
   return made.tracer;
 }
@@ -76,13 +97,15 @@ function tracer(): Tracer {
  */
 export function startSpan(
   name: string,
-  kind: SpanKind,
+  kind: (typeof SpanKind)[keyof typeof SpanKind],
   parent: TraceContext | undefined,
   attributes: Attributes,
-): { span: Span; context: TraceContext } {
-  const within = parent ?? context.active();
-  const span = tracer().startSpan(name, { kind, attributes }, within);
-  return { span, context: trace.setSpan(within, span) };
+): { span: Span; context: TraceContext | undefined } {
+  const api = openTelemetry();
+  if (!api) return { span: NOOP_SPAN, context: parent };
+  const within = parent ?? api.context.active();
+  const span = tracer(api).startSpan(name, { kind: kind as Api.SpanKind, attributes }, within);
+  return { span, context: api.trace.setSpan(within, span) };
 }
 
 /**
@@ -92,7 +115,7 @@ export function startSpan(
 export function endSpan(span: Span, errorType?: string | undefined): void {
   if (errorType !== undefined) {
     span.setAttribute(ATTR.errorType, errorType);
-    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setStatus({ code: STATUS_ERROR });
   }
   span.end();
 }
@@ -115,10 +138,15 @@ const headerGetter: TextMapGetter<Headers> = {
  * HTTP request's headers (`traceparent`), else the active context. Read with the propagators the
  * SDK registered (W3C Trace Context and Baggage by default; `OTEL_PROPAGATORS`).
  */
-export function receivedContext(meta: Record<string, unknown> | undefined, headers?: Headers): TraceContext {
-  const active = context.active();
-  if (meta && typeof meta.traceparent === 'string') return propagation.extract(active, meta, metaGetter);
-  if (headers?.has('traceparent')) return propagation.extract(active, headers, headerGetter);
+export function receivedContext(
+  meta: Record<string, unknown> | undefined,
+  headers?: Headers,
+): TraceContext | undefined {
+  const api = openTelemetry();
+  if (!api) return undefined;
+  const active = api.context.active();
+  if (meta && typeof meta.traceparent === 'string') return api.propagation.extract(active, meta, metaGetter);
+  if (headers?.has('traceparent')) return api.propagation.extract(active, headers, headerGetter);
   return active;
 }
 
@@ -127,8 +155,9 @@ export function receivedContext(meta: Record<string, unknown> | undefined, heade
  * `tracestate`, `baggage`), or undefined when there is none (no SDK registered a propagator).
  */
 export function sentMeta(within: TraceContext | undefined): Record<string, string> | undefined {
-  if (!within) return undefined;
+  const api = openTelemetry();
+  if (!within || !api) return undefined;
   const carrier: Record<string, string> = {};
-  propagation.inject(within, carrier);
+  api.propagation.inject(within, carrier);
   return Object.keys(carrier).length ? carrier : undefined;
 }
