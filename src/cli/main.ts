@@ -32,6 +32,8 @@ Run "toolscript help <command>" or "toolscript <command> --help" for a command's
 Config: --config FILE, else ./toolscript.config.json, else ./.mcp.json (Claude Desktop's and
 Claude Code's files work unchanged), else the bundled default (filesystem and memory servers).
 Data (workspaces, skills, audit log): $TOOLSCRIPT_DATA_DIR, "dataDir", or the user's data folder.
+Traces: "telemetry": { "enabled": true } exports OpenTelemetry spans as $OTEL_EXPORTER_OTLP_ENDPOINT
+and the other OTEL_* variables say (needs @opentelemetry/sdk-node).
 `;
 
 /** Subcommands, loaded on demand. */
