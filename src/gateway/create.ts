@@ -55,8 +55,8 @@ export async function createGateway(
       throw error;
     }
   }
-  // Before the servers start, so their first calls are traced; stopped (flushed) by close().
-  const stopTelemetry = config.telemetry.enabled
+  // Before the servers start, so their first calls are traced; flushed by close().
+  const flushTelemetry = config.telemetry.enabled
     ? await (await import('../telemetry/sdk.js')).startTelemetry()
     : undefined;
   const gateway = new Gateway(config, sandbox, {
@@ -65,7 +65,7 @@ export async function createGateway(
     ...(store ? { store, ownsStore: !options.store } : {}),
     ...(piiKey ? { piiKey } : {}),
     ...(stateKey ? { stateKey } : {}),
-    ...(stopTelemetry ? { stopTelemetry } : {}),
+    ...(flushTelemetry ? { flushTelemetry } : {}),
   });
   await gateway.start();
   return gateway;

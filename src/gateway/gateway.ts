@@ -234,6 +234,6 @@ export class Gateway {
     await this.semantic?.embedder.close?.();
     if (this.options.ownsSandbox) await this.sandbox.close?.();
     if (this.options.ownsStore) await this.store?.close();
-    await this.options.stopTelemetry?.();
+    await this.options.flushTelemetry?.();
   }
 }

@@ -41,8 +41,8 @@ export type InternalGatewayOptions = Omit<GatewayOptions, 'sandbox'> & {
   piiKey?: Buffer;
   /** Key of the `requestState` of paused approvals (32 bytes, from `TOOLSCRIPT_STATE_KEY`). */
   stateKey?: Buffer;
-  /** Stops this gateway's use of the OpenTelemetry SDK (`telemetry.enabled`), flushing it last. */
-  stopTelemetry?: () => Promise<void>;
+  /** Flushes the OpenTelemetry SDK (`telemetry.enabled`) when the gateway closes. */
+  flushTelemetry?: () => Promise<void>;
   /** Tools known before any server is connected (e.g. `Catalog.fromTools`, a saved catalog). */
   catalog?: Catalog;
 };

@@ -13,7 +13,7 @@ import type { Elicitor } from '../upstream/elicitation.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
 import { CONTEXT_INPUT, CONTEXT_OUTPUT, executeModern, type ModernRequest, namingContext } from './modern.js';
 import { APPROVAL_FORM } from './paused-runs.js';
-import { inRequestSpan } from './request-span.js';
+import { inRequestSpan, tracedHandlers } from './request-span.js';
 import { registerResourceHandlers } from './resources.js';
 
 /** Coalesces bursts of upstream `list_changed` into one notification per client, in ms. */
@@ -50,13 +50,18 @@ export function createMcpServer(
     ...(modern ? { ephemeral: true } : {}),
   });
   server.server.registerCapabilities({ resources: { listChanged: true }, prompts: { listChanged: true } });
+  const about = () => ({
+    protocolVersion: server.server.getNegotiatedProtocolVersion(),
+    session: session.id,
+  });
+  const handle = tracedHandlers(server, about);
   // Upstream prompts pass through as <server>.<prompt>; what the model reads is PII-tokenized.
-  server.server.setRequestHandler('prompts/list', async () => ({
+  handle('prompts/list', async () => ({
     prompts: (await gateway.offerings.prompts()).map(({ server: _server, prompt: _prompt, ...prompt }) =>
       session.vault ? session.vault.tokenize(prompt) : prompt,
     ),
   }));
-  server.server.setRequestHandler('prompts/get', async (request) => {
+  handle('prompts/get', async (request) => {
     // A name listed with tokens in it gets the prompt of the real one.
     const name = session.vault ? session.vault.untokenize(request.params.name).value : request.params.name;
     const found = await gateway.offerings.prompt(name, request.params.arguments ?? {}).catch((error) => {
@@ -119,8 +124,7 @@ export function createMcpServer(
       },
       // The SDK aborts `signal` on notifications/cancelled and when the session closes.
       async (args: unknown, ctx: RequestExtra) => {
-        const about = { protocolVersion: server.server.getNegotiatedProtocolVersion(), session: session.id };
-        return inRequestSpan(tool.name, ctx, about, async (trace) => {
+        return inRequestSpan('tools/call', tool.name, ctx, about(), async (trace) => {
           if (modern && tool.name === 'execute_code')
             return executeModern(modern, args, ctx, async (target, ask, signal) =>
               namingContext(
@@ -140,7 +144,7 @@ export function createMcpServer(
     ),
   );
 
-  registerResourceHandlers(server, gateway, session.vault);
+  registerResourceHandlers(handle, gateway, session.vault);
   // A 2026-07-28 request's server lives for that request: change notifications reach modern
   // clients through subscriptions/listen streams (see server/modern.ts), not from here.
   if (modern) return server;

@@ -1,4 +1,11 @@
-import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import type {
+  CallToolResult,
+  HandlerResultTypeMap,
+  McpServer,
+  RequestMethod,
+  RequestTypeMap,
+  ServerContext,
+} from '@modelcontextprotocol/server';
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { recordServerOperation } from '../telemetry/metrics.js';
 import {
@@ -12,33 +19,42 @@ import {
 } from '../telemetry/spans.js';
 import { sessionLabel } from '../util/session-label.js';
 
+/** What a request's span says of where it came: the negotiated revision and the session. */
+export interface RequestAbout {
+  protocolVersion: string | undefined;
+  session: string;
+}
+
 /**
- * Runs one `tools/call` of a gateway tool inside its SERVER span, `tools/call <tool>`, as the MCP
- * semantic conventions name it: parented by the trace context the client sent in `params._meta`
- * (else in the HTTP request's `traceparent` header), with `mcp.method.name`, `gen_ai.tool.name`,
- * `gen_ai.operation.name` (`execute_tool`), `jsonrpc.request.id`, `mcp.protocol.version` and the
- * session's label (never its id). `error.type` is `tool_error` for an `isError` answer, the
- * JSON-RPC error code for a protocol error, else `_OTHER`. Also records
- * `mcp.server.operation.duration`.
+ * Runs one request the gateway answers inside its SERVER span, as the MCP semantic conventions
+ * name it: `tools/call <tool>` for a call of a gateway tool (with `gen_ai.tool.name` and
+ * `gen_ai.operation.name` = `execute_tool`), else the method (`resources/read`, `prompts/get`…:
+ * their targets are names and URIs a client chose, which may hold personal data). Parented by the
+ * trace context the client sent in `params._meta`, else in the HTTP request's `traceparent`
+ * header; with `mcp.method.name`, `jsonrpc.request.id`, `mcp.protocol.version` and the session's
+ * label (never its id). `error.type` is `tool_error` for an `isError` answer, the JSON-RPC error
+ * code for a protocol error, else `_OTHER`. Also records `mcp.server.operation.duration`.
  * A 2026-07-28 `input_required` answer (a paused approval) ends the span too: its retry is a
  * request, and a span, of its own.
- * @param run answers the call; its spans start in the context it is given.
+ * @param tool the gateway tool called, for `tools/call`.
+ * @param run answers the request; its spans start in the context it is given.
  */
 export async function inRequestSpan<Result extends object>(
-  tool: string,
+  method: string,
+  tool: string | undefined,
   ctx: ServerContext,
-  about: { protocolVersion: string | undefined; session: string },
+  about: RequestAbout,
   run: (trace: TraceContext | undefined) => Promise<Result>,
 ): Promise<Result> {
   const started = performance.now();
-  const names = { [ATTR.method]: 'tools/call', [ATTR.toolName]: tool };
+  const names = { [ATTR.method]: method, ...(tool ? { [ATTR.toolName]: tool } : {}) };
   const { span, context } = startSpan(
-    `tools/call ${tool}`,
+    tool ? `${method} ${tool}` : method,
     SpanKind.SERVER,
     receivedContext(ctx.mcpReq._meta, ctx.http?.req?.headers),
     {
       ...names,
-      [ATTR.operation]: 'execute_tool',
+      ...(tool ? { [ATTR.operation]: 'execute_tool' } : {}),
       [ATTR.requestId]: String(ctx.mcpReq.id),
       ...(about.protocolVersion ? { [ATTR.protocolVersion]: about.protocolVersion } : {}),
       [ATTR.session]: sessionLabel(about.session),
@@ -59,4 +75,18 @@ export async function inRequestSpan<Result extends object>(
       ...(errorType ? { [ATTR.errorType]: errorType } : {}),
     });
   }
+}
+
+/** Registers a request handler whose every request runs in its span (see {@link inRequestSpan}). */
+export type TracedHandle = <M extends RequestMethod>(
+  method: M,
+  handler: (request: RequestTypeMap[M], ctx: ServerContext) => Promise<HandlerResultTypeMap[M]>,
+) => void;
+
+/** {@link TracedHandle} for `server`'s requests, `about` read as each one arrives. */
+export function tracedHandlers(server: McpServer, about: () => RequestAbout): TracedHandle {
+  return (method, handler) =>
+    server.server.setRequestHandler(method, (request, ctx) =>
+      inRequestSpan(method, undefined, ctx, about(), () => handler(request, ctx)),
+    );
 }

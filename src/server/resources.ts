@@ -1,5 +1,4 @@
 import type {
-  McpServer,
   ReadResourceResult,
   Resource,
   ResourceTemplateType,
@@ -8,6 +7,7 @@ import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelc
 import type { Gateway } from '../gateway/gateway.js';
 import type { PiiVault } from '../pii/vault.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
+import type { TracedHandle } from './request-span.js';
 
 /** Binding resources per `resources/list` page. */
 export const RESOURCE_PAGE_SIZE = 100;
@@ -93,12 +93,12 @@ function clientError(error: unknown): ProtocolError {
  * descriptions) and read text; a read of a URI with tokens in it reads the real one.
  */
 export function registerResourceHandlers(
-  server: McpServer,
+  handle: TracedHandle,
   gateway: Gateway,
   vault: PiiVault | undefined,
 ): void {
   const offerings = gateway.offerings;
-  server.server.setRequestHandler('resources/list', async (request) => {
+  handle('resources/list', async (request) => {
     let cursor = readCursor(request.params?.cursor);
     if ('b' in cursor) {
       const paths = gateway.bindings.paths();
@@ -149,7 +149,7 @@ export function registerResourceHandlers(
     return { resources: [] };
   });
 
-  server.server.setRequestHandler('resources/templates/list', async () => {
+  handle('resources/templates/list', async () => {
     const upstream = await Promise.all(
       offerings.available('resources').map(async (name) => {
         const templates = await offerings.resourceTemplates(name).catch(() => [] as ResourceTemplateType[]);
@@ -172,7 +172,7 @@ export function registerResourceHandlers(
     };
   });
 
-  server.server.setRequestHandler('resources/read', async (request): Promise<ReadResourceResult> => {
+  handle('resources/read', async (request): Promise<ReadResourceResult> => {
     const { uri } = request.params;
     const parsed = parseUpstreamUri(uri);
     // A URI listed with tokens in it reads the resource of the real one.

@@ -95,3 +95,22 @@ export async function startOtlpReceiver() {
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }
+
+const KINDS: Record<number, string> = { 1: 'INTERNAL', 2: 'SERVER', 3: 'CLIENT' };
+
+/** A span and its descendants in start order, as `name (KIND)` with attributes and status. */
+export interface Tree {
+  span: string;
+  attributes: Record<string, string | number | boolean>;
+  error?: true;
+  children: Tree[];
+}
+
+export function treeOf(spans: ReceivedSpan[], root: ReceivedSpan): Tree {
+  return {
+    span: `${root.name} (${KINDS[root.kind]})`,
+    attributes: root.attributes,
+    ...(root.status === 2 ? { error: true as const } : {}),
+    children: spans.filter((s) => s.parentSpanId === root.spanId).map((child) => treeOf(spans, child)),
+  };
+}
