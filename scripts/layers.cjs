@@ -105,7 +105,7 @@ const LAYERS = [
         'telemetry/',
         'util/',
       ],
-      types: ['approvals/', 'catalog/', 'gateway/', 'pii/', 'upstream/', 'workspace/'],
+      types: ['approvals/', 'catalog/', 'config/', 'gateway/', 'pii/', 'upstream/', 'workspace/'],
     },
   ],
   [

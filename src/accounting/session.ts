@@ -49,6 +49,17 @@ export class SessionLedger {
     this.upstreamDefinitions = tokens.definitions;
   }
 
+  /**
+   * Records one tool the client called directly (config `expose`): what it cost the client is what
+   * direct calling costs, its arguments and result, on both sides.
+   */
+  recordDirectCall(tokens: ExecutionTokens): void {
+    const call = tokens.direct - tokens.definitions;
+    this.codeMode += call;
+    this.callTokens += call;
+    this.upstreamDefinitions = tokens.definitions;
+  }
+
   /** The ledger's counters as JSON text (what a session store keeps). */
   snapshot(): string {
     const { executions, discoveryCalls, codeMode, callTokens, upstreamDefinitions } = this;

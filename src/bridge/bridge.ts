@@ -1,5 +1,6 @@
-import { sampleText, type TextSample } from '../accounting/execution.js';
-import type { Approvals, Approver } from '../approvals/approvals.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import { sampleText } from '../accounting/execution.js';
+import type { Approvals } from '../approvals/approvals.js';
 import type { Catalog, CatalogTool } from '../catalog/catalog.js';
 import { assignBindingNames } from '../codegen/names.js';
 import {
@@ -11,89 +12,33 @@ import {
   UnknownToolError,
   UpstreamUnavailableError,
 } from '../errors.js';
-import type { HostFunction, JsonValue, RunClock } from '../sandbox/contract.js';
-import { recordClientOperation } from '../telemetry/metrics.js';
-import {
-  ATTR,
-  endSpan,
-  type Span,
-  SpanKind,
-  sentMeta,
-  startSpan,
-  TOOL_ERROR,
-  type TraceContext,
-} from '../telemetry/spans.js';
+import type { HostFunction, JsonValue } from '../sandbox/contract.js';
+import { ATTR, SpanKind, sentMeta, startSpan, type TraceContext } from '../telemetry/spans.js';
 import type { CallCache } from '../upstream/call-cache.js';
-import type { Ask, Elicitor } from '../upstream/elicitation.js';
 import { resultBytes } from '../upstream/result-size.js';
 import type { ToolCaller } from '../upstream/tool-caller.js';
 import { nearest } from '../util/nearest.js';
+import { asking, endCallSpan, UNKNOWN } from './call-span.js';
+import type { ApprovalContext, CallPayload, CallTrace, DirectCall, PrepareArgs } from './calls.js';
 import { errorText, resultText, unwrapResourceContents, unwrapToolResult } from './unwrap.js';
 import { ArgumentValidator } from './validate.js';
 
 /** Default of `maxArgumentBytes`: 8 MiB. */
 export const DEFAULT_MAX_ARGUMENT_BYTES = 8 * 1024 * 1024;
 
-/** What traces say for a server or tool name the catalog does not know. */
-const UNKNOWN = '(unknown)';
-
 /** A name as given by a script, cut for an error message. */
 function cut(name: string): string {
   return name.length > 64 ? `${name.slice(0, 61)}...` : name;
 }
 
-/** One call made by a script. */
-export interface CallTrace {
-  /** The server, as configured; `(unknown)` when the script named no configured server. */
-  server: string;
-  /** Original MCP tool name; `(unknown)` when the server has no such tool (the error names it). */
-  tool: string;
-  /** Wall time of the call in ms, validation included. */
-  ms: number;
-  ok: boolean;
-  /** Bytes of the arguments as JSON (UTF-8). */
-  argsBytes: number;
-  /** Bytes of the raw upstream result as JSON (UTF-8); 0 when there was none. */
-  resultBytes: number;
-  /** Error code when `ok` is false. */
-  error?: string;
-  /** o200k_base tokens of the arguments (filled in after the execution). */
-  argsTokens?: number;
-  /** o200k_base tokens of the upstream result as a direct-calling client shows it (filled in after the execution). */
-  resultTokens?: number;
-  /** Set for a tool the config caches (`cache`): true when the result came from the cache. */
-  cached?: boolean;
-  /** When the call started, in ms since the execution's host functions were made (about its start). */
-  startMs?: number;
-}
-
-/** The texts of one call kept for token counting: arguments as JSON, the result as a client shows it. */
-export interface CallPayload {
-  args: TextSample;
-  result: TextSample;
-}
-
-/** Who is asked when a call needs approval, and how its arguments are shown (see `Approvals`). */
-export interface ApprovalContext {
-  /** Session id for the request and the audit log. */
-  session: string;
-  /** Asks a person; without one, a listed tool fails with `APPROVAL_REQUIRED`. */
-  approver?: Approver | undefined;
-  /** The arguments as the person sees them (PII tokens instead of values when PII is on). */
-  show?: ((args: JsonValue) => JsonValue) | undefined;
-  /** The run's clock, paused while the person decides. */
-  clock?: RunClock | undefined;
-  /** Passes an upstream server's own questions on to the person (see `Elicitor`). */
-  elicitor?: Elicitor | undefined;
-  /** The execution's OpenTelemetry context: each call's CLIENT span starts in it. */
-  trace?: TraceContext | undefined;
-}
+export type { ApprovalContext, CallPayload, CallTrace, DirectCall, PrepareArgs } from './calls.js';
 
 /**
  * Host side of every call a script makes: checks the tool exists, validates arguments against
  * its `inputSchema`, forwards the call, unwraps the result, turns `isError` into a `ToolError`,
  * and traces the call. One bridge serves a gateway; {@link Bridge.session} gives per-execution
- * host functions with their own trace.
+ * host functions with their own trace; {@link Bridge.direct} makes one call for a client that
+ * calls tools directly, through the same checks.
  */
 export class Bridge {
   private readonly validator = new ArgumentValidator();
@@ -114,6 +59,8 @@ export class Bridge {
       approvals?: Approvals;
       /** Memoized calls (config `cache`); the caller's scope is the approval context's session. */
       cache?: CallCache;
+      /** Whether scripts may call a server's tools (config `expose`); default every server. */
+      fromScripts?: (server: string) => boolean;
     } = {},
   ) {}
 
@@ -122,7 +69,7 @@ export class Bridge {
    * @param prepareArgs called on each call's arguments before validation (e.g. PII untokenization).
    */
   session(
-    prepareArgs?: (server: string, tool: string, args: JsonValue) => Promise<JsonValue> | JsonValue,
+    prepareArgs?: PrepareArgs,
     signal?: AbortSignal,
     approval: ApprovalContext = { session: 'local' },
   ): {
@@ -134,55 +81,32 @@ export class Bridge {
     const payloads: CallPayload[] = [];
     const opened = performance.now();
     const callTool: HostFunction = async (server, tool, args) => {
-      const started = performance.now();
-      const trace: CallTrace = {
-        server: UNKNOWN,
-        tool: UNKNOWN,
-        ms: 0,
-        ok: false,
-        argsBytes: 0,
-        resultBytes: 0,
-        startMs: Math.round((started - opened) * 100) / 100,
-      };
+      const trace = newTrace(performance.now() - opened);
       const payload: CallPayload = { args: sampleText(''), result: sampleText('') };
       calls.push(trace);
       payloads.push(payload);
-      const { span, context: within } = startSpan('tools/call', SpanKind.CLIENT, approval.trace, {
-        [ATTR.method]: 'tools/call',
-        [ATTR.operation]: 'execute_tool',
+      const value = await this.traced(trace, approval.trace, async (within) => {
+        if (
+          this.options.fromScripts &&
+          !this.options.fromScripts(String(server)) &&
+          this.catalog.getServer(String(server))
+        )
+          throw new ToolscriptError(
+            'UNKNOWN_TOOL',
+            `Server "${cut(String(server))}" is exposed as tools only (expose: "tools"): scripts cannot call it; its tools are called directly as ${cut(String(server))}.<tool>.`,
+          );
+        const { found, result } = await this.fetch(
+          String(server),
+          String(tool),
+          args,
+          { prepareArgs, signal, approval: { ...approval, trace: within } },
+          trace,
+          payload,
+        );
+        if (result.isError) throw new ToolError(found.server, found.tool.name, errorText(result));
+        return this.unwrap(found, result);
       });
-      try {
-        // Names reach traces, metrics labels and the audit log only once they are known to the
-        // catalog: a script can pass anything here, personal data included.
-        if (this.catalog.getServer(String(server))) trace.server = String(server);
-        const found = await this.resolve(String(server), String(tool));
-        trace.server = found.server;
-        trace.tool = found.tool.name;
-        if (prepareArgs) args = await prepareArgs(found.server, found.tool.name, args ?? {});
-        const argsJson = JSON.stringify(args ?? {});
-        trace.argsBytes = Buffer.byteLength(argsJson);
-        payload.args = sampleText(argsJson);
-        const limit = this.options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES;
-        if (trace.argsBytes > limit) {
-          throw new InvalidArgumentsError(found.server, found.tool.name, [
-            {
-              path: 'input',
-              message: `is ${mib(trace.argsBytes)} of JSON, over maxArgumentBytes (${mib(limit)}); send less per call`,
-            },
-          ]);
-        }
-        // A cancelled execution makes no new upstream call.
-        if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
-        const value = await this.call(found, trace, payload, args, signal, { ...approval, trace: within });
-        trace.ok = true;
-        return value as JsonValue;
-      } catch (error) {
-        trace.error = ToolscriptError.isInstance(error) ? error.code : 'RUNTIME_ERROR';
-        throw error;
-      } finally {
-        trace.ms = performance.now() - started;
-        endCallSpan(span, trace);
-      }
+      return value as JsonValue;
     };
     const caller = this.caller;
     const cancelled = () => {
@@ -252,24 +176,121 @@ export class Bridge {
     throw new UnknownToolError(cut(server), cut(tool), nearest(cut(tool), [...new Set(names)]));
   }
 
-  private async call(
-    found: CatalogTool,
+  /**
+   * One call of an upstream tool as a client that calls tools directly makes it (not through a
+   * script): the same checks, PII untokenization (`prepareArgs`), approval, cache, limits and
+   * trace as a script's call, and the upstream's result as it came, `isError` included. Never
+   * throws: what would fail a script's call (`UnknownToolError`, `InvalidArgumentsError`,
+   * `ApprovalError`, `UpstreamUnavailableError`, a JSON-RPC error as `ToolError`, `CANCELLED`) is
+   * the answer's `error`.
+   */
+  async direct(
+    server: string,
+    tool: string,
+    args: JsonValue | undefined,
+    options: {
+      prepareArgs?: PrepareArgs | undefined;
+      signal?: AbortSignal | undefined;
+      approval: ApprovalContext;
+    },
+  ): Promise<DirectCall> {
+    const trace = newTrace(0);
+    const payload: CallPayload = { args: sampleText(''), result: sampleText('') };
+    try {
+      const result = await this.traced(trace, options.approval.trace, async (within) => {
+        const fetched = await this.fetch(
+          server,
+          tool,
+          args,
+          { ...options, approval: { ...options.approval, trace: within } },
+          trace,
+          payload,
+        );
+        if (fetched.result.isError) trace.error = 'TOOL_ERROR';
+        else this.unwrap(fetched.found, fetched.result);
+        return fetched.result;
+      });
+      return { result, trace, payload };
+    } catch (error) {
+      return { error, trace, payload };
+    }
+  }
+
+  /**
+   * Runs one call inside its CLIENT span (`tools/call <tool>`), filling `trace`'s outcome and time.
+   * A result with `isError` that `run` returns (a direct call) counts as failed, `TOOL_ERROR`.
+   */
+  private async traced<T>(
+    trace: CallTrace,
+    parent: TraceContext | undefined,
+    run: (within: TraceContext | undefined) => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    const { span, context: within } = startSpan('tools/call', SpanKind.CLIENT, parent, {
+      [ATTR.method]: 'tools/call',
+      [ATTR.operation]: 'execute_tool',
+    });
+    try {
+      const value = await run(within);
+      trace.ok = trace.error === undefined;
+      return value;
+    } catch (error) {
+      trace.error = ToolscriptError.isInstance(error) ? error.code : 'RUNTIME_ERROR';
+      throw error;
+    } finally {
+      trace.ms = performance.now() - started;
+      endCallSpan(span, trace);
+    }
+  }
+
+  /**
+   * Resolves the tool, prepares and checks the arguments (size, schema), asks for approval, and
+   * gets the result: from the cache, or from the upstream with the call's trace context in its
+   * `_meta`. Fills `trace` and `payload` as it goes.
+   */
+  private async fetch(
+    server: string,
+    tool: string,
+    given: JsonValue | undefined,
+    options: {
+      prepareArgs?: PrepareArgs | undefined;
+      signal?: AbortSignal | undefined;
+      approval: ApprovalContext;
+    },
     trace: CallTrace,
     payload: CallPayload,
-    args: JsonValue | undefined,
-    signal: AbortSignal | undefined,
-    approval: ApprovalContext,
-  ): Promise<unknown> {
-    const { server } = found;
-    const tool = found.tool.name;
+  ): Promise<{ found: CatalogTool; result: CallToolResult }> {
+    const { prepareArgs, signal, approval } = options;
+    // Names reach traces, metrics labels and the audit log only once they are known to the
+    // catalog: a script can pass anything here, personal data included.
+    if (this.catalog.getServer(server)) trace.server = server;
+    const found = await this.resolve(server, tool);
+    trace.server = found.server;
+    trace.tool = found.tool.name;
+    const args = prepareArgs ? await prepareArgs(found.server, found.tool.name, given ?? {}) : given;
+    const argsJson = JSON.stringify(args ?? {});
+    trace.argsBytes = Buffer.byteLength(argsJson);
+    payload.args = sampleText(argsJson);
+    const limit = this.options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES;
+    if (trace.argsBytes > limit) {
+      throw new InvalidArgumentsError(found.server, found.tool.name, [
+        {
+          path: 'input',
+          message: `is ${mib(trace.argsBytes)} of JSON, over maxArgumentBytes (${mib(limit)}); send less per call`,
+        },
+      ]);
+    }
+    // A cancelled execution makes no new upstream call.
+    if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
     const input = args ?? {};
+    const name = found.tool.name;
     if (typeof input !== 'object' || Array.isArray(input)) {
-      throw new InvalidArgumentsError(server, tool, [{ path: 'input', message: 'must be object' }]);
+      throw new InvalidArgumentsError(found.server, name, [{ path: 'input', message: 'must be object' }]);
     }
     const problems = this.validator.check(found.tool, found.schemaHash, input);
-    if (problems.length) throw new InvalidArgumentsError(server, tool, problems);
+    if (problems.length) throw new InvalidArgumentsError(found.server, name, problems);
     await this.options.approvals?.gate(
-      { server, tool: found.tool, session: approval.session },
+      { server: found.server, tool: found.tool, session: approval.session },
       input,
       approval.approver,
       {
@@ -282,7 +303,7 @@ export class Bridge {
     if (signal?.aborted) throw new ToolscriptError('CANCELLED', CANCELLED_MESSAGE);
     const memo = await this.options.cache?.lookup(
       approval.session,
-      server,
+      found.server,
       found.tool,
       found.schemaHash,
       input,
@@ -292,20 +313,26 @@ export class Bridge {
     if (!result) {
       try {
         const meta = sentMeta(approval.trace);
-        result = await this.caller.callTool(server, tool, input, {
+        result = await this.caller.callTool(found.server, name, input, {
           signal,
-          ...(approval.elicitor ? { ask: asking(server, approval.elicitor, approval.clock, signal) } : {}),
+          ...(approval.elicitor
+            ? { ask: asking(found.server, approval.elicitor, approval.clock, signal) }
+            : {}),
           ...(meta ? { meta } : {}),
         });
       } finally {
         // A call that is not cached may have changed what the cached ones read: once more, now it ran.
-        if (memo && !memo.cached) await this.options.cache?.invalidate(approval.session, server);
+        if (memo && !memo.cached) await this.options.cache?.invalidate(approval.session, found.server);
       }
       if (memo?.cached) await memo.keep(result);
     }
     trace.resultBytes = resultBytes(result);
     payload.result = sampleText(resultText(result));
-    if (result.isError) throw new ToolError(server, tool, errorText(result));
+    return { found, result };
+  }
+
+  /** A successful result's value, its shape learnt for a tool without `outputSchema`. */
+  private unwrap(found: CatalogTool, result: CallToolResult): unknown {
     const value = unwrapToolResult(result);
     if (!found.tool.outputSchema && this.options.onResult) {
       try {
@@ -318,46 +345,15 @@ export class Bridge {
   }
 }
 
-/**
- * Ends a script call's CLIENT span (`tools/call <tool>`): the server and tool when the catalog
- * knows them, result bytes, whether the cache answered, and `error.type` (`tool_error` for a
- * result with `isError`, as the MCP conventions say; else toolscript's error code). Also records
- * `mcp.client.operation.duration`.
- */
-function endCallSpan(span: Span, trace: CallTrace): void {
-  const known = trace.tool !== UNKNOWN;
-  if (known) span.updateName(`tools/call ${trace.tool}`);
-  const errorType = trace.ok ? undefined : trace.error === 'TOOL_ERROR' ? TOOL_ERROR : trace.error;
-  const names = {
-    [ATTR.method]: 'tools/call',
-    ...(known ? { [ATTR.toolName]: trace.tool } : {}),
-    [ATTR.server]: trace.server,
-  };
-  span.setAttributes({
-    ...names,
-    [ATTR.resultBytes]: trace.resultBytes,
-    ...(trace.cached !== undefined ? { [ATTR.cached]: trace.cached } : {}),
-  });
-  endSpan(span, errorType);
-  recordClientOperation(trace.ms, { ...names, ...(errorType ? { [ATTR.errorType]: errorType } : {}) });
-}
-
-/**
- * How a call passes its server's questions on: to `elicitor`, with the run's clock paused while
- * the person answers (as for approvals), until `signal` aborts.
- */
-function asking(
-  server: string,
-  elicitor: Elicitor,
-  clock: RunClock | undefined,
-  signal: AbortSignal | undefined,
-): Ask {
-  return async (question) => {
-    clock?.pause();
-    try {
-      return await elicitor({ server, ...question }, signal ?? new AbortController().signal);
-    } finally {
-      clock?.resume();
-    }
+/** A call's trace before it ran: names unknown until the catalog knows them. */
+function newTrace(startMs: number): CallTrace {
+  return {
+    server: UNKNOWN,
+    tool: UNKNOWN,
+    ms: 0,
+    ok: false,
+    argsBytes: 0,
+    resultBytes: 0,
+    startMs: Math.round(startMs * 100) / 100,
   };
 }

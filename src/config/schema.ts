@@ -42,6 +42,13 @@ const cachePolicy = z.strictObject({
 });
 
 /**
+ * How clients reach a server's tools: "code" through scripts (`search_tools`, `execute_code`);
+ * "tools" listed in the gateway's own `tools/list` as `<server>.<tool>` and called directly, not
+ * from scripts; "both".
+ */
+const exposure = z.enum(['code', 'tools', 'both']);
+
+/**
  * Per-server tool policy: `allowTools` keeps only matching tools, `denyTools` removes matching
  * ones (deny wins). Removed tools are absent from bindings and search and cannot be called.
  */
@@ -62,6 +69,8 @@ const toolPolicy = {
   protocol: z.enum(['auto', '2025-11-25', '2026-07-28']).optional(),
   /** Memoized calls of this server's tools (see the top-level `cache`, which it replaces). @default the top-level one */
   cache: cachePolicy.optional(),
+  /** How clients reach this server's tools (see the top-level `expose`). @default the top-level one */
+  expose: exposure.optional(),
 };
 
 const stdioServer = z.strictObject({
@@ -183,6 +192,12 @@ export const configSchema = z.strictObject({
   discovery: discoverySchema.prefault({}),
   /** PII tokenization of what the model sees. Off by default; see the README. */
   pii: piiSchema.prefault({}),
+  /**
+   * How clients reach the servers' tools: "code" (scripts), "tools" (listed as `<server>.<tool>`
+   * and called directly, every policy applied) or "both"; a server's own `expose` replaces it, and
+   * a client may choose for its connection (`?codemode=false`, `serve --expose`). @default "code"
+   */
+  expose: exposure.default('code'),
   /** OpenTelemetry traces and metrics. Off by default; see the README's "Tracing". */
   telemetry: telemetrySchema.prefault({}),
   /** Timeout of one upstream tool call in ms, unless the server sets its own `timeoutMs`. @default 30000 */

@@ -7,6 +7,7 @@ import type { BindingTree } from '../codegen/binding-tree.js';
 import type { ToolscriptConfig } from '../config/index.js';
 import type { SemanticIndex } from '../discovery/embeddings/semantic.js';
 import type { DetailLevel, SearchHit, SearchOptions, UnknownName } from '../discovery/search.js';
+import { type DirectOptions, runDirectCall } from '../execution/direct.js';
 import type { ExecutionListener } from '../execution/parts.js';
 import {
   type ExecuteOptions,
@@ -197,6 +198,11 @@ export class Gateway {
     if (found)
       await this.approvals.gate({ server, tool: found.tool, session }, args as JsonValue, options.approve);
     return this.parts.upstream.callDirect(server, tool, args);
+  }
+
+  /** One upstream tool for a client that calls tools directly (`expose`), with a script call's policies; never throws. */
+  callDirect(server: string, tool: string, args: Record<string, unknown>, options?: DirectOptions) {
+    return runDirectCall(this.pipeline, server, tool, args, options);
   }
 
   /** Upstream resources, templates, prompts and `list_changed` notices, for the gateway's MCP clients. */

@@ -89,6 +89,8 @@ export function composeGateway(
   const bridge = new Bridge(catalog, upstream, {
     maxArgumentBytes: config.maxArgumentBytes,
     approvals,
+    // A server exposed as tools only (`expose: "tools"`) is called directly, never from scripts.
+    fromScripts: (server) => (config.mcpServers[server]?.expose ?? config.expose) !== 'tools',
     ...(cache.enabled ? { cache } : {}),
     ...(observe
       ? {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ToolscriptError } from '../errors.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Exposure } from '../session/exposure.js';
+import { clientExposure } from './exposure-choice.js';
 import { createMcpServer } from './mcp-server.js';
 import { SessionTransport } from './session-transport.js';
 
@@ -23,6 +25,8 @@ export interface HttpSessionsOptions {
   maxSessions: number;
   /** SHA-256 (hex) of the gateway's bearer token, or "" without one; a record made under another token is not taken over. */
   tokenHash: string;
+  /** What a client gets that does not choose (`serve --expose`); default the config's `expose`. */
+  expose?: Exposure | undefined;
 }
 
 /**
@@ -76,7 +80,7 @@ export class HttpSessions {
         const record = await store.getSession(id);
         if (!record || record.kind === 'context' || record.tokenHash !== this.options.tokenHash)
           return undefined;
-        const transport = await this.open(id, true);
+        const transport = await this.open(id, true, undefined, record.expose);
         await transport.replay(record.initialize);
         return transport;
       })().finally(() => this.rebuilding.delete(id));
@@ -93,7 +97,7 @@ export class HttpSessions {
    */
   async initialize(request: Request, body: unknown): Promise<Response> {
     const id = randomUUID();
-    const transport = await this.open(id, false, body);
+    const transport = await this.open(id, false, body, clientExposure(request) ?? this.options.expose);
     const answer = await transport.handleRequest(request, { parsedBody: body });
     // An initialize the transport refused (e.g. 406 for a bad Accept header) made no session:
     // close it now, or its server would stay listening to the catalog outside the session cap.
@@ -130,7 +134,12 @@ export class HttpSessions {
    * A transport and MCP server for session `id`, registered here once initialized; `initialize`
    * (a new session) is saved in the store when there is one.
    */
-  private async open(id: string, restore: boolean, initialize?: unknown): Promise<SessionTransport> {
+  private async open(
+    id: string,
+    restore: boolean,
+    initialize?: unknown,
+    expose?: Exposure,
+  ): Promise<SessionTransport> {
     const store = this.gateway.store;
     const transport: SessionTransport = new SessionTransport({
       sessionIdGenerator: () => id,
@@ -142,7 +151,14 @@ export class HttpSessions {
         this.lastTouched.set(id, now);
         this.used(id);
         if (store && !restore) {
-          const record = { id, created: now, lastSeen: now, tokenHash: this.options.tokenHash, initialize };
+          const record = {
+            id,
+            created: now,
+            lastSeen: now,
+            tokenHash: this.options.tokenHash,
+            initialize,
+            ...(expose ? { expose } : {}),
+          };
           // Saved before the client hears of the session, so any replica can take it over.
           await store.putSession(record, this.options.idleMs).catch(() => {});
         }
@@ -152,7 +168,7 @@ export class HttpSessions {
       if (this.transports.get(id) === transport) this.forget(id);
     };
     // The Mcp-Session-Id names the session's workspace, state and PII vault.
-    await createMcpServer(this.gateway, { session: id, restore }).connect(transport);
+    await createMcpServer(this.gateway, { session: id, restore, expose }).connect(transport);
     return transport;
   }
 

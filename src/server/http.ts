@@ -6,6 +6,7 @@ import { warmCounter } from '../accounting/counter.js';
 import { dashboard } from '../dashboard/routes.js';
 import { ConfigError } from '../errors.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Exposure } from '../session/exposure.js';
 import { httpApp } from './http-app.js';
 import { modernHandler } from './http-modern.js';
 import { HttpSessions } from './http-sessions.js';
@@ -37,6 +38,11 @@ export interface HttpServeOptions {
   sessionIdleMs?: number;
   /** Most open sessions; an initialize beyond it gets 503. @default 1000 */
   maxSessions?: number;
+  /**
+   * What a client that does not choose gets (`?codemode=false` and the `toolscript-expose` header
+   * choose): "code", "tools" or "both" for every server. @default each server's config `expose`
+   */
+  expose?: Exposure | undefined;
 }
 
 /** A running Streamable HTTP endpoint. */
@@ -93,6 +99,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
     idleMs,
     maxSessions,
     tokenHash: tokenDigest?.toString('hex') ?? '',
+    expose: options.expose,
   });
   const state = modernState(gateway, idleMs);
   // Answers relayed from other replicas reach the paused scripts held here.

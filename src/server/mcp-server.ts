@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type Approver, approvalMessage } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
+import { type Exposure, offersCodeMode } from '../session/exposure.js';
 import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
@@ -11,6 +12,7 @@ import type { TraceContext } from '../telemetry/spans.js';
 import { CLIENT_INFO } from '../upstream/connection.js';
 import type { Elicitor } from '../upstream/elicitation.js';
 import { UpstreamRefusal } from '../upstream/listing.js';
+import { directToolsOn } from './direct-tools.js';
 import { CONTEXT_INPUT, CONTEXT_OUTPUT, executeModern, type ModernRequest, namingContext } from './modern.js';
 import { APPROVAL_FORM } from './paused-runs.js';
 import { inRequestSpan, tracedHandlers } from './request-span.js';
@@ -32,13 +34,21 @@ const NOTIFY_DELAY_MS = 50;
  */
 export function createMcpServer(
   gateway: Gateway,
-  options: { session?: string; operator?: boolean; restore?: boolean; modern?: ModernRequest } = {},
+  options: {
+    session?: string;
+    operator?: boolean;
+    restore?: boolean;
+    modern?: ModernRequest;
+    expose?: Exposure | undefined;
+  } = {},
 ): McpServer {
   const modern = options.modern;
+  // Code mode unless every server is exposed as tools only, or the client asked for none.
+  const codeMode = offersCodeMode(gateway.config, gateway.catalog, options.expose);
   // `logging`: clients may set a level (logging/setLevel); the gateway's own messages use it.
   const server = new McpServer(CLIENT_INFO, {
-    instructions: gatewayInstructions(gateway.listServers()),
-    capabilities: { logging: {} },
+    ...(codeMode ? { instructions: gatewayInstructions(gateway.listServers()) } : {}),
+    capabilities: { logging: {}, tools: { listChanged: true } },
     // A paused approval's requestState is checked (seal, expiry, caller, method) before the handler.
     ...(modern ? { requestState: { verify: modern.codec.verify } } : {}),
   });
@@ -111,7 +121,7 @@ export function createMcpServer(
   };
 
   // The gateway's tools, from the one table the session answers (see session/tools.ts).
-  const registered = GATEWAY_TOOLS.map((tool) =>
+  const registered = (codeMode ? GATEWAY_TOOLS : []).map((tool) =>
     server.registerTool(
       tool.name,
       {
@@ -144,6 +154,16 @@ export function createMcpServer(
     ),
   );
 
+  // Upstream tools the client calls directly (`expose`), every policy of a script's call applied.
+  const direct = directToolsOn(server, gateway, session, {
+    client: options.expose,
+    about,
+    asking: (ctx) => ({
+      signal: ctx.mcpReq.signal,
+      ...(modern ? {} : elicitation(server, ctx, gateway.config.approvals.timeoutMs)),
+    }),
+  });
+
   registerResourceHandlers(handle, gateway, session.vault);
   // A 2026-07-28 request's server lives for that request: change notifications reach modern
   // clients through subscriptions/listen streams (see server/modern.ts), not from here.
@@ -154,6 +174,7 @@ export function createMcpServer(
     clearTimeout(timer);
     timer = setTimeout(() => {
       if (!server.isConnected()) return;
+      direct.sync();
       // Only descriptions that changed are updated: each update notifies tools/list_changed.
       const servers = gateway.listServers();
       for (const [i, tool] of GATEWAY_TOOLS.entries()) {

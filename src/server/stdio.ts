@@ -1,6 +1,7 @@
 import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import { warmCounter } from '../accounting/counter.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Exposure } from '../session/exposure.js';
 import { createMcpServer } from './mcp-server.js';
 import { modernState } from './modern.js';
 
@@ -14,8 +15,10 @@ const STDIO_CONTEXT_IDLE_MS = 30 * 60 * 1000;
  * `server/contexts.ts`), which live in this process. The client runs the gateway itself, so what
  * it saves as a skill is the operator's.
  * @param session names the 2025 session (workspace, state); default a new one per process.
+ * @param expose "code", "tools" or "both" for every server (`serve --expose`); default each
+ *   server's config `expose`.
  */
-export async function serveStdio(gateway: Gateway, session?: string): Promise<void> {
+export async function serveStdio(gateway: Gateway, session?: string, expose?: Exposure): Promise<void> {
   warmCounter();
   const state = modernState(gateway, STDIO_CONTEXT_IDLE_MS);
   const sweeper = setInterval(() => state.contexts.sweep(), 60_000);
@@ -26,8 +29,8 @@ export async function serveStdio(gateway: Gateway, session?: string): Promise<vo
   });
   const handle = serveSdkStdio(({ era }) =>
     era === 'modern'
-      ? createMcpServer(gateway, { modern: { ...state, caller: '' }, operator: true })
-      : createMcpServer(gateway, { ...(session ? { session } : {}), operator: true }),
+      ? createMcpServer(gateway, { modern: { ...state, caller: '' }, operator: true, expose })
+      : createMcpServer(gateway, { ...(session ? { session } : {}), operator: true, expose }),
   );
   await ended;
   clearInterval(sweeper);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { countTokensOffThread } from '../accounting/counter.js';
 import { SessionLedger, type SessionSummary } from '../accounting/session.js';
@@ -222,6 +223,29 @@ export class GatewaySession {
       execution,
       ...(execution.content ? { content: execution.content } : {}),
     });
+  }
+
+  /**
+   * One upstream tool called directly by this session's client (config `expose`), in the session's
+   * vault and with its approver, recorded in its ledger as direct calling (see `runDirectCall`).
+   * Never throws: a failure is an `isError` result.
+   */
+  async callUpstream(
+    server: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options: Pick<ExecuteOptions, 'signal' | 'approve' | 'elicit' | 'trace'> = {},
+  ): Promise<CallToolResult> {
+    await this.ready.catch(() => {});
+    const { result, execution } = await this.gateway.callDirect(server, tool, args, {
+      ...(this.vault ? { vault: this.vault } : {}),
+      session: this.id,
+      ...options,
+      approve: options.approve ?? this.onApproval,
+    });
+    if (execution.tokens) (await this.getLedger()).recordDirectCall(execution.tokens);
+    if (this.stored) await this.stored.save(await this.parts()).catch(() => {});
+    return result;
   }
 
   /** One `save_skill` call, saved as this session's author (see {@link GatewaySessionOptions.author}). */

@@ -85,6 +85,7 @@ export class RedisStore implements SessionStore {
         tokenHash: record.tokenHash,
         initialize: JSON.stringify(record.initialize),
         ...(record.kind ? { kind: record.kind } : {}),
+        ...(record.expose ? { expose: record.expose } : {}),
       }),
       this.client.pExpire(key, ttlMs),
     ]);
@@ -100,6 +101,7 @@ export class RedisStore implements SessionStore {
       tokenHash: fields.tokenHash?.toString() ?? '',
       initialize: JSON.parse(fields.initialize.toString()),
       ...(fields.kind?.toString() === 'context' ? { kind: 'context' as const } : {}),
+      ...exposeOf(fields.expose?.toString()),
     };
   }
 
@@ -290,4 +292,9 @@ function describe(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message || String(code);
+}
+
+/** A record's `expose`, when it holds one of the three. */
+function exposeOf(value: string | undefined): Pick<SessionRecord, 'expose'> {
+  return value === 'code' || value === 'tools' || value === 'both' ? { expose: value } : {};
 }

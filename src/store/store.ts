@@ -24,6 +24,8 @@ export interface SessionRecord {
    * connection to rebuild; absent for a 2025 session.
    */
   kind?: 'context';
+  /** What the client chose for its connection (`?codemode=false`, `toolscript-expose`), if it chose. */
+  expose?: 'code' | 'tools' | 'both';
 }
 
 /** Per-session values a store keeps besides the record. */

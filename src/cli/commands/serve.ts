@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { exposureProblem, serveHttp } from '../../server/http.js';
 import { serveStdio } from '../../server/stdio.js';
+import { EXPOSURES, type Exposure } from '../../session/exposure.js';
 import { CliError, type Command, defineCommand, parsePort, startGateway, UsageError } from '../shared.js';
 
 export const SERVE_HELP = `Usage: toolscript serve [--http] [--host 127.0.0.1] [--port 8765] [--token TOKEN] [--config FILE]
@@ -25,6 +26,11 @@ Options:
       --token TOKEN   bearer token clients must send (Authorization: Bearer TOKEN); default
                       $TOOLSCRIPT_TOKEN. Required with a --host other than loopback.
       --session NAME  over stdio: resume the named session (workspace and state); default a new one
+      --expose WHAT   how clients reach the servers' tools: code (search_tools and execute_code),
+                      tools (each tool listed as <server>.<tool> and called directly, with every
+                      policy applied) or both; default each server's "expose" in the config. Over
+                      HTTP a client chooses for itself with ?codemode=false or the
+                      toolscript-expose header
   -c, --config FILE   config file (default: ./toolscript.config.json, ./.mcp.json, else the bundled one)
   -h, --help          show this help
 `;
@@ -38,12 +44,16 @@ export const serve: Command = defineCommand({
     port: { type: 'string' },
     session: { type: 'string' },
     token: { type: 'string' },
+    expose: { type: 'string' },
   },
   run: async ({ values }, io) => {
     const port = parsePort(values.port, 8765);
     if (!values.http && (values.host || values.port || values.token))
       throw new UsageError('--host, --port and --token need --http');
     const token = values.token ?? (process.env.TOOLSCRIPT_TOKEN || undefined);
+    const expose = values.expose as Exposure | undefined;
+    if (expose !== undefined && !EXPOSURES.includes(expose))
+      throw new UsageError(`--expose takes code, tools or both, not "${values.expose}"`);
     // Before any upstream server starts: a refused address or a busy port should cost nothing.
     const exposed = values.http ? exposureProblem(values.host ?? '127.0.0.1', token) : undefined;
     if (exposed) throw new CliError(exposed);
@@ -55,13 +65,13 @@ export const serve: Command = defineCommand({
       .join('\n');
     if (!values.http) {
       io.stderr(`toolscript serving MCP over stdio\n${summary}\n`);
-      await serveStdio(gateway, values.session);
+      await serveStdio(gateway, values.session, expose);
       await gateway.close();
       return 0;
     }
     let http: Awaited<ReturnType<typeof serveHttp>>;
     try {
-      http = await serveHttp(gateway, { ...(values.host ? { host: values.host } : {}), port, token });
+      http = await serveHttp(gateway, { ...(values.host ? { host: values.host } : {}), port, token, expose });
     } catch (error) {
       await gateway.close();
       throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
