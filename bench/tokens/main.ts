@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { accountExecution, sampleText } from '../../src/accounting/execution.js';
+import { countTokens } from '../../src/accounting/tokens.js';
 import type { CallPayload } from '../../src/bridge/bridge.js';
 import { resultText, unwrapToolResult } from '../../src/bridge/unwrap.js';
 import { parseConfig, type ServerConfig } from '../../src/config/index.js';
@@ -85,6 +86,7 @@ async function runWorkflow(
     });
     const directMs = performance.now() - started;
     await Promise.all([...connections.values()].map((c) => c.close()));
+    const tools = await toolsMode(gateway, workflow, work);
     const direct = accountExecution({
       script: '',
       output: '',
@@ -106,6 +108,8 @@ async function runWorkflow(
       reduction: 1 - codeMode / direct.direct,
       codeModeMs: meta.ms,
       directMs,
+      toolsMode: tools.tokens,
+      toolsModeMs: tools.ms,
       countingMs: meta.tokens.countingMs,
       estimated: direct.estimated || meta.tokens.estimated,
       sameAnswer: JSON.stringify(meta.result) === JSON.stringify(directAnswer),
@@ -118,6 +122,46 @@ async function runWorkflow(
   } finally {
     await client.close();
     await gateway.close();
+  }
+}
+
+/**
+ * The same direct trajectory through the gateway with plain tools (a client that asked for
+ * `?codemode=false`): what that client loads (the gateway's `tools/list`, every tool as
+ * `<server>.<tool>`) plus each call's arguments and result as it came back (PII, limits and
+ * approvals applied on the way).
+ */
+async function toolsMode(
+  gateway: Awaited<ReturnType<typeof createGateway>>,
+  workflow: Workflow,
+  work: string,
+): Promise<{ tokens: number; ms: number }> {
+  if (workflow.resetMemory) resetMemory(work);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await createMcpServer(gateway, { expose: 'tools' }).connect(serverSide);
+  const client = new Client({ name: 'bench-tools', version: '1' });
+  await client.connect(clientSide);
+  try {
+    const { tools } = await client.listTools();
+    const payloads: CallPayload[] = [];
+    const started = performance.now();
+    await workflow.direct(async (server, tool, args) => {
+      const result = (await client.callTool(
+        { name: `${server}.${tool}`, arguments: args },
+        { timeout: CALL_TIMEOUT_MS },
+      )) as CallToolResult;
+      payloads.push({ args: sampleText(JSON.stringify(args)), result: sampleText(resultText(result)) });
+      if (result.isError) throw new Error(`${server}.${tool} failed: ${JSON.stringify(result.content)}`);
+      return unwrapToolResult(result);
+    });
+    const ms = performance.now() - started;
+    const definitions = countTokens(JSON.stringify(tools)).tokens;
+    return {
+      tokens: accountExecution({ script: '', output: '', definitions, calls: payloads }).tokens.direct,
+      ms,
+    };
+  } finally {
+    await client.close();
   }
 }
 

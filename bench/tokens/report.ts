@@ -22,6 +22,12 @@ export interface Row {
   reduction: number;
   codeModeMs: number;
   directMs: number;
+  /**
+   * The direct trajectory through the gateway's plain tools (`expose: "tools"`): its `tools/list`
+   * plus every call's arguments and result as the client got them.
+   */
+  toolsMode: number;
+  toolsModeMs: number;
   /** Token counting time inside the execution, in ms. */
   countingMs: number;
   /** Some payloads were counted from samples and scaled. */
@@ -48,12 +54,12 @@ export function renderMarkdown(rows: Row[]): string {
     const group = rows.filter((r) => r.config === config);
     out.push(`## ${config}`, '');
     out.push(
-      '| workflow | calls (code / direct) | code mode | direct | direct cumulative | reduction | code mode ms | direct ms | same answer | hints |',
+      '| workflow | calls (code / direct) | code mode | direct | gateway tools mode | direct cumulative | reduction | code mode ms | direct ms | tools mode ms | same answer | hints |',
     );
-    out.push('|---|---|---:|---:|---:|---:|---:|---:|---|---|');
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
     for (const r of group) {
       out.push(
-        `| ${r.workflow} | ${r.calls} / ${r.directCalls} | ${number(r.codeMode)} | ${number(r.direct)}${r.estimated ? '*' : ''} | ${number(r.directCumulative)} | ${percent(r.reduction)} | ${number(r.codeModeMs)} | ${number(r.directMs)} | ${r.sameAnswer ? 'yes' : 'NO'} | ${r.hints.join(', ') || 'none'} |`,
+        `| ${r.workflow} | ${r.calls} / ${r.directCalls} | ${number(r.codeMode)} | ${number(r.direct)}${r.estimated ? '*' : ''} | ${number(r.toolsMode)} | ${number(r.directCumulative)} | ${percent(r.reduction)} | ${number(r.codeModeMs)} | ${number(r.directMs)} | ${number(r.toolsModeMs)} | ${r.sameAnswer ? 'yes' : 'NO'} | ${r.hints.join(', ') || 'none'} |`,
       );
     }
     const heavy = group.filter((r) => r.dataHeavy).map((r) => r.reduction);

@@ -1,6 +1,8 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Exposure } from '../session/exposure.js';
+import { clientExposure } from './exposure-choice.js';
 import { createMcpServer } from './mcp-server.js';
 import type { ModernState } from './modern.js';
 
@@ -12,16 +14,22 @@ import type { ModernState } from './modern.js';
  * A change of the catalog (an upstream's tools) is published to the clients'
  * `subscriptions/listen` streams on this replica.
  * @param options.maxBodyBytes largest request body the handler reads, in bytes.
+ * @param options.expose what a request that does not choose gets (`serve --expose`).
  * @returns the handler (`handler.fetch` serves a web `Request`) and `close`, which stops the
  *   notifications and closes requests in flight.
  */
 export function modernHandler(
   gateway: Gateway,
   state: ModernState,
-  options: { maxBodyBytes: number },
+  options: { maxBodyBytes: number; expose?: Exposure | undefined },
 ): { handler: McpHttpHandler; close(): Promise<void> } {
   const handler = createMcpHandler(
-    ({ authInfo }) => createMcpServer(gateway, { modern: { ...state, caller: authInfo?.token ?? '' } }),
+    ({ authInfo, requestInfo }) =>
+      createMcpServer(gateway, {
+        modern: { ...state, caller: authInfo?.token ?? '' },
+        // Each request says for itself (`?codemode=false`, `toolscript-expose`).
+        expose: (requestInfo && clientExposure(requestInfo)) ?? options.expose,
+      }),
     { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes },
   );
   const onChanged = () => {

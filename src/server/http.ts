@@ -104,7 +104,7 @@ export async function serveHttp(gateway: Gateway, options: HttpServeOptions = {}
   const state = modernState(gateway, idleMs);
   // Answers relayed from other replicas reach the paused scripts held here.
   await state.runs.listen();
-  const modern = modernHandler(gateway, state, { maxBodyBytes });
+  const modern = modernHandler(gateway, state, { maxBodyBytes, expose: options.expose });
   const ui = dashboard(gateway, {
     token: options.token,
     allowedOrigins: options.allowedOrigins,

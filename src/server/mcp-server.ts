@@ -1,10 +1,11 @@
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { countTokensOffThread } from '../accounting/counter.js';
 import { type Approver, approvalMessage } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
-import { type Exposure, offersCodeMode } from '../session/exposure.js';
+import { directTools, type Exposure, offersCodeMode } from '../session/exposure.js';
 import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
@@ -52,12 +53,23 @@ export function createMcpServer(
     // A paused approval's requestState is checked (seal, expiry, caller, method) before the handler.
     ...(modern ? { requestState: { verify: modern.codec.verify } } : {}),
   });
-  const session = new GatewaySession(gateway, {
+  const session: GatewaySession = new GatewaySession(gateway, {
     ...(options.session !== undefined ? { id: options.session } : {}),
     ...(options.operator ? { author: OPERATOR } : {}),
     ...(options.restore ? { restore: true } : {}),
     // A 2026-07-28 request's own session ends with it; execute_code's state is its context's.
     ...(modern ? { ephemeral: true } : {}),
+    // What this client loads: the gateway's tools in code mode, and the tools it calls directly.
+    definitionTokens: async (): Promise<number> => {
+      const listed: unknown[] = [
+        ...(codeMode ? session.definitions() : []),
+        ...directTools(gateway.config, gateway.catalog, options.expose).map(({ name, tool }) => ({
+          ...tool,
+          name,
+        })),
+      ];
+      return (await countTokensOffThread([JSON.stringify(listed)]))[0]?.tokens ?? 0;
+    },
   });
   server.server.registerCapabilities({ resources: { listChanged: true }, prompts: { listChanged: true } });
   const about = () => ({
