@@ -171,7 +171,7 @@ return { mail: JSON.stringify(mail).slice(0, 200), notes };`,
     expect(text(direct)).toContain('[EMAIL_1]');
     // The script and the direct call, both in the feed.
     expect(executions.map((e) => e.calls.map((c) => `${c.server}.${c.tool}:${c.ok}`))).toEqual([
-      ['files.read_text_file:true', '(unknown).(unknown):false'],
+      ['files.read_text_file:true', 'notes.(unknown):false'],
       ['files.read_text_file:true'],
     ]);
     await client.close();

@@ -86,15 +86,14 @@ export class Bridge {
       calls.push(trace);
       payloads.push(payload);
       const value = await this.traced(trace, approval.trace, async (within) => {
-        if (
-          this.options.fromScripts &&
-          !this.options.fromScripts(String(server)) &&
-          this.catalog.getServer(String(server))
-        )
+        const named = String(server);
+        if (this.options.fromScripts && !this.options.fromScripts(named) && this.catalog.getServer(named)) {
+          trace.server = named;
           throw new ToolscriptError(
             'UNKNOWN_TOOL',
-            `Server "${cut(String(server))}" is exposed as tools only (expose: "tools"): scripts cannot call it; its tools are called directly as ${cut(String(server))}.<tool>.`,
+            `Server "${named}" is exposed as tools only (expose: "tools"): scripts cannot call it; its tools are called directly as ${named}.<tool>.`,
           );
+        }
         const { found, result } = await this.fetch(
           String(server),
           String(tool),

@@ -236,7 +236,14 @@ export class GatewaySession {
     args: Record<string, unknown>,
     options: Pick<ExecuteOptions, 'signal' | 'approve' | 'elicit' | 'trace'> = {},
   ): Promise<CallToolResult> {
-    await this.ready.catch(() => {});
+    try {
+      await this.ready;
+    } catch (error) {
+      // Without the session's vault its tokens cannot become values: say so; the next call tries again.
+      if (this.stored) this.ready = this.restoreState(this.stored);
+      this.ready.catch(() => {});
+      return { content: [{ type: 'text', text: storeFailure('load', error) }], isError: true };
+    }
     const { result, execution } = await this.gateway.callDirect(server, tool, args, {
       ...(this.vault ? { vault: this.vault } : {}),
       session: this.id,
