@@ -6,7 +6,7 @@ import { type Approver, approvalMessage } from '../approvals/approvals.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { gatewayInstructions } from '../prompt/code-first.js';
 import { directTools, type Exposure, offersCodeMode } from '../session/exposure.js';
-import { GatewaySession, type ToolAnswer } from '../session/gateway-session.js';
+import { GatewaySession, gatewayToolDefinitions, type ToolAnswer } from '../session/gateway-session.js';
 import { GATEWAY_TOOLS } from '../session/tools.js';
 import { OPERATOR } from '../skills/skill-md.js';
 import type { TraceContext } from '../telemetry/spans.js';
@@ -53,7 +53,7 @@ export function createMcpServer(
     // A paused approval's requestState is checked (seal, expiry, caller, method) before the handler.
     ...(modern ? { requestState: { verify: modern.codec.verify } } : {}),
   });
-  const session: GatewaySession = new GatewaySession(gateway, {
+  const session = new GatewaySession(gateway, {
     ...(options.session !== undefined ? { id: options.session } : {}),
     ...(options.operator ? { author: OPERATOR } : {}),
     ...(options.restore ? { restore: true } : {}),
@@ -62,7 +62,8 @@ export function createMcpServer(
     // What this client loads: the gateway's tools in code mode, and the tools it calls directly.
     definitionTokens: async (): Promise<number> => {
       const listed: unknown[] = [
-        ...(codeMode ? session.definitions() : []),
+        // Not `session.definitions()`: a restored session counts them while it is being made.
+        ...(codeMode ? gatewayToolDefinitions(gateway) : []),
         ...directTools(gateway.config, gateway.catalog, options.expose).map(({ name, tool }) => ({
           ...tool,
           name,

@@ -118,12 +118,7 @@ export class GatewaySession {
 
   /** The gateway's tools (see `GATEWAY_TOOLS`); `execute_code`'s description lists the servers as they are now. */
   definitions(): ToolDefinition[] {
-    const servers = this.gateway.listServers();
-    return GATEWAY_TOOLS.map((tool) => ({
-      name: tool.name,
-      description: tool.description(servers),
-      inputSchema: jsonSchema(tool.shape),
-    }));
+    return gatewayToolDefinitions(this.gateway);
   }
 
   /**
@@ -347,4 +342,14 @@ function searchMeta(answer: SearchAnswer): Record<string, unknown> {
   const { kind: _, ...rest } = answer;
   if (answer.kind === 'hits') return { hits: answer.hits };
   return answer.kind === 'no-server' ? {} : rest;
+}
+
+/** The gateway's tools (see `GATEWAY_TOOLS`) as a client lists them; `execute_code`'s description names the servers as they are now. */
+export function gatewayToolDefinitions(gateway: Pick<Gateway, 'listServers'>): ToolDefinition[] {
+  const servers = gateway.listServers();
+  return GATEWAY_TOOLS.map((tool) => ({
+    name: tool.name,
+    description: tool.description(servers),
+    inputSchema: jsonSchema(tool.shape),
+  }));
 }
