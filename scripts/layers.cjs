@@ -48,6 +48,7 @@ const LAYERS = [
     {
       imports: [
         'accounting/',
+        'bridge/',
         'codegen/',
         'errors',
         'sandbox/',
@@ -57,7 +58,7 @@ const LAYERS = [
         'util/',
         'workspace/',
       ],
-      types: ['approvals/', 'bridge/', 'catalog/', 'config/', 'pii/', 'upstream/'],
+      types: ['approvals/', 'catalog/', 'config/', 'pii/', 'upstream/'],
     },
   ],
   ['metrics/', { types: ['execution/'] }],

@@ -6,6 +6,7 @@
  */
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
 import { accountOffThread, COUNT_DEADLINE_MS } from '../accounting/counter.js';
+import { resultText } from '../bridge/unwrap.js';
 import { isExecutionErrorCode, ToolscriptError } from '../errors.js';
 import type { PiiVault } from '../pii/vault.js';
 import type { JsonValue } from '../sandbox/contract.js';
@@ -61,7 +62,7 @@ export async function runDirectCall(
     isError: true,
   };
   const result = vault ? tokenizeResult(raw, vault) : raw;
-  const output = textOf(result);
+  const output = resultText(result);
   const error = failure
     ? { code: failure.code, message: vault ? vault.tokenizeText(failure.message) : failure.message }
     : result.isError
@@ -95,22 +96,20 @@ function describe(error: unknown): { code: NonNullable<Execution['error']>['code
   };
 }
 
-/** The result with personal data replaced by tokens, base64 data (images, audio, blobs) as it came. */
-function tokenizeResult(result: CallToolResult, vault: PiiVault): CallToolResult {
+/**
+ * The result with personal data replaced by tokens in every string (text, `structuredContent`,
+ * URIs, names), base64 data as it came: an image's or audio's `data` and a resource's `blob`
+ * (tokenization could alter them).
+ */
+export function tokenizeResult(result: CallToolResult, vault: PiiVault): CallToolResult {
   const content = result.content.map((block): ContentBlock => {
     if ('data' in block) return { ...vault.tokenize({ ...block, data: '' }), data: block.data };
-    if (block.type === 'resource' && 'blob' in block.resource)
-      return {
-        ...vault.tokenize({ ...block, resource: { ...block.resource, blob: '' } }),
-        resource: block.resource,
-      };
+    if (block.type === 'resource' && 'blob' in block.resource) {
+      const tokenized = vault.tokenize({ ...block, resource: { ...block.resource, blob: '' } });
+      return { ...tokenized, resource: { ...tokenized.resource, blob: block.resource.blob } };
+    }
     return vault.tokenize(block);
   });
   const { content: _content, ...rest } = result;
   return { ...vault.tokenize(rest), content };
-}
-
-/** The result's text blocks, joined: what the client's model reads of it. */
-function textOf(result: CallToolResult): string {
-  return result.content.map((block) => (block.type === 'text' ? block.text : `[${block.type}]`)).join('\n');
 }
