@@ -7,6 +7,7 @@ import { Catalog } from '../catalog/catalog.js';
 import { ToolHistory } from '../catalog/history.js';
 import { ObservedTypes } from '../catalog/observed.js';
 import { BindingTree } from '../codegen/binding-tree.js';
+import { exposureOf } from '../config/exposure.js';
 import type { ToolscriptConfig } from '../config/index.js';
 import { type SemanticIndex, semanticIndexFor } from '../discovery/embeddings/semantic.js';
 import { ToolSearch } from '../discovery/search.js';
@@ -90,7 +91,7 @@ export function composeGateway(
     maxArgumentBytes: config.maxArgumentBytes,
     approvals,
     // A server exposed as tools only (`expose: "tools"`) is called directly, never from scripts.
-    fromScripts: (server) => (config.mcpServers[server]?.expose ?? config.expose) !== 'tools',
+    fromScripts: (server) => exposureOf(config, server) !== 'tools',
     ...(cache.enabled ? { cache } : {}),
     ...(observe
       ? {

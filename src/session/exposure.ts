@@ -5,32 +5,16 @@
  */
 import type { Tool } from '@modelcontextprotocol/server';
 import type { ReadonlyCatalog } from '../catalog/catalog.js';
+import { type Exposure, exposureOf } from '../config/exposure.js';
 import type { ToolscriptConfig } from '../config/index.js';
 
-/** How a client reaches a server's tools: scripts, direct calls, or both. */
-export type Exposure = 'code' | 'tools' | 'both';
-
-/** The exposures a client may ask for (`serve --expose`, the `toolscript-expose` header). */
-export const EXPOSURES: readonly Exposure[] = ['code', 'tools', 'both'];
+export { EXPOSURES, type Exposure, exposureOf } from '../config/exposure.js';
 
 /**
  * Longest tool name MCP allows (the 2025-11-25 specification's tool names: 1 to 128 characters
  * of `A-Z a-z 0-9 _ - .`).
  */
 export const MAX_TOOL_NAME = 128;
-
-/**
- * How `server` is reached: the client's choice for its connection when it made one, else the
- * server's `expose`, else the top-level one.
- */
-export function exposureOf(config: ToolscriptConfig, server: string, client?: Exposure): Exposure {
-  return client ?? config.mcpServers[server]?.expose ?? config.expose;
-}
-
-/** True when scripts may call `server`'s tools (its exposure is "code" or "both"). */
-export function reachableFromScripts(config: ToolscriptConfig, server: string): boolean {
-  return exposureOf(config, server) !== 'tools';
-}
 
 /** True when the client gets code mode (`search_tools`, `execute_code`…): some server is reached by scripts. */
 export function offersCodeMode(
@@ -49,8 +33,6 @@ export interface DirectTool {
   name: string;
   server: string;
   tool: Tool;
-  /** Changes when the tool's schemas do (the catalog's hash). */
-  schemaHash: string;
 }
 
 /**
@@ -72,8 +54,7 @@ export function directTools(
       let name = base;
       for (let n = 2; taken.has(name); n++) name = `${base.slice(0, MAX_TOOL_NAME - `_${n}`.length)}_${n}`;
       taken.add(name);
-      const found = catalog.getTool(server.name, tool.name);
-      listed.push({ name, server: server.name, tool, schemaHash: found?.schemaHash ?? '' });
+      listed.push({ name, server: server.name, tool });
     }
   }
   return listed;
