@@ -1,8 +1,8 @@
 /**
  * Tracing's cost, for `npm run bench`: the 1,000-call round of the per-call overhead row with
  * `telemetry.enabled`, every span exported (OTLP/HTTP JSON, the SDK's batch processor) to a local
- * receiver, against a direct SDK client in the same rounds. Runs after the untraced rows: once an
- * SDK is registered every gateway of the process records spans.
+ * receiver, against a direct SDK client in the same rounds. Runs last: the SDK stays registered for
+ * the rest of the process, and every gateway after it would record spans.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -135,6 +135,24 @@ describe('a client that asks for plain tools (?codemode=false)', () => {
     expect(approved.isError).toBeFalsy();
     await approving.close();
   });
+  it('gives a 2026-07-28 client its tools directly too, each request choosing for itself', async () => {
+    const client = new Client(
+      { name: 'modern', version: '1' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${http.url}?codemode=false`)));
+    expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('files.read_text_file');
+    expect(names).not.toContain('execute_code');
+    const result = await client.callTool({
+      name: 'files.read_text_file',
+      arguments: { path: join(files, 'mail.txt') },
+    });
+    expect(text(result)).toContain('[EMAIL_1]');
+    expect(JSON.stringify(result)).not.toContain('ana.lima@example.org');
+    await client.close();
+  });
 });
 
 describe('expose per server', () => {

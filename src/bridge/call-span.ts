@@ -12,7 +12,7 @@ import type { CallTrace } from './calls.js';
 export const UNKNOWN = '(unknown)';
 
 /**
- * Ends a script call's CLIENT span (`tools/call <tool>`): the server and tool when the catalog
+ * Ends a call's CLIENT span (`tools/call <tool>`; a script's call or a direct one): the server and tool when the catalog
  * knows them, result bytes, whether the cache answered, and `error.type` (`tool_error` for a
  * result with `isError`, as the MCP conventions say; else toolscript's error code). Also records
  * `mcp.client.operation.duration`.

@@ -200,7 +200,7 @@ export class Gateway {
     return this.parts.upstream.callDirect(server, tool, args);
   }
 
-  /** One upstream tool for a client that calls tools directly (`expose`), with a script call's policies; never throws. */
+  /** One tool called directly (`expose`): `{ result, execution }`, a script call's policies, never throws (see `runDirectCall`). */
   callDirect(server: string, tool: string, args: Record<string, unknown>, options?: DirectOptions) {
     return runDirectCall(this.pipeline, server, tool, args, options);
   }

@@ -246,8 +246,15 @@ export class GatewaySession {
       approve: options.approve ?? this.onApproval,
     });
     if (execution.tokens) (await this.getLedger()).recordDirectCall(execution.tokens);
-    if (this.stored) await this.stored.save(await this.parts()).catch(() => {});
-    return result;
+    if (!this.stored) return result;
+    try {
+      await this.stored.save(await this.parts());
+      return result;
+    } catch (error) {
+      // As for the gateway's own tools: the client hears that the session's state was not saved.
+      const note = { type: 'text' as const, text: `[toolscript: ${storeFailure('save', error)}]` };
+      return { ...result, content: [...result.content, note] };
+    }
   }
 
   /** One `save_skill` call, saved as this session's author (see {@link GatewaySessionOptions.author}). */

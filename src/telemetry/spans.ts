@@ -84,7 +84,7 @@ export const TOOL_ERROR = 'tool_error';
 
 let made: { provider: TracerProvider; tracer: Tracer } | undefined;
 
-/** toolscript's tracer from the provider registered now (a new SDK after a restart gets a new one). */
+/** toolscript's tracer from the provider registered now (the API's proxy until an SDK registers, then the SDK's). */
 function tracer(api: typeof Api): Tracer {
   const provider = api.trace.getTracerProvider();
   if (made?.provider !== provider) made = { provider, tracer: provider.getTracer('toolscript', VERSION) };
